@@ -1,0 +1,141 @@
+"""Caller turn detection on 20 ms frames: a pure state machine fed with VAD decisions."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import webrtcvad
+
+from voicebot.audio.codec import FRAME_MS, TELEPHONY_RATE
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStarted:
+    """The caller started talking (enough voiced frames in a short window)."""
+
+    at_frame: int
+
+
+@dataclass(frozen=True, slots=True)
+class SustainedSpeech:
+    """The caller has talked for `barge_in_ms` in this utterance: not a backchannel."""
+
+    at_frame: int
+
+
+@dataclass(frozen=True, slots=True)
+class TurnEnded:
+    """End of a caller turn after enough trailing silence."""
+
+    pcm: bytes  # PCM16 8 kHz, from a little before speech start to a little after its end
+    voiced_ms: int
+    last_voiced_frame: int
+    sustained: bool  # whether SustainedSpeech was emitted for this utterance
+
+
+TurnEvent = SpeechStarted | SustainedSpeech | TurnEnded
+
+
+class Vad:
+    """webrtcvad on 8 kHz PCM16 frames of 20 ms."""
+
+    def __init__(self, aggressiveness: int) -> None:
+        self._vad = webrtcvad.Vad(aggressiveness)
+
+    def is_speech(self, pcm_frame: bytes) -> bool:
+        return bool(self._vad.is_speech(pcm_frame, TELEPHONY_RATE))
+
+
+class TurnDetector:
+    """Turns VAD decisions into caller turn events.
+
+    Start needs `start_ms` voiced within a short window (so clicks do not open a turn); end
+    needs `end_silence_ms` of silence; bursts with less than `min_utterance_ms` voiced are
+    dropped as noise. Pure: the caller owns the clock (frame counter) and the VAD.
+    """
+
+    PRE_ROLL_MS = 200
+    POST_ROLL_MS = 100
+
+    def __init__(
+        self,
+        *,
+        start_ms: int,
+        end_silence_ms: int,
+        sustained_ms: int,
+        min_utterance_ms: int,
+        max_utterance_ms: int,
+    ) -> None:
+        self._start_frames = max(1, start_ms // FRAME_MS)
+        self._window = self._start_frames + 2
+        self._end_frames = max(1, end_silence_ms // FRAME_MS)
+        self._sustained_frames = max(1, sustained_ms // FRAME_MS)
+        self._min_frames = max(1, min_utterance_ms // FRAME_MS)
+        self._max_frames = max_utterance_ms // FRAME_MS
+        self._recent: deque[tuple[bytes, bool]] = deque(maxlen=self.PRE_ROLL_MS // FRAME_MS)
+        self._frame_no = -1
+        self._active = False
+        self._sustained = False
+        self._buf: list[bytes] = []
+        self._voiced = 0
+        self._silence_run = 0
+        self._last_voiced = -1
+
+    @property
+    def in_speech(self) -> bool:
+        return self._active
+
+    def reset(self) -> None:
+        """Forget the current utterance (e.g. when the bot starts a new prompt)."""
+        self._active = False
+        self._sustained = False
+        self._buf = []
+        self._recent.clear()
+
+    def feed(self, pcm_frame: bytes, voiced: bool) -> TurnEvent | None:
+        """Add one 20 ms frame and its VAD decision; return an event if one happened."""
+        self._frame_no += 1
+        if not self._active:
+            self._recent.append((pcm_frame, voiced))
+            window = list(self._recent)[-self._window :]
+            if voiced and sum(v for _, v in window) >= self._start_frames:
+                self._active = True
+                self._sustained = False
+                self._buf = [f for f, _ in self._recent]
+                self._voiced = sum(v for _, v in window)
+                self._silence_run = 0
+                self._last_voiced = self._frame_no
+                self._recent.clear()
+                return SpeechStarted(self._frame_no)
+            return None
+
+        self._buf.append(pcm_frame)
+        if voiced:
+            self._voiced += 1
+            self._silence_run = 0
+            self._last_voiced = self._frame_no
+            if not self._sustained and self._voiced >= self._sustained_frames:
+                self._sustained = True
+                return SustainedSpeech(self._frame_no)
+            if len(self._buf) < self._max_frames:
+                return None
+        else:
+            self._silence_run += 1
+            if self._silence_run < self._end_frames and len(self._buf) < self._max_frames:
+                return None
+        return self._end()
+
+    def _end(self) -> TurnEvent | None:
+        self._active = False
+        keep = len(self._buf) - max(0, self._silence_run - self.POST_ROLL_MS // FRAME_MS)
+        pcm = b"".join(self._buf[:keep])
+        voiced, self._buf = self._voiced, []
+        if voiced < self._min_frames:
+            return None
+        return TurnEnded(
+            pcm=pcm,
+            voiced_ms=voiced * FRAME_MS,
+            last_voiced_frame=self._last_voiced,
+            sustained=self._sustained,
+        )

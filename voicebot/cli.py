@@ -1,0 +1,72 @@
+"""The `voicebot` command: serve, simulate, bench, models."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from voicebot.config import load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="voicebot", description=__doc__)
+    p.add_argument("--config", type=Path, help="YAML config file (default: packaged defaults)")
+    p.add_argument("--log-level", default="warning")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("serve", help="run the service")
+
+    sim = sub.add_parser("simulate", help="place a simulated Twilio call")
+    sim.add_argument("--audio", type=Path, action="append", default=[], help="caller turn WAV")
+    sim.add_argument("--dtmf", action="append", default=[], help="keys pressed after the turns")
+    sim.add_argument("--record", type=Path, help="write what the caller heard to this WAV")
+    sim.add_argument("--url", help="target a running service instead of an in-process one")
+    sim.add_argument("--json", action="store_true", help="print compact JSON")
+
+    bench = sub.add_parser("bench", help="latency benchmark over the fake-Twilio path")
+    bench.add_argument("--calls", type=int, default=1, help="simultaneous calls")
+    bench.add_argument("--out", type=Path, help="also write the raw results as JSON")
+
+    models = sub.add_parser("models", help="embedded model files")
+    models.add_argument("action", choices=["assemble"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from voicebot.service import configure_logging
+
+    configure_logging(args.log_level)
+    if args.command == "models":
+        from voicebot.models import assemble_all
+
+        for name, path in assemble_all().items():
+            print(f"{name}: {path}")
+        return 0
+    settings = load_settings(args.config)
+    if args.command == "serve":
+        from voicebot.service import serve
+
+        configure_logging("info", json_logs=True)
+        asyncio.run(serve(settings))
+        return 0
+    if args.command == "simulate":
+        from voicebot.simulate import simulate
+
+        result = asyncio.run(
+            simulate(settings, args.audio, dtmf=args.dtmf, record=args.record, url=args.url)
+        )
+        print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2))
+        return 0
+    if args.command == "bench":
+        from voicebot.bench import run_bench
+
+        return asyncio.run(run_bench(settings, calls=args.calls, out=args.out))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""The one typed settings object, built at start-up from YAML plus environment secrets.
+
+Nothing else in the package reads environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from voicebot.models import DEFAULT_MODELS_DIR
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
+ENV_PREFIX = "VOICEBOT_"
+CONFIG_ENV = "VOICEBOT_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Section):
+    host: str = "0.0.0.0"
+    port: int = Field(8080, ge=0, le=65535)
+    public_url: str = "http://127.0.0.1:8080"
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("public_url must start with http:// or https://")
+        return v.rstrip("/")
+
+
+class TwilioSettings(_Section):
+    auth_token: SecretStr = SecretStr("")
+    account_sid: str = ""
+    validate_signatures: bool = True
+
+
+class AudioSettings(_Section):
+    vad_aggressiveness: int = Field(2, ge=0, le=3)
+    speech_start_ms: int = Field(60, ge=20)
+    end_of_turn_silence_ms: int = Field(600, ge=100)
+    barge_in_ms: int = Field(400, ge=60)
+    min_utterance_ms: int = Field(120, ge=20)
+    max_utterance_s: float = Field(15, gt=0)
+    outbound_lead_ms: int = Field(100, ge=0, le=2000)
+    idle_reprompt_s: float = Field(8, gt=0)
+    idle_reprompts_before_hangup: int = Field(2, ge=0)
+
+
+class AsrSettings(_Section):
+    model: str = "whisper-base"
+    compute_type: str = "int8"
+    beam_size: int = Field(1, ge=1)
+    cpu_threads: int = Field(2, ge=1)
+    timeout_s: float = Field(8, gt=0)
+    no_speech_threshold: float = Field(0.6, ge=0, le=1)
+    hallucinations: list[str] = []
+
+
+class LlmSettings(_Section):
+    backend: Literal["transformers", "openai"] = "transformers"
+    model: str = "qwen0.5b-bf16"
+    base_url: str = "http://127.0.0.1:8000/v1"
+    api_key: SecretStr = SecretStr("")
+    max_new_tokens: int = Field(60, ge=1)
+    max_sentences: int = Field(3, ge=1)
+    cpu_threads: int = Field(2, ge=1)
+    first_token_timeout_s: float = Field(6, gt=0)
+    timeout_s: float = Field(15, gt=0)
+
+
+class TtsSettings(_Section):
+    backend: Literal["espeak", "piper"] = "espeak"
+    espeak_voice: str = "es-419"
+    speaking_rate_wpm: int = Field(165, ge=80, le=450)
+    piper_voice: str = ""
+    piper_espeak_voice: str = ""
+    volume: float = Field(0.8, gt=0, le=1)
+    timeout_s: float = Field(5, gt=0)
+
+
+class StoreSettings(_Section):
+    name: str = "la tienda"
+    facts: str = ""
+
+
+class DialogueSettings(_Section):
+    history_turns: int = Field(6, ge=0)
+    system_prompt: str
+    transfer_keywords: list[str]
+    goodbye_keywords: list[str]
+    backchannels: list[str]
+
+
+class Phrases(_Section):
+    """Everything the caller hears from fixed text; `{store_name}` is filled in."""
+
+    greeting: str
+    reprompt: str
+    idle_goodbye: str
+    transfer: str
+    farewell: str
+    not_understood: str
+    cannot_confirm: str
+    technical_problem: str
+
+
+class Settings(_Section):
+    """All settings of a voicebot process."""
+
+    models_dir: Path = DEFAULT_MODELS_DIR
+    server: ServerSettings = ServerSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    audio: AudioSettings = AudioSettings()
+    asr: AsrSettings = AsrSettings()
+    llm: LlmSettings = LlmSettings()
+    tts: TtsSettings = TtsSettings()
+    store: StoreSettings = StoreSettings()
+    dialogue: DialogueSettings
+    phrases: Phrases
+
+    def model_ref(self, ref: str) -> str:
+        """Resolve a model reference: a folder under models_dir, else a path or a hub name."""
+        local = self.models_dir / ref
+        return str(local) if local.exists() else ref
+
+    def phrase(self, name: str) -> str:
+        """A caller-facing phrase with the store name filled in."""
+        text: str = getattr(self.phrases, name)
+        return " ".join(text.split()).replace("{store_name}", self.store.name)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Nested settings from VOICEBOT_SECTION__KEY variables (secrets, per-host values)."""
+    out: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
+            continue
+        parts = [p.lower() for p in key[len(ENV_PREFIX) :].split("__")]
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+def load_settings(
+    path: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings: packaged defaults < YAML file < overrides < environment."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    if path is None and environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV])
+    if path is not None:
+        user = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(user, dict):
+            raise ValueError(f"{path}: the top level must be a mapping")
+        data = _merge(data, user)
+    data = _merge(data, overrides or {})
+    return Settings.model_validate(_merge(data, env_overrides(environ)))

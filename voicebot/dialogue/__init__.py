@@ -1,0 +1,1 @@
+"""Dialogue: language-model backends behind one contract, and the policy around them."""

@@ -1,0 +1,178 @@
+"""Language-model backends: local transformers on the CPU, or an OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import aiohttp
+
+from voicebot.config import LlmSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class LanguageModel(Protocol):
+    """Streams the assistant's reply to a chat as text pieces."""
+
+    def stream(self, messages: list[Message]) -> AsyncIterator[str]: ...
+
+
+class TransformersModel:
+    """A local causal LM through transformers, generating in one shared worker thread."""
+
+    def __init__(self, model_ref: str, settings: LlmSettings) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        torch.set_num_threads(settings.cpu_threads)
+        self._settings = settings
+        self._tokenizer = AutoTokenizer.from_pretrained(model_ref)
+        self._model = AutoModelForCausalLM.from_pretrained(model_ref, torch_dtype=torch.bfloat16)
+        self._model.eval()
+        # One generation at a time: the cores are shared, and queued calls wait their turn.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
+        self.tokens_generated = 0
+        self.generation_seconds = 0.0
+
+    def _generate(
+        self,
+        messages: list[Message],
+        push: Any,
+        cancelled: threading.Event,
+    ) -> None:
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
+        from transformers.generation.streamers import BaseStreamer
+
+        tokenizer = self._tokenizer
+        prompt = tokenizer.apply_chat_template(
+            [{"role": m.role, "content": m.content} for m in messages],
+            tokenize=False,
+            add_generation_prompt=True,
+        )
+        inputs = tokenizer(prompt, return_tensors="pt")
+
+        class Stop(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                return torch.full((input_ids.shape[0],), cancelled.is_set(), dtype=torch.bool)
+
+        owner = self
+
+        class Streamer(BaseStreamer):
+            """Decodes the growing reply and pushes only the new text."""
+
+            def __init__(self) -> None:
+                self.ids: list[int] = []
+                self.text = ""
+                self.skipped_prompt = False
+
+            def put(self, value: Any) -> None:
+                if not self.skipped_prompt:
+                    self.skipped_prompt = True  # first call carries the prompt
+                    return
+                self.ids.extend(value.reshape(-1).tolist())
+                owner.tokens_generated += value.numel()
+                text = tokenizer.decode(self.ids, skip_special_tokens=True)
+                if not text.endswith("\ufffd"):  # wait for a whole UTF-8 character
+                    push(text[len(self.text) :])
+                    self.text = text
+
+            def end(self) -> None:
+                pass
+
+        start = time.perf_counter()
+        with torch.inference_mode():
+            self._model.generate(
+                **inputs,
+                max_new_tokens=self._settings.max_new_tokens,
+                do_sample=False,
+                streamer=Streamer(),
+                stopping_criteria=StoppingCriteriaList([Stop()]),
+                pad_token_id=tokenizer.eos_token_id,
+            )
+        self.generation_seconds += time.perf_counter() - start
+
+    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=1024)
+        cancelled = threading.Event()
+
+        def push(piece: str) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, piece)
+
+        def run() -> None:
+            try:
+                self._generate(messages, push, cancelled)
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        future = loop.run_in_executor(self._executor, run)
+        try:
+            while True:
+                piece = await queue.get()
+                if piece is None:
+                    break
+                if piece:
+                    yield piece
+            await future  # re-raise a failure inside generate
+        finally:
+            cancelled.set()  # barge-in or timeout: stop generating at the next token
+
+
+class OpenAICompatModel:
+    """Any OpenAI-compatible chat server (vLLM, llama.cpp server, Ollama), streamed by SSE."""
+
+    def __init__(self, settings: LlmSettings, model_name: str) -> None:
+        self._settings = settings
+        self._model = model_name
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        headers = {}
+        key = self._settings.api_key.get_secret_value()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        body = {
+            "model": self._model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "stream": True,
+            "max_tokens": self._settings.max_new_tokens,
+            "temperature": 0,
+        }
+        url = self._settings.base_url.rstrip("/") + "/chat/completions"
+        timeout = aiohttp.ClientTimeout(total=self._settings.timeout_s)
+        async with self._session.post(url, json=body, headers=headers, timeout=timeout) as resp:
+            if resp.status != 200:
+                detail = (await resp.text())[:200]
+                raise RuntimeError(f"LLM server answered {resp.status}: {detail}")
+            async for raw in resp.content:
+                line = raw.decode("utf-8", "replace").strip()
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                try:
+                    chunk = json.loads(data)
+                    piece = chunk["choices"][0].get("delta", {}).get("content") or ""
+                except (json.JSONDecodeError, KeyError, IndexError, TypeError):
+                    raise RuntimeError(f"bad chunk from LLM server: {data[:100]}") from None
+                if piece:
+                    yield piece

@@ -1,0 +1,202 @@
+"""The dialogue policy around the model: rules first, the model for free talk, facts guarded.
+
+The embedded model is small and invents facts, so: transfer and goodbye are decided by rules,
+replies are cut into short spoken sentences, and a sentence stating a number that is in
+neither the store facts nor the caller's words is replaced by a fixed phrase.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+import structlog
+
+from voicebot.asr import normalize
+from voicebot.config import Settings
+from voicebot.dialogue.llm import LanguageModel, Message
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """A sentence for the caller; `phrase` names a fixed phrase whose audio is pre-rendered."""
+
+    text: str
+    phrase: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndCall:
+    """End the bot's part of the call after saying `text`; `reason` is logged."""
+
+    reason: Literal["transfer_requested", "goodbye", "model_failure", "tts_failure", "idle"]
+    phrase: str  # name of the fixed phrase said before ending
+
+
+ReplyPart = Say | EndCall
+
+
+@dataclass
+class ReplyStats:
+    """Timings of one reply, filled in while it streams."""
+
+    started: float = field(default_factory=time.perf_counter)
+    first_token_s: float | None = None
+    pieces: int = 0
+    guarded: int = 0
+
+
+def _contains_phrase(norm_text: str, phrases: list[str]) -> bool:
+    padded = f" {norm_text} "
+    return any(f" {normalize(p)} " in padded for p in phrases if normalize(p))
+
+
+def detect_intent(text: str, settings: Settings) -> Literal["transfer", "goodbye"] | None:
+    """Rule-based intents that must never depend on the model."""
+    norm = normalize(text)
+    if _contains_phrase(norm, settings.dialogue.transfer_keywords):
+        return "transfer"
+    if _contains_phrase(norm, settings.dialogue.goodbye_keywords):
+        return "goodbye"
+    return None
+
+
+def is_backchannel(text: str, settings: Settings) -> bool:
+    """'ajá', 'sí', 'mhm'...: the caller is listening, not taking the turn."""
+    words = normalize(text).split()
+    allowed = {normalize(b) for b in settings.dialogue.backchannels}
+    return not words or (len(words) <= 3 and all(w in allowed for w in words))
+
+
+def render_system_prompt(settings: Settings) -> str:
+    return settings.dialogue.system_prompt.replace("{store_name}", settings.store.name).replace(
+        "{store_facts}", settings.store.facts.strip()
+    )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+_MARKDOWN = re.compile(r"[*_`#>|]+")
+_NUMBER = re.compile(r"\d[\d.,:]*")
+
+
+class SentenceSplitter:
+    """Cuts streamed text into sentences; the first one also at a clause, to speak sooner."""
+
+    FIRST_CLAUSE_MIN = 24
+
+    def __init__(self) -> None:
+        self._buf = ""
+        self._emitted = 0
+
+    def feed(self, piece: str) -> list[str]:
+        self._buf += piece
+        out: list[str] = []
+        while True:
+            parts = _SENTENCE_END.split(self._buf, maxsplit=1)
+            if len(parts) == 2:
+                out.append(parts[0])
+                self._buf = parts[1]
+                continue
+            if self._emitted + len(out) == 0 and len(self._buf) > self.FIRST_CLAUSE_MIN:
+                clause = _CLAUSE_END.split(self._buf, maxsplit=1)
+                if len(clause) == 2 and len(clause[0]) >= self.FIRST_CLAUSE_MIN:
+                    out.append(clause[0])
+                    self._buf = clause[1]
+                    continue
+            break
+        self._emitted += len(out)
+        return out
+
+    def flush(self) -> list[str]:
+        rest, self._buf = self._buf, ""
+        return [rest] if rest.strip() else []
+
+
+def clean_sentence(sentence: str) -> str | None:
+    """Spoken form of a model sentence, or None if it is not speech (JSON, code)."""
+    text = " ".join(_MARKDOWN.sub(" ", sentence).split())
+    if not text or "{" in text or "}" in text or '":' in text:
+        return None
+    return text if any(c.isalpha() for c in text) else None
+
+
+def grounded(sentence: str, context: str) -> bool:
+    """Every number stated must appear in the context (store facts, the caller's words)."""
+    digits_in_context = {n.strip(".,:") for n in _NUMBER.findall(context)}
+    return all(n.strip(".,:") in digits_in_context for n in _NUMBER.findall(sentence))
+
+
+class Dialogue:
+    """Produces the bot's reply to a caller turn, sentence by sentence."""
+
+    def __init__(self, settings: Settings, model: LanguageModel) -> None:
+        self._settings = settings
+        self._model = model
+        self._system = render_system_prompt(settings)
+
+    def messages(self, history: list[Message], user_text: str) -> list[Message]:
+        keep = history[-2 * self._settings.dialogue.history_turns :] if history else []
+        return [Message("system", self._system), *keep, Message("user", user_text)]
+
+    async def reply(
+        self, history: list[Message], user_text: str, stats: ReplyStats
+    ) -> AsyncIterator[ReplyPart]:
+        s = self._settings
+        intent = detect_intent(user_text, s)
+        if intent == "transfer":
+            yield EndCall("transfer_requested", "transfer")
+            return
+        if intent == "goodbye":
+            yield EndCall("goodbye", "farewell")
+            return
+        context = " ".join([self._system, user_text, *(m.content for m in history)])
+        splitter = SentenceSplitter()
+        said = 0
+        try:
+            async with asyncio.timeout(s.llm.timeout_s):
+                pieces = aiter(self._model.stream(self.messages(history, user_text)))
+                while said < s.llm.max_sentences:
+                    wait = s.llm.first_token_timeout_s if stats.first_token_s is None else None
+                    try:
+                        async with asyncio.timeout(wait):
+                            piece = await anext(pieces)
+                    except StopAsyncIteration:
+                        break
+                    if stats.first_token_s is None:
+                        stats.first_token_s = time.perf_counter() - stats.started
+                    stats.pieces += 1
+                    for sentence in splitter.feed(piece):
+                        part = self._checked(sentence, context, stats)
+                        if part is not None:
+                            said += 1
+                            yield part
+                            if part.phrase == "cannot_confirm":
+                                return
+                for sentence in splitter.flush():
+                    part = self._checked(sentence, context, stats)
+                    if part is not None and said < s.llm.max_sentences:
+                        said += 1
+                        yield part
+        except Exception as exc:
+            log.warning("llm_failed", error=repr(exc)[:200])
+            yield EndCall("model_failure", "technical_problem")
+            return
+        if said == 0:
+            yield Say(s.phrase("not_understood"), "not_understood")
+
+    def _checked(self, sentence: str, context: str, stats: ReplyStats) -> Say | None:
+        text = clean_sentence(sentence)
+        if text is None:
+            return None
+        if not grounded(text, context):
+            stats.guarded += 1
+            log.info("ungrounded_sentence_replaced", sentence=text)
+            return Say(self._settings.phrase("cannot_confirm"), "cannot_confirm")
+        return Say(text)

@@ -1,0 +1,123 @@
+"""Building the shared services once per process, and running the web service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+
+from voicebot.asr import WhisperTranscriber
+from voicebot.config import Settings
+from voicebot.dialogue.llm import LanguageModel, OpenAICompatModel, TransformersModel
+from voicebot.dialogue.policy import Dialogue
+from voicebot.session import Services
+from voicebot.telephony.server import create_app
+from voicebot.tts import EspeakSynthesizer, PiperSynthesizer, Synthesizer
+
+log = structlog.get_logger(__name__)
+
+
+def configure_logging(level: str = "info", json_logs: bool = False) -> None:
+    """structlog to stderr; JSON lines in production, readable lines in a terminal."""
+    renderer = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=__import__("sys").stderr),
+    )
+
+
+def build_language_model(settings: Settings) -> LanguageModel:
+    if settings.llm.backend == "openai":
+        return OpenAICompatModel(settings.llm, settings.llm.model)
+    return TransformersModel(settings.model_ref(settings.llm.model), settings.llm)
+
+
+def build_synthesizer(settings: Settings) -> Synthesizer:
+    if settings.tts.backend == "piper":
+        if not settings.tts.piper_voice:
+            raise ValueError("tts.backend is piper but tts.piper_voice is empty")
+        return PiperSynthesizer(Path(settings.model_ref(settings.tts.piper_voice)), settings.tts)
+    return EspeakSynthesizer(settings.tts)
+
+
+async def build_services(settings: Settings) -> Services:
+    """Load every model once (in worker threads) and pre-render the fixed phrases."""
+    asr, llm, tts = await asyncio.gather(
+        asyncio.to_thread(WhisperTranscriber, settings.model_ref(settings.asr.model), settings.asr),
+        asyncio.to_thread(build_language_model, settings),
+        asyncio.to_thread(build_synthesizer, settings),
+    )
+    services = Services(settings, asr, tts, Dialogue(settings, llm))
+    await services.prerender_phrases()
+    await services.warm_up()
+    return services
+
+
+def with_public_url(settings: Settings, url: str) -> Settings:
+    return settings.model_copy(
+        update={"server": settings.server.model_copy(update={"public_url": url})}
+    )
+
+
+def with_auth_token(settings: Settings) -> Settings:
+    """A random auth token for an in-process simulation when none is configured."""
+    if settings.twilio.auth_token.get_secret_value():
+        return settings
+    from pydantic import SecretStr
+
+    twilio = settings.twilio.model_copy(update={"auth_token": SecretStr(secrets.token_hex(16))})
+    return settings.model_copy(update={"twilio": twilio})
+
+
+@asynccontextmanager
+async def running_service(
+    services: Services, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[str]:
+    """Run the real service on a local port; yields its base URL (public_url set to it)."""
+    app = create_app(services)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = runner.server
+    assert server is not None
+    sockets = [s for s in runner.addresses]
+    bound_port = sockets[0][1]
+    url = f"http://{host}:{bound_port}"
+    services.settings = with_public_url(services.settings, url)
+    try:
+        yield url
+    finally:
+        await runner.cleanup()
+
+
+async def serve(settings: Settings) -> None:
+    """Run the service until interrupted."""
+    services = await build_services(settings)
+    app = create_app(services)
+    log.info(
+        "listening",
+        host=settings.server.host,
+        port=settings.server.port,
+        public_url=settings.server.public_url,
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.server.host, settings.server.port).start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

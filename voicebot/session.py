@@ -1,0 +1,381 @@
+"""One phone call, end to end: the only place that knows the whole flow.
+
+    Twilio media ──► decode ──► VAD ──► turn detector ──► ASR ──► dialogue ──► TTS ──► player
+                                            │                                          ▲
+                                            └── caller talks over the bot: `clear` ────┘
+
+The session owns its tasks (one TaskGroup), keeps the dialogue history to what the caller
+actually heard (mark echoes), and ends the call with a spoken phrase and a logged reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import structlog
+
+from voicebot.asr import Transcriber, Transcript
+from voicebot.audio.codec import FRAME_SAMPLES, TELEPHONY_RATE, Pcm, ulaw_decode
+from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, TurnEnded, Vad
+from voicebot.config import Settings
+from voicebot.dialogue.llm import Message
+from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, Say, is_backchannel
+from voicebot.telephony.player import Player, Utterance
+from voicebot.telephony.protocol import Dtmf, InboundEvent, Mark, Media, Start, Stop
+from voicebot.tts import Synthesizer
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Services:
+    """Models and settings shared by every call of the process (loaded once)."""
+
+    settings: Settings
+    asr: Transcriber
+    tts: Synthesizer
+    dialogue: Dialogue
+    phrase_audio: dict[str, Pcm] = field(default_factory=dict)
+
+    async def prerender_phrases(self) -> None:
+        """Render every fixed phrase once, so greetings and fallbacks never wait for TTS."""
+        for name in type(self.settings.phrases).model_fields:
+            self.phrase_audio[name] = await self.tts.synthesize(self.settings.phrase(name))
+
+    async def warm_up(self) -> None:
+        """One pass through ASR and the model, so the first caller does not pay cold starts."""
+        await self.asr.transcribe(np.zeros(TELEPHONY_RATE, dtype=np.int16))
+        async for _part in self.dialogue.reply([], "Hola", ReplyStats()):
+            break
+
+
+@dataclass
+class TurnRecord:
+    """What happened in one caller turn, with server-side stage timings (ms)."""
+
+    heard: str
+    bot: list[str] = field(default_factory=list)  # sentences the caller heard in full
+    interrupted: bool = False
+    endpoint_ms: float | None = None
+    asr_ms: float | None = None
+    llm_first_token_ms: float | None = None
+    tts_first_audio_ms: float | None = None
+    voice_to_voice_ms: float | None = None
+    guarded_sentences: int = 0
+
+
+@dataclass
+class CallRecord:
+    """The record of a call, kept by the service and shown by /calls/{sid}."""
+
+    call_sid: str
+    stream_sid: str
+    caller: str
+    started_at: float = field(default_factory=time.time)
+    greeting_ms: float | None = None
+    turns: list[TurnRecord] = field(default_factory=list)
+    ignored_backchannels: list[str] = field(default_factory=list)
+    barge_ins: int = 0
+    dtmf: list[str] = field(default_factory=list)
+    ended_by: str | None = None  # caller | bot | transfer | error
+    end_reason: str | None = None
+    duration_s: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CallSession:
+    """One call: feeds caller audio through the stages and plays the replies."""
+
+    def __init__(
+        self,
+        services: Services,
+        start: Start,
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._s = services
+        cfg = services.settings.audio
+        self.record = CallRecord(
+            start.call_sid, start.stream_sid, start.custom_parameters.get("from", "")
+        )
+        self._log = log.bind(call_sid=start.call_sid)
+        self._close = close
+        self._vad = Vad(cfg.vad_aggressiveness)
+        self._detector = TurnDetector(
+            start_ms=cfg.speech_start_ms,
+            end_silence_ms=cfg.end_of_turn_silence_ms,
+            sustained_ms=cfg.barge_in_ms,
+            min_utterance_ms=cfg.min_utterance_ms,
+            max_utterance_ms=int(cfg.max_utterance_s * 1000),
+        )
+        self._player = Player(
+            start.stream_sid,
+            send,
+            lead_ms=cfg.outbound_lead_ms,
+            on_started=self._on_audio_started,
+            on_heard=self._on_heard,
+        )
+        self._history: list[Message] = []
+        self._mark_turn: dict[str, TurnRecord | None] = {}
+        self._voiced_at: dict[int, float] = {}  # turn -> when the caller's last voiced frame came
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._started = time.monotonic()
+        self._last_voiced_at = 0.0
+        self._last_activity = time.monotonic()
+        self._reprompts = 0
+        self._partial = b""  # mu-law bytes not yet making a whole 20 ms frame
+        self._tg: asyncio.TaskGroup | None = None
+        self._turn_task: asyncio.Task[None] | None = None
+        self._turn_pcm = b""  # audio of the turn being answered, until the answer starts
+        self._answering = False
+        self._ending = False
+
+    # ---- lifecycle -------------------------------------------------------------------
+    async def run(self, events: AsyncIterator[InboundEvent]) -> CallRecord:
+        """Run the call until the caller hangs up or the bot ends it."""
+        self._log.info("call_started", caller=self.record.caller)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                self._tg = tg
+                background = [tg.create_task(self._player.run()), tg.create_task(self._idle())]
+                self._spawn(self._say_phrase("greeting"))
+                async for event in events:
+                    if self._on_event(event):
+                        break
+                for task in [*background, *self._tasks]:
+                    task.cancel()
+        finally:
+            self.record.duration_s = round(time.monotonic() - self._started, 3)
+            self.record.ended_by = self.record.ended_by or "caller"
+            self._log.info(
+                "call_ended", ended_by=self.record.ended_by, reason=self.record.end_reason
+            )
+        return self.record
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        assert self._tg is not None, "tasks are spawned only while the call runs"
+        task = self._tg.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _on_event(self, event: InboundEvent) -> bool:
+        """Handle one inbound event; True when the caller's side has stopped."""
+        match event:
+            case Media(payload=payload):
+                self._on_media(payload)
+            case Mark(name=name):
+                if not self._player.on_mark(name):
+                    self._log.warning("unknown_mark", mark=name)
+            case Dtmf(digit=digit):
+                self.record.dtmf.append(digit)
+                self._last_activity = time.monotonic()
+                if digit == "0" and not self._ending:
+                    self._spawn(self._end(EndCall("transfer_requested", "transfer")))
+            case Stop():
+                self.record.ended_by = self.record.ended_by or "caller"
+                return True
+            case _:
+                self._log.warning("unexpected_event", event=type(event).__name__)
+        return False
+
+    # ---- caller audio ----------------------------------------------------------------
+    def _on_media(self, payload: bytes) -> None:
+        data = self._partial + payload
+        whole = len(data) - len(data) % FRAME_SAMPLES
+        self._partial = data[whole:]
+        for offset in range(0, whole, FRAME_SAMPLES):
+            pcm = ulaw_decode(data[offset : offset + FRAME_SAMPLES]).tobytes()
+            voiced = self._vad.is_speech(pcm)
+            now = time.monotonic()
+            if voiced:
+                self._last_voiced_at = now
+            event = self._detector.feed(pcm, voiced)
+            if isinstance(event, SpeechStarted):
+                self._last_activity = now
+            elif isinstance(event, SustainedSpeech) and self._player.speaking:
+                self._barge_in()
+            elif isinstance(event, TurnEnded):
+                self._last_activity = now
+                self._on_turn(event, now)
+
+    def _on_turn(self, event: TurnEnded, now: float) -> None:
+        endpoint_s = now - self._last_voiced_at
+        if self._ending:
+            return
+        if self._player.speaking and not event.sustained:
+            # A short sound over the bot: a backchannel ("ajá") must not cut it off.
+            self._spawn(self._short_interjection(event.pcm, self._last_voiced_at))
+            return
+        pcm = event.pcm
+        if self._turn_task is not None and not self._turn_task.done() and not self._answering:
+            # The caller went on before we answered: answer both parts together.
+            self._turn_task.cancel()
+            pcm = self._turn_pcm + pcm
+        self._start_turn(pcm, self._last_voiced_at, endpoint_s, None)
+
+    def _start_turn(
+        self, pcm: bytes, voiced_at: float, endpoint_s: float, transcript: Transcript | None
+    ) -> None:
+        self._turn_pcm = pcm
+        self._answering = False
+        self._turn_task = self._spawn(self._turn(pcm, voiced_at, endpoint_s, transcript))
+
+    async def _short_interjection(self, pcm: bytes, voiced_at: float) -> None:
+        transcript = await self._transcribe(pcm)
+        if transcript is None or is_backchannel(transcript.text, self._s.settings):
+            text = transcript.text if transcript else ""
+            self.record.ignored_backchannels.append(text)
+            self._log.info("backchannel_ignored", text=text)
+            return
+        if self._player.speaking:  # a short real request ("espere", "no"): interrupt
+            self._barge_in()
+        self._start_turn(pcm, voiced_at, 0.0, transcript)
+
+    def _barge_in(self) -> None:
+        if self._ending:
+            return
+        self.record.barge_ins += 1
+        self._log.info("barge_in")
+        if self._turn_task is not None and not self._turn_task.done():
+            self._turn_task.cancel()  # stops the LLM stream and pending TTS
+        for turn in self._mark_turn.values():
+            if turn is not None:
+                turn.interrupted = True
+        self._spawn(self._player.clear())
+
+    # ---- one turn --------------------------------------------------------------------
+    async def _transcribe(self, pcm: bytes) -> Transcript | None:
+        try:
+            return await self._s.asr.transcribe(np.frombuffer(pcm, dtype=np.int16))
+        except Exception as exc:
+            self._log.warning("asr_failed", error=repr(exc)[:200])
+            return None
+
+    async def _turn(
+        self, pcm: bytes, voiced_at: float, endpoint_s: float, transcript: Transcript | None
+    ) -> None:
+        if transcript is None:
+            transcript = await self._transcribe(pcm)
+            if transcript is None:
+                await self._say_phrase("not_understood")
+                return
+        text = transcript.text
+        if not text:
+            self._log.info("empty_transcript", dropped=transcript.dropped)
+            return
+        turn = TurnRecord(
+            heard=text,
+            endpoint_ms=round(endpoint_s * 1000),
+            asr_ms=round(transcript.seconds * 1000),
+        )
+        self.record.turns.append(turn)
+        self._log.info("caller_said", text=text)
+        self._answering = True
+        history = list(self._history)
+        self._history.append(Message("user", text))
+        stats = ReplyStats()
+        async for part in self._s.dialogue.reply(history, text, stats):
+            turn.llm_first_token_ms = _ms(stats.first_token_s)
+            turn.guarded_sentences = stats.guarded
+            if isinstance(part, EndCall):
+                await self._end(part)
+                return
+            started = time.perf_counter()
+            audio = await self._synthesize(part)
+            if audio is None:
+                await self._end(EndCall("tts_failure", "technical_problem"))
+                return
+            if turn.tts_first_audio_ms is None:
+                turn.tts_first_audio_ms = _ms(time.perf_counter() - started)
+            mark = self._player.new_mark("reply")
+            self._mark_turn[mark] = turn
+            await self._player.play(Utterance(part.text, audio, mark))
+
+    async def _synthesize(self, part: Say) -> Pcm | None:
+        if part.phrase and part.phrase in self._s.phrase_audio:
+            return self._s.phrase_audio[part.phrase]
+        try:
+            return await self._s.tts.synthesize(part.text)
+        except Exception as exc:
+            self._log.warning("tts_failed", error=repr(exc)[:200])
+            return None
+
+    async def _say_phrase(self, name: str) -> None:
+        text = self._s.settings.phrase(name)
+        audio = await self._synthesize(Say(text, name))
+        if audio is not None:
+            mark = self._player.new_mark(name)
+            self._mark_turn[mark] = None
+            await self._player.play(Utterance(text, audio, mark))
+
+    async def _end(self, end: EndCall) -> None:
+        """Say the closing phrase, let it play, then close the stream (logged reason)."""
+        if self._ending:
+            return
+        self._ending = True
+        self.record.end_reason = end.reason
+        self._log.info("ending_call", reason=end.reason)
+        if self._player.speaking:
+            await self._player.clear()
+        await self._say_phrase(end.phrase)
+        audio = self._s.phrase_audio.get(end.phrase)
+        played_s = len(audio) / TELEPHONY_RATE if audio is not None else 5.0
+        await self._player.wait_idle(played_s + 3.0)
+        self.record.ended_by = "bot" if end.reason in ("goodbye", "idle") else "transfer"
+        await self._close()
+
+    # ---- callbacks from the player ---------------------------------------------------
+    def _on_audio_started(self, utterance: Utterance) -> None:
+        now = time.monotonic()
+        if self.record.greeting_ms is None:
+            self.record.greeting_ms = round((now - self._started) * 1000)
+        turn = self._mark_turn.get(utterance.mark)
+        if turn is not None and turn.voice_to_voice_ms is None:
+            turn.voice_to_voice_ms = _ms(now - self._voiced_at.get(id(turn), now))
+
+    def _on_heard(self, utterance: Utterance) -> None:
+        """A mark came back: the caller heard this sentence; only now is it history."""
+        self._last_activity = time.monotonic()
+        turn = self._mark_turn.pop(utterance.mark, None)
+        if turn is not None:
+            turn.bot.append(utterance.text)
+        if self._history and self._history[-1].role == "assistant":
+            last = self._history.pop()
+            self._history.append(Message("assistant", f"{last.content} {utterance.text}"))
+        else:
+            self._history.append(Message("assistant", utterance.text))
+
+    # ---- silence on the line ---------------------------------------------------------
+    async def _idle(self) -> None:
+        cfg = self._s.settings.audio
+        while True:
+            await asyncio.sleep(0.25)
+            busy = (
+                self._player.speaking
+                or self._detector.in_speech
+                or (self._turn_task is not None and not self._turn_task.done())
+                or self._ending
+            )
+            if busy:
+                self._last_activity = max(self._last_activity, time.monotonic() - 0.25)
+                continue
+            if time.monotonic() - self._last_activity < cfg.idle_reprompt_s:
+                continue
+            if self._reprompts >= cfg.idle_reprompts_before_hangup:
+                self._spawn(self._end(EndCall("idle", "idle_goodbye")))
+                return
+            self._reprompts += 1
+            self._last_activity = time.monotonic()
+            await self._say_phrase("reprompt")
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000)

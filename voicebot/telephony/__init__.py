@@ -1,0 +1,1 @@
+"""Twilio edge: webhook TwiML, signatures, the Media Streams wire protocol and pacing."""

@@ -1,0 +1,208 @@
+"""The aiohttp application: Twilio webhook, Media Streams websocket, health and call records."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+
+import structlog
+from aiohttp import WSMsgType, web
+
+from voicebot.session import CallSession, Services
+from voicebot.telephony.protocol import (
+    Connected,
+    InboundEvent,
+    ProtocolError,
+    Start,
+    Stop,
+    parse_inbound,
+)
+from voicebot.telephony.twiml import (
+    STREAM_PATH,
+    VOICE_PATH,
+    check_stream_token,
+    connect_twiml,
+    signature_valid,
+    stream_token,
+    stream_url,
+)
+
+log = structlog.get_logger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+CALLS = web.AppKey("calls", "OrderedDict[str, CallRecord]")
+MAX_MESSAGE_BYTES = 64 * 1024  # Twilio's media messages are ~300 bytes
+MAX_PROTOCOL_ERRORS = 20  # then the stream is closed: a broken or hostile peer
+START_TIMEOUT_S = 10  # a socket that never sends `start` is closed
+RECEIVE_TIMEOUT_S = 10  # Twilio sends media every 20 ms, even in silence
+KEPT_CALL_RECORDS = 1000
+
+
+def _validation_on(request: web.Request) -> bool:
+    return request.app[SERVICES].settings.twilio.validate_signatures
+
+
+def _auth_token(request: web.Request) -> str:
+    return request.app[SERVICES].settings.twilio.auth_token.get_secret_value()
+
+
+async def voice_webhook(request: web.Request) -> web.Response:
+    """POST /twilio/voice: answer with TwiML that opens a bidirectional media stream."""
+    settings = request.app[SERVICES].settings
+    form = {k: str(v) for k, v in (await request.post()).items()}
+    public = settings.server.public_url + VOICE_PATH
+    if request.query_string:
+        public += "?" + request.query_string
+    if _validation_on(request) and not signature_valid(
+        _auth_token(request), public, form, request.headers.get("X-Twilio-Signature")
+    ):
+        log.warning("webhook_rejected", reason="bad or missing X-Twilio-Signature", url=public)
+        raise web.HTTPForbidden(text="invalid Twilio signature")
+    call_sid = form.get("CallSid", "")
+    if not call_sid:
+        raise web.HTTPBadRequest(text="CallSid is missing")
+    params = {
+        "callSid": call_sid,
+        "from": form.get("From", ""),
+        "token": stream_token(_auth_token(request), call_sid),
+    }
+    log.info("call_webhook", call_sid=call_sid)
+    twiml = connect_twiml(settings.server.public_url, params)
+    return web.Response(text=twiml, content_type="text/xml")
+
+
+async def media_stream(request: web.Request) -> web.StreamResponse:
+    """GET /twilio/stream: the Media Streams websocket of one call."""
+    services = request.app[SERVICES]
+    if _validation_on(request):
+        url = stream_url(services.settings.server.public_url)
+        if not signature_valid(
+            _auth_token(request), url, {}, request.headers.get("X-Twilio-Signature")
+        ):
+            log.warning("stream_rejected", reason="bad or missing X-Twilio-Signature", url=url)
+            raise web.HTTPForbidden(text="invalid Twilio signature")
+    ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=None)
+    await ws.prepare(request)
+    stream = _Stream(ws)
+    try:
+        start = await asyncio.wait_for(stream.wait_start(), START_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("stream_closed", reason="no start message")
+        await ws.close(code=1008, message=b"no start")
+        return ws
+    if start is None:
+        return ws
+    if _validation_on(request) and not check_stream_token(
+        _auth_token(request), start.call_sid, start.custom_parameters.get("token", "")
+    ):
+        log.warning(
+            "stream_rejected", reason="start does not match its webhook", sid=start.call_sid
+        )
+        await ws.close(code=1008, message=b"start does not match webhook")
+        return ws
+    session = CallSession(services, start, ws.send_str, ws.close)
+    try:
+        record = await session.run(stream.events(start.stream_sid))
+    finally:
+        if not ws.closed:
+            await ws.close()
+    calls = request.app[CALLS]
+    calls[record.call_sid] = record
+    while len(calls) > KEPT_CALL_RECORDS:
+        calls.popitem(last=False)
+    return ws
+
+
+class _Stream:
+    """Inbound side of one websocket: wire messages in, typed events out, errors counted."""
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self._ws = ws
+        self.errors = 0
+
+    async def _messages(self) -> AsyncIterator[InboundEvent]:
+        while not self._ws.closed:
+            try:
+                msg = await self._ws.receive(timeout=RECEIVE_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("stream_closed", reason=f"no message for {RECEIVE_TIMEOUT_S} s")
+                await self._ws.close(code=1001, message=b"idle")
+                return
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                return
+            if msg.type == WSMsgType.ERROR:
+                log.warning("stream_error", error=str(self._ws.exception())[:200])
+                return
+            if msg.type != WSMsgType.TEXT:
+                await self._error("binary frames are not part of the protocol")
+                continue
+            try:
+                yield parse_inbound(msg.data)
+            except ProtocolError as exc:
+                await self._error(str(exc))
+
+    async def _error(self, reason: str) -> None:
+        self.errors += 1
+        log.warning("protocol_error", reason=reason, count=self.errors)
+        if self.errors >= MAX_PROTOCOL_ERRORS:
+            await self._ws.close(code=1008, message=b"too many protocol errors")
+
+    async def wait_start(self) -> Start | None:
+        async for event in self._messages():
+            if isinstance(event, Start):
+                if event.encoding != "audio/x-mulaw" or event.sample_rate != 8000:
+                    log.warning("stream_closed", reason=f"unsupported format {event.encoding}")
+                    await self._ws.close(code=1003, message=b"unsupported media format")
+                    return None
+                return event
+            if isinstance(event, Connected):
+                continue
+            await self._error(f"{type(event).__name__.lower()} before start")
+            if isinstance(event, Stop):
+                return None
+        return None
+
+    async def events(self, stream_sid: str) -> AsyncIterator[InboundEvent]:
+        async for event in self._messages():
+            if isinstance(event, Start):
+                await self._error("second start on one stream")
+                continue
+            if getattr(event, "stream_sid", stream_sid) != stream_sid:
+                await self._error(f"unknown streamSid {getattr(event, 'stream_sid', '')!r:.40}")
+                continue
+            yield event
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def call_record(request: web.Request) -> web.Response:
+    """GET /calls/{sid}: a finished call's record (bearer token = the Twilio auth token)."""
+    expected = f"Bearer {_auth_token(request)}"
+    given = request.headers.get("Authorization", "")
+    if not _auth_token(request) or not secrets.compare_digest(given, expected):
+        raise web.HTTPUnauthorized(text="missing or wrong bearer token")
+    record = request.app[CALLS].get(request.match_info["sid"])
+    if record is None:
+        raise web.HTTPNotFound(text="no finished call with that sid")
+    return web.json_response(record.as_dict())
+
+
+def create_app(services: Services) -> web.Application:
+    """The service: every route of one voicebot process."""
+    if not services.settings.twilio.validate_signatures:
+        log.warning(
+            "SIGNATURE VALIDATION IS OFF",
+            detail="anyone can open a stream and run the models; use only in development",
+        )
+    app = web.Application(client_max_size=256 * 1024)
+    app[SERVICES] = services
+    app[CALLS] = OrderedDict()
+    app.router.add_post(VOICE_PATH, voice_webhook)
+    app.router.add_get(STREAM_PATH, media_stream)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/calls/{sid}", call_record)
+    return app
