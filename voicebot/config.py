@@ -62,6 +62,7 @@ class AsrSettings(_Section):
     cpu_threads: int = Field(2, ge=1)
     timeout_s: float = Field(8, gt=0)
     no_speech_threshold: float = Field(0.6, ge=0, le=1)
+    hotwords: str = ""
     hallucinations: list[str] = []
 
 

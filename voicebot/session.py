@@ -79,6 +79,7 @@ class CallRecord:
     started_at: float = field(default_factory=time.time)
     greeting_ms: float | None = None
     turns: list[TurnRecord] = field(default_factory=list)
+    transcript: list[dict[str, str]] = field(default_factory=list)  # what was said and heard
     ignored_backchannels: list[str] = field(default_factory=list)
     barge_ins: int = 0
     dtmf: list[str] = field(default_factory=list)
@@ -281,6 +282,7 @@ class CallSession:
         self._answering = True
         history = list(self._history)
         self._history.append(Message("user", text))
+        self.record.transcript.append({"role": "caller", "text": text})
         stats = ReplyStats()
         async for part in self._s.dialogue.reply(history, text, stats):
             turn.llm_first_token_ms = _ms(stats.first_token_s)
@@ -347,6 +349,7 @@ class CallSession:
         turn = self._mark_turn.pop(utterance.mark, None)
         if turn is not None:
             turn.bot.append(utterance.text)
+        self.record.transcript.append({"role": "bot", "text": utterance.text})
         if self._history and self._history[-1].role == "assistant":
             last = self._history.pop()
             self._history.append(Message("assistant", f"{last.content} {utterance.text}"))

@@ -82,6 +82,7 @@ class WhisperTranscriber:
             without_timestamps=True,
             vad_filter=False,  # our own VAD already cut the utterance
             temperature=0.0,
+            hotwords=self._settings.hotwords or None,
         )
         kept: list[str] = []
         dropped: list[str] = []

@@ -138,7 +138,7 @@ class Dialogue:
 
     def __init__(self, settings: Settings, model: LanguageModel) -> None:
         self._settings = settings
-        self._model = model
+        self.model = model
         self._system = render_system_prompt(settings)
 
     def messages(self, history: list[Message], user_text: str) -> list[Message]:
@@ -161,7 +161,7 @@ class Dialogue:
         said = 0
         try:
             async with asyncio.timeout(s.llm.timeout_s):
-                pieces = aiter(self._model.stream(self.messages(history, user_text)))
+                pieces = aiter(self.model.stream(self.messages(history, user_text)))
                 while said < s.llm.max_sentences:
                     wait = s.llm.first_token_timeout_s if stats.first_token_s is None else None
                     try:

@@ -342,3 +342,18 @@ class FakeTwilioCall:
             if not pb.items and time.monotonic() - last >= quiet_s:
                 return
             await asyncio.sleep(0.05)
+
+
+CALLER_VOICE = ("es-419+m3", 125)  # espeak-ng voice and rate the synthetic caller speaks with
+
+
+def synthesize_caller(text: str, path: Path, voice: tuple[str, int] = CALLER_VOICE) -> Path:
+    """A synthetic Spanish caller turn (espeak-ng, 22.05 kHz WAV) for simulations and tests."""
+    import subprocess
+
+    subprocess.run(
+        ["espeak-ng", "-v", voice[0], "-s", str(voice[1]), "-w", str(path), text],
+        check=True,
+        timeout=30,
+    )
+    return path

@@ -1,0 +1,83 @@
+import pytest
+
+from voicebot.config import Settings
+from voicebot.dialogue.policy import (
+    SentenceSplitter,
+    clean_sentence,
+    detect_intent,
+    grounded,
+    is_backchannel,
+    render_system_prompt,
+)
+from voicebot.tts import speech_text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Quiero hablar con un asesor", "transfer"),
+        ("¿Me pasa con una persona, por favor?", "transfer"),
+        ("Comuníqueme con un agente.", "transfer"),
+        ("Eso es todo, gracias", "goodbye"),
+        ("Chao, hasta luego", "goodbye"),
+        ("¿Dónde está mi pedido?", None),
+        ("Personalizado", None),  # a word that merely contains "persona"
+    ],
+)
+def test_rule_intents(settings: Settings, text: str, intent: str | None) -> None:
+    assert detect_intent(text, settings) == intent
+
+
+@pytest.mark.parametrize("text", ["Ajá.", "Sí", "mhm", "sí, sí", "ok claro", ""])
+def test_backchannels(settings: Settings, text: str) -> None:
+    assert is_backchannel(text, settings)
+
+
+@pytest.mark.parametrize("text", ["Espere", "No, eso no es lo que pedí", "sí pero quiero otra"])
+def test_real_interruptions_are_not_backchannels(settings: Settings, text: str) -> None:
+    assert not is_backchannel(text, settings)
+
+
+def test_splitter_cuts_sentences_and_an_early_first_clause() -> None:
+    s = SentenceSplitter()
+    out = []
+    for piece in ["Claro que sí, con mucho gusto le ", "ayudo. Nuestro horario ", "es amplio. ¿Algo", " más?"]:
+        out += s.feed(piece)
+    out += s.flush()
+    assert out == [
+        "Claro que sí, con mucho gusto le ayudo.",
+        "Nuestro horario es amplio.",
+        "¿Algo más?",
+    ]
+    s = SentenceSplitter()
+    first = s.feed("Con mucho gusto le cuento que la tienda, ")
+    assert first == ["Con mucho gusto le cuento que la tienda,"]
+
+
+def test_clean_sentence_rejects_json_and_markdown() -> None:
+    assert clean_sentence('{"tool": "order_status"}') is None
+    assert clean_sentence("**Hola**, con gusto.") == "Hola , con gusto."
+    assert clean_sentence("...") is None
+
+
+def test_grounded_numbers_only(settings: Settings) -> None:
+    context = render_system_prompt(settings) + " mi pedido es el 4572"
+    assert grounded("Abrimos a las 9 a. m.", context)
+    assert grounded("Su pedido 4572 está en camino.", context)
+    assert not grounded("Su pedido 8812 llega el martes.", context)
+    assert not grounded("El envío cuesta 12.000 pesos.", context)
+
+
+def test_system_prompt_has_the_store_facts_and_usted(settings: Settings) -> None:
+    prompt = render_system_prompt(settings)
+    assert settings.store.name in prompt and "8 p. m." in prompt and "usted" in prompt
+    assert "{" not in prompt
+
+
+def test_speech_text_for_colombia() -> None:
+    assert speech_text("Cuesta $45.900") == "Cuesta cuarenta y cinco mil novecientos pesos"
+    assert speech_text("Llame al 3001234567") == (
+        "Llame al tres cero cero, uno dos tres, cuatro cinco seis siete"
+    )
+    assert speech_text("Pedido 45721") == "Pedido cuatro cinco siete, dos uno"
+    assert speech_text("Abrimos a las 9") == "Abrimos a las 9"

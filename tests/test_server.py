@@ -1,0 +1,139 @@
+"""Webhook and websocket edge on a real server, driven by the fake Twilio."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+
+from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from voicebot.telephony.fake_twilio import FakeTwilioCall
+from voicebot.telephony.twiml import sign
+
+FORM = {"CallSid": "CA" + "1" * 32, "From": "+573001234567", "AccountSid": "AC1"}
+
+
+async def post_webhook(url: str, form: dict[str, str], signature: str | None) -> aiohttp.ClientResponse:
+    headers = {} if signature is None else {"X-Twilio-Signature": signature}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url + "/twilio/voice", data=form, headers=headers) as resp:
+            await resp.read()
+            return resp
+
+
+async def test_signed_webhook_gets_connect_stream_twiml(base_url: str) -> None:
+    url = base_url + "/twilio/voice"
+    async with aiohttp.ClientSession() as http:
+        headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, url, FORM)}
+        async with http.post(url, data=FORM, headers=headers) as resp:
+            body = await resp.text()
+    assert resp.status == 200 and resp.content_type == "text/xml"
+    assert "<Connect><Stream" in body and "/twilio/stream" in body and 'name="token"' in body
+
+
+@pytest.mark.parametrize("case", ["missing", "tampered", "wrong-url"])
+async def test_bad_webhook_signature_is_403(base_url: str, case: str) -> None:
+    url = base_url + "/twilio/voice"
+    signature = {
+        "missing": None,
+        "tampered": sign(AUTH_TOKEN, url, {**FORM, "From": "+570000000000"}),
+        "wrong-url": sign(AUTH_TOKEN, "https://elsewhere.example/twilio/voice", FORM),
+    }[case]
+    resp = await post_webhook(base_url, FORM, signature)
+    assert resp.status == 403
+
+
+async def test_websocket_upgrade_needs_a_valid_signature(base_url: str) -> None:
+    ws_url = base_url.replace("http", "ws") + "/twilio/stream"
+    async with aiohttp.ClientSession() as http:
+        for headers in ({}, {"X-Twilio-Signature": sign(AUTH_TOKEN, ws_url + "x", {})}):
+            with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+                await http.ws_connect(ws_url, headers=headers)
+            assert err.value.status == 403
+        ws = await http.ws_connect(ws_url, headers={"X-Twilio-Signature": sign(AUTH_TOKEN, ws_url, {})})
+        await ws.close()
+
+
+async def test_start_must_match_its_webhook(base_url: str) -> None:
+    """A signed upgrade with a start for another call (replayed token) is closed."""
+    call = FakeTwilioCall(base_url, AUTH_TOKEN)
+    original = call.webhook
+
+    async def forged() -> tuple[str, dict[str, str]]:
+        url, params = await original()
+        call.call_sid = "CA" + "9" * 32  # start claims a call the token was not made for
+        return url, params
+
+    call.webhook = forged  # type: ignore[method-assign]
+    async with call:
+        await asyncio.wait_for(call.closed_by_service.wait(), 5)
+    assert call.playback.media_times == []  # the bot never spoke to it
+
+
+async def test_validation_off_is_explicit_and_lets_unsigned_calls_in(serve: ServiceFactory) -> None:
+    settings = make_settings(twilio={"validate_signatures": False})
+    async with serve(settings) as url:
+        resp = await post_webhook(url, FORM, None)
+        assert resp.status == 200
+
+
+async def test_protocol_garbage_is_logged_and_the_call_goes_on(base_url: str) -> None:
+    async with FakeTwilioCall(base_url, AUTH_TOKEN) as call:
+        await call.send_raw("{not json")
+        await call.send_raw(json.dumps({"event": "dance", "streamSid": call.stream_sid}))
+        await call.send_raw(b"\x00\x01binary")
+        await call.send_raw(
+            json.dumps({"event": "media", "streamSid": "MZwrong", "media": {"payload": "//8="}})
+        )
+        await call.send_raw(
+            json.dumps({"event": "media", "streamSid": call.stream_sid, "media": {"payload": "@@"}})
+        )
+        await call.send_raw(json.dumps({"event": "mark", "streamSid": call.stream_sid,
+                                        "mark": {"name": "never-sent"}}))
+        first = await call.wait_bot_audio(call.stream_started_at, 10)
+        assert first is not None, "the greeting still plays"
+        assert not call.closed_by_service.is_set()
+    assert call.protocol_violations == []
+
+
+async def test_media_before_start_does_not_break_the_call(base_url: str) -> None:
+    call = FakeTwilioCall(base_url, AUTH_TOKEN)
+    async with aiohttp.ClientSession() as http:
+        call._http = http
+        url, params = await call.webhook()
+        ws = await http.ws_connect(url, headers={"X-Twilio-Signature": sign(AUTH_TOKEN, url, {})})
+        await ws.send_str(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+        await ws.send_str(json.dumps({"event": "media", "streamSid": call.stream_sid,
+                                      "media": {"payload": "//8="}}))
+        start = {"streamSid": call.stream_sid, "accountSid": "AC1", "callSid": call.call_sid,
+                 "customParameters": params,
+                 "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}
+        await ws.send_str(json.dumps({"event": "start", "streamSid": call.stream_sid, "start": start}))
+        msg = await ws.receive(timeout=10)
+        assert json.loads(msg.data)["event"] == "media"  # the greeting
+        await ws.close()
+
+
+async def test_oversized_message_closes_only_that_stream(base_url: str) -> None:
+    async with FakeTwilioCall(base_url, AUTH_TOKEN) as other, FakeTwilioCall(base_url, AUTH_TOKEN) as bad:
+        await bad.send_raw("x" * 200_000)
+        await asyncio.wait_for(bad.closed_by_service.wait(), 5)
+        await asyncio.sleep(0.5)
+        assert not other.closed_by_service.is_set()
+        assert await other.wait_bot_audio(other.stream_started_at, 10) is not None
+
+
+async def test_healthz(base_url: str) -> None:
+    async with aiohttp.ClientSession() as http, http.get(base_url + "/healthz") as resp:
+        assert resp.status == 200
+
+
+async def test_call_records_need_the_bearer_token(base_url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base_url + "/calls/CA1") as resp:
+            assert resp.status == 401
+        headers = {"Authorization": f"Bearer {AUTH_TOKEN}"}
+        async with http.get(base_url + "/calls/CA1", headers=headers) as resp:
+            assert resp.status == 404

@@ -1,0 +1,66 @@
+from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, TurnEnded
+
+FRAME = b"\x00\x00" * 160
+
+
+def detector() -> TurnDetector:
+    return TurnDetector(
+        start_ms=60, end_silence_ms=600, sustained_ms=400, min_utterance_ms=120,
+        max_utterance_ms=15000,
+    )
+
+
+def feed(det: TurnDetector, pattern: list[tuple[bool, int]]) -> list[object]:
+    events = []
+    for voiced, count in pattern:
+        for _ in range(count):
+            event = det.feed(FRAME, voiced)
+            if event is not None:
+                events.append(event)
+    return events
+
+
+def test_turn_starts_on_voice_and_ends_after_silence() -> None:
+    events = feed(detector(), [(False, 10), (True, 50), (False, 30)])
+    assert [type(e) for e in events] == [SpeechStarted, SustainedSpeech, TurnEnded]
+    end = events[-1]
+    assert isinstance(end, TurnEnded)
+    assert end.voiced_ms == 1000 and end.sustained
+    assert end.last_voiced_frame == 59
+    # pre-roll kept before the start, 100 ms post-roll kept after the end
+    assert len(end.pcm) // len(FRAME) >= 50 + 5
+
+
+def test_a_short_pause_does_not_end_the_turn() -> None:
+    events = feed(detector(), [(True, 20), (False, 20), (True, 20), (False, 30)])
+    assert sum(isinstance(e, TurnEnded) for e in events) == 1
+
+
+def test_clicks_do_not_open_a_turn() -> None:
+    events = feed(detector(), [(True, 1), (False, 5)] * 20)
+    assert events == []
+
+
+def test_short_burst_is_a_turn_but_not_sustained() -> None:
+    # "ajá": ~240 ms voiced: a TurnEnded the session can check as a backchannel
+    events = feed(detector(), [(True, 12), (False, 30)])
+    assert [type(e) for e in events] == [SpeechStarted, TurnEnded]
+    assert not events[-1].sustained  # type: ignore[union-attr]
+
+
+def test_noise_shorter_than_minimum_is_dropped() -> None:
+    det = TurnDetector(
+        start_ms=40, end_silence_ms=200, sustained_ms=400, min_utterance_ms=200,
+        max_utterance_ms=15000,
+    )
+    events = feed(det, [(True, 3), (False, 20)])
+    assert [type(e) for e in events] == [SpeechStarted]
+
+
+def test_max_utterance_forces_an_end() -> None:
+    det = TurnDetector(
+        start_ms=60, end_silence_ms=600, sustained_ms=400, min_utterance_ms=120,
+        max_utterance_ms=1000,
+    )
+    events = feed(det, [(True, 200)])
+    assert sum(isinstance(e, TurnEnded) for e in events) >= 3
