@@ -28,12 +28,14 @@ def test_rule_intents(settings: Settings, text: str, intent: str | None) -> None
     assert detect_intent(text, settings) == intent
 
 
-@pytest.mark.parametrize("text", ["Ajá.", "Sí", "mhm", "sí, sí", "ok claro", ""])
+@pytest.mark.parametrize("text", ["Ajá.", "Sí", "mhm", "sí, sí", "ok claro", "", "y"])
 def test_backchannels(settings: Settings, text: str) -> None:
     assert is_backchannel(text, settings)
 
 
-@pytest.mark.parametrize("text", ["Espere", "No, eso no es lo que pedí", "sí pero quiero otra"])
+@pytest.mark.parametrize(
+    "text", ["Espere", "No", "No, eso no es lo que pedí", "sí pero quiero otra"]
+)
 def test_real_interruptions_are_not_backchannels(settings: Settings, text: str) -> None:
     assert not is_backchannel(text, settings)
 

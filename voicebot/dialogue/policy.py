@@ -71,7 +71,9 @@ def is_backchannel(text: str, settings: Settings) -> bool:
     """'ajá', 'sí', 'mhm'...: the caller is listening, not taking the turn."""
     words = normalize(text).split()
     allowed = {normalize(b) for b in settings.dialogue.backchannels}
-    return not words or (len(words) <= 3 and all(w in allowed for w in words))
+    # Whisper often renders a short "mm"/"sí" as one or two letters ("y", "e"): filler too.
+    fillers = [w for w in words if w in allowed or (len(w) <= 2 and w != "no")]
+    return len(fillers) == len(words) <= 3
 
 
 def render_system_prompt(settings: Settings) -> str:

@@ -69,7 +69,7 @@ class EspeakSynthesizer:
             "-s",
             str(self._settings.speaking_rate_wpm),
             "-a",
-            str(int(200 * self._settings.volume)),
+            str(int(100 * self._settings.volume)),  # espeak-ng: 100 is its default level
             "--stdout",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
