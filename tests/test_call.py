@@ -20,7 +20,22 @@ from voicebot.simulate import fetch_record, place_call
 from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav
 
 Clip = Callable[[str], Path]
-SPANISH = {"de", "la", "el", "que", "en", "su", "le", "por", "con", "para", "los", "es", "un", "una"}
+SPANISH = {
+    "de",
+    "la",
+    "el",
+    "que",
+    "en",
+    "su",
+    "le",
+    "por",
+    "con",
+    "para",
+    "los",
+    "es",
+    "un",
+    "una",
+}
 
 
 async def test_spanish_question_gets_a_spanish_answer(base_url: str, clips: Clip) -> None:
@@ -121,7 +136,10 @@ async def test_model_failure_mid_call_is_never_silence(
         result = await place_call(url, AUTH_TOKEN, [clips("Quiero saber cuánto cuesta el envío.")])
         record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
     assert record is not None and record["end_reason"] == "model_failure"
-    assert record["transcript"][-1]["text"] == "Disculpe, tengo un problema técnico. Le comunico con un asesor."
+    assert (
+        record["transcript"][-1]["text"]
+        == "Disculpe, tengo un problema técnico. Le comunico con un asesor."
+    )
     assert result["turns"][0]["latency_ms"]["voice_to_voice"] < 5000
 
 

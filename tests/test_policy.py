@@ -43,7 +43,12 @@ def test_real_interruptions_are_not_backchannels(settings: Settings, text: str) 
 def test_splitter_cuts_sentences_and_an_early_first_clause() -> None:
     s = SentenceSplitter()
     out = []
-    for piece in ["Claro que sí, con mucho gusto le ", "ayudo. Nuestro horario ", "es amplio. ¿Algo", " más?"]:
+    for piece in [
+        "Claro que sí, con mucho gusto le ",
+        "ayudo. Nuestro horario ",
+        "es amplio. ¿Algo",
+        " más?",
+    ]:
         out += s.feed(piece)
     out += s.flush()
     assert out == [
@@ -51,6 +56,9 @@ def test_splitter_cuts_sentences_and_an_early_first_clause() -> None:
         "Nuestro horario es amplio.",
         "¿Algo más?",
     ]
+    s = SentenceSplitter()
+    assert s.feed("Abrimos a las 9 a. m. y cerramos a las 8 p. m. ") == []
+    assert s.feed("¿Algo más?") == ["Abrimos a las 9 a. m. y cerramos a las 8 p. m."]
     s = SentenceSplitter()
     first = s.feed("Con mucho gusto le cuento que la tienda, ")
     assert first == ["Con mucho gusto le cuento que la tienda,"]

@@ -15,7 +15,9 @@ from voicebot.telephony.twiml import sign
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+573001234567", "AccountSid": "AC1"}
 
 
-async def post_webhook(url: str, form: dict[str, str], signature: str | None) -> aiohttp.ClientResponse:
+async def post_webhook(
+    url: str, form: dict[str, str], signature: str | None
+) -> aiohttp.ClientResponse:
     headers = {} if signature is None else {"X-Twilio-Signature": signature}
     async with aiohttp.ClientSession() as http:
         async with http.post(url + "/twilio/voice", data=form, headers=headers) as resp:
@@ -52,7 +54,9 @@ async def test_websocket_upgrade_needs_a_valid_signature(base_url: str) -> None:
             with pytest.raises(aiohttp.WSServerHandshakeError) as err:
                 await http.ws_connect(ws_url, headers=headers)
             assert err.value.status == 403
-        ws = await http.ws_connect(ws_url, headers={"X-Twilio-Signature": sign(AUTH_TOKEN, ws_url, {})})
+        ws = await http.ws_connect(
+            ws_url, headers={"X-Twilio-Signature": sign(AUTH_TOKEN, ws_url, {})}
+        )
         await ws.close()
 
 
@@ -90,8 +94,11 @@ async def test_protocol_garbage_is_logged_and_the_call_goes_on(base_url: str) ->
         await call.send_raw(
             json.dumps({"event": "media", "streamSid": call.stream_sid, "media": {"payload": "@@"}})
         )
-        await call.send_raw(json.dumps({"event": "mark", "streamSid": call.stream_sid,
-                                        "mark": {"name": "never-sent"}}))
+        await call.send_raw(
+            json.dumps(
+                {"event": "mark", "streamSid": call.stream_sid, "mark": {"name": "never-sent"}}
+            )
+        )
         first = await call.wait_bot_audio(call.stream_started_at, 10)
         assert first is not None, "the greeting still plays"
         assert not call.closed_by_service.is_set()
@@ -104,20 +111,34 @@ async def test_media_before_start_does_not_break_the_call(base_url: str) -> None
         call._http = http
         url, params = await call.webhook()
         ws = await http.ws_connect(url, headers={"X-Twilio-Signature": sign(AUTH_TOKEN, url, {})})
-        await ws.send_str(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
-        await ws.send_str(json.dumps({"event": "media", "streamSid": call.stream_sid,
-                                      "media": {"payload": "//8="}}))
-        start = {"streamSid": call.stream_sid, "accountSid": "AC1", "callSid": call.call_sid,
-                 "customParameters": params,
-                 "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}
-        await ws.send_str(json.dumps({"event": "start", "streamSid": call.stream_sid, "start": start}))
+        await ws.send_str(
+            json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        )
+        await ws.send_str(
+            json.dumps(
+                {"event": "media", "streamSid": call.stream_sid, "media": {"payload": "//8="}}
+            )
+        )
+        start = {
+            "streamSid": call.stream_sid,
+            "accountSid": "AC1",
+            "callSid": call.call_sid,
+            "customParameters": params,
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+        }
+        await ws.send_str(
+            json.dumps({"event": "start", "streamSid": call.stream_sid, "start": start})
+        )
         msg = await ws.receive(timeout=10)
         assert json.loads(msg.data)["event"] == "media"  # the greeting
         await ws.close()
 
 
 async def test_oversized_message_closes_only_that_stream(base_url: str) -> None:
-    async with FakeTwilioCall(base_url, AUTH_TOKEN) as other, FakeTwilioCall(base_url, AUTH_TOKEN) as bad:
+    async with (
+        FakeTwilioCall(base_url, AUTH_TOKEN) as other,
+        FakeTwilioCall(base_url, AUTH_TOKEN) as bad,
+    ):
         await bad.send_raw("x" * 200_000)
         await asyncio.wait_for(bad.closed_by_service.wait(), 5)
         await asyncio.sleep(0.5)

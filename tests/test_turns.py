@@ -5,7 +5,10 @@ FRAME = b"\x00\x00" * 160
 
 def detector() -> TurnDetector:
     return TurnDetector(
-        start_ms=60, end_silence_ms=600, sustained_ms=400, min_utterance_ms=120,
+        start_ms=60,
+        end_silence_ms=600,
+        sustained_ms=400,
+        min_utterance_ms=120,
         max_utterance_ms=15000,
     )
 
@@ -50,7 +53,10 @@ def test_short_burst_is_a_turn_but_not_sustained() -> None:
 
 def test_noise_shorter_than_minimum_is_dropped() -> None:
     det = TurnDetector(
-        start_ms=40, end_silence_ms=200, sustained_ms=400, min_utterance_ms=200,
+        start_ms=40,
+        end_silence_ms=200,
+        sustained_ms=400,
+        min_utterance_ms=200,
         max_utterance_ms=15000,
     )
     events = feed(det, [(True, 3), (False, 20)])
@@ -59,7 +65,10 @@ def test_noise_shorter_than_minimum_is_dropped() -> None:
 
 def test_max_utterance_forces_an_end() -> None:
     det = TurnDetector(
-        start_ms=60, end_silence_ms=600, sustained_ms=400, min_utterance_ms=120,
+        start_ms=60,
+        end_silence_ms=600,
+        sustained_ms=400,
+        min_utterance_ms=120,
         max_utterance_ms=1000,
     )
     events = feed(det, [(True, 200)])

@@ -21,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="place a simulated Twilio call")
     sim.add_argument("--audio", type=Path, action="append", default=[], help="caller turn WAV")
+    sim.add_argument(
+        "--say", action="append", default=[], help="caller turn text, spoken by a synthetic voice"
+    )
     sim.add_argument("--dtmf", action="append", default=[], help="keys pressed after the turns")
     sim.add_argument("--record", type=Path, help="write what the caller heard to this WAV")
     sim.add_argument("--url", help="target a running service instead of an in-process one")
@@ -54,11 +57,19 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(settings))
         return 0
     if args.command == "simulate":
-        from voicebot.simulate import simulate
+        import tempfile
 
-        result = asyncio.run(
-            simulate(settings, args.audio, dtmf=args.dtmf, record=args.record, url=args.url)
-        )
+        from voicebot.simulate import simulate
+        from voicebot.telephony.fake_twilio import synthesize_caller
+
+        with tempfile.TemporaryDirectory() as tmp:
+            audio = list(args.audio) + [
+                synthesize_caller(text, Path(tmp) / f"say{i}.wav")
+                for i, text in enumerate(args.say)
+            ]
+            result = asyncio.run(
+                simulate(settings, audio, dtmf=args.dtmf, record=args.record, url=args.url)
+            )
         print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2))
         return 0
     if args.command == "bench":

@@ -82,7 +82,8 @@ def render_system_prompt(settings: Settings) -> str:
     )
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# A sentence ends at . ! ? followed by a capital or an opening ¿ ¡: "9 a. m. a 8 p. m." stays whole.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[¿¡\"A-ZÁÉÍÓÚÑ])")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 _MARKDOWN = re.compile(r"[*_`#>|]+")
 _NUMBER = re.compile(r"\d[\d.,:]*")

