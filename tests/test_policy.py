@@ -5,6 +5,7 @@ from voicebot.dialogue.policy import (
     SentenceSplitter,
     clean_sentence,
     detect_intent,
+    echoes,
     grounded,
     is_backchannel,
     render_system_prompt,
@@ -68,6 +69,12 @@ def test_clean_sentence_rejects_json_and_markdown() -> None:
     assert clean_sentence('{"tool": "order_status"}') is None
     assert clean_sentence("**Hola**, con gusto.") == "Hola , con gusto."
     assert clean_sentence("...") is None
+
+
+def test_echo_of_the_caller_is_not_an_answer() -> None:
+    caller = "¡Buenas tardes! ¡Quiere la caberra de la viola de la tienda!"
+    assert echoes("¡Buenas tardes! ¡Quiero la caberra de la viola de la tienda!", caller)
+    assert not echoes("Buenas tardes, ¿en qué le puedo ayudar?", caller)
 
 
 def test_grounded_numbers_only(settings: Settings) -> None:

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Literal
 
 import structlog
@@ -130,6 +131,12 @@ def clean_sentence(sentence: str) -> str | None:
     return text if any(c.isalpha() for c in text) else None
 
 
+def echoes(sentence: str, caller_text: str) -> bool:
+    """The small model tends to repeat the caller: that is not an answer."""
+    a, b = normalize(sentence), normalize(caller_text)
+    return bool(a) and SequenceMatcher(None, a, b).ratio() >= 0.75
+
+
 def grounded(sentence: str, context: str) -> bool:
     """Every number stated must appear in the context (store facts, the caller's words)."""
     digits_in_context = {n.strip(".,:") for n in _NUMBER.findall(context)}
@@ -176,14 +183,14 @@ class Dialogue:
                         stats.first_token_s = time.perf_counter() - stats.started
                     stats.pieces += 1
                     for sentence in splitter.feed(piece):
-                        part = self._checked(sentence, context, stats)
+                        part = self._checked(sentence, user_text, context, stats)
                         if part is not None:
                             said += 1
                             yield part
                             if part.phrase == "cannot_confirm":
                                 return
                 for sentence in splitter.flush():
-                    part = self._checked(sentence, context, stats)
+                    part = self._checked(sentence, user_text, context, stats)
                     if part is not None and said < s.llm.max_sentences:
                         said += 1
                         yield part
@@ -194,9 +201,11 @@ class Dialogue:
         if said == 0:
             yield Say(s.phrase("not_understood"), "not_understood")
 
-    def _checked(self, sentence: str, context: str, stats: ReplyStats) -> Say | None:
+    def _checked(
+        self, sentence: str, user_text: str, context: str, stats: ReplyStats
+    ) -> Say | None:
         text = clean_sentence(sentence)
-        if text is None:
+        if text is None or echoes(text, user_text):
             return None
         if not grounded(text, context):
             stats.guarded += 1
