@@ -133,7 +133,9 @@ class Player:
                     ahead = self._play_until - time.monotonic() - self._lead
                     if ahead > 0:
                         await asyncio.sleep(ahead)
-                else:
+                # Re-check after the last sleep: a mark sent after a `clear` would be echoed
+                # at once and wrongly count the dropped sentence as heard.
+                if self._epoch == epoch:
                     self._pending[utterance.mark] = utterance
                     await self._send(mark_message(self._sid, utterance.mark))
             finally:

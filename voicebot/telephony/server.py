@@ -109,6 +109,10 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
     session = CallSession(services, start, ws.send_str, close)
     try:
         record = await session.run(stream.events(start.stream_sid))
+    except Exception:  # a bug in one call must not lose its record or touch other calls
+        log.exception("call_failed", call_sid=start.call_sid)
+        record = session.record
+        record.ended_by = "error"
     finally:
         if not ws.closed:
             await ws.close()
