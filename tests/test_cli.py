@@ -1,0 +1,43 @@
+"""The README's main command: `voicebot simulate` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    record = tmp_path / "bot.wav"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "voicebot",
+            "simulate",
+            "--json",
+            "--record",
+            str(record),
+            "--say",
+            "Hola, quiero saber dónde está mi pedido.",
+            "--dtmf",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    report = json.loads(out.stdout)
+    assert set(report) >= {"call_sid", "greeting_ms", "turns", "ended_by", "bot_audio_s"}
+    (turn,) = report["turns"]
+    assert set(turn["latency_ms"]) == {
+        "voice_to_voice",
+        "endpoint",
+        "asr",
+        "llm_first_token",
+        "tts_first_audio",
+    }
+    assert "dónde está" in turn["heard"].lower() and turn["bot"]
+    assert report["ended_by"] == "transfer" and report["end_reason"] == "transfer_requested"
+    assert record.stat().st_size > 8000 * 2 * 3  # seconds of bot audio were recorded
