@@ -15,6 +15,12 @@ from voicebot.telephony.twiml import sign
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+573001234567", "AccountSid": "AC1"}
 
 
+async def get_metrics(base_url: str) -> str:
+    async with aiohttp.ClientSession() as http, http.get(base_url + "/metrics") as resp:
+        assert resp.status == 200
+        return await resp.text()
+
+
 async def post_webhook(
     url: str, form: dict[str, str], signature: str | None
 ) -> aiohttp.ClientResponse:
@@ -45,6 +51,8 @@ async def test_bad_webhook_signature_is_403(base_url: str, case: str) -> None:
     }[case]
     resp = await post_webhook(base_url, FORM, signature)
     assert resp.status == 403
+    metrics = await get_metrics(base_url)
+    assert 'voicebot_rejected_requests_total{reason="webhook_signature"} 1.0' in metrics
 
 
 async def test_websocket_upgrade_needs_a_valid_signature(base_url: str) -> None:
@@ -103,6 +111,9 @@ async def test_protocol_garbage_is_logged_and_the_call_goes_on(base_url: str) ->
         assert first is not None, "the greeting still plays"
         assert not call.closed_by_service.is_set()
     assert call.protocol_violations == []
+    metrics = await get_metrics(base_url)
+    assert "voicebot_protocol_errors_total 5.0" in metrics
+    assert "voicebot_calls_total 1.0" in metrics
 
 
 async def test_media_before_start_does_not_break_the_call(base_url: str) -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import WSMsgType, web
 
+from voicebot.metrics import Metrics
 from voicebot.session import CallRecord, CallSession, Services
 from voicebot.telephony.protocol import (
     Connected,
@@ -32,6 +33,7 @@ from voicebot.telephony.twiml import (
 log = structlog.get_logger(__name__)
 
 SERVICES = web.AppKey("services", Services)
+METRICS = web.AppKey("metrics", Metrics)
 CALLS: web.AppKey[OrderedDict[str, CallRecord]] = web.AppKey("calls")
 MAX_MESSAGE_BYTES = 64 * 1024  # Twilio's media messages are ~300 bytes
 MAX_PROTOCOL_ERRORS = 20  # then the stream is closed: a broken or hostile peer
@@ -59,6 +61,7 @@ async def voice_webhook(request: web.Request) -> web.Response:
         _auth_token(request), public, form, request.headers.get("X-Twilio-Signature")
     ):
         log.warning("webhook_rejected", reason="bad or missing X-Twilio-Signature", url=public)
+        request.app[METRICS].rejected.labels("webhook_signature").inc()
         raise web.HTTPForbidden(text="invalid Twilio signature")
     call_sid = form.get("CallSid", "")
     if not call_sid:
@@ -82,10 +85,12 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
             _auth_token(request), url, {}, request.headers.get("X-Twilio-Signature")
         ):
             log.warning("stream_rejected", reason="bad or missing X-Twilio-Signature", url=url)
+            request.app[METRICS].rejected.labels("stream_signature").inc()
             raise web.HTTPForbidden(text="invalid Twilio signature")
     ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=None)
     await ws.prepare(request)
-    stream = _Stream(ws)
+    metrics = request.app[METRICS]
+    stream = _Stream(ws, metrics)
     try:
         start = await asyncio.wait_for(stream.wait_start(), START_TIMEOUT_S)
     except TimeoutError:
@@ -107,6 +112,8 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
         await ws.close()
 
     session = CallSession(services, start, ws.send_str, close)
+    metrics.calls.inc()
+    metrics.active.inc()
     try:
         record = await session.run(stream.events(start.stream_sid))
     except Exception:  # a bug in one call must not lose its record or touch other calls
@@ -114,8 +121,10 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
         record = session.record
         record.ended_by = "error"
     finally:
+        metrics.active.dec()
         if not ws.closed:
             await ws.close()
+    metrics.call_finished(record)
     calls = request.app[CALLS]
     calls[record.call_sid] = record
     while len(calls) > KEPT_CALL_RECORDS:
@@ -126,8 +135,9 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
 class _Stream:
     """Inbound side of one websocket: wire messages in, typed events out, errors counted."""
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    def __init__(self, ws: web.WebSocketResponse, metrics: Metrics) -> None:
         self._ws = ws
+        self._metrics = metrics
         self.errors = 0
 
     async def _messages(self) -> AsyncIterator[InboundEvent]:
@@ -153,6 +163,7 @@ class _Stream:
 
     async def _error(self, reason: str) -> None:
         self.errors += 1
+        self._metrics.protocol_errors.inc()
         log.warning("protocol_error", reason=reason, count=self.errors)
         if self.errors >= MAX_PROTOCOL_ERRORS:
             await self._ws.close(code=1008, message=b"too many protocol errors")
@@ -187,6 +198,11 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def metrics_page(request: web.Request) -> web.Response:
+    body = request.app[METRICS].render()
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
 async def call_record(request: web.Request) -> web.Response:
     """GET /calls/{sid}: a finished call's record (bearer token = the Twilio auth token)."""
     expected = f"Bearer {_auth_token(request)}"
@@ -209,8 +225,10 @@ def create_app(services: Services) -> web.Application:
     app = web.Application(client_max_size=256 * 1024)
     app[SERVICES] = services
     app[CALLS] = OrderedDict()
+    app[METRICS] = Metrics()
     app.router.add_post(VOICE_PATH, voice_webhook)
     app.router.add_get(STREAM_PATH, media_stream)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/calls/{sid}", call_record)
+    app.router.add_get("/metrics", metrics_page)
     return app

@@ -1,0 +1,54 @@
+"""Prometheus metrics of one service process (served at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from voicebot.session import CallRecord
+
+STAGES = ("voice_to_voice", "endpoint", "asr", "llm_first_token", "tts_first_audio")
+_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0)
+
+
+class Metrics:
+    """Counters and histograms; a registry per app so test servers do not collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.calls = Counter("voicebot_calls", "Calls answered", registry=r)
+        self.active = Gauge("voicebot_active_calls", "Calls in progress", registry=r)
+        self.ended = Counter(
+            "voicebot_calls_ended",
+            "Calls ended, by who and why",
+            ["ended_by", "reason"],
+            registry=r,
+        )
+        self.barge_ins = Counter("voicebot_barge_ins", "Caller interruptions", registry=r)
+        self.turns = Counter("voicebot_turns", "Caller turns answered", registry=r)
+        self.protocol_errors = Counter(
+            "voicebot_protocol_errors", "Malformed or unexpected stream messages", registry=r
+        )
+        self.rejected = Counter(
+            "voicebot_rejected_requests", "Requests refused", ["reason"], registry=r
+        )
+        self.latency = Histogram(
+            "voicebot_stage_seconds",
+            "Per-turn latency by stage",
+            ["stage"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
+
+    def call_finished(self, record: CallRecord) -> None:
+        self.ended.labels(record.ended_by or "caller", record.end_reason or "hangup").inc()
+        self.barge_ins.inc(record.barge_ins)
+        for turn in record.turns:
+            self.turns.inc()
+            for stage in STAGES:
+                value = getattr(turn, f"{stage}_ms")
+                if value is not None:
+                    self.latency.labels(stage).observe(value / 1000)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
