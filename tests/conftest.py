@@ -23,7 +23,8 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, module="audioop")
 
 
 def make_settings(**overrides: Any) -> Settings:
-    base: dict[str, Any] = {"twilio": {"auth_token": AUTH_TOKEN}}
+    # Handoff off unless a test turns it on: the spine's tests hear the plain transfer phrase.
+    base: dict[str, Any] = {"twilio": {"auth_token": AUTH_TOKEN}, "handoff": {"mode": "off"}}
     for section, values in overrides.items():
         base.setdefault(section, {}).update(values)
     return load_settings(overrides=base, environ={})

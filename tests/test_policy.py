@@ -16,9 +16,12 @@ from voicebot.tts import speech_text
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
-        ("Quiero hablar con un asesor", "transfer"),
-        ("¿Me pasa con una persona, por favor?", "transfer"),
-        ("Comuníqueme con un agente.", "transfer"),
+        ("Quiero hablar con un asesor", "transfer_requested"),
+        ("¿Me pasa con una persona, por favor?", "transfer_requested"),
+        ("Comuníqueme con un agente.", "transfer_requested"),
+        ("Esto es pésimo, ya le dije tres veces", "frustration"),
+        ("Quiero pagar con tarjeta ahora mismo", "sensitive_topic"),
+        ("Voy a poner una demanda", "sensitive_topic"),
         ("Eso es todo, gracias", "goodbye"),
         ("Chao, hasta luego", "goodbye"),
         ("¿Dónde está mi pedido?", None),

@@ -6,6 +6,7 @@ Nothing else in the package reads environment variables.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +42,8 @@ class TwilioSettings(_Section):
     auth_token: SecretStr = SecretStr("")
     account_sid: str = ""
     validate_signatures: bool = True
+    api_base_url: str = "https://api.twilio.com"  # tests point it at a local stand-in
+    rest_timeout_s: float = Field(5, gt=0)
 
 
 class AudioSettings(_Section):
@@ -88,6 +91,43 @@ class TtsSettings(_Section):
     timeout_s: float = Field(5, gt=0)
 
 
+class Agent(_Section):
+    """A human agent of the desk: logs in at /agent, takes warm transfers on `phone`."""
+
+    id: str = Field(pattern=r"^[a-z0-9_.-]{2,32}$")
+    name: str
+    phone: str = Field(pattern=r"^\+\d{8,15}$")
+    password_hash: SecretStr  # `voicebot agent hash-password`
+
+
+class BusinessHours(_Section):
+    timezone: str = "America/Bogota"
+    # weekday (mon..sun) -> "HH:MM-HH:MM"; a missing day is closed
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], str] = {}
+    holidays: list[str] = []  # ISO dates, closed (or `holiday_hours`)
+    holiday_hours: str = ""
+
+    @field_validator("weekly")
+    @classmethod
+    def _ranges(cls, v: dict[str, str]) -> dict[str, str]:
+        for day, span in v.items():
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)", span):
+                raise ValueError(f"{day}: {span!r} is not HH:MM-HH:MM")
+        return v
+
+
+class HandoffSettings(_Section):
+    mode: Literal["desk", "cold", "off"] = "desk"
+    cold_number: str = ""  # plain number for mode cold, or when no desk agent is online
+    dial_timeout_s: int = Field(20, ge=5, le=120)
+    failed_turns_before_transfer: int = Field(2, ge=1)
+    frustration_keywords: list[str] = []
+    sensitive_keywords: list[str] = []
+    business_hours: BusinessHours = BusinessHours()
+    agents: list[Agent] = []
+    session_secret: SecretStr = SecretStr("")  # signs agent login cookies; random if empty
+
+
 class StoreSettings(_Section):
     name: str = "la tienda"
     facts: str = ""
@@ -112,6 +152,11 @@ class Phrases(_Section):
     not_understood: str
     cannot_confirm: str
     technical_problem: str
+    hold: str
+    agent_unavailable: str
+    out_of_hours: str
+    technical_callback: str
+    whisper: str  # what the agent hears before the bridge; {summary} is filled in
 
 
 class Settings(_Section):
@@ -125,6 +170,7 @@ class Settings(_Section):
     llm: LlmSettings = LlmSettings()
     tts: TtsSettings = TtsSettings()
     store: StoreSettings = StoreSettings()
+    handoff: HandoffSettings = HandoffSettings()
     dialogue: DialogueSettings
     phrases: Phrases
 

@@ -14,7 +14,8 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import numpy as np
 import structlog
@@ -25,6 +26,10 @@ from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, T
 from voicebot.config import Settings
 from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, Say, is_backchannel
+from voicebot.handoff.desk import Desk, Transfer
+from voicebot.handoff.rules import is_open
+from voicebot.handoff.summary import summarize
+from voicebot.handoff.twilio_rest import TwilioRest, transfer_twiml
 from voicebot.telephony.player import Player, Utterance
 from voicebot.telephony.protocol import Dtmf, InboundEvent, Mark, Media, Start, Stop
 from voicebot.tts import Synthesizer
@@ -40,12 +45,16 @@ class Services:
     asr: Transcriber
     tts: Synthesizer
     dialogue: Dialogue
+    desk: Desk = field(default_factory=lambda: Desk([]))
+    rest: TwilioRest | None = None  # Twilio's REST API, for transfers
     phrase_audio: dict[str, Pcm] = field(default_factory=dict)
 
     async def prerender_phrases(self) -> None:
         """Render every fixed phrase once, so greetings and fallbacks never wait for TTS."""
         for name in type(self.settings.phrases).model_fields:
-            self.phrase_audio[name] = await self.tts.synthesize(self.settings.phrase(name))
+            text = self.settings.phrase(name)
+            if "{" not in text:  # templates (the agent's whisper) are not caller audio
+                self.phrase_audio[name] = await self.tts.synthesize(text)
 
     async def warm_up(self) -> None:
         """One pass through ASR and the model, so the first caller does not pay cold starts."""
@@ -84,6 +93,8 @@ class CallRecord:
     barge_ins: int = 0
     dtmf: list[str] = field(default_factory=list)
     ended_by: str | None = None  # caller | bot | transfer | error
+    transfer_id: str | None = None
+    callback: bool = False  # a callback ticket was left for an agent
     end_reason: str | None = None
     duration_s: float | None = None
 
@@ -100,8 +111,10 @@ class CallSession:
         start: Start,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[], Awaitable[None]],
+        resume: Transfer | None = None,
     ) -> None:
         self._s = services
+        self._resume = resume  # back from a transfer no agent took
         cfg = services.settings.audio
         self.record = CallRecord(
             start.call_sid, start.stream_sid, start.custom_parameters.get("from", "")
@@ -137,6 +150,8 @@ class CallSession:
         self._turn_pcm = b""  # audio of the turn being answered, until the answer starts
         self._answering = False
         self._ending = False
+        self._transferred = False  # Twilio will stop the stream: that is not a hang-up
+        self._failed_turns = 0
 
     # ---- lifecycle -------------------------------------------------------------------
     async def run(self, events: AsyncIterator[InboundEvent]) -> CallRecord:
@@ -146,7 +161,10 @@ class CallSession:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
                 background = [tg.create_task(self._player.run()), tg.create_task(self._idle())]
-                self._spawn(self._say_phrase("greeting"))
+                if self._resume is None:
+                    self._spawn(self._say_phrase("greeting"))
+                else:
+                    self._spawn(self._back_from_transfer(self._resume))
                 async for event in events:
                     if self._on_event(event):
                         break
@@ -181,7 +199,7 @@ class CallSession:
                 if digit == "0" and not self._ending:
                     self._spawn(self._end(EndCall("transfer_requested", "transfer")))
             case Stop():
-                self.record.ended_by = self.record.ended_by or "caller"
+                self.record.ended_by = "transfer" if self._transferred else "caller"
                 return True
             case _:
                 self._log.warning("unexpected_event", event=type(event).__name__)
@@ -266,7 +284,7 @@ class CallSession:
         if transcript is None:
             transcript = await self._transcribe(pcm)
             if transcript is None:
-                await self._say_phrase("not_understood")
+                await self._misunderstood()
                 return
         text = transcript.text
         if not text:
@@ -290,6 +308,13 @@ class CallSession:
             if isinstance(part, EndCall):
                 await self._end(part)
                 return
+            if part.phrase in ("not_understood", "cannot_confirm"):
+                self._failed_turns += 1
+                if self._failed_turns >= self._s.settings.handoff.failed_turns_before_transfer:
+                    await self._end(EndCall("repeated_misunderstanding", "transfer"))
+                    return
+            else:
+                self._failed_turns = 0
             started = time.perf_counter()
             audio = await self._synthesize(part)
             if audio is None:
@@ -300,6 +325,13 @@ class CallSession:
             mark = self._player.new_mark("reply")
             self._mark_turn[mark] = turn
             await self._player.play(Utterance(part.text, audio, mark))
+
+    async def _misunderstood(self) -> None:
+        self._failed_turns += 1
+        if self._failed_turns >= self._s.settings.handoff.failed_turns_before_transfer:
+            await self._end(EndCall("repeated_misunderstanding", "transfer"))
+        else:
+            await self._say_phrase("not_understood")
 
     async def _synthesize(self, part: Say) -> Pcm | None:
         if part.phrase and part.phrase in self._s.phrase_audio:
@@ -319,7 +351,7 @@ class CallSession:
             await self._player.play(Utterance(text, audio, mark))
 
     async def _end(self, end: EndCall) -> None:
-        """Say the closing phrase, let it play, then close the stream (logged reason)."""
+        """Hand the call to a person, or say the closing phrase and close the stream."""
         if self._ending:
             return
         self._ending = True
@@ -327,12 +359,72 @@ class CallSession:
         self._log.info("ending_call", reason=end.reason)
         if self._player.speaking:
             await self._player.clear()
-        await self._say_phrase(end.phrase)
-        audio = self._s.phrase_audio.get(end.phrase)
+        phrase, ended_by = end.phrase, "bot"
+        if end.reason not in ("goodbye", "idle"):
+            ended_by = "transfer"
+            if self._s.settings.handoff.mode != "off":
+                outcome = await self._transfer(end.reason)
+                if outcome != "hang_up":
+                    return
+                phrase, ended_by = "technical_callback", "bot"
+        await self._say_phrase(phrase)
+        audio = self._s.phrase_audio.get(phrase)
         played_s = len(audio) / TELEPHONY_RATE if audio is not None else 5.0
         await self._player.wait_idle(played_s + 3.0)
-        self.record.ended_by = "bot" if end.reason in ("goodbye", "idle") else "transfer"
+        self.record.ended_by = ended_by
         await self._close()
+
+    # ---- handing the call to a person -----------------------------------------------------
+    async def _transfer(self, reason: str) -> Literal["transferred", "go_on", "hang_up"]:
+        """Warm (or cold) transfer; otherwise a callback ticket, and the bot goes on if it can."""
+        settings = self._s.settings.handoff
+        summary = summarize(
+            self.record.transcript, reason, self.record.caller, settings.frustration_keywords
+        )
+        agent = self._s.desk.available_agent() if settings.mode == "desk" else None
+        number = agent.phone if agent is not None else settings.cold_number
+        open_now = is_open(settings.business_hours, datetime.now(UTC))
+        if open_now and number and self._s.rest is not None:
+            transfer = self._s.desk.create(
+                call_sid=self.record.call_sid,
+                caller=self.record.caller,
+                reason=reason,
+                summary=summary,
+                transcript=list(self.record.transcript),
+                agent_id=agent.id if agent else None,
+            )
+            self._log.info("transfer", reason=reason, transfer=transfer.id, warm=agent is not None)
+            await self._say_phrase("hold")
+            await self._player.wait_idle(10.0)
+            twiml = transfer_twiml(self._s.settings, transfer.id, number, warm=agent is not None)
+            try:
+                await self._s.rest.redirect(self.record.call_sid, twiml)
+                self._transferred = True
+                self.record.transfer_id = transfer.id
+                return "transferred"  # Twilio now ends the stream with `stop`
+            except Exception as exc:
+                self._log.warning("transfer_failed", error=repr(exc)[:200])
+                self._s.desk.update(transfer.id, status="failed")
+        self._s.desk.add_callback(self.record.call_sid, self.record.caller, reason, summary)
+        self.record.callback = True
+        if reason in ("model_failure", "tts_failure"):
+            return "hang_up"  # the bot cannot go on
+        await self._say_phrase("agent_unavailable" if open_now else "out_of_hours")
+        self._ending = False
+        self.record.end_reason = None
+        return "go_on"
+
+    async def _back_from_transfer(self, transfer: Transfer) -> None:
+        """No agent took the call: restore its story and offer a callback."""
+        self.record.transcript.extend(transfer.transcript)
+        for line in transfer.transcript:
+            role = "user" if line["role"] == "caller" else "assistant"
+            self._history.append(Message(role, line["text"]))  # type: ignore[arg-type]
+        self._s.desk.add_callback(
+            self.record.call_sid, self.record.caller, transfer.reason, transfer.summary
+        )
+        self._s.desk.update(transfer.id, status="callback")
+        await self._say_phrase("agent_unavailable")
 
     # ---- callbacks from the player ---------------------------------------------------
     def _on_audio_started(self, utterance: Utterance) -> None:

@@ -20,6 +20,7 @@ import structlog
 from voicebot.asr import normalize
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LanguageModel, Message
+from voicebot.handoff.rules import TransferReason
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +37,7 @@ class Say:
 class EndCall:
     """End the bot's part of the call after saying `text`; `reason` is logged."""
 
-    reason: Literal["transfer_requested", "goodbye", "model_failure", "tts_failure", "idle"]
+    reason: TransferReason | Literal["goodbye", "idle"]
     phrase: str  # name of the fixed phrase said before ending
 
 
@@ -58,14 +59,19 @@ def _contains_phrase(norm_text: str, phrases: list[str]) -> bool:
     return any(f" {normalize(p)} " in padded for p in phrases if normalize(p))
 
 
-def detect_intent(text: str, settings: Settings) -> Literal["transfer", "goodbye"] | None:
-    """Rule-based intents that must never depend on the model."""
+Intent = Literal["transfer_requested", "sensitive_topic", "frustration", "goodbye"]
+
+
+def detect_intent(text: str, settings: Settings) -> Intent | None:
+    """Rule-based intents that must never depend on the model (config keyword lists)."""
     norm = normalize(text)
-    if _contains_phrase(norm, settings.dialogue.transfer_keywords):
-        return "transfer"
-    if _contains_phrase(norm, settings.dialogue.goodbye_keywords):
-        return "goodbye"
-    return None
+    rules: list[tuple[Intent, list[str]]] = [
+        ("transfer_requested", settings.dialogue.transfer_keywords),
+        ("sensitive_topic", settings.handoff.sensitive_keywords),
+        ("frustration", settings.handoff.frustration_keywords),
+        ("goodbye", settings.dialogue.goodbye_keywords),
+    ]
+    return next((intent for intent, words in rules if _contains_phrase(norm, words)), None)
 
 
 def is_backchannel(text: str, settings: Settings) -> bool:
@@ -160,11 +166,11 @@ class Dialogue:
     ) -> AsyncIterator[ReplyPart]:
         s = self._settings
         intent = detect_intent(user_text, s)
-        if intent == "transfer":
-            yield EndCall("transfer_requested", "transfer")
-            return
         if intent == "goodbye":
             yield EndCall("goodbye", "farewell")
+            return
+        if intent is not None:
+            yield EndCall(intent, "transfer")
             return
         context = " ".join([self._system, user_text, *(m.content for m in history)])
         splitter = SentenceSplitter()

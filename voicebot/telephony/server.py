@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import WSMsgType, web
 
+from voicebot.handoff.web import SERVICES, add_routes
 from voicebot.metrics import Metrics
 from voicebot.session import CallRecord, CallSession, Services
 from voicebot.telephony.protocol import (
@@ -32,7 +33,6 @@ from voicebot.telephony.twiml import (
 
 log = structlog.get_logger(__name__)
 
-SERVICES = web.AppKey("services", Services)
 METRICS = web.AppKey("metrics", Metrics)
 CALLS: web.AppKey[OrderedDict[str, CallRecord]] = web.AppKey("calls")
 MAX_MESSAGE_BYTES = 64 * 1024  # Twilio's media messages are ~300 bytes
@@ -111,7 +111,8 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
     async def close() -> None:
         await ws.close()
 
-    session = CallSession(services, start, ws.send_str, close)
+    resume = services.desk.transfers.get(start.custom_parameters.get("resume", ""))
+    session = CallSession(services, start, ws.send_str, close, resume=resume)
     metrics.calls.inc()
     metrics.active.inc()
     try:
@@ -231,4 +232,5 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/calls/{sid}", call_record)
     app.router.add_get("/metrics", metrics_page)
+    add_routes(app)
     return app

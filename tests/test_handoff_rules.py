@@ -1,0 +1,55 @@
+from datetime import UTC, datetime
+
+from voicebot.config import BusinessHours
+from voicebot.handoff.desk import check_password, cookie_agent, hash_password, session_cookie
+from voicebot.handoff.rules import is_open
+from voicebot.handoff.summary import summarize
+
+HOURS = BusinessHours(
+    timezone="America/Bogota",
+    weekly={"mon": "09:00-20:00", "sun": "10:00-18:00"},
+    holidays=["2026-12-08"],
+    holiday_hours="",
+)
+
+
+def test_business_hours_in_bogota_time() -> None:
+    # Monday 2026-11-30 14:30 UTC is 09:30 in Bogotá (UTC-5)
+    assert is_open(HOURS, datetime(2026, 11, 30, 14, 30, tzinfo=UTC))
+    assert not is_open(HOURS, datetime(2026, 11, 30, 13, 30, tzinfo=UTC))  # 08:30
+    assert not is_open(HOURS, datetime(2026, 12, 1, 15, 0, tzinfo=UTC))  # Tuesday: closed
+    assert not is_open(HOURS, datetime(2026, 12, 8, 15, 0, tzinfo=UTC))  # holiday, closed
+    always = BusinessHours(weekly={"mon": "00:00-24:00"})
+    assert is_open(always, datetime(2026, 12, 1, 4, 59, 59, tzinfo=UTC))  # Mon 23:59:59 local
+
+
+def test_summary_comes_from_the_transcript_redacted() -> None:
+    transcript = [
+        {"role": "bot", "text": "Hola, gracias por llamar."},
+        {
+            "role": "caller",
+            "text": "Mi pedido 45721 no llega, esto es pésimo. Mi tarjeta 4111 1111 1111 1111",
+        },
+        {"role": "bot", "text": "Con gusto lo reviso."},
+        {"role": "caller", "text": "Quiero hablar con un asesor"},
+    ]
+    s = summarize(transcript, "transfer_requested", "+573001234567", ["pésimo"])
+    assert s.motive.startswith("Mi pedido 45721 no llega") and "[tarjeta]" in s.motive
+    assert "4111" not in s.spoken()
+    assert s.references == ["45721"]
+    assert s.sentiment == "molesto" and s.customer == "llama desde +57 *** *** 4567"
+    assert s.bot_actions == ["Respondió: «Con gusto lo reviso.»"]
+    said = " ".join(t["text"] for t in transcript)
+    import re
+
+    assert all(n in said for n in re.findall(r"\d+", s.spoken()))  # no invented numbers
+
+
+def test_passwords_and_session_cookies() -> None:
+    stored = hash_password("clave-segura")
+    assert check_password("clave-segura", stored) and not check_password("otra", stored)
+    cookie = session_cookie(b"k", "ana")
+    assert cookie_agent(b"k", cookie) == "ana"
+    assert cookie_agent(b"other", cookie) is None
+    assert cookie_agent(b"k", cookie.replace("ana", "bob")) is None
+    assert cookie_agent(b"k", session_cookie(b"k", "ana", ttl_s=-1)) is None

@@ -1,0 +1,31 @@
+import pytest
+
+from voicebot.governance.redaction import luhn_ok, mask_phone, redact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mi tarjeta es 4111 1111 1111 1111", "mi tarjeta es [tarjeta]"),
+        ("4111-1111-1111-1111 y el cvv 123", "[tarjeta] y el cvv [código]"),
+        ("mi cédula es 1.020.345.678", "mi cédula [documento]"),
+        ("llámeme al 300 123 4567", "llámeme al [teléfono]"),
+        ("o al +57 3001234567", "o al [teléfono]"),
+        ("escriba a ana.gomez@correo.com.co", "escriba a [correo]"),
+    ],
+)
+def test_personal_data_is_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_order_numbers_and_non_luhn_long_numbers_stay() -> None:
+    assert redact("mi pedido 45721") == "mi pedido 45721"
+    assert redact("pedido 1234567890123") == "pedido 1234567890123"  # fails Luhn
+
+
+def test_luhn() -> None:
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+
+
+def test_mask_phone() -> None:
+    assert mask_phone("+573001234567") == "+57 *** *** 4567"

@@ -1,0 +1,174 @@
+"""The agent desk's state: transfers, callback tickets, agents, live updates, logins."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import itertools
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import structlog
+
+from voicebot.config import Agent
+from voicebot.handoff.summary import Summary
+
+log = structlog.get_logger(__name__)
+
+Status = Literal[
+    "ringing",
+    "accepted",
+    "declined",
+    "connected",
+    "completed",
+    "no-answer",
+    "busy",
+    "failed",
+    "canceled",
+    "callback",
+]
+Outcome = Literal["resolved", "follow_up"]
+KEPT_TRANSFERS = 500
+SUBSCRIBER_QUEUE = 100
+
+
+@dataclass
+class Transfer:
+    """One call handed to a human (or to a callback when none could take it)."""
+
+    id: str
+    call_sid: str
+    caller: str  # E.164, shown masked
+    reason: str
+    summary: Summary
+    transcript: list[dict[str, str]]
+    agent_id: str | None
+    status: Status = "ringing"
+    created_at: float = field(default_factory=time.time)
+    outcome: Outcome | None = None
+    notes: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def public(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("caller")
+        return data
+
+
+class Desk:
+    """Transfers and agents of one process, with server-sent updates for the desk page."""
+
+    def __init__(self, agents: list[Agent]) -> None:
+        self.agents = {a.id: a for a in agents}
+        self.away: set[str] = set()
+        self.transfers: OrderedDict[str, Transfer] = OrderedDict()
+        self.callbacks: list[dict[str, Any]] = []
+        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._ids = itertools.count(1)
+
+    def available_agent(self) -> Agent | None:
+        """An agent who is not away and not on an accepted/connected transfer."""
+        busy = {
+            t.agent_id for t in self.transfers.values() if t.status in ("accepted", "connected")
+        }
+        for agent in self.agents.values():
+            if agent.id not in self.away and agent.id not in busy:
+                return agent
+        return None
+
+    def create(self, **fields: Any) -> Transfer:
+        transfer = Transfer(id=f"T{next(self._ids):05d}-{secrets.token_hex(3)}", **fields)
+        self.transfers[transfer.id] = transfer
+        while len(self.transfers) > KEPT_TRANSFERS:
+            self.transfers.popitem(last=False)
+        self._publish(transfer)
+        return transfer
+
+    def update(self, transfer_id: str, by: str = "system", **changes: Any) -> Transfer | None:
+        transfer = self.transfers.get(transfer_id)
+        if transfer is None:
+            return None
+        for key, value in changes.items():
+            setattr(transfer, key, value)
+        transfer.history.append({"at": time.time(), "by": by, **changes})
+        log.info("transfer_updated", transfer=transfer_id, by=by, **changes)
+        self._publish(transfer)
+        return transfer
+
+    def add_callback(
+        self, call_sid: str, caller: str, reason: str, summary: Summary
+    ) -> dict[str, Any]:
+        ticket = {
+            "id": f"CB{len(self.callbacks) + 1:05d}",
+            "call_sid": call_sid,
+            "caller": caller,
+            "reason": reason,
+            "summary": summary.as_dict(),
+            "created_at": time.time(),
+        }
+        self.callbacks.append(ticket)
+        log.info("callback_ticket", ticket=ticket["id"], call_sid=call_sid, reason=reason)
+        return ticket
+
+    # ---- live updates ------------------------------------------------------------------
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._subscribers.discard(queue)
+
+    def _publish(self, transfer: Transfer) -> None:
+        event = transfer.public()
+        for queue in list(self._subscribers):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:  # a stalled browser must not grow memory: drop it
+                self._subscribers.discard(queue)
+
+
+# ---- agent logins ----------------------------------------------------------------------
+PBKDF2_ITERATIONS = 200_000
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """pbkdf2_sha256$iterations$salt$hash, for `handoff.agents[].password_hash`."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, PBKDF2_ITERATIONS)
+    return "$".join(
+        ["pbkdf2_sha256", str(PBKDF2_ITERATIONS), salt.hex(), base64.b64encode(digest).decode()]
+    )
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, iterations, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "pbkdf2_sha256":
+        return False
+    got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(iterations))
+    return hmac.compare_digest(base64.b64encode(got).decode(), digest)
+
+
+def session_cookie(secret: bytes, agent_id: str, ttl_s: int = 12 * 3600) -> str:
+    expires = str(int(time.time()) + ttl_s)
+    mac = hmac.new(secret, f"{agent_id}|{expires}".encode(), hashlib.sha256).hexdigest()
+    return f"{agent_id}|{expires}|{mac}"
+
+
+def cookie_agent(secret: bytes, cookie: str | None) -> str | None:
+    """The agent id of a valid, unexpired session cookie."""
+    if not cookie or cookie.count("|") != 2:
+        return None
+    agent_id, expires, mac = cookie.split("|")
+    good = hmac.new(secret, f"{agent_id}|{expires}".encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mac, good) or not expires.isdigit() or int(expires) < time.time():
+        return None
+    return agent_id

@@ -1,0 +1,47 @@
+"""When a call goes to a human, and whether humans are there: pure functions."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from voicebot.config import BusinessHours
+
+TransferReason = Literal[
+    "transfer_requested",
+    "frustration",
+    "sensitive_topic",
+    "repeated_misunderstanding",
+    "model_failure",
+    "tts_failure",
+]
+
+REASON_LABELS: dict[str, str] = {
+    "transfer_requested": "el cliente pidió un asesor",
+    "frustration": "el cliente está molesto",
+    "sensitive_topic": "tema sensible (pagos, reclamo legal o datos personales)",
+    "repeated_misunderstanding": "el asistente no entendió varias veces",
+    "model_failure": "falla técnica del asistente",
+    "tts_failure": "falla técnica de la voz del asistente",
+}
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _span(text: str) -> tuple[time, time]:
+    start, end = text.split("-")
+    return time.fromisoformat(start), time.max if end == "24:00" else time.fromisoformat(end)
+
+
+def is_open(hours: BusinessHours, now: datetime) -> bool:
+    """Whether agents work at `now` (any timezone-aware datetime), holidays included."""
+    local = now.astimezone(ZoneInfo(hours.timezone))
+    if local.date().isoformat() in hours.holidays:
+        span = hours.holiday_hours
+    else:
+        span = hours.weekly.get(_DAYS[local.weekday()], "")  # type: ignore[call-overload]
+    if not span:
+        return False
+    start, end = _span(span)
+    return start <= local.time() <= end if end == time.max else start <= local.time() < end

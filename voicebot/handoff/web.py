@@ -1,0 +1,309 @@
+"""Routes of the handoff: Twilio's transfer callbacks and the agent desk (/agent)."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import json
+import secrets
+import wave
+
+import numpy as np
+import structlog
+from aiohttp import web
+
+from voicebot.handoff.desk import check_password, cookie_agent, session_cookie
+from voicebot.handoff.twilio_rest import (
+    DIAL_DONE_PATH,
+    HOLD_AUDIO_PATH,
+    WHISPER_PATH,
+    whisper_twiml,
+)
+from voicebot.session import Services
+from voicebot.telephony.twiml import connect_twiml, signature_valid, stream_token
+
+log = structlog.get_logger(__name__)
+
+COOKIE = "vb_agent"
+SSE_PING_S = 15
+SERVICES = web.AppKey("services", Services)
+DESK_SECRET = web.AppKey("desk_secret", bytes)
+
+
+async def _signed_form(request: web.Request) -> dict[str, str]:
+    """Twilio's callback form, after checking its signature against the public URL."""
+    settings = request.app[SERVICES].settings
+    form = {k: str(v) for k, v in (await request.post()).items()}
+    url = settings.server.public_url + request.path
+    if request.query_string:
+        url += "?" + request.query_string
+    token = settings.twilio.auth_token.get_secret_value()
+    if settings.twilio.validate_signatures and not signature_valid(
+        token, url, form, request.headers.get("X-Twilio-Signature")
+    ):
+        log.warning("callback_rejected", reason="bad or missing X-Twilio-Signature", url=url)
+        raise web.HTTPForbidden(text="invalid Twilio signature")
+    return form
+
+
+def _twiml(body: str) -> web.Response:
+    return web.Response(text=body, content_type="text/xml")
+
+
+async def whisper(request: web.Request) -> web.Response:
+    """The agent answered: what they hear before the bridge (the call's summary)."""
+    await _signed_form(request)
+    services = request.app[SERVICES]
+    transfer = services.desk.transfers.get(request.query.get("transfer", ""))
+    if transfer is None:
+        return _twiml(whisper_twiml("Transferencia sin resumen disponible."))
+    services.desk.update(transfer.id, by="twilio", status="connected")
+    text = services.settings.phrase("whisper").replace("{summary}", transfer.summary.spoken())
+    return _twiml(whisper_twiml(text))
+
+
+async def dial_done(request: web.Request) -> web.Response:
+    """The agent leg ended: completed, or bring the caller back to the bot."""
+    form = await _signed_form(request)
+    services = request.app[SERVICES]
+    settings = services.settings
+    status = form.get("DialCallStatus", "failed")
+    transfer = services.desk.transfers.get(request.query.get("transfer", ""))
+    if transfer is None:
+        raise web.HTTPNotFound(text="unknown transfer")
+    if status == "completed":
+        services.desk.update(transfer.id, by="twilio", status="completed")
+        return _twiml('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup /></Response>')
+    services.desk.update(transfer.id, by="twilio", status=status)
+    # No agent took it: the caller goes back to the bot, which offers a callback.
+    token = settings.twilio.auth_token.get_secret_value()
+    params = {
+        "callSid": transfer.call_sid,
+        "from": transfer.caller,
+        "token": stream_token(token, transfer.call_sid),
+        "resume": transfer.id,
+    }
+    return _twiml(connect_twiml(settings.server.public_url, params))
+
+
+def _hold_audio() -> bytes:
+    """A soft two-note chime, 8 kHz mono WAV: what the caller hears before the agent rings."""
+    rate = 8000
+    t = np.arange(int(rate * 0.6)) / rate
+    fade = np.minimum(1, np.minimum(t, t[::-1]) * 20)
+    notes = [np.sin(2 * np.pi * f * t) * fade * 6000 for f in (523.25, 659.25)]
+    pcm = np.concatenate([*notes, np.zeros(rate // 2)]).astype(np.int16)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm.tobytes())
+    return buf.getvalue()
+
+
+_HOLD = _hold_audio()
+
+
+async def hold_audio(request: web.Request) -> web.Response:
+    return web.Response(body=_HOLD, content_type="audio/wav")
+
+
+# ---- the agent desk ------------------------------------------------------------------------
+def _agent(request: web.Request) -> str | None:
+    agent_id = cookie_agent(request.app[DESK_SECRET], request.cookies.get(COOKIE))
+    return agent_id if agent_id in request.app[SERVICES].desk.agents else None
+
+
+def _require_agent(request: web.Request) -> str:
+    agent_id = _agent(request)
+    if agent_id is None:
+        raise web.HTTPUnauthorized(text="log in at /agent")
+    if request.method == "POST" and request.headers.get("X-Requested-With") != "voicebot-desk":
+        raise web.HTTPForbidden(text="missing X-Requested-With")  # CSRF: only our page posts
+    return agent_id
+
+
+async def agent_page(request: web.Request) -> web.Response:
+    agent_id = _agent(request)
+    if agent_id is None:
+        error = (
+            '<p class="error">Usuario o contraseña incorrectos.</p>'
+            if "error" in request.query
+            else ""
+        )
+        return web.Response(text=LOGIN_PAGE.replace("{error}", error), content_type="text/html")
+    agent = request.app[SERVICES].desk.agents[agent_id]
+    page = DESK_PAGE.replace("{agent}", html.escape(agent.name))
+    return web.Response(text=page, content_type="text/html")
+
+
+async def agent_login(request: web.Request) -> web.Response:
+    form = await request.post()
+    desk = request.app[SERVICES].desk
+    agent = desk.agents.get(str(form.get("agent", "")))
+    password = str(form.get("password", ""))
+    if agent is None or not check_password(password, agent.password_hash.get_secret_value()):
+        log.warning("agent_login_failed", agent=str(form.get("agent", ""))[:32])
+        raise web.HTTPSeeOther("/agent?error=1")
+    log.info("agent_login", agent=agent.id)
+    response = web.HTTPSeeOther("/agent")
+    cookie = session_cookie(request.app[DESK_SECRET], agent.id)
+    response.set_cookie(COOKIE, cookie, httponly=True, samesite="Strict", secure=request.secure)
+    raise response
+
+
+async def agent_logout(request: web.Request) -> web.Response:
+    response = web.HTTPSeeOther("/agent")
+    response.del_cookie(COOKIE)
+    raise response
+
+
+async def agent_events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: every transfer now, then each change as it happens."""
+    agent_id = _require_agent(request)
+    desk = request.app[SERVICES].desk
+    queue = desk.subscribe()
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    await response.prepare(request)
+    log.info("desk_connected", agent=agent_id)
+    try:
+        for transfer in list(desk.transfers.values()):
+            await response.write(_sse(transfer.public()))
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), SSE_PING_S)
+                await response.write(_sse(event))
+            except TimeoutError:
+                await response.write(b": ping\n\n")
+    except ConnectionResetError:
+        pass
+    finally:
+        desk.unsubscribe(queue)
+    return response
+
+
+def _sse(data: object) -> bytes:
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+async def transfer_action(request: web.Request) -> web.Response:
+    """POST /agent/transfers/{id}/{accept|decline|outcome}."""
+    agent_id = _require_agent(request)
+    desk = request.app[SERVICES].desk
+    transfer_id, action = request.match_info["id"], request.match_info["action"]
+    if transfer_id not in desk.transfers:
+        raise web.HTTPNotFound(text="unknown transfer")
+    if action == "accept":
+        updated = desk.update(transfer_id, by=agent_id, status="accepted", agent_id=agent_id)
+    elif action == "decline":
+        updated = desk.update(transfer_id, by=agent_id, status="declined")
+    elif action == "outcome":
+        body = await request.json()
+        outcome = body.get("outcome")
+        if outcome not in ("resolved", "follow_up"):
+            raise web.HTTPBadRequest(text="outcome must be resolved or follow_up")
+        notes = str(body.get("notes", ""))[:2000]
+        updated = desk.update(transfer_id, by=agent_id, outcome=outcome, notes=notes)
+    else:
+        raise web.HTTPNotFound(text="unknown action")
+    assert updated is not None
+    return web.json_response(updated.public())
+
+
+async def desk_css(request: web.Request) -> web.Response:
+    return web.Response(text=DESK_CSS, content_type="text/css")
+
+
+async def desk_js(request: web.Request) -> web.Response:
+    return web.Response(text=DESK_JS, content_type="application/javascript")
+
+
+def add_routes(app: web.Application) -> None:
+    """Twilio's transfer callbacks and the agent desk, on the service's app."""
+    configured = app[SERVICES].settings.handoff.session_secret.get_secret_value()
+    app[DESK_SECRET] = configured.encode() if configured else secrets.token_bytes(32)
+    app.router.add_post(WHISPER_PATH, whisper)
+    app.router.add_post(DIAL_DONE_PATH, dial_done)
+    app.router.add_get(HOLD_AUDIO_PATH, hold_audio)
+    app.router.add_get("/agent", agent_page)
+    app.router.add_post("/agent/login", agent_login)
+    app.router.add_post("/agent/logout", agent_logout)
+    app.router.add_get("/agent/events", agent_events)
+    app.router.add_post("/agent/transfers/{id}/{action}", transfer_action)
+    app.router.add_get("/agent/static/desk.css", desk_css)
+    app.router.add_get("/agent/static/desk.js", desk_js)
+
+
+LOGIN_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
+<title>Escritorio de asesores</title><link rel="stylesheet" href="/agent/static/desk.css"></head>
+<body class="login"><form method="post" action="/agent/login" class="card">
+<h1>Escritorio de asesores</h1>{error}
+<label>Usuario <input name="agent" autocomplete="username" required></label>
+<label>Contraseña <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Entrar</button></form></body></html>"""
+
+DESK_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
+<title>Escritorio de asesores</title><link rel="stylesheet" href="/agent/static/desk.css"></head>
+<body><header><h1>Transferencias</h1><span class="who">{agent}</span>
+<form method="post" action="/agent/logout"><button>Salir</button></form></header>
+<main id="transfers"><p class="empty">No hay transferencias por ahora.</p></main>
+<script src="/agent/static/desk.js"></script></body></html>"""
+
+DESK_CSS = """
+body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
+header{display:flex;gap:1rem;align-items:center;padding:.8rem 1.5rem;background:#1d3557;color:#fff}
+header h1{font-size:1.2rem;margin:0;flex:1}header form{margin:0}
+main{padding:1.5rem;display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(420px,1fr))}
+.card{background:#fff;border-radius:10px;padding:1rem 1.2rem;box-shadow:0 1px 3px #0002}
+.card h2{font-size:1.05rem;margin:.1rem 0 .6rem}.meta{color:#555;font-size:.9rem}
+.status{display:inline-block;padding:.1rem .5rem;border-radius:1rem;background:#e9ecef;font-size:.8rem}
+.status.ringing{background:#ffe8a3}.status.accepted,.status.connected{background:#c7f0d2}
+.status.no-answer,.status.busy,.status.failed,.status.declined{background:#f8d0d0}
+dl{display:grid;grid-template-columns:9rem 1fr;gap:.3rem .8rem;margin:.6rem 0}dt{font-weight:600}
+details{margin:.5rem 0}.line{margin:.2rem 0}.line.caller b{color:#1d3557}.line.bot b{color:#6c757d}
+button{border:0;border-radius:6px;padding:.45rem .9rem;cursor:pointer;background:#1d3557;color:#fff}
+button.secondary{background:#adb5bd}.actions{display:flex;gap:.5rem;flex-wrap:wrap;margin-top:.6rem}
+.login{display:grid;place-items:center;height:100vh}.login form{display:grid;gap:.8rem;width:20rem}
+.login input{width:100%;padding:.4rem;box-sizing:border-box}.error{color:#b00020}.empty{color:#666}
+"""
+
+DESK_JS = """
+const transfers = new Map();
+const main = document.getElementById('transfers');
+const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
+async function act(id, action, body) {
+  const r = await fetch(`/agent/transfers/${id}/${action}`, {method: 'POST',
+    headers: {'X-Requested-With': 'voicebot-desk', 'Content-Type': 'application/json'},
+    body: JSON.stringify(body || {})});
+  if (!r.ok) alert(await r.text());
+}
+function render() {
+  if (!transfers.size) return;
+  main.innerHTML = [...transfers.values()].reverse().map(t => {
+    const s = t.summary;
+    const lines = t.transcript.map(l => `<p class="line ${l.role}"><b>${l.role === 'caller' ? 'Cliente' : 'Asistente'}:</b> ${esc(l.text)}</p>`).join('');
+    const outcome = t.outcome ? `<p class="outcome">Resultado: <b>${esc(t.outcome)}</b> ${esc(t.notes)}</p>` : '';
+    return `<section class="card transfer" data-id="${esc(t.id)}">
+      <h2>${esc(s.motive)}</h2>
+      <span class="status ${esc(t.status)}">${esc(t.status)}</span>
+      <span class="meta">${esc(t.id)} · ${new Date(t.created_at * 1000).toLocaleTimeString()}</span>
+      <dl><dt>Razón</dt><dd>${esc(s.reason)}</dd><dt>Cliente</dt><dd>${esc(s.customer)} · ${esc(s.sentiment)}</dd>
+      <dt>Referencias</dt><dd>${esc(s.references.join(', ') || '—')}</dd>
+      <dt>Hizo el asistente</dt><dd>${s.bot_actions.map(esc).join('<br>')}</dd>
+      <dt>Sugerencia</dt><dd class="suggestion">${esc(s.suggested_action)}</dd></dl>
+      <details><summary>Transcripción</summary>${lines}</details>${outcome}
+      <div class="actions">
+        <button class="accept" onclick="act('${esc(t.id)}','accept')">Aceptar</button>
+        <button class="secondary decline" onclick="act('${esc(t.id)}','decline')">Rechazar</button>
+        <button class="secondary resolved" onclick="act('${esc(t.id)}','outcome',{outcome:'resolved'})">Resuelto</button>
+        <button class="secondary follow" onclick="act('${esc(t.id)}','outcome',{outcome:'follow_up'})">Requiere seguimiento</button>
+      </div></section>`;
+  }).join('');
+}
+const events = new EventSource('/agent/events');
+events.onmessage = e => { const t = JSON.parse(e.data); transfers.set(t.id, t); render(); };
+"""
