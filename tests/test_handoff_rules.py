@@ -53,3 +53,12 @@ def test_passwords_and_session_cookies() -> None:
     assert cookie_agent(b"other", cookie) is None
     assert cookie_agent(b"k", cookie.replace("ana", "bob")) is None
     assert cookie_agent(b"k", session_cookie(b"k", "ana", ttl_s=-1)) is None
+
+
+def test_a_week_in_config_replaces_the_default_week() -> None:
+    from voicebot.config import load_settings
+
+    s = load_settings(
+        overrides={"handoff": {"business_hours": {"weekly": {"mon": "08:00-12:00"}}}}, environ={}
+    )
+    assert s.handoff.business_hours.weekly == {"mon": "08:00-12:00"}

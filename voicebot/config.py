@@ -185,10 +185,15 @@ class Settings(_Section):
         return " ".join(text.split()).replace("{store_name}", self.store.name)
 
 
+# Mappings that a file replaces as a whole: a week given in a file is the whole week.
+_REPLACED_MAPPINGS = {"weekly"}
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        replace = key in _REPLACED_MAPPINGS
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not replace:
             out[key] = _merge(out[key], value)
         else:
             out[key] = value

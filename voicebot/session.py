@@ -397,13 +397,16 @@ class CallSession:
             await self._say_phrase("hold")
             await self._player.wait_idle(10.0)
             twiml = transfer_twiml(self._s.settings, transfer.id, number, warm=agent is not None)
+            # Set before the request: Twilio may send the stream's `stop` before its answer.
+            self._transferred = True
+            self.record.transfer_id = transfer.id
             try:
                 await self._s.rest.redirect(self.record.call_sid, twiml)
-                self._transferred = True
-                self.record.transfer_id = transfer.id
                 return "transferred"  # Twilio now ends the stream with `stop`
-            except Exception as exc:
+            except Exception as exc:  # REST down: the caller gets a callback, never silence
                 self._log.warning("transfer_failed", error=repr(exc)[:200])
+                self._transferred = False
+                self.record.transfer_id = None
                 self._s.desk.update(transfer.id, status="failed")
         self._s.desk.add_callback(self.record.call_sid, self.record.caller, reason, summary)
         self.record.callback = True

@@ -92,6 +92,7 @@ class FakeTwilioCall:
         call_sid: str | None = None,
         account_sid: str = "AC" + "0" * 32,
         sign_requests: bool = True,
+        stream: tuple[str, dict[str, str]] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth_token = auth_token
@@ -100,6 +101,7 @@ class FakeTwilioCall:
         self.stream_sid = "MZ" + uuid.uuid4().hex
         self.account_sid = account_sid
         self.sign_requests = sign_requests
+        self._stream = stream  # given: a stream Twilio opens from TwiML (no webhook)
         self.playback = _Playback()
         self.protocol_violations: list[str] = []
         self.closed_by_service = asyncio.Event()
@@ -140,7 +142,7 @@ class FakeTwilioCall:
 
     async def __aenter__(self) -> FakeTwilioCall:
         self._http = aiohttp.ClientSession()
-        url, params = await self.webhook()
+        url, params = self._stream or await self.webhook()
         headers = {"X-Twilio-Signature": sign(self.auth_token, url, {})}
         if not self.sign_requests:
             headers = {}

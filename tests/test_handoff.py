@@ -1,0 +1,212 @@
+"""Warm transfers end to end: the bot, Twilio's REST stand-in, the callbacks, the desk."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from tests.test_call import _FailingModel
+from voicebot.config import Settings
+from voicebot.dialogue.policy import Dialogue
+from voicebot.handoff.desk import Desk, hash_password
+from voicebot.handoff.twilio_rest import TwilioRest
+from voicebot.session import Services
+from voicebot.simulate import fetch_record
+from voicebot.telephony.fake_cloud import FakeTwilioCloud
+from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav
+
+Clip = Callable[[str], Path]
+ALWAYS = {d: "00:00-24:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+AGENT = {
+    "id": "ana",
+    "name": "Ana Gómez",
+    "phone": "+576015550101",
+    "password_hash": hash_password("clave-ana"),
+}
+
+
+def desk_settings(cloud: FakeTwilioCloud, **handoff: Any) -> Settings:
+    return make_settings(
+        twilio={"api_base_url": cloud.url, "account_sid": "AC" + "1" * 32},
+        handoff={
+            "mode": "desk",
+            "agents": [AGENT],
+            "business_hours": {"weekly": ALWAYS, "holidays": []},
+            **handoff,
+        },
+    )
+
+
+@pytest.fixture
+async def cloud() -> AsyncIterator[FakeTwilioCloud]:
+    async with FakeTwilioCloud(AUTH_TOKEN) as c:
+        yield c
+
+
+def handoff_stages(services: Services, settings: Settings, **more: Any) -> dict[str, Any]:
+    return {"desk": Desk(settings.handoff.agents), "rest": TwilioRest(settings), **more}
+
+
+async def call_and_ask_for_agent(url: str, cloud: FakeTwilioCloud, clips: Clip) -> FakeTwilioCall:
+    call = cloud.track(FakeTwilioCall(url, AUTH_TOKEN))
+    async with call:
+        await call.wait_bot_audio(call.stream_started_at, 10)
+        await call.wait_bot_quiet(1.0)
+        voiced = await call.speak(load_wav(clips("Hola, quiero saber dónde está mi pedido.")))
+        await call.wait_bot_audio(voiced, 20)
+        await call.wait_bot_quiet(1.0)
+        await call.dtmf("0")
+        async with asyncio.timeout(30):
+            while call.call_sid not in cloud.legs:  # noqa: ASYNC110 - the REST request lands
+                await asyncio.sleep(0.05)
+        await asyncio.wait_for(cloud.legs[call.call_sid].done.wait(), 30)
+    return call
+
+
+async def test_warm_transfer_with_whisper_summary(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud, clips: Clip
+) -> None:
+    settings = desk_settings(cloud)
+    stages = handoff_stages(services, settings)
+    async with serve(settings, **stages) as url:
+        call = await call_and_ask_for_agent(url, cloud, clips)
+        record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
+    leg = cloud.legs[call.call_sid]
+    # the REST update, authenticated, to the live call
+    (req,) = cloud.requests
+    assert req["path"] == f"/2010-04-01/Accounts/{'AC' + '1' * 32}/Calls/{call.call_sid}.json"
+    assert req["auth"] and req["auth"].startswith("Basic ")
+    assert "<Dial" in leg.twiml and "+576015550101" in leg.twiml and "/twilio/whisper" in leg.twiml
+    assert leg.play_status == 200  # hold audio served
+    # the agent's whisper carries the summary, with the caller's motive
+    assert (
+        leg.whisper_twiml is not None
+        and "Transferencia del asistente automático" in leg.whisper_twiml
+    )
+    assert "Motivo:" in leg.whisper_twiml and "dónde está" in leg.whisper_twiml
+    assert "Hangup" in (leg.action_twiml or "")
+    # the stop that followed the transfer is not a hang-up
+    assert record is not None and record["ended_by"] == "transfer"
+    assert record["end_reason"] == "transfer_requested" and record["transfer_id"]
+    bot = [t["text"] for t in record["transcript"] if t["role"] == "bot"]
+    assert bot[-1].startswith("Le comunico con un asesor que ya conoce su caso")
+    transfer = stages["desk"].transfers[record["transfer_id"]]
+    assert transfer.status == "completed" and transfer.agent_id == "ana"
+    assert [h["status"] for h in transfer.history] == ["connected", "completed"]
+
+
+async def test_no_answer_brings_the_caller_back_with_a_callback(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud, clips: Clip
+) -> None:
+    cloud.agent_answers = "no-answer"
+    settings = desk_settings(cloud)
+    stages = handoff_stages(services, settings)
+    async with serve(settings, **stages) as url:
+        call = await call_and_ask_for_agent(url, cloud, clips)
+        back = cloud.legs[call.call_sid].resumed
+        assert back is not None, "Twilio opened a new stream to the bot"
+        await back.wait_bot_audio(back.stream_started_at, 10)
+        await back.wait_bot_quiet(1.0)
+        await back.hangup()
+        record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
+    desk = stages["desk"]
+    (transfer,) = desk.transfers.values()
+    assert transfer.status == "callback"
+    assert [h["status"] for h in transfer.history] == ["no-answer", "callback"]
+    assert len(desk.callbacks) == 1 and desk.callbacks[0]["call_sid"] == call.call_sid
+    assert record is not None  # the resumed stream's record: story restored, callback offered
+    texts = [t["text"] for t in record["transcript"]]
+    assert any("dónde está" in t for t in texts)
+    assert texts[-1].startswith("En este momento nuestros asesores están ocupados")
+
+
+async def test_out_of_hours_leaves_a_callback_and_the_bot_goes_on(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud
+) -> None:
+    settings = desk_settings(cloud, business_hours={"weekly": {}, "holidays": []})
+    stages = handoff_stages(services, settings)
+    async with (
+        serve(settings, **stages) as url,
+        cloud.track(FakeTwilioCall(url, AUTH_TOKEN)) as call,
+    ):
+        await call.wait_bot_audio(call.stream_started_at, 10)
+        await call.dtmf("0")
+        await asyncio.sleep(1.0)
+        await call.wait_bot_quiet(1.0, limit_s=30)
+        assert not call.closed_by_service.is_set(), "the call goes on with the bot"
+        await call.hangup()
+        record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
+    assert cloud.requests == []
+    assert len(stages["desk"].callbacks) == 1
+    assert record is not None and record["ended_by"] == "caller" and record["callback"]
+    assert record["transcript"][-1]["text"].startswith("Nuestros asesores no están disponibles")
+
+
+async def test_model_failure_mid_call_transfers_to_an_agent(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud, clips: Clip
+) -> None:
+    settings = desk_settings(cloud)
+    broken = Dialogue(settings, _FailingModel(services.dialogue.model))
+    stages = handoff_stages(services, settings, dialogue=broken)
+    async with serve(settings, **stages) as url:
+        call = cloud.track(FakeTwilioCall(url, AUTH_TOKEN))
+        async with call:
+            await call.wait_bot_quiet(1.0)
+            await call.speak(load_wav(clips("Quiero saber cuánto cuesta el envío.")))
+            async with asyncio.timeout(30):
+                while call.call_sid not in cloud.legs:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            await cloud.legs[call.call_sid].done.wait()
+        record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
+    assert record is not None and record["end_reason"] == "model_failure"
+    assert record["ended_by"] == "transfer"
+    transfer = stages["desk"].transfers[record["transfer_id"]]
+    assert transfer.reason == "model_failure" and "falla técnica" in transfer.summary.reason
+
+
+async def test_twilio_rest_down_means_callback_not_silence(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud
+) -> None:
+    cloud.fail_with = 500
+    settings = desk_settings(cloud)
+    stages = handoff_stages(services, settings)
+    async with (
+        serve(settings, **stages) as url,
+        cloud.track(FakeTwilioCall(url, AUTH_TOKEN)) as call,
+    ):
+        await call.wait_bot_audio(call.stream_started_at, 10)
+        await call.dtmf("0")
+        await asyncio.sleep(1.0)
+        await call.wait_bot_quiet(1.0, limit_s=30)
+        await call.hangup()
+        record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
+    (transfer,) = stages["desk"].transfers.values()
+    assert transfer.status == "failed" and len(stages["desk"].callbacks) == 1
+    assert record is not None
+    assert record["transcript"][-1]["text"].startswith("En este momento nuestros asesores")
+
+
+async def test_transfer_callbacks_need_twilio_signatures(base_url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        for path in ("/twilio/whisper?transfer=T1", "/twilio/dial-done?transfer=T1"):
+            async with http.post(base_url + path, data={"DialCallStatus": "completed"}) as resp:
+                assert resp.status == 403
+
+
+def test_desk_drops_a_stalled_subscriber() -> None:
+    desk = Desk([])
+    queue = desk.subscribe()
+    from voicebot.handoff.summary import summarize
+
+    summary = summarize([], "transfer_requested", "", [])
+    for _ in range(150):
+        desk.create(
+            call_sid="CA1", caller="", reason="x", summary=summary, transcript=[], agent_id=None
+        )
+    assert queue.qsize() == 100 and not desk._subscribers  # bounded, then dropped
