@@ -11,6 +11,8 @@ extras="models"
 
 need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
+# the agent desk's browser test drives Debian's Chromium through Playwright
+[ "${1:-}" = "--test" ] && { command -v chromium >/dev/null || need_apt+=(chromium); }
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -16,6 +16,8 @@ from voicebot.asr import WhisperTranscriber
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LanguageModel, OpenAICompatModel, TransformersModel
 from voicebot.dialogue.policy import Dialogue
+from voicebot.handoff.desk import Desk
+from voicebot.handoff.twilio_rest import TwilioRest
 from voicebot.session import Services
 from voicebot.telephony.server import create_app
 from voicebot.tts import EspeakSynthesizer, PiperSynthesizer, Synthesizer
@@ -60,7 +62,9 @@ async def build_services(settings: Settings) -> Services:
         asyncio.to_thread(build_language_model, settings),
         asyncio.to_thread(build_synthesizer, settings),
     )
-    services = Services(settings, asr, tts, Dialogue(settings, llm))
+    rest = TwilioRest(settings) if settings.handoff.mode != "off" else None
+    desk = Desk(settings.handoff.agents)
+    services = Services(settings, asr, tts, Dialogue(settings, llm), desk=desk, rest=rest)
     await services.prerender_phrases()
     await services.warm_up()
     return services

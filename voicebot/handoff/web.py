@@ -272,6 +272,10 @@ button.secondary{background:#adb5bd}.actions{display:flex;gap:.5rem;flex-wrap:wr
 """
 
 DESK_JS = """
+const STATUS = {ringing: 'Timbrando', accepted: 'Aceptada', declined: 'Rechazada', connected: 'Conectada',
+  completed: 'Finalizada', 'no-answer': 'Sin respuesta', busy: 'Ocupado', failed: 'Falló',
+  canceled: 'Cancelada', callback: 'Llamada agendada'};
+const OUTCOME = {resolved: 'Resuelto', follow_up: 'Requiere seguimiento'};
 const transfers = new Map();
 const main = document.getElementById('transfers');
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
@@ -286,10 +290,10 @@ function render() {
   main.innerHTML = [...transfers.values()].reverse().map(t => {
     const s = t.summary;
     const lines = t.transcript.map(l => `<p class="line ${l.role}"><b>${l.role === 'caller' ? 'Cliente' : 'Asistente'}:</b> ${esc(l.text)}</p>`).join('');
-    const outcome = t.outcome ? `<p class="outcome">Resultado: <b>${esc(t.outcome)}</b> ${esc(t.notes)}</p>` : '';
+    const outcome = t.outcome ? `<p class="outcome">Resultado: <b>${esc(OUTCOME[t.outcome] || t.outcome)}</b> ${esc(t.notes)}</p>` : '';
     return `<section class="card transfer" data-id="${esc(t.id)}">
       <h2>${esc(s.motive)}</h2>
-      <span class="status ${esc(t.status)}">${esc(t.status)}</span>
+      <span class="status ${esc(t.status)}">${esc(STATUS[t.status] || t.status)}</span>
       <span class="meta">${esc(t.id)} · ${new Date(t.created_at * 1000).toLocaleTimeString()}</span>
       <dl><dt>Razón</dt><dd>${esc(s.reason)}</dd><dt>Cliente</dt><dd>${esc(s.customer)} · ${esc(s.sentiment)}</dd>
       <dt>Referencias</dt><dd>${esc(s.references.join(', ') || '—')}</dd>
