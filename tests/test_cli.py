@@ -41,3 +41,9 @@ def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ign
     assert "dónde está" in turn["heard"].lower() and turn["bot"]
     assert report["ended_by"] == "transfer" and report["end_reason"] == "transfer_requested"
     assert record.stat().st_size > 8000 * 2 * 3  # seconds of bot audio were recorded
+    transfer = report["transfer"]
+    assert transfer["hold_message"].startswith("Le comunico con un asesor que ya conoce su caso")
+    assert transfer["rest_update"].endswith(f"/Calls/{report['call_sid']}.json")
+    assert "Motivo:" in transfer["whisper_twiml"] and "dónde está" in transfer["whisper_twiml"]
+    (shown,) = transfer["agent_page"]
+    assert shown["id"] == transfer["transfer_id"] and "dónde está" in shown["summary"]["motive"]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import secrets
 import time
 import wave
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from pydantic import SecretStr
 
 from voicebot.audio.codec import TELEPHONY_RATE, ulaw_decode
 from voicebot.config import Settings
-from voicebot.session import Services
+from voicebot.telephony.fake_cloud import FakeTwilioCloud
 from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav
 
 REPLY_TIMEOUT_S = 30
@@ -32,6 +34,28 @@ async def fetch_record(base_url: str, auth_token: str, call_sid: str) -> dict[st
     return None
 
 
+async def agent_view(base_url: str, agent: str, password: str) -> list[dict[str, Any]]:
+    """What the agent desk shows (its first server-sent events), logged in as `agent`."""
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        form = {"agent": agent, "password": password}
+        async with http.post(f"{base_url}/agent/login", data=form, allow_redirects=False):
+            pass
+        events: list[dict[str, Any]] = []
+        async with http.get(f"{base_url}/agent/events") as resp:
+            if resp.status != 200:
+                return events
+            try:
+                async with asyncio.timeout(1.0):
+                    async for raw in resp.content:
+                        line = raw.decode().strip()
+                        if line.startswith("data:"):
+                            events.append(json.loads(line[5:]))
+            except TimeoutError:
+                pass  # the stream stays open for live updates
+        return events
+
+
 async def place_call(
     base_url: str,
     auth_token: str,
@@ -40,14 +64,22 @@ async def place_call(
     dtmf: list[str] | None = None,
     record: Path | None = None,
     quiet_s: float = 1.5,
+    cloud: FakeTwilioCloud | None = None,
 ) -> dict[str, Any]:
     """Place one call, speak each turn after the bot's previous reply, and report."""
     turns: list[dict[str, Any]] = []
-    async with FakeTwilioCall(base_url, auth_token) as call:
+    call = FakeTwilioCall(base_url, auth_token)
+    if cloud is not None:
+        cloud.track(call)
+
+    def moved() -> bool:  # the bot handed the call to Twilio (transfer)
+        return cloud is not None and call.call_sid in cloud.legs
+
+    async with call:
         greeting_at = await call.wait_bot_audio(call.stream_started_at, REPLY_TIMEOUT_S)
         await call.wait_bot_quiet(quiet_s)
         for path in audio:
-            if call.closed_by_service.is_set():
+            if call.closed_by_service.is_set() or moved():
                 break
             voiced_at = await call.speak(load_wav(path))
             first = await call.wait_bot_audio(voiced_at, REPLY_TIMEOUT_S)
@@ -61,12 +93,15 @@ async def place_call(
                 }
             )
         for digit in dtmf or []:
-            if call.closed_by_service.is_set():
+            if call.closed_by_service.is_set() or moved():
                 break
             await call.dtmf(digit)
             await call.wait_bot_audio(time.monotonic(), REPLY_TIMEOUT_S)
             await call.wait_bot_quiet(quiet_s)
-        ended_by = "bot" if call.closed_by_service.is_set() else "caller"
+        ended_by = "bot" if call.closed_by_service.is_set() or moved() else "caller"
+        leg = cloud.legs.get(call.call_sid) if cloud is not None else None
+        if leg is not None:
+            await asyncio.wait_for(leg.done.wait(), REPLY_TIMEOUT_S)
         await call.hangup()
     heard = ulaw_decode(bytes(call.playback.heard))
     if record is not None:
@@ -88,7 +123,7 @@ async def place_call(
             "llm_first_token": st.get("llm_first_token_ms"),
             "tts_first_audio": st.get("tts_first_audio_ms"),
         }
-    return {
+    report: dict[str, Any] = {
         "call_sid": call.call_sid,
         "greeting_ms": None
         if greeting_at is None
@@ -100,6 +135,19 @@ async def place_call(
         "bot_audio_s": round(len(heard) / TELEPHONY_RATE, 2),
         "protocol_violations": call.protocol_violations,
     }
+    if leg is not None:
+        report["transfer"] = {
+            "transfer_id": server.get("transfer_id"),
+            "hold_message": next(
+                (t["text"] for t in reversed(server.get("transcript", [])) if t["role"] == "bot"),
+                None,
+            ),
+            "rest_update": cloud.requests[-1]["path"] if cloud and cloud.requests else None,
+            "transfer_twiml": leg.twiml,
+            "whisper_twiml": leg.whisper_twiml,
+            "dial_status": leg.dial_status,
+        }
+    return report
 
 
 async def simulate(
@@ -109,17 +157,49 @@ async def simulate(
     dtmf: list[str] | None = None,
     record: Path | None = None,
     url: str | None = None,
-    services: Services | None = None,
 ) -> dict[str, Any]:
-    """Simulate a call against `url`, or against the real service started in-process."""
+    """Simulate a call against `url`, or against the real service started in-process.
+
+    In-process, Twilio's REST API is the local stand-in, and a demo agent takes transfers
+    when none is configured; the report then shows what the agent's desk shows.
+    """
     from voicebot.service import build_services, running_service, with_auth_token
 
     token = settings.twilio.auth_token.get_secret_value()
-    async with AsyncExitStack() as stack:
-        if url is None:
-            if services is None:
-                services = await build_services(with_auth_token(settings))
-            url = await stack.enter_async_context(running_service(services))
-            token = services.settings.twilio.auth_token.get_secret_value()
+    if url is not None:
         return await place_call(url, token, audio, dtmf=dtmf, record=record)
-    raise AssertionError("unreachable")
+    settings = with_auth_token(settings)
+    token = settings.twilio.auth_token.get_secret_value()
+    async with FakeTwilioCloud(token) as cloud:
+        password = secrets.token_urlsafe(12)
+        settings = _with_stand_in(settings, cloud.url, password)
+        services = await build_services(settings)
+        async with running_service(services) as base:
+            report = await place_call(base, token, audio, dtmf=dtmf, record=record, cloud=cloud)
+            if "transfer" in report and settings.handoff.agents[0].id == DEMO_AGENT:
+                view = await agent_view(base, DEMO_AGENT, password)
+                report["transfer"]["agent_page"] = [
+                    {"id": t["id"], "status": t["status"], "summary": t["summary"]} for t in view
+                ]
+        return report
+
+
+DEMO_AGENT = "demo"
+
+
+def _with_stand_in(settings: Settings, api_url: str, password: str) -> Settings:
+    """Point Twilio's REST API at the stand-in; add a demo agent if none is configured."""
+    from voicebot.config import Agent
+    from voicebot.handoff.desk import hash_password
+
+    twilio = settings.twilio.model_copy(update={"api_base_url": api_url})
+    handoff = settings.handoff
+    if not handoff.agents:
+        demo = Agent(
+            id=DEMO_AGENT,
+            name="Asesor de demostración",
+            phone="+576015550199",
+            password_hash=SecretStr(hash_password(password)),
+        )
+        handoff = handoff.model_copy(update={"agents": [demo]})
+    return settings.model_copy(update={"twilio": twilio, "handoff": handoff})
