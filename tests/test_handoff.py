@@ -101,10 +101,11 @@ async def test_warm_transfer_with_whisper_summary(
     assert [h["status"] for h in transfer.history] == ["connected", "completed"]
 
 
+@pytest.mark.parametrize("answer", ["no-answer", "busy"])
 async def test_no_answer_brings_the_caller_back_with_a_callback(
-    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud, clips: Clip
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud, clips: Clip, answer: str
 ) -> None:
-    cloud.agent_answers = "no-answer"
+    cloud.agent_answers = answer
     settings = desk_settings(cloud)
     stages = handoff_stages(services, settings)
     async with serve(settings, **stages) as url:
@@ -118,7 +119,7 @@ async def test_no_answer_brings_the_caller_back_with_a_callback(
     desk = stages["desk"]
     (transfer,) = desk.transfers.values()
     assert transfer.status == "callback"
-    assert [h["status"] for h in transfer.history] == ["no-answer", "callback"]
+    assert [h["status"] for h in transfer.history] == [answer, "callback"]
     assert len(desk.callbacks) == 1 and desk.callbacks[0]["call_sid"] == call.call_sid
     assert record is not None  # the resumed stream's record: story restored, callback offered
     texts = [t["text"] for t in record["transcript"]]
@@ -190,6 +191,27 @@ async def test_twilio_rest_down_means_callback_not_silence(
     assert transfer.status == "failed" and len(stages["desk"].callbacks) == 1
     assert record is not None
     assert record["transcript"][-1]["text"].startswith("En este momento nuestros asesores")
+
+
+async def test_cold_transfer_to_a_plain_number(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud
+) -> None:
+    settings = desk_settings(cloud, mode="cold", cold_number="+576015550000")
+    stages = handoff_stages(services, settings)
+    async with serve(settings, **stages) as url:
+        call = cloud.track(FakeTwilioCall(url, AUTH_TOKEN))
+        async with call:
+            await call.wait_bot_audio(call.stream_started_at, 10)
+            await call.dtmf("0")
+            async with asyncio.timeout(30):
+                while call.call_sid not in cloud.legs:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            await cloud.legs[call.call_sid].done.wait()
+        record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
+    leg = cloud.legs[call.call_sid]
+    assert "<Number>+576015550000</Number>" in leg.twiml  # no whisper on a cold transfer
+    assert leg.whisper_twiml is None
+    assert record is not None and record["ended_by"] == "transfer"
 
 
 async def test_transfer_callbacks_need_twilio_signatures(base_url: str) -> None:

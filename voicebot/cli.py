@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="embedded model files")
     models.add_argument("action", choices=["assemble"])
+
+    agent = sub.add_parser("agent", help="agent desk accounts")
+    agent.add_argument("action", choices=["hash-password"])
     return p
 
 
@@ -48,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
 
         for name, path in assemble_all().items():
             print(f"{name}: {path}")
+        return 0
+    if args.command == "agent":
+        import getpass
+
+        from voicebot.handoff.desk import hash_password
+
+        print(hash_password(getpass.getpass("Contraseña del asesor: ")))
         return 0
     settings = load_settings(args.config)
     if args.command == "serve":
