@@ -55,6 +55,11 @@ async def test_spanish_question_gets_a_spanish_answer(base_url: str, clips: Clip
     assert all(latency[k] is not None for k in latency), latency
     assert latency["voice_to_voice"] >= latency["endpoint"]
     assert result["bot_audio_s"] > 3
+    # regression: the service's own voice-to-voice figure (for /metrics) was always ~0
+    record = await fetch_record(base_url, AUTH_TOKEN, result["call_sid"])
+    assert record is not None
+    server_v2v = record["turns"][0]["voice_to_voice_ms"]
+    assert latency["endpoint"] <= server_v2v <= latency["voice_to_voice"] + 50
 
 
 async def test_dtmf_zero_ends_with_the_transfer_message(base_url: str) -> None:

@@ -50,6 +50,7 @@ class AudioSettings(_Section):
     vad_aggressiveness: int = Field(2, ge=0, le=3)
     speech_start_ms: int = Field(60, ge=20)
     end_of_turn_silence_ms: int = Field(600, ge=100)
+    speculative_asr_ms: int = Field(200, ge=0)  # transcribe at this much silence; 0: off
     barge_in_ms: int = Field(400, ge=60)
     min_utterance_ms: int = Field(120, ge=20)
     max_utterance_s: float = Field(15, gt=0)

@@ -290,11 +290,8 @@ class CallSession:
         if not text:
             self._log.info("empty_transcript", dropped=transcript.dropped)
             return
-        turn = TurnRecord(
-            heard=text,
-            endpoint_ms=round(endpoint_s * 1000),
-            asr_ms=round(transcript.seconds * 1000),
-        )
+        turn = TurnRecord(text, endpoint_ms=_ms(endpoint_s), asr_ms=_ms(transcript.seconds))
+        self._voiced_at[id(turn)] = voiced_at
         self.record.turns.append(turn)
         self._log.info("caller_said", text=text)
         self._answering = True

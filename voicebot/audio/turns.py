@@ -86,6 +86,20 @@ class TurnDetector:
     def in_speech(self) -> bool:
         return self._active
 
+    @property
+    def trailing_silence_ms(self) -> int:
+        """Silence since the caller's last voiced frame in the current utterance."""
+        return self._silence_run * FRAME_MS if self._active else 0
+
+    @property
+    def voiced_ms(self) -> int:
+        """Voiced audio so far in the current utterance."""
+        return self._voiced * FRAME_MS if self._active else 0
+
+    def utterance_so_far(self) -> bytes:
+        """The current utterance's audio (for a speculative transcription)."""
+        return b"".join(self._buf)
+
     def reset(self) -> None:
         """Forget the current utterance (e.g. when the bot starts a new prompt)."""
         self._active = False
