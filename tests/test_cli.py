@@ -35,6 +35,7 @@ def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ign
         "voice_to_voice",
         "endpoint",
         "asr",
+        "asr_compute",
         "llm_first_token",
         "tts_first_audio",
     }

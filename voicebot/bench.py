@@ -24,7 +24,14 @@ BENCH_TURNS = [
     "Quiero saber cuánto cuesta el envío a Medellín.",
     "Hola, quiero saber dónde está mi pedido.",
 ]
-LATENCY_FIELDS = ["voice_to_voice", "endpoint", "asr", "llm_first_token", "tts_first_audio"]
+LATENCY_FIELDS = [
+    "voice_to_voice",
+    "endpoint",
+    "asr",
+    "asr_compute",
+    "llm_first_token",
+    "tts_first_audio",
+]
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
@@ -66,10 +73,10 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
         vals = [t["latency_ms"][name] for t in turns if t["latency_ms"][name] is not None]
         report[f"{name}_ms"] = _p(vals)
     asr_rtf = [
-        t["latency_ms"]["asr"] / 1000 / clip_s[i % len(clip_s)]
+        t["latency_ms"]["asr_compute"] / 1000 / clip_s[i % len(clip_s)]
         for r in results
         for i, t in enumerate(r["turns"])
-        if t["latency_ms"]["asr"] is not None
+        if t["latency_ms"]["asr_compute"] is not None
     ]
     report["asr_rtf"] = round(statistics.mean(asr_rtf), 3) if asr_rtf else None
     report["tts_rtf"] = round(tts_rtf, 4)

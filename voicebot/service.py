@@ -106,6 +106,8 @@ async def running_service(
         yield url
     finally:
         await runner.cleanup()
+        if services.rest is not None:
+            await services.rest.close()
 
 
 async def serve(settings: Settings) -> None:

@@ -71,7 +71,8 @@ class TurnRecord:
     bot: list[str] = field(default_factory=list)  # sentences the caller heard in full
     interrupted: bool = False
     endpoint_ms: float | None = None
-    asr_ms: float | None = None
+    asr_ms: float | None = None  # waited for ASR after the end of the turn
+    asr_compute_ms: float | None = None  # the pass that produced the transcript
     llm_first_token_ms: float | None = None
     tts_first_audio_ms: float | None = None
     voice_to_voice_ms: float | None = None
@@ -152,6 +153,8 @@ class CallSession:
         self._ending = False
         self._transferred = False  # Twilio will stop the stream: that is not a hang-up
         self._failed_turns = 0
+        # speculative transcription started at early silence: (voiced ms it covers, task)
+        self._speculation: tuple[int, asyncio.Task[Transcript | None]] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
     async def run(self, events: AsyncIterator[InboundEvent]) -> CallRecord:
@@ -217,16 +220,36 @@ class CallSession:
             if voiced:
                 self._last_voiced_at = now
             event = self._detector.feed(pcm, voiced)
+            self._maybe_speculate()
             if isinstance(event, SpeechStarted):
                 self._last_activity = now
+                self._speculation = None
             elif isinstance(event, SustainedSpeech) and self._player.speaking:
                 self._barge_in()
             elif isinstance(event, TurnEnded):
                 self._last_activity = now
                 self._on_turn(event, now)
 
+    def _maybe_speculate(self) -> None:
+        """At the first short silence, transcribe what the caller said so far: if they stay
+        silent until the turn ends, the transcript is ready (or nearly) when it does."""
+        wait_ms = self._s.settings.audio.speculative_asr_ms
+        det = self._detector
+        if not wait_ms or det.trailing_silence_ms != wait_ms or self._player.speaking:
+            return
+        if self._speculation is not None and self._speculation[0] == det.voiced_ms:
+            return
+        self._speculation = (det.voiced_ms, self._spawn(self._transcribe(det.utterance_so_far())))
+
+    def _take_speculation(self, event: TurnEnded) -> asyncio.Task[Transcript | None] | None:
+        spec, self._speculation = self._speculation, None
+        if spec is not None and spec[0] == event.voiced_ms:
+            return spec[1]  # nothing was said after it: same words
+        return None
+
     def _on_turn(self, event: TurnEnded, now: float) -> None:
         endpoint_s = now - self._last_voiced_at
+        speculation = self._take_speculation(event)
         if self._ending:
             return
         if self._player.speaking and not event.sustained:
@@ -238,10 +261,15 @@ class CallSession:
             # The caller went on before we answered: answer both parts together.
             self._turn_task.cancel()
             pcm = self._turn_pcm + pcm
-        self._start_turn(pcm, self._last_voiced_at, endpoint_s, None)
+            speculation = None
+        self._start_turn(pcm, self._last_voiced_at, endpoint_s, speculation)
 
     def _start_turn(
-        self, pcm: bytes, voiced_at: float, endpoint_s: float, transcript: Transcript | None
+        self,
+        pcm: bytes,
+        voiced_at: float,
+        endpoint_s: float,
+        transcript: Transcript | asyncio.Task[Transcript | None] | None,
     ) -> None:
         self._turn_pcm = pcm
         self._answering = False
@@ -279,18 +307,32 @@ class CallSession:
             return None
 
     async def _turn(
-        self, pcm: bytes, voiced_at: float, endpoint_s: float, transcript: Transcript | None
+        self,
+        pcm: bytes,
+        voiced_at: float,
+        endpoint_s: float,
+        given: Transcript | asyncio.Task[Transcript | None] | None,
     ) -> None:
+        asr_started = time.perf_counter()
+        transcript = await given if isinstance(given, asyncio.Task) else given
         if transcript is None:
             transcript = await self._transcribe(pcm)
             if transcript is None:
                 await self._misunderstood()
                 return
+        # What the caller waited for after the end of the turn: less than a whole pass when
+        # the speculative one was kept.
+        asr_wait_s = time.perf_counter() - asr_started
         text = transcript.text
         if not text:
             self._log.info("empty_transcript", dropped=transcript.dropped)
             return
-        turn = TurnRecord(text, endpoint_ms=_ms(endpoint_s), asr_ms=_ms(transcript.seconds))
+        turn = TurnRecord(
+            text,
+            endpoint_ms=_ms(endpoint_s),
+            asr_ms=_ms(asr_wait_s),
+            asr_compute_ms=_ms(transcript.seconds),
+        )
         self._voiced_at[id(turn)] = voiced_at
         self.record.turns.append(turn)
         self._log.info("caller_said", text=text)

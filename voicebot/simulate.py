@@ -120,6 +120,7 @@ async def place_call(
             "voice_to_voice": turn.pop("voice_to_voice_ms"),
             "endpoint": st.get("endpoint_ms"),
             "asr": st.get("asr_ms"),
+            "asr_compute": st.get("asr_compute_ms"),
             "llm_first_token": st.get("llm_first_token_ms"),
             "tts_first_audio": st.get("tts_first_audio_ms"),
         }

@@ -47,10 +47,11 @@ class TwilioRest:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._http = AsyncTwilioHttpClient(timeout=settings.twilio.rest_timeout_s)
         self._client = Client(
             settings.twilio.account_sid or "AC" + "0" * 32,
             settings.twilio.auth_token.get_secret_value(),
-            http_client=AsyncTwilioHttpClient(timeout=settings.twilio.rest_timeout_s),
+            http_client=self._http,
         )
         self._client.api.base_url = settings.twilio.api_base_url.rstrip("/")
 
@@ -60,3 +61,6 @@ class TwilioRest:
             self._client.calls(call_sid).update_async(twiml=twiml),
             self._settings.twilio.rest_timeout_s + 1,
         )
+
+    async def close(self) -> None:
+        await self._http.close()
