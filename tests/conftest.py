@@ -48,10 +48,13 @@ ServiceFactory = Callable[..., AbstractAsyncContextManager[str]]
 def serve(services: Services) -> ServiceFactory:
     """Start the real service on 127.0.0.1 (optionally with other settings or stages)."""
 
+    apps: dict[str, Any] = {}  # base URL -> aiohttp app, for tests that drive the app
+
     def start(settings: Settings | None = None, **stages: Any) -> AbstractAsyncContextManager[str]:
         svc = dataclasses.replace(services, settings=settings or services.settings, **stages)
-        return running_service(svc)
+        return running_service(svc, on_app=apps.__setitem__)
 
+    start.apps = apps  # type: ignore[attr-defined]
     return start
 
 

@@ -29,6 +29,7 @@ class ServerSettings(_Section):
     host: str = "0.0.0.0"
     port: int = Field(8080, ge=0, le=65535)
     public_url: str = "http://127.0.0.1:8080"
+    drain_timeout_s: float = Field(30, ge=0)  # on SIGTERM, calls get this long to finish
 
     @field_validator("public_url")
     @classmethod
@@ -40,10 +41,16 @@ class ServerSettings(_Section):
 
 class TwilioSettings(_Section):
     auth_token: SecretStr = SecretStr("")
+    previous_auth_token: SecretStr = SecretStr("")  # still accepted while rotating tokens
     account_sid: str = ""
     validate_signatures: bool = True
     api_base_url: str = "https://api.twilio.com"  # tests point it at a local stand-in
     rest_timeout_s: float = Field(5, gt=0)
+
+    def accepted_tokens(self) -> list[str]:
+        """Auth tokens whose signatures are accepted (current first)."""
+        tokens = [self.auth_token.get_secret_value(), self.previous_auth_token.get_secret_value()]
+        return [t for t in tokens if t]
 
 
 class AudioSettings(_Section):

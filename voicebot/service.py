@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from voicebot.dialogue.policy import Dialogue
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.twilio_rest import TwilioRest
 from voicebot.session import Services
-from voicebot.telephony.server import create_app
+from voicebot.telephony.server import create_app, drain
 from voicebot.tts import EspeakSynthesizer, PiperSynthesizer, Synthesizer
 
 log = structlog.get_logger(__name__)
@@ -88,20 +89,20 @@ def with_auth_token(settings: Settings) -> Settings:
 
 @asynccontextmanager
 async def running_service(
-    services: Services, host: str = "127.0.0.1", port: int = 0
+    services: Services,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    on_app: Callable[[str, web.Application], None] | None = None,
 ) -> AsyncIterator[str]:
     """Run the real service on a local port; yields its base URL (public_url set to it)."""
     app = create_app(services)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    server = runner.server
-    assert server is not None
-    sockets = [s for s in runner.addresses]
-    bound_port = sockets[0][1]
-    url = f"http://{host}:{bound_port}"
+    await web.TCPSite(runner, host, port).start()
+    url = f"http://{host}:{runner.addresses[0][1]}"
     services.settings = with_public_url(services.settings, url)
+    if on_app is not None:
+        on_app(url, app)
     try:
         yield url
     finally:
@@ -120,10 +121,15 @@ async def serve(settings: Settings) -> None:
         port=settings.server.port,
         public_url=settings.server.public_url,
     )
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, settings.server.host, settings.server.port).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        await drain(app, settings.server.drain_timeout_s)
     finally:
         await runner.cleanup()

@@ -47,6 +47,7 @@ class Services:
     dialogue: Dialogue
     desk: Desk = field(default_factory=lambda: Desk([]))
     rest: TwilioRest | None = None  # Twilio's REST API, for transfers
+    draining: bool = False  # SIGTERM: no new calls for the bot, calls in progress wind down
     phrase_audio: dict[str, Pcm] = field(default_factory=dict)
 
     async def prerender_phrases(self) -> None:
@@ -171,6 +172,9 @@ class CallSession:
                 async for event in events:
                     if self._on_event(event):
                         break
+                else:  # the socket closed without `stop`: Twilio or the network dropped it
+                    if self.record.ended_by is None and not self._ending:
+                        self.record.ended_by = "dropped"
                 for task in [*background, *self._tasks]:
                     task.cancel()
         finally:
@@ -412,6 +416,11 @@ class CallSession:
         await self._player.wait_idle(played_s + 3.0)
         self.record.ended_by = ended_by
         await self._close()
+
+    def drain(self) -> None:
+        """The process is shutting down: hand this call to a person now."""
+        if not self._ending and self._tg is not None:
+            self._spawn(self._end(EndCall("service_draining", "transfer")))
 
     # ---- handing the call to a person -----------------------------------------------------
     async def _transfer(self, reason: str) -> Literal["transferred", "go_on", "hang_up"]:

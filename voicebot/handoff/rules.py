@@ -15,6 +15,7 @@ TransferReason = Literal[
     "repeated_misunderstanding",
     "model_failure",
     "tts_failure",
+    "service_draining",
 ]
 
 REASON_LABELS: dict[str, str] = {
@@ -24,6 +25,7 @@ REASON_LABELS: dict[str, str] = {
     "repeated_misunderstanding": "el asistente no entendió varias veces",
     "model_failure": "falla técnica del asistente",
     "tts_failure": "falla técnica de la voz del asistente",
+    "service_draining": "el servicio se está reiniciando",
 }
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -38,9 +38,8 @@ async def _signed_form(request: web.Request) -> dict[str, str]:
     url = settings.server.public_url + request.path
     if request.query_string:
         url += "?" + request.query_string
-    token = settings.twilio.auth_token.get_secret_value()
     if settings.twilio.validate_signatures and not signature_valid(
-        token, url, form, request.headers.get("X-Twilio-Signature")
+        settings.twilio.accepted_tokens(), url, form, request.headers.get("X-Twilio-Signature")
     ):
         log.warning("callback_rejected", reason="bad or missing X-Twilio-Signature", url=url)
         raise web.HTTPForbidden(text="invalid Twilio signature")

@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 
 import structlog
 from aiohttp import WSMsgType, web
+from twilio.twiml.voice_response import VoiceResponse
 
+from voicebot.config import Settings
 from voicebot.handoff.web import SERVICES, add_routes
 from voicebot.metrics import Metrics
 from voicebot.session import CallRecord, CallSession, Services
@@ -34,6 +36,7 @@ from voicebot.telephony.twiml import (
 log = structlog.get_logger(__name__)
 
 METRICS = web.AppKey("metrics", Metrics)
+SESSIONS: web.AppKey[set[CallSession]] = web.AppKey("sessions")  # calls in progress here
 CALLS: web.AppKey[OrderedDict[str, CallRecord]] = web.AppKey("calls")
 MAX_MESSAGE_BYTES = 64 * 1024  # Twilio's media messages are ~300 bytes
 MAX_PROTOCOL_ERRORS = 20  # then the stream is closed: a broken or hostile peer
@@ -44,6 +47,10 @@ KEPT_CALL_RECORDS = 1000
 
 def _validation_on(request: web.Request) -> bool:
     return request.app[SERVICES].settings.twilio.validate_signatures
+
+
+def _accepted(request: web.Request) -> list[str]:
+    return request.app[SERVICES].settings.twilio.accepted_tokens()
 
 
 def _auth_token(request: web.Request) -> str:
@@ -58,7 +65,7 @@ async def voice_webhook(request: web.Request) -> web.Response:
     if request.query_string:
         public += "?" + request.query_string
     if _validation_on(request) and not signature_valid(
-        _auth_token(request), public, form, request.headers.get("X-Twilio-Signature")
+        _accepted(request), public, form, request.headers.get("X-Twilio-Signature")
     ):
         log.warning("webhook_rejected", reason="bad or missing X-Twilio-Signature", url=public)
         request.app[METRICS].rejected.labels("webhook_signature").inc()
@@ -66,6 +73,9 @@ async def voice_webhook(request: web.Request) -> web.Response:
     call_sid = form.get("CallSid", "")
     if not call_sid:
         raise web.HTTPBadRequest(text="CallSid is missing")
+    if request.app[SERVICES].draining:
+        log.warning("call_to_human", reason="service draining", call_sid=call_sid)
+        return web.Response(text=human_twiml(settings), content_type="text/xml")
     params = {
         "callSid": call_sid,
         "from": form.get("From", ""),
@@ -82,7 +92,7 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
     if _validation_on(request):
         url = stream_url(services.settings.server.public_url)
         if not signature_valid(
-            _auth_token(request), url, {}, request.headers.get("X-Twilio-Signature")
+            _accepted(request), url, {}, request.headers.get("X-Twilio-Signature")
         ):
             log.warning("stream_rejected", reason="bad or missing X-Twilio-Signature", url=url)
             request.app[METRICS].rejected.labels("stream_signature").inc()
@@ -100,7 +110,7 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
     if start is None:
         return ws
     if _validation_on(request) and not check_stream_token(
-        _auth_token(request), start.call_sid, start.custom_parameters.get("token", "")
+        _accepted(request), start.call_sid, start.custom_parameters.get("token", "")
     ):
         log.warning(
             "stream_rejected", reason="start does not match its webhook", sid=start.call_sid
@@ -115,6 +125,8 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
     session = CallSession(services, start, ws.send_str, close, resume=resume)
     metrics.calls.inc()
     metrics.active.inc()
+    sessions = request.app[SESSIONS]
+    sessions.add(session)
     try:
         record = await session.run(stream.events(start.stream_sid))
     except Exception:  # a bug in one call must not lose its record or touch other calls
@@ -122,6 +134,7 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
         record = session.record
         record.ended_by = "error"
     finally:
+        sessions.discard(session)
         metrics.active.dec()
         if not ws.closed:
             await ws.close()
@@ -196,7 +209,50 @@ class _Stream:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Alive (the process answers; models are loaded before the app exists)."""
     return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready for new calls: models warm and not draining (load balancers read this)."""
+    services = request.app[SERVICES]
+    active = len(request.app[SESSIONS])
+    if services.draining:
+        return web.json_response({"status": "draining", "active_calls": active}, status=503)
+    return web.json_response({"status": "ready", "active_calls": active})
+
+
+def human_twiml(settings: Settings) -> str:
+    """While draining: new calls go straight to a person (or hear why they cannot)."""
+    response = VoiceResponse()
+    number = settings.handoff.cold_number or next((a.phone for a in settings.handoff.agents), "")
+    if number:
+        response.dial(number, timeout=settings.handoff.dial_timeout_s)
+    else:
+        response.say(settings.phrase("agent_unavailable"), language="es-MX")
+        response.hangup()
+    return str(response)
+
+
+async def drain(app: web.Application, limit_s: float) -> None:
+    """Graceful shutdown: not ready, new calls to humans, calls in progress handed over."""
+    services = app[SERVICES]
+    services.draining = True
+    sessions = app[SESSIONS]
+    log.warning("draining", active_calls=len(sessions), limit_s=limit_s)
+    await _until_no_calls(sessions, limit_s)
+    for session in list(sessions):
+        session.drain()  # still talking at the deadline: to a person
+    await _until_no_calls(sessions, 15)
+
+
+async def _until_no_calls(sessions: set[CallSession], limit_s: float) -> None:
+    try:
+        async with asyncio.timeout(limit_s):
+            while sessions:  # noqa: ASYNC110 - sessions leave the set as their calls end
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        pass
 
 
 async def metrics_page(request: web.Request) -> web.Response:
@@ -226,10 +282,12 @@ def create_app(services: Services) -> web.Application:
     app = web.Application(client_max_size=256 * 1024)
     app[SERVICES] = services
     app[CALLS] = OrderedDict()
+    app[SESSIONS] = set()
     app[METRICS] = Metrics()
     app.router.add_post(VOICE_PATH, voice_webhook)
     app.router.add_get(STREAM_PATH, media_stream)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/calls/{sid}", call_record)
     app.router.add_get("/metrics", metrics_page)
     add_routes(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.request_validator import RequestValidator
@@ -27,8 +27,14 @@ def stream_token(auth_token: str, call_sid: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def check_stream_token(auth_token: str, call_sid: str, token: str) -> bool:
-    return hmac.compare_digest(stream_token(auth_token, call_sid), token)
+def _tokens(auth_tokens: str | Sequence[str]) -> list[str]:
+    # During a rotation both the new and the previous auth token are valid.
+    tokens = [auth_tokens] if isinstance(auth_tokens, str) else list(auth_tokens)
+    return [t for t in tokens if t]
+
+
+def check_stream_token(auth_tokens: str | Sequence[str], call_sid: str, token: str) -> bool:
+    return any(hmac.compare_digest(stream_token(t, call_sid), token) for t in _tokens(auth_tokens))
 
 
 def connect_twiml(public_url: str, parameters: Mapping[str, str]) -> str:
@@ -48,12 +54,14 @@ def connect_twiml(public_url: str, parameters: Mapping[str, str]) -> str:
 
 
 def signature_valid(
-    auth_token: str, url: str, params: Mapping[str, str], signature: str | None
+    auth_tokens: str | Sequence[str], url: str, params: Mapping[str, str], signature: str | None
 ) -> bool:
     """Check `X-Twilio-Signature` for `url` (the public URL Twilio called) and POST params."""
-    if not signature or not auth_token:
+    if not signature:
         return False
-    return bool(RequestValidator(auth_token).validate(url, dict(params), signature))
+    return any(
+        RequestValidator(t).validate(url, dict(params), signature) for t in _tokens(auth_tokens)
+    )
 
 
 def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:

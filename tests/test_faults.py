@@ -1,0 +1,140 @@
+"""Faults mid-call and shutdown: the caller always hears something sensible, the record stays."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from voicebot.asr import Transcript
+from voicebot.audio.codec import Pcm
+from voicebot.session import Services
+from voicebot.simulate import fetch_record, place_call
+from voicebot.telephony.fake_twilio import FakeTwilioCall
+from voicebot.telephony.server import CALLS
+from voicebot.telephony.twiml import sign
+
+Clip = Callable[[str], Path]
+
+
+class BrokenAsr:
+    """Fault injection: every pass fails (or hangs past the ASR timeout)."""
+
+    def __init__(self, hang: bool = False) -> None:
+        self.hang = hang
+
+    async def transcribe(self, pcm: Pcm) -> Transcript:
+        if self.hang:
+            await asyncio.sleep(3600)
+        raise RuntimeError("ASR worker crashed")
+
+
+class BrokenTts:
+    """Fault injection: the voice fails for anything not pre-rendered."""
+
+    async def synthesize(self, text: str) -> Pcm:
+        raise RuntimeError("TTS crashed")
+
+
+class TimedOutAsr:
+    def __init__(self, inner: object, limit_s: float) -> None:
+        self.inner, self.limit_s = inner, limit_s
+
+    async def transcribe(self, pcm: Pcm) -> Transcript:
+        return await asyncio.wait_for(BrokenAsr(hang=True).transcribe(pcm), self.limit_s)
+
+
+async def test_asr_failure_reprompts_the_caller(serve: ServiceFactory, clips: Clip) -> None:
+    async with serve(asr=BrokenAsr()) as url:
+        result = await place_call(url, AUTH_TOKEN, [clips("Quiero saber cuánto cuesta el envío.")])
+        record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
+    assert record is not None
+    assert (
+        record["transcript"][-1]["text"]
+        == "Disculpe, no le entendí bien. ¿Me lo puede repetir, por favor?"
+    )
+    assert result["turns"][0]["latency_ms"]["voice_to_voice"] < 2000
+
+
+async def test_asr_timeout_reprompts_too(serve: ServiceFactory, clips: Clip) -> None:
+    async with serve(asr=TimedOutAsr(None, 0.5)) as url:
+        result = await place_call(url, AUTH_TOKEN, [clips("Quiero saber cuánto cuesta el envío.")])
+        record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
+    assert record is not None and record["transcript"][-1]["text"].startswith(
+        "Disculpe, no le entendí"
+    )
+    assert result["turns"][0]["latency_ms"]["voice_to_voice"] < 2000
+
+
+async def test_repeated_failures_end_in_a_transfer(serve: ServiceFactory, clips: Clip) -> None:
+    turn = clips("Quiero saber cuánto cuesta el envío.")
+    async with serve(asr=BrokenAsr()) as url:
+        result = await place_call(url, AUTH_TOKEN, [turn, turn, turn])
+        record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
+    assert record is not None and record["end_reason"] == "repeated_misunderstanding"
+
+
+async def test_tts_failure_plays_the_prerendered_apology(
+    services: Services, serve: ServiceFactory, clips: Clip
+) -> None:
+    async with serve(tts=BrokenTts()) as url:
+        result = await place_call(url, AUTH_TOKEN, [clips("Quiero saber cuánto cuesta el envío.")])
+        record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
+    assert record is not None and record["end_reason"] == "tts_failure"
+    assert record["transcript"][-1]["text"].startswith("Disculpe, tengo un problema técnico")
+    assert result["bot_audio_s"] > 5  # greeting and apology came from pre-rendered audio
+
+
+async def test_dropped_websocket_keeps_the_record(base_url: str, clips: Clip) -> None:
+    async with FakeTwilioCall(base_url, AUTH_TOKEN) as call:
+        await call.wait_bot_audio(call.stream_started_at, 10)
+        assert call._ws is not None
+        await call._ws.close()  # no `stop`: the line just went away
+    record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
+    assert record is not None and record["ended_by"] == "dropped"
+
+
+async def test_previous_auth_token_still_works_during_rotation(serve: ServiceFactory) -> None:
+    settings = make_settings(twilio={"auth_token": "new-token", "previous_auth_token": AUTH_TOKEN})
+    async with serve(settings) as url:
+        # Twilio still signs with the old token: the call is answered
+        async with FakeTwilioCall(url, AUTH_TOKEN) as call:
+            assert await call.wait_bot_audio(call.stream_started_at, 10) is not None
+        form = {"CallSid": "CA1"}
+        headers = {"X-Twilio-Signature": sign("some-other-token", url + "/twilio/voice", form)}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url + "/twilio/voice", data=form, headers=headers) as resp:
+                assert resp.status == 403
+
+
+async def test_drain_stops_new_calls_and_hands_over_the_ones_in_progress(
+    services: Services, serve: ServiceFactory
+) -> None:
+    from voicebot.telephony.server import drain
+
+    settings = make_settings(handoff={"cold_number": "+576015550000"})
+    async with serve(settings) as url, aiohttp.ClientSession() as http:
+        async with http.get(url + "/readyz") as resp:
+            assert resp.status == 200
+        call = FakeTwilioCall(url, AUTH_TOKEN)
+        async with call:
+            await call.wait_bot_audio(call.stream_started_at, 10)
+            app = serve.apps[url]  # type: ignore[attr-defined]
+            draining = asyncio.create_task(drain(app, limit_s=0.5))
+            await asyncio.sleep(0.2)
+            async with http.get(url + "/readyz") as resp:
+                assert resp.status == 503
+            form = {"CallSid": "CA" + "5" * 32}
+            headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, url + "/twilio/voice", form)}
+            async with http.post(url + "/twilio/voice", data=form, headers=headers) as resp:
+                body = await resp.text()
+            assert "<Dial" in body and "+576015550000" in body and "<Stream" not in body
+            await asyncio.wait_for(call.closed_by_service.wait(), 20)
+            await draining
+        record = app[CALLS][call.call_sid]
+    assert record.end_reason == "service_draining" and record.ended_by == "transfer"
+    heard = [t["text"] for t in record.transcript]
+    assert heard[-1].startswith("Con gusto. Le comunico con un asesor")
