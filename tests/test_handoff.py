@@ -53,6 +53,14 @@ def handoff_stages(services: Services, settings: Settings, **more: Any) -> dict[
     return {"desk": Desk(settings.handoff.agents), "rest": TwilioRest(settings), **more}
 
 
+async def press_zero_and_listen(call: FakeTwilioCall) -> None:
+    """DTMF 0 during the greeting, then listen to what the bot says about it."""
+    await call.wait_bot_audio(call.stream_started_at, 10)
+    await call.dtmf("0")
+    await asyncio.sleep(1.0)
+    await call.wait_bot_quiet(1.0, limit_s=30)
+
+
 async def call_and_ask_for_agent(url: str, cloud: FakeTwilioCloud, clips: Clip) -> FakeTwilioCall:
     call = cloud.track(FakeTwilioCall(url, AUTH_TOKEN))
     async with call:
@@ -62,10 +70,7 @@ async def call_and_ask_for_agent(url: str, cloud: FakeTwilioCloud, clips: Clip) 
         await call.wait_bot_audio(voiced, 20)
         await call.wait_bot_quiet(1.0)
         await call.dtmf("0")
-        async with asyncio.timeout(30):
-            while call.call_sid not in cloud.legs:  # noqa: ASYNC110 - the REST request lands
-                await asyncio.sleep(0.05)
-        await asyncio.wait_for(cloud.legs[call.call_sid].done.wait(), 30)
+        await cloud.moved(call.call_sid)
     return call
 
 
@@ -136,10 +141,7 @@ async def test_out_of_hours_leaves_a_callback_and_the_bot_goes_on(
         serve(settings, **stages) as url,
         cloud.track(FakeTwilioCall(url, AUTH_TOKEN)) as call,
     ):
-        await call.wait_bot_audio(call.stream_started_at, 10)
-        await call.dtmf("0")
-        await asyncio.sleep(1.0)
-        await call.wait_bot_quiet(1.0, limit_s=30)
+        await press_zero_and_listen(call)
         assert not call.closed_by_service.is_set(), "the call goes on with the bot"
         await call.hangup()
         record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
@@ -160,10 +162,7 @@ async def test_model_failure_mid_call_transfers_to_an_agent(
         async with call:
             await call.wait_bot_quiet(1.0)
             await call.speak(load_wav(clips("Quiero saber cuánto cuesta el envío.")))
-            async with asyncio.timeout(30):
-                while call.call_sid not in cloud.legs:  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
-            await cloud.legs[call.call_sid].done.wait()
+            await cloud.moved(call.call_sid)
         record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
     assert record is not None and record["end_reason"] == "model_failure"
     assert record["ended_by"] == "transfer"
@@ -181,10 +180,7 @@ async def test_twilio_rest_down_means_callback_not_silence(
         serve(settings, **stages) as url,
         cloud.track(FakeTwilioCall(url, AUTH_TOKEN)) as call,
     ):
-        await call.wait_bot_audio(call.stream_started_at, 10)
-        await call.dtmf("0")
-        await asyncio.sleep(1.0)
-        await call.wait_bot_quiet(1.0, limit_s=30)
+        await press_zero_and_listen(call)
         await call.hangup()
         record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
     (transfer,) = stages["desk"].transfers.values()
@@ -203,10 +199,7 @@ async def test_cold_transfer_to_a_plain_number(
         async with call:
             await call.wait_bot_audio(call.stream_started_at, 10)
             await call.dtmf("0")
-            async with asyncio.timeout(30):
-                while call.call_sid not in cloud.legs:  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
-            await cloud.legs[call.call_sid].done.wait()
+            await cloud.moved(call.call_sid)
         record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
     leg = cloud.legs[call.call_sid]
     assert "<Number>+576015550000</Number>" in leg.twiml  # no whisper on a cold transfer

@@ -71,6 +71,15 @@ class FakeTwilioCloud:
         assert self._server is not None
         return str(self._server.make_url("")).rstrip("/")
 
+    async def moved(self, call_sid: str, limit_s: float = 30) -> CallLeg:
+        """Wait until the service replaced this call's TwiML and the cloud acted on it."""
+        async with asyncio.timeout(limit_s):
+            while call_sid not in self.legs:  # noqa: ASYNC110 - set by the REST handler
+                await asyncio.sleep(0.05)
+            leg = self.legs[call_sid]
+            await leg.done.wait()
+        return leg
+
     def track(self, call: FakeTwilioCall) -> FakeTwilioCall:
         """Let the cloud act on this call when its TwiML is replaced."""
         self.calls[call.call_sid] = call
