@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import statistics
 import tempfile
 import time
@@ -63,7 +64,9 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
         ]
         clip_s = [len(load_wav(c)) / 8000 for c in clips]
         async with running_service(services) as url:
+            cpu_before, wall_before = _cpu_s(), time.perf_counter()
             results = await asyncio.gather(*(place_call(url, token, clips) for _ in range(calls)))
+            cpu_s, wall_s = _cpu_s() - cpu_before, time.perf_counter() - wall_before
         tts_rtf = await _tts_rtf(services, BENCH_TURNS)
 
     turns = [t for r in results for t in r["turns"]]
@@ -90,12 +93,22 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
     ]
     report["asr_wer"] = round(statistics.mean(wers), 3) if wers else None
     report["protocol_violations"] = sum(len(r["protocol_violations"]) for r in results)
+    jitter = [r["pacing_jitter_ms_p95"] for r in results if r["pacing_jitter_ms_p95"] is not None]
+    report["pacing_jitter_ms_p95"] = max(jitter) if jitter else None
+    report["cpu_cores_busy"] = round(cpu_s / wall_s, 2)  # of 2 on this machine
+    report["cpu_s_per_call"] = round(cpu_s / calls, 1)
+    report["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     report["sample"] = [{"heard": t["heard"], "bot": t["bot"]} for t in results[0]["turns"]]
     _print(report)
     if out is not None:
         raw = json.dumps({"report": report, "calls": results}, ensure_ascii=False, indent=2)
         await asyncio.to_thread(out.write_text, raw)
     return 0
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _p(values: list[float]) -> dict[str, float | None]:
@@ -126,6 +139,10 @@ def _print(report: dict[str, Any]) -> None:
         "asr_wer",
         "model_load_s",
         "protocol_violations",
+        "pacing_jitter_ms_p95",
+        "cpu_cores_busy",
+        "cpu_s_per_call",
+        "max_rss_mb",
     ]:
         if key in report:
             print(f"  {key:<24} {report[key]}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import secrets
 import time
@@ -32,6 +33,17 @@ async def fetch_record(base_url: str, auth_token: str, call_sid: str) -> dict[st
                     return data
             await asyncio.sleep(0.1)
     return None
+
+
+def pacing_jitter_ms(arrivals: list[float]) -> float | None:
+    """p95 of |gap - 20 ms| between bot media messages once the initial lead was sent
+    (gaps over 200 ms are pauses between sentences, not jitter)."""
+    gaps = [b - a for a, b in itertools.pairwise(arrivals) if b - a < 0.2]
+    steady = [abs(g - 0.02) * 1000 for g in gaps if g > 0.005]  # skip the lead burst
+    if not steady:
+        return None
+    steady.sort()
+    return round(steady[int(0.95 * (len(steady) - 1))], 1)
 
 
 async def agent_view(base_url: str, agent: str, password: str) -> list[dict[str, Any]]:
@@ -135,6 +147,7 @@ async def place_call(
         "barge_ins": server.get("barge_ins"),
         "bot_audio_s": round(len(heard) / TELEPHONY_RATE, 2),
         "protocol_violations": call.protocol_violations,
+        "pacing_jitter_ms_p95": pacing_jitter_ms(call.playback.media_times),
     }
     if leg is not None:
         report["transfer"] = {
