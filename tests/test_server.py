@@ -169,3 +169,30 @@ async def test_call_records_need_the_bearer_token(base_url: str) -> None:
         headers = {"Authorization": f"Bearer {AUTH_TOKEN}"}
         async with http.get(base_url + "/calls/CA1", headers=headers) as resp:
             assert resp.status == 404
+
+
+async def test_message_flood_closes_only_that_stream(base_url: str) -> None:
+    async with (
+        FakeTwilioCall(base_url, AUTH_TOKEN) as other,
+        FakeTwilioCall(base_url, AUTH_TOKEN) as bad,
+    ):
+        mark = json.dumps({"event": "mark", "streamSid": bad.stream_sid, "mark": {"name": "x"}})
+        for _ in range(1000):
+            await bad.send_raw(mark)
+        await asyncio.wait_for(bad.closed_by_service.wait(), 5)
+        await asyncio.sleep(0.3)
+        assert not other.closed_by_service.is_set()
+
+
+async def test_calls_over_capacity_go_to_a_person(serve: ServiceFactory) -> None:
+    settings = make_settings(server={"max_calls": 1}, handoff={"cold_number": "+576015550000"})
+    async with serve(settings) as url, FakeTwilioCall(url, AUTH_TOKEN) as first:
+        await first.wait_bot_audio(first.stream_started_at, 10)
+        form = {"CallSid": "CA" + "7" * 32}
+        headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, url + "/twilio/voice", form)}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url + "/twilio/voice", data=form, headers=headers) as resp:
+                body = await resp.text()
+        assert "<Dial" in body and "+576015550000" in body and "<Stream" not in body
+        metrics = await get_metrics(url)
+        assert 'voicebot_rejected_requests_total{reason="to_human_capacity"} 1.0' in metrics

@@ -30,6 +30,7 @@ class ServerSettings(_Section):
     port: int = Field(8080, ge=0, le=65535)
     public_url: str = "http://127.0.0.1:8080"
     drain_timeout_s: float = Field(30, ge=0)  # on SIGTERM, calls get this long to finish
+    max_calls: int = Field(6, ge=1)  # more go to a person: admission control
 
     @field_validator("public_url")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
@@ -43,6 +44,7 @@ MAX_PROTOCOL_ERRORS = 20  # then the stream is closed: a broken or hostile peer
 START_TIMEOUT_S = 10  # a socket that never sends `start` is closed
 RECEIVE_TIMEOUT_S = 10  # Twilio sends media every 20 ms, even in silence
 KEPT_CALL_RECORDS = 1000
+MAX_MESSAGES_PER_S = 400  # 8x Twilio's rate: bursts after a network stall still pass
 
 
 def _validation_on(request: web.Request) -> bool:
@@ -73,8 +75,12 @@ async def voice_webhook(request: web.Request) -> web.Response:
     call_sid = form.get("CallSid", "")
     if not call_sid:
         raise web.HTTPBadRequest(text="CallSid is missing")
-    if request.app[SERVICES].draining:
-        log.warning("call_to_human", reason="service draining", call_sid=call_sid)
+    full = len(request.app[SESSIONS]) >= settings.server.max_calls
+    if request.app[SERVICES].draining or full:
+        # Better a person (or an honest message) than every caller on a slow bot.
+        reason = "service draining" if request.app[SERVICES].draining else "at capacity"
+        log.warning("call_to_human", reason=reason, call_sid=call_sid)
+        request.app[METRICS].rejected.labels("to_human_" + reason.split()[-1]).inc()
         return web.Response(text=human_twiml(settings), content_type="text/xml")
     params = {
         "callSid": call_sid,
@@ -153,6 +159,16 @@ class _Stream:
         self._ws = ws
         self._metrics = metrics
         self.errors = 0
+        self._window_start = time.monotonic()
+        self._window_count = 0
+
+    def _flooding(self) -> bool:
+        """Twilio sends ~50 messages a second; far more than that is not a phone call."""
+        now = time.monotonic()
+        if now - self._window_start >= 1.0:
+            self._window_start, self._window_count = now, 0
+        self._window_count += 1
+        return self._window_count > MAX_MESSAGES_PER_S
 
     async def _messages(self) -> AsyncIterator[InboundEvent]:
         while not self._ws.closed:
@@ -170,6 +186,10 @@ class _Stream:
             if msg.type != WSMsgType.TEXT:
                 await self._error("binary frames are not part of the protocol")
                 continue
+            if self._flooding():
+                log.warning("stream_closed", reason="message flood")
+                await self._ws.close(code=1008, message=b"message flood")
+                return
             try:
                 yield parse_inbound(msg.data)
             except ProtocolError as exc:
