@@ -85,3 +85,26 @@ async def test_no_mark_after_a_clear_that_lands_in_the_last_frame_wait() -> None
     await asyncio.sleep(0.4)
     task.cancel()
     assert "mark" not in wire.events()
+
+
+async def test_a_peer_that_stops_reading_ends_the_call(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from voicebot.telephony import player as player_module
+
+    monkeypatch.setattr(player_module, "SEND_TIMEOUT_S", 0.2)
+    stalled = asyncio.Event()
+
+    async def never_returns(raw: str) -> None:
+        await asyncio.sleep(3600)  # the TCP buffer is full and the peer does not read
+
+    player = Player(
+        "MZ1",
+        never_returns,
+        lead_ms=100,
+        on_started=lambda u: None,
+        on_heard=lambda u: None,
+        on_stalled=stalled.set,
+    )
+    task = asyncio.create_task(player.run())
+    await player.play(utterance("s1", 1.0))
+    await asyncio.wait_for(stalled.wait(), 2)
+    await asyncio.wait_for(task, 1)  # the player stopped instead of hanging

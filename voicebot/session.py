@@ -112,7 +112,7 @@ class CallSession:
         services: Services,
         start: Start,
         send: Callable[[str], Awaitable[None]],
-        close: Callable[[], Awaitable[None]],
+        close: Callable[[], Coroutine[Any, Any, None]],
         resume: Transfer | None = None,
     ) -> None:
         self._s = services
@@ -137,6 +137,7 @@ class CallSession:
             lead_ms=cfg.outbound_lead_ms,
             on_started=self._on_audio_started,
             on_heard=self._on_heard,
+            on_stalled=self._on_stalled,
         )
         self._history: list[Message] = []
         self._mark_turn: dict[str, TurnRecord | None] = {}
@@ -485,6 +486,11 @@ class CallSession:
         turn = self._mark_turn.get(utterance.mark)
         if turn is not None and turn.voice_to_voice_ms is None:
             turn.voice_to_voice_ms = _ms(now - self._voiced_at.get(id(turn), now))
+
+    def _on_stalled(self) -> None:
+        """The connection stopped taking our audio: end the call, keep its record."""
+        self.record.ended_by = "dropped"
+        self._spawn(self._close())
 
     def _on_heard(self, utterance: Utterance) -> None:
         """A mark came back: the caller heard this sentence; only now is it history."""

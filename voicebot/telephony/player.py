@@ -12,10 +12,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import structlog
+
 from voicebot.audio.codec import FRAME_MS, Pcm, frames, ulaw_encode
 from voicebot.telephony.protocol import clear_message, mark_message, media_message
 
+log = structlog.get_logger(__name__)
 FRAME_S = FRAME_MS / 1000
+SEND_TIMEOUT_S = 5.0  # a peer that stops reading for this long is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,7 @@ class Player:
         lead_ms: int,
         on_started: Callable[[Utterance], None],
         on_heard: Callable[[Utterance], None],
+        on_stalled: Callable[[], None] = lambda: None,
         queue_size: int = 8,
     ) -> None:
         self._sid = stream_sid
@@ -45,6 +50,7 @@ class Player:
         self._lead = lead_ms / 1000
         self._on_started = on_started
         self._on_heard = on_heard
+        self._on_stalled = on_stalled
         self._queue: asyncio.Queue[Utterance] = asyncio.Queue(maxsize=queue_size)
         self._lock = asyncio.Lock()
         self._pending: dict[str, Utterance] = {}  # marks sent, echo not yet back
@@ -66,7 +72,8 @@ class Player:
         return bool(self._pending) or self._current is not None or not self._queue.empty()
 
     async def _send(self, message: str) -> None:
-        async with self._lock:
+        # Bounded: a connection that stops reading must not hold the call (or memory) forever.
+        async with self._lock, asyncio.timeout(SEND_TIMEOUT_S):
             await self._send_raw(message)
 
     async def play(self, utterance: Utterance) -> None:
@@ -116,6 +123,13 @@ class Player:
 
     async def run(self) -> None:
         """Send queued sentences frame by frame at real time plus a small lead."""
+        try:
+            await self._run()
+        except (TimeoutError, ConnectionError) as exc:
+            log.warning("peer_not_reading", error=repr(exc)[:100])
+            self._on_stalled()
+
+    async def _run(self) -> None:
         while True:
             utterance = await self._queue.get()
             epoch = self._epoch
