@@ -352,13 +352,11 @@ class CallSession:
             if isinstance(part, EndCall):
                 await self._end(part)
                 return
-            if part.phrase in ("not_understood", "cannot_confirm"):
-                self._failed_turns += 1
-                if self._failed_turns >= self._s.settings.handoff.failed_turns_before_transfer:
-                    await self._end(EndCall("repeated_misunderstanding", "transfer"))
-                    return
-            else:
+            if part.phrase not in ("not_understood", "cannot_confirm"):
                 self._failed_turns = 0
+            elif self._failed_too_often():
+                await self._end(EndCall("repeated_misunderstanding", "transfer"))
+                return
             started = time.perf_counter()
             audio = await self._synthesize(part)
             if audio is None:
@@ -370,9 +368,13 @@ class CallSession:
             self._mark_turn[mark] = turn
             await self._player.play(Utterance(part.text, audio, mark))
 
-    async def _misunderstood(self) -> None:
+    def _failed_too_often(self) -> bool:
+        """Count a turn the bot could not serve; True when a person should take over."""
         self._failed_turns += 1
-        if self._failed_turns >= self._s.settings.handoff.failed_turns_before_transfer:
+        return self._failed_turns >= self._s.settings.handoff.failed_turns_before_transfer
+
+    async def _misunderstood(self) -> None:
+        if self._failed_too_often():
             await self._end(EndCall("repeated_misunderstanding", "transfer"))
         else:
             await self._say_phrase("not_understood")
