@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="embedded model files")
     models.add_argument("action", choices=["assemble"])
 
+    config = sub.add_parser("config", help="configuration files")
+    config.add_argument("action", choices=["check"])
+    config.add_argument("file", type=Path)
+
     agent = sub.add_parser("agent", help="agent desk accounts")
     agent.add_argument("action", choices=["hash-password"])
     return p
@@ -52,6 +56,22 @@ def main(argv: list[str] | None = None) -> int:
         for name, path in assemble_all().items():
             print(f"{name}: {path}")
         return 0
+    if args.command == "config":
+        from voicebot.config_check import check
+
+        problems = check(args.file)
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"{args.file}: ok")
+        return 1 if problems else 0
+    if args.config is not None:
+        from voicebot.config_check import check
+
+        problems = check(args.config)
+        if problems:  # refuse to start on a broken file, and say why
+            print("\n".join(problems), file=sys.stderr)
+            return 1
     if args.command == "agent":
         import getpass
 

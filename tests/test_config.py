@@ -1,0 +1,70 @@
+"""Config files: typed, validated, every error with its line and a hint."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from voicebot.config import load_settings
+from voicebot.config_check import check
+
+BAD = """\
+server:
+  port: 99999
+audio:
+  end_of_turn_silence_ms: 20
+  barge_in_mss: 300
+tts:
+  backend: festival
+handoff:
+  agents:
+    - id: ana
+      name: Ana
+      phone: "3001234567"
+      password_hash: x
+"""
+
+
+def test_every_error_has_path_line_and_hint(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    problems = check(path)
+    assert [p.split(": ")[0:2] for p in problems] == [
+        [f"{path}:2", "server.port"],
+        [f"{path}:4", "audio.end_of_turn_silence_ms"],
+        [f"{path}:5", "audio.barge_in_mss"],
+        [f"{path}:7", "tts.backend"],
+        [f"{path}:12", "handoff.agents.0.phone"],
+    ]
+    assert all("(hint: " in p for p in problems)
+
+
+def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("server:\n  port: [1, 2\n")
+    (problem,) = check(path)
+    assert problem.startswith(f"{path}:") and "not valid YAML" in problem
+    assert "cannot read" in check(tmp_path / "missing.yaml")[0]
+
+
+def test_a_good_file_and_environment_secrets(tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_text("store:\n  name: Tienda X\n")
+    assert check(path) == []
+    settings = load_settings(path, environ={"VOICEBOT_TWILIO__AUTH_TOKEN": "s3cret"})
+    assert settings.store.name == "Tienda X"
+    assert settings.twilio.auth_token.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)  # secrets never print
+
+
+def test_the_service_refuses_to_start_on_a_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    out = subprocess.run(
+        [sys.executable, "-m", "voicebot", "--config", str(path), "serve"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1 and "server.port" in out.stderr
