@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -11,6 +11,8 @@ import aiohttp
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
 from voicebot.asr import Transcript
 from voicebot.audio.codec import Pcm
+from voicebot.dialogue.llm import Message
+from voicebot.dialogue.policy import Dialogue
 from voicebot.session import Services
 from voicebot.simulate import fetch_record, place_call
 from voicebot.telephony.fake_twilio import FakeTwilioCall
@@ -138,3 +140,28 @@ async def test_drain_stops_new_calls_and_hands_over_the_ones_in_progress(
     assert record.end_reason == "service_draining" and record.ended_by == "transfer"
     heard = [t["text"] for t in record.transcript]
     assert heard[-1].startswith("Con gusto. Le comunico con un asesor")
+
+
+class HangingModel:
+    """Fault injection: the model never produces a first token."""
+
+    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        await asyncio.sleep(3600)
+        yield ""
+
+
+async def test_a_hanging_model_gets_a_filler_then_a_fallback(
+    serve: ServiceFactory, clips: Clip
+) -> None:
+    settings = make_settings(llm={"first_token_timeout_s": 4.0, "filler_after_s": 1.5})
+    hanging = Dialogue(settings, HangingModel())
+    async with serve(settings, dialogue=hanging) as url:
+        result = await place_call(url, AUTH_TOKEN, [clips("Quiero saber cuánto cuesta el envío.")])
+        record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
+    assert record is not None and record["end_reason"] == "model_failure"
+    bot = [t["text"] for t in record["transcript"] if t["role"] == "bot"]
+    assert bot[-2:] == [
+        "Un momento, por favor.",
+        "Disculpe, tengo un problema técnico. Le comunico con un asesor.",
+    ]
+    assert result["turns"][0]["latency_ms"]["voice_to_voice"] < 2600  # the filler, not silence

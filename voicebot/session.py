@@ -346,7 +346,28 @@ class CallSession:
         self._history.append(Message("user", text))
         self.record.transcript.append({"role": "caller", "text": text})
         stats = ReplyStats()
+        filler = self._spawn(self._filler_after(self._s.settings.llm.filler_after_s))
+        try:
+            await self._answer(turn, history, text, stats, filler)
+        finally:
+            filler.cancel()
+
+    async def _filler_after(self, seconds: float) -> None:
+        """A slow model must not mean dead air: say a short filler once."""
+        await asyncio.sleep(seconds)
+        if not self._player.speaking:
+            await self._say_phrase("filler")
+
+    async def _answer(
+        self,
+        turn: TurnRecord,
+        history: list[Message],
+        text: str,
+        stats: ReplyStats,
+        filler: asyncio.Task[None],
+    ) -> None:
         async for part in self._s.dialogue.reply(history, text, stats):
+            filler.cancel()
             turn.llm_first_token_ms = _ms(stats.first_token_s)
             turn.guarded_sentences = stats.guarded
             if isinstance(part, EndCall):

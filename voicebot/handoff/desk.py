@@ -68,7 +68,7 @@ class Desk:
         self.away: set[str] = set()
         self.transfers: OrderedDict[str, Transfer] = OrderedDict()
         self.callbacks: list[dict[str, Any]] = []
-        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._ids = itertools.count(1)
 
     def available_agent(self) -> Agent | None:
@@ -116,13 +116,23 @@ class Desk:
         return ticket
 
     # ---- live updates ------------------------------------------------------------------
-    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
+    def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
+        """A bounded queue of updates; None means the stream must end."""
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
         self._subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
         self._subscribers.discard(queue)
+
+    def close_streams(self) -> None:
+        """Shutdown: end every live stream now instead of at its next ping."""
+        for queue in list(self._subscribers):
+            self._subscribers.discard(queue)
+            try:
+                queue.put_nowait(None)
+            except asyncio.QueueFull:
+                pass
 
     def _publish(self, transfer: Transfer) -> None:
         event = transfer.public()

@@ -175,9 +175,12 @@ async def agent_events(request: web.Request) -> web.StreamResponse:
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), SSE_PING_S)
-                await response.write(_sse(event))
             except TimeoutError:
                 await response.write(b": ping\n\n")
+                continue
+            if event is None:  # the service is shutting down
+                break
+            await response.write(_sse(event))
     except ConnectionResetError:
         pass
     finally:
@@ -213,6 +216,10 @@ async def transfer_action(request: web.Request) -> web.Response:
     return web.json_response(updated.public())
 
 
+async def _close_streams(app: web.Application) -> None:
+    app[SERVICES].desk.close_streams()
+
+
 async def desk_css(request: web.Request) -> web.Response:
     return web.Response(text=DESK_CSS, content_type="text/css")
 
@@ -225,6 +232,7 @@ def add_routes(app: web.Application) -> None:
     """Twilio's transfer callbacks and the agent desk, on the service's app."""
     configured = app[SERVICES].settings.handoff.session_secret.get_secret_value()
     app[DESK_SECRET] = configured.encode() if configured else secrets.token_bytes(32)
+    app.on_shutdown.append(_close_streams)
     app.router.add_post(WHISPER_PATH, whisper)
     app.router.add_post(DIAL_DONE_PATH, dial_done)
     app.router.add_get(HOLD_AUDIO_PATH, hold_audio)
