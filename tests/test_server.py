@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
 from voicebot.telephony.fake_twilio import FakeTwilioCall
-from voicebot.telephony.twiml import sign
+from voicebot.telephony.twiml import sign, stream_token
 
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+573001234567", "AccountSid": "AC1"}
 
@@ -196,3 +196,24 @@ async def test_calls_over_capacity_go_to_a_person(serve: ServiceFactory) -> None
         assert "<Dial" in body and "+576015550000" in body and "<Stream" not in body
         metrics = await get_metrics(url)
         assert 'voicebot_rejected_requests_total{reason="to_human_capacity"} 1.0' in metrics
+
+
+async def test_replayed_webhook_is_refused(base_url: str) -> None:
+    url = base_url + "/twilio/voice"
+    signature = sign(AUTH_TOKEN, url, FORM)
+    assert (await post_webhook(base_url, FORM, signature)).status == 200
+    assert (await post_webhook(base_url, FORM, signature)).status == 409  # same signed request
+
+
+async def test_a_second_stream_for_a_live_call_is_closed(base_url: str) -> None:
+    async with FakeTwilioCall(base_url, AUTH_TOKEN) as call:
+        await call.wait_bot_audio(call.stream_started_at, 10)
+        ws_url = base_url.replace("http", "ws") + "/twilio/stream"
+        token = stream_token(AUTH_TOKEN, call.call_sid)
+        params = {"callSid": call.call_sid, "from": call.caller, "token": token}
+        async with FakeTwilioCall(
+            base_url, AUTH_TOKEN, call_sid=call.call_sid, stream=(ws_url, params)
+        ) as twin:
+            await asyncio.wait_for(twin.closed_by_service.wait(), 5)
+            assert twin.playback.media_times == []
+        assert not call.closed_by_service.is_set()

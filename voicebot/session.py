@@ -158,6 +158,11 @@ class CallSession:
         # speculative transcription started at early silence: (voiced ms it covers, task)
         self._speculation: tuple[int, asyncio.Task[Transcript | None]] | None = None
 
+    @property
+    def transferred(self) -> bool:
+        """Handed to Twilio for a transfer: a new stream for this call may follow."""
+        return self._transferred
+
     # ---- lifecycle -------------------------------------------------------------------
     async def run(self, events: AsyncIterator[InboundEvent]) -> CallRecord:
         """Run the call until the caller hangs up or the bot ends it."""

@@ -37,6 +37,7 @@ from voicebot.telephony.twiml import (
 log = structlog.get_logger(__name__)
 
 METRICS = web.AppKey("metrics", Metrics)
+ANSWERED: web.AppKey[OrderedDict[str, float]] = web.AppKey("answered")  # CallSid -> when
 SESSIONS: web.AppKey[set[CallSession]] = web.AppKey("sessions")  # calls in progress here
 CALLS: web.AppKey[OrderedDict[str, CallRecord]] = web.AppKey("calls")
 MAX_MESSAGE_BYTES = 64 * 1024  # Twilio's media messages are ~300 bytes
@@ -44,6 +45,7 @@ MAX_PROTOCOL_ERRORS = 20  # then the stream is closed: a broken or hostile peer
 START_TIMEOUT_S = 10  # a socket that never sends `start` is closed
 RECEIVE_TIMEOUT_S = 10  # Twilio sends media every 20 ms, even in silence
 KEPT_CALL_RECORDS = 1000
+REPLAY_WINDOW_S = 600  # a webhook for a CallSid already answered this recently is a replay
 MAX_MESSAGES_PER_S = 400  # 8x Twilio's rate: bursts after a network stall still pass
 
 
@@ -75,6 +77,11 @@ async def voice_webhook(request: web.Request) -> web.Response:
     call_sid = form.get("CallSid", "")
     if not call_sid:
         raise web.HTTPBadRequest(text="CallSid is missing")
+    if _replayed(request.app[ANSWERED], call_sid):
+        # Signatures carry no timestamp: a captured webhook could be sent again.
+        log.warning("webhook_rejected", reason="replayed webhook", call_sid=call_sid)
+        request.app[METRICS].rejected.labels("webhook_replay").inc()
+        raise web.HTTPConflict(text="this call was already answered")
     full = len(request.app[SESSIONS]) >= settings.server.max_calls
     if request.app[SERVICES].draining or full:
         # Better a person (or an honest message) than every caller on a slow bot.
@@ -90,6 +97,16 @@ async def voice_webhook(request: web.Request) -> web.Response:
     log.info("call_webhook", call_sid=call_sid)
     twiml = connect_twiml(settings.server.public_url, params)
     return web.Response(text=twiml, content_type="text/xml")
+
+
+def _replayed(answered: OrderedDict[str, float], call_sid: str) -> bool:
+    now = time.monotonic()
+    while answered and next(iter(answered.values())) < now - REPLAY_WINDOW_S:
+        answered.popitem(last=False)
+    if call_sid in answered:
+        return True
+    answered[call_sid] = now
+    return False
 
 
 async def media_stream(request: web.Request) -> web.StreamResponse:
@@ -127,6 +144,13 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
     async def close() -> None:
         await ws.close()
 
+    if any(
+        s.record.call_sid == start.call_sid and not s.transferred for s in request.app[SESSIONS]
+    ):
+        log.warning("stream_rejected", reason="call already has a stream", sid=start.call_sid)
+        request.app[METRICS].rejected.labels("duplicate_stream").inc()
+        await ws.close(code=1008, message=b"call already has a stream")
+        return ws
     resume = services.desk.transfers.get(start.custom_parameters.get("resume", ""))
     session = CallSession(services, start, ws.send_str, close, resume=resume)
     metrics.calls.inc()
@@ -303,6 +327,7 @@ def create_app(services: Services) -> web.Application:
     app[SERVICES] = services
     app[CALLS] = OrderedDict()
     app[SESSIONS] = set()
+    app[ANSWERED] = OrderedDict()
     app[METRICS] = Metrics()
     app.router.add_post(VOICE_PATH, voice_webhook)
     app.router.add_get(STREAM_PATH, media_stream)
