@@ -48,3 +48,21 @@ def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ign
     assert "Motivo:" in transfer["whisper_twiml"] and "dónde está" in transfer["whisper_twiml"]
     (shown,) = transfer["agent_page"]
     assert shown["id"] == transfer["transfer_id"] and "dónde está" in shown["summary"]["motive"]
+
+
+def test_try_runs_one_dialogue_turn() -> None:
+    def run(text: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "voicebot", "try", text],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return out.stdout
+
+    assert "[end call: transfer_requested] Con gusto. Le comunico con un asesor" in run(
+        "Quiero hablar con un asesor"
+    )
+    answer = run("¿A qué hora abren los domingos?")
+    assert "10 a. m." in answer and "first token" in answer  # from the store facts

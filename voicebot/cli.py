@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from voicebot.config import load_settings
+from voicebot.config import Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--record", type=Path, help="write what the caller heard to this WAV")
     sim.add_argument("--url", help="target a running service instead of an in-process one")
     sim.add_argument("--json", action="store_true", help="print compact JSON")
+
+    try_ = sub.add_parser("try", help="one dialogue turn, text in, text out (checks a config)")
+    try_.add_argument("text", help="what the caller says")
 
     bench = sub.add_parser("bench", help="latency benchmark over the fake-Twilio path")
     bench.add_argument("--calls", type=int, default=1, help="simultaneous calls")
@@ -102,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2))
         return 0
+    if args.command == "try":
+        return asyncio.run(_try(settings, args.text))
     if args.command == "bench":
         from voicebot.bench import run_bench
 
@@ -111,3 +116,20 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+async def _try(settings: Settings, text: str) -> int:
+    """Run one turn of the dialogue with this config: rules, model, guards, timings."""
+    from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats
+    from voicebot.service import build_language_model
+
+    dialogue = Dialogue(settings, await asyncio.to_thread(build_language_model, settings))
+    stats = ReplyStats()
+    async for part in dialogue.reply([], text, stats):
+        if isinstance(part, EndCall):
+            print(f"[end call: {part.reason}] {settings.phrase(part.phrase)}")
+        else:
+            print(part.text + (f"   [fixed phrase: {part.phrase}]" if part.phrase else ""))
+    first = "-" if stats.first_token_s is None else f"{stats.first_token_s * 1000:.0f} ms"
+    print(f"(first token {first}, {stats.guarded} sentence(s) replaced by the facts guard)")
+    return 0
