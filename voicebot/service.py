@@ -133,3 +133,5 @@ async def serve(settings: Settings) -> None:
         await drain(app, settings.server.drain_timeout_s)
     finally:
         await runner.cleanup()
+        if services.rest is not None:
+            await services.rest.close()
