@@ -121,22 +121,3 @@ class PiperSynthesizer:
             loop.run_in_executor(self._executor, self._run, speech_text(text)),
             self._settings.timeout_s,
         )
-
-
-class CachedSynthesizer:
-    """Keeps fixed phrases (greeting, re-prompts, transfer) pre-rendered."""
-
-    def __init__(self, inner: Synthesizer, max_entries: int = 64) -> None:
-        self._inner = inner
-        self._cache: dict[str, Pcm] = {}
-        self._max = max_entries
-
-    async def prerender(self, texts: list[str]) -> None:
-        for text in texts:
-            self._cache[text] = await self._inner.synthesize(text)
-
-    async def synthesize(self, text: str) -> Pcm:
-        cached = self._cache.get(text)
-        if cached is not None:
-            return cached
-        return await self._inner.synthesize(text)
