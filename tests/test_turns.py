@@ -3,14 +3,15 @@ from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, T
 FRAME = b"\x00\x00" * 160
 
 
-def detector() -> TurnDetector:
-    return TurnDetector(
-        start_ms=60,
-        end_silence_ms=600,
-        sustained_ms=400,
-        min_utterance_ms=120,
-        max_utterance_ms=15000,
-    )
+def detector(**overrides: int) -> TurnDetector:
+    params = {
+        "start_ms": 60,
+        "end_silence_ms": 600,
+        "sustained_ms": 400,
+        "min_utterance_ms": 120,
+        "max_utterance_ms": 15000,
+    }
+    return TurnDetector(**{**params, **overrides})
 
 
 def feed(det: TurnDetector, pattern: list[tuple[bool, int]]) -> list[object]:
@@ -52,24 +53,12 @@ def test_short_burst_is_a_turn_but_not_sustained() -> None:
 
 
 def test_noise_shorter_than_minimum_is_dropped() -> None:
-    det = TurnDetector(
-        start_ms=40,
-        end_silence_ms=200,
-        sustained_ms=400,
-        min_utterance_ms=200,
-        max_utterance_ms=15000,
-    )
+    det = detector(start_ms=40, end_silence_ms=200, min_utterance_ms=200)
     events = feed(det, [(True, 3), (False, 20)])
     assert [type(e) for e in events] == [SpeechStarted]
 
 
 def test_max_utterance_forces_an_end() -> None:
-    det = TurnDetector(
-        start_ms=60,
-        end_silence_ms=600,
-        sustained_ms=400,
-        min_utterance_ms=120,
-        max_utterance_ms=1000,
-    )
+    det = detector(max_utterance_ms=1000)
     events = feed(det, [(True, 200)])
     assert sum(isinstance(e, TurnEnded) for e in events) >= 3

@@ -50,7 +50,6 @@ class ReplyStats:
 
     started: float = field(default_factory=time.perf_counter)
     first_token_s: float | None = None
-    pieces: int = 0
     guarded: int = 0
 
 
@@ -187,7 +186,6 @@ class Dialogue:
                         break
                     if stats.first_token_s is None:
                         stats.first_token_s = time.perf_counter() - stats.started
-                    stats.pieces += 1
                     for sentence in splitter.feed(piece):
                         part = self._checked(sentence, user_text, context, stats)
                         if part is not None:

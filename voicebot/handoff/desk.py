@@ -65,19 +65,18 @@ class Desk:
 
     def __init__(self, agents: list[Agent]) -> None:
         self.agents = {a.id: a for a in agents}
-        self.away: set[str] = set()
         self.transfers: OrderedDict[str, Transfer] = OrderedDict()
         self.callbacks: list[dict[str, Any]] = []
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._ids = itertools.count(1)
 
     def available_agent(self) -> Agent | None:
-        """An agent who is not away and not on an accepted/connected transfer."""
+        """A configured agent who is not on an accepted/connected transfer."""
         busy = {
             t.agent_id for t in self.transfers.values() if t.status in ("accepted", "connected")
         }
         for agent in self.agents.values():
-            if agent.id not in self.away and agent.id not in busy:
+            if agent.id not in busy:
                 return agent
         return None
 

@@ -75,10 +75,6 @@ class _Playback:
     clears: list[float] = field(default_factory=list)
     last_played: float = 0.0
 
-    @property
-    def buffered(self) -> int:
-        return sum(1 for kind, _ in self.items if kind == "audio")
-
 
 class FakeTwilioCall:
     """One phone call placed by the fake Twilio against `base_url`."""
