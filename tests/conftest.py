@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 from voicebot.config import Settings, load_settings
 from voicebot.service import build_services, running_service
 from voicebot.session import Services
+from tests.stores import BACKENDS, open_backend, postgres_server
+from voicebot.store import Records, Store
 from voicebot.telephony.fake_twilio import synthesize_caller
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -22,9 +25,16 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="audioop")
 
 
+TEST_DB = Path(tempfile.mkdtemp(prefix="voicebot-test-")) / "voicebot.db"
+
+
 def make_settings(**overrides: Any) -> Settings:
     # Handoff off unless a test turns it on: the spine's tests hear the plain transfer phrase.
-    base: dict[str, Any] = {"twilio": {"auth_token": AUTH_TOKEN}, "handoff": {"mode": "off"}}
+    base: dict[str, Any] = {
+        "twilio": {"auth_token": AUTH_TOKEN},
+        "handoff": {"mode": "off"},
+        "store": {"database_url": f"sqlite+aiosqlite:///{TEST_DB}"},
+    }
     for section, values in overrides.items():
         base.setdefault(section, {}).update(values)
     return load_settings(overrides=base, environ={})
@@ -36,9 +46,11 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def services(settings: Settings) -> Services:
+async def services(settings: Settings) -> AsyncIterator[Services]:
     """The embedded default models, loaded once for the whole test session."""
-    return await build_services(settings)
+    svc = await build_services(settings)
+    yield svc
+    await svc.close()
 
 
 ServiceFactory = Callable[..., AbstractAsyncContextManager[str]]
@@ -76,3 +88,23 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
         return cache[text]
 
     return clip
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server for the session (or the reason it cannot start)."""
+    yield from postgres_server()
+
+
+@pytest.fixture(params=BACKENDS)
+async def backend(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[Store, Records]]:
+    """Each store backend in turn, freshly seeded with the sample store."""
+    pg = None
+    if request.param == "postgresql":
+        pg = request.getfixturevalue("pg_server")
+        if isinstance(pg, str):
+            pytest.skip(pg)
+    async with open_backend(request.param, tmp_path, pg) as pair:
+        yield pair

@@ -31,9 +31,10 @@ def test_a_corrupt_gguf_is_refused_and_removed(
         target.write_bytes(b"not the model")
 
     monkeypatch.setattr(models, "_join", fake_join)
-    with pytest.raises(RuntimeError, match="sha256"):
-        models.assemble_qwen(tmp_path)
-    assert not (tmp_path / "qwen0.5b.gguf").exists()
+    for spec in (models.QWEN_05B, models.QWEN_15B):
+        with pytest.raises(RuntimeError, match="sha256"):
+            models.assemble_qwen(tmp_path, spec)
+        assert not (tmp_path / f"{spec.name}.gguf").exists()
 
 
 def test_a_missing_package_says_how_to_install_it() -> None:

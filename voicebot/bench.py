@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import resource
 import statistics
 import tempfile
@@ -68,6 +69,7 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
             results = await asyncio.gather(*(place_call(url, token, clips) for _ in range(calls)))
             cpu_s, wall_s = _cpu_s() - cpu_before, time.perf_counter() - wall_before
         tts_rtf = await _tts_rtf(services, BENCH_TURNS)
+    await services.close()
 
     turns = [t for r in results for t in r["turns"]]
     report: dict[str, Any] = {"calls": calls, "turns": len(turns), "model_load_s": round(load_s, 1)}
@@ -148,3 +150,141 @@ def _print(report: dict[str, Any]) -> None:
             print(f"  {key:<24} {report[key]}")
     for turn in report["sample"]:
         print(f"  caller: {turn['heard']!r}\n     bot: {turn['bot']!r}")
+
+
+# Free-talk turns the model answers (the store's tools answer orders, products and carts).
+# `expect`: a word the right answer contains; `no_digits`: any number would be invented.
+DIALOGUE_SCENARIOS: list[dict[str, Any]] = [
+    {"say": "¿A qué hora abren el domingo?", "expect": ["10"]},
+    {"say": "¿Hasta qué hora atienden entre semana?", "expect": ["8"]},
+    {"say": "¿El envío a Medellín tiene costo?", "expect": ["150.000", "gratis", "ciudad"]},
+    {"say": "¿Puedo pagar contraentrega?", "expect": ["contraentrega"]},
+    {"say": "¿Cuántos días tengo para devolver un producto?", "expect": ["30"]},
+    {"say": "¿Hacen envíos a Pasto?", "expect": ["Colombia", "2 a 5", "días"]},
+    {"say": "Quiero saber cuándo llega mi pedido.", "expect": ["número"], "no_digits": True},
+    {"say": "¿Cuánto cuesta un televisor de 50 pulgadas?", "expect": ["asesor", "no"],
+     "no_digits": True},
+    {"say": "Buenas tardes, ¿con quién hablo?", "expect": ["asistente"]},
+    {"say": "¿Tienen parqueadero en la tienda?", "expect": ["asesor", "no"], "no_digits": True},
+]  # fmt: skip
+_TU = re.compile(r"\b(tú|tienes|puedes|quieres|necesitas|te puedo|te ayudo|tu pedido|dime)\b", re.I)
+
+
+async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
+    """Each model on DIALOGUE_SCENARIOS as the caller would hear it (guards on): correct
+    answers, invented numbers, "tú" slips, first-sentence and whole-reply latency."""
+    from voicebot.dialogue.policy import Dialogue, ReplyStats, Say
+    from voicebot.service import build_language_model
+
+    print(f"voicebot bench --dialogue: {len(DIALOGUE_SCENARIOS)} free-talk turns per model")
+    for name in models:
+        cfg = settings.model_copy(update={"llm": settings.llm.model_copy(update={"model": name})})
+        t0 = time.perf_counter()
+        model = await asyncio.to_thread(build_language_model, cfg)
+        load_s = time.perf_counter() - t0
+        dialogue = Dialogue(cfg, model)
+        async for _ in dialogue.reply([], "Hola", ReplyStats()):  # warm the prompt cache
+            break
+        correct = invented = tu = guarded = 0
+        first: list[float] = []
+        whole: list[float] = []
+        samples = []
+        for scenario in DIALOGUE_SCENARIOS:
+            stats = ReplyStats()
+            said: list[str] = []
+            first_at = None
+            async for part in dialogue.reply([], scenario["say"], stats):
+                if isinstance(part, Say):
+                    first_at = first_at or time.perf_counter() - stats.started
+                    said.append(part.text)
+            whole.append((time.perf_counter() - stats.started) * 1000)
+            if first_at is not None:
+                first.append(first_at * 1000)
+            text = " ".join(said)
+            correct += any(e.lower() in text.lower() for e in scenario["expect"])
+            invented += bool(scenario.get("no_digits")) and any(c.isdigit() for c in text)
+            tu += bool(_TU.search(text))
+            guarded += stats.guarded
+            samples.append((scenario["say"], text))
+        n = len(DIALOGUE_SCENARIOS)
+        tps = (
+            model.tokens_generated / model.generation_seconds
+            if isinstance(model, TransformersModel) and model.generation_seconds
+            else None
+        )
+        print(f"  model {name}: load {load_s:.1f} s")
+        print(f"    correct answers          {correct}/{n}")
+        print(f"    invented numbers         {invented}   (replaced by the guard: {guarded})")
+        print(f"    'tú' slips               {tu}/{n}")
+        print(f"    first sentence ms        p50 {percentile(first, 50):.0f}   p95 "
+              f"{percentile(first, 95):.0f}")  # fmt: skip
+        print(f"    whole reply ms           p50 {percentile(whole, 50):.0f}   p95 "
+              f"{percentile(whole, 95):.0f}")  # fmt: skip
+        if tps is not None:
+            print(f"    tokens/s                 {tps:.1f}")
+        for say, text in samples:
+            print(f"      «{say}» -> «{text}»")
+        del dialogue, model
+    return 0
+
+
+async def run_store_bench(settings: Settings, rounds: int = 30) -> int:
+    """Tool latency (p50/p95 per tool: the store call, not the audit write) and recall@3.
+
+    Uses `store.database_url` (set VOICEBOT_STORE__DATABASE_URL for PostgreSQL); a SQLite
+    default is replaced by a throwaway copy so the bench's tickets land nowhere."""
+    from voicebot.dialogue.tools import Tools
+    from voicebot.store import open_store
+    from voicebot.store.search import Catalog, ProductQuery
+    from voicebot.store.sql import SAMPLE_STORE
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store_cfg = settings.store
+        if store_cfg.database_url.startswith("sqlite"):
+            store_cfg = store_cfg.model_copy(
+                update={"database_url": f"sqlite+aiosqlite:///{tmp}/bench.db", "seed": "sample"}
+            )
+        cfg = settings.model_copy(update={"store": store_cfg})
+        store, records = await open_store(cfg)
+        t0 = time.perf_counter()
+        catalog = Catalog(await store.products())
+        index_ms = (time.perf_counter() - t0) * 1000
+        tools = Tools(store, records, catalog, None, "bench")
+        sample = json.loads(SAMPLE_STORE.read_text(encoding="utf-8"))
+        phones = [c["phone"] for c in sample["customers"]]
+        orders = [o["number"] for o in sample["orders"]]
+        evals = json.loads(
+            (SAMPLE_STORE.with_name("search_eval.json")).read_text(encoding="utf-8")
+        )["queries"]
+        from voicebot.store import NewTicket
+
+        for i in range(rounds):
+            await tools.order_status(orders[i % len(orders)])
+            await tools.order_status(str(10000 + i))  # unknown
+            await tools.orders_by_phone(phones[i % len(phones)])
+            customer = await tools.customer(phones[i % len(phones)])
+            if customer is not None:
+                await tools.open_cart(customer.id)
+            await tools.search(ProductQuery(evals[i % len(evals)]["q"], "42", "negro"))
+            await tools.create_ticket(NewTicket("llamada", phones[0], "bench"))
+        hits = 0
+        for item in evals:
+            names = [h.product.name for h in catalog.search(ProductQuery(item["q"]))]
+            hits += bool(set(names) & set(item["expect"]))
+        dialect = cfg.store.database_url.split(":", 1)[0]
+        print(f"voicebot bench --store: {dialect}, {len(catalog.products)} products, "
+              f"{rounds} rounds")  # fmt: skip
+        print(f"  catalogue load + index    {index_ms:.0f} ms")
+        by_tool: dict[str, list[float]] = {}
+        for call in tools.calls:
+            by_tool.setdefault(call.name, []).append(call.ms)
+        for name, values in by_tool.items():
+            print(f"  tool {name:<21} p50 {percentile(values, 50):6.1f} ms   p95 "
+                  f"{percentile(values, 95):6.1f} ms   (n={len(values)})")  # fmt: skip
+        print(
+            f"  search recall@3           {hits / len(evals):.3f}   ({hits}/{len(evals)} queries)"
+        )
+        await store.close()
+        if id(records) != id(store):  # the same SqlStore serves both by default
+            await records.close()
+    return 0

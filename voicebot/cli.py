@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from voicebot.config import Settings, load_settings
+from voicebot.telephony.fake_twilio import DEFAULT_CALLER
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--record", type=Path, help="write what the caller heard to this WAV")
     sim.add_argument("--url", help="target a running service instead of an in-process one")
     sim.add_argument("--json", action="store_true", help="print compact JSON")
+    sim.add_argument(
+        "--caller",
+        default=DEFAULT_CALLER,
+        help="caller's number (E.164); +573205550101 is a sample customer with an open order",
+    )
 
     try_ = sub.add_parser("try", help="one dialogue turn, text in, text out (checks a config)")
     try_.add_argument("text", help="what the caller says")
@@ -35,6 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="latency benchmark over the fake-Twilio path")
     bench.add_argument("--calls", type=int, default=1, help="simultaneous calls")
     bench.add_argument("--out", type=Path, help="also write the raw results as JSON")
+    bench.add_argument(
+        "--dialogue",
+        nargs="+",
+        metavar="MODEL",
+        help="compare models (folders under models/, paths) on free-talk dialogue turns",
+    )
+    bench.add_argument(
+        "--store", action="store_true", help="tool latency and search recall@3 on the store"
+    )
 
     models = sub.add_parser("models", help="embedded model files")
     models.add_argument("action", choices=["assemble"])
@@ -101,15 +116,26 @@ def main(argv: list[str] | None = None) -> int:
                 for i, text in enumerate(args.say)
             ]
             result = asyncio.run(
-                simulate(settings, audio, dtmf=args.dtmf, record=args.record, url=args.url)
+                simulate(
+                    settings,
+                    audio,
+                    dtmf=args.dtmf,
+                    record=args.record,
+                    url=args.url,
+                    caller=args.caller,
+                )
             )
         print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2))
         return 0
     if args.command == "try":
         return asyncio.run(_try(settings, args.text))
     if args.command == "bench":
-        from voicebot.bench import run_bench
+        from voicebot.bench import run_bench, run_dialogue_bench, run_store_bench
 
+        if args.dialogue:
+            return asyncio.run(run_dialogue_bench(settings, args.dialogue))
+        if args.store:
+            return asyncio.run(run_store_bench(settings))
         return asyncio.run(run_bench(settings, calls=args.calls, out=args.out))
     return 2
 

@@ -31,6 +31,7 @@ class ServerSettings(_Section):
     public_url: str = "http://127.0.0.1:8080"
     drain_timeout_s: float = Field(30, ge=0)  # on SIGTERM, calls get this long to finish
     max_calls: int = Field(6, ge=1)  # more go to a person: admission control
+    chat_token: SecretStr = SecretStr("")  # bearer token of POST /channels/chat; empty: off
 
     @field_validator("public_url")
     @classmethod
@@ -47,6 +48,7 @@ class TwilioSettings(_Section):
     validate_signatures: bool = True
     api_base_url: str = "https://api.twilio.com"  # tests point it at a local stand-in
     rest_timeout_s: float = Field(5, gt=0)
+    sms_from: str = "+15005550006"  # the store's SMS-capable number (E.164) or messaging service
 
     def accepted_tokens(self) -> list[str]:
         """Auth tokens whose signatures are accepted (current first)."""
@@ -141,6 +143,18 @@ class HandoffSettings(_Section):
 class StoreSettings(_Section):
     name: str = "la tienda"
     facts: str = ""
+    backend: Literal["sql", "http"] = "sql"  # sql: our database; http: the store's own REST API
+    database_url: str = "sqlite+aiosqlite:///data/voicebot.db"  # or postgresql+asyncpg://...
+    seed: str = "sample"  # fills an empty database: "sample", a JSON file path, or "none"
+    api_url: str = ""  # base URL of the store's REST API (backend: http)
+    api_token: SecretStr = SecretStr("")  # sent as a bearer token to the store's API
+    api_timeout_s: float = Field(3, gt=0)
+    tool_timeout_s: float = Field(3, gt=0)  # a store call slower than this is a store failure
+    shop_url: str = "https://tienda.example.co"  # links sent by SMS: {shop_url}/p/{sku}
+    return_days: int = Field(30, ge=0)
+    max_cross_sell_offers: int = Field(1, ge=0)  # per call
+    memory_contacts: int = Field(3, ge=0)  # previous contacts recalled for a known customer
+    recent_chat_hours: int = Field(48, ge=0)  # a chat this recent is brought up when they call
 
 
 class DialogueSettings(_Section):
@@ -170,6 +184,52 @@ class Phrases(_Section):
     whisper: str  # what the agent hears before the bridge; {summary} is filled in
 
 
+class RetailPhrases(_Section):
+    """Answers built from tool results; `{...}` fields are filled from the store's data only."""
+
+    greeting_known: str
+    greeting_order: str
+    greeting_cart: str
+    greeting_chat: str
+    order_ask_number: str
+    order_in_transit: str
+    order_preparing: str
+    order_delivered: str
+    order_cancelled: str
+    order_not_found: str
+    order_several: str
+    product_ask: str
+    product_found: str
+    product_out_of_stock: str
+    product_alternative: str
+    product_none: str
+    variant_size: str
+    variant_color: str
+    offer_link: str
+    cross_sell: str
+    cart_reminder: str
+    link_sent: str
+    link_chat: str
+    link_failed: str
+    sms_product: str
+    sms_cart: str
+    return_ask_order: str
+    return_confirm: str
+    return_expired: str
+    return_not_delivered: str
+    complaint_confirm: str
+    complaint_confirm_order: str
+    cart_none: str
+    topic_order: str
+    topic_product: str
+    topic_return: str
+    callback_confirm: str
+    ticket_created: str
+    declined: str
+    anything_else: str
+    store_unavailable: str
+
+
 class Settings(_Section):
     """All settings of a voicebot process."""
 
@@ -184,6 +244,7 @@ class Settings(_Section):
     handoff: HandoffSettings = HandoffSettings()
     dialogue: DialogueSettings
     phrases: Phrases
+    retail: RetailPhrases
 
     def model_ref(self, ref: str) -> str:
         """Resolve a model reference: a folder under models_dir, else a path or a hub name."""

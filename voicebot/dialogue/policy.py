@@ -20,6 +20,7 @@ import structlog
 from voicebot.asr import normalize
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LanguageModel, Message
+from voicebot.dialogue.retail import Concierge
 from voicebot.handoff.rules import TransferReason
 
 log = structlog.get_logger(__name__)
@@ -161,16 +162,28 @@ class Dialogue:
         return [Message("system", self._system), *keep, Message("user", user_text)]
 
     async def reply(
-        self, history: list[Message], user_text: str, stats: ReplyStats
+        self,
+        history: list[Message],
+        user_text: str,
+        stats: ReplyStats,
+        concierge: Concierge | None = None,
     ) -> AsyncIterator[ReplyPart]:
+        """Rules, then the store's tools (`concierge`), then the model."""
         s = self._settings
         intent = detect_intent(user_text, s)
-        if intent == "goodbye":
+        if intent == "goodbye" or (concierge is not None and concierge.closing(user_text)):
             yield EndCall("goodbye", "farewell")
             return
         if intent is not None:
             yield EndCall(intent, "transfer")
             return
+        if concierge is not None:
+            answer = await concierge.handle(user_text)
+            if answer:
+                stats.first_token_s = time.perf_counter() - stats.started
+                for sentence in answer:
+                    yield Say(sentence)
+                return
         context = " ".join([self._system, user_text, *(m.content for m in history)])
         splitter = SentenceSplitter()
         said = 0

@@ -7,7 +7,7 @@ is, sentiment and a suggested next action. Every number in it comes from the tra
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from voicebot.asr import normalize
@@ -36,6 +36,7 @@ class Summary:
     sentiment: str
     reason: str
     suggested_action: str
+    context: list[str] = field(default_factory=list)  # customer, orders, cart, previous contacts
 
     def spoken(self) -> str:
         """One short paragraph for the agent's whisper."""
@@ -54,6 +55,7 @@ def summarize(
     reason: str,
     caller: str,
     frustration_keywords: list[str],
+    context: list[str] | None = None,
 ) -> Summary:
     """Summary of a call's transcript for the agent who takes it."""
     caller_lines = [redact(t["text"]) for t in transcript if t["role"] == "caller"]
@@ -75,4 +77,5 @@ def summarize(
         sentiment="molesto" if upset or reason == "frustration" else "tranquilo",
         reason=REASON_LABELS.get(reason, reason),
         suggested_action=SUGGESTIONS.get(reason, "Atender el motivo del cliente."),
+        context=[redact(line) for line in context or []],
     )

@@ -62,5 +62,15 @@ class TwilioRest:
             self._settings.twilio.rest_timeout_s + 1,
         )
 
+    async def send_sms(self, to: str, body: str) -> str:
+        """Send a text message from `twilio.sms_from`; returns the message sid."""
+        message = await asyncio.wait_for(
+            self._client.messages.create_async(
+                to=to, from_=self._settings.twilio.sms_from, body=body
+            ),
+            self._settings.twilio.rest_timeout_s + 1,
+        )
+        return str(message.sid)
+
     async def close(self) -> None:
         await self._http.close()

@@ -303,6 +303,7 @@ function render() {
       <span class="status ${esc(t.status)}">${esc(STATUS[t.status] || t.status)}</span>
       <span class="meta">${esc(t.id)} · ${new Date(t.created_at * 1000).toLocaleTimeString()}</span>
       <dl><dt>Razón</dt><dd>${esc(s.reason)}</dd><dt>Cliente</dt><dd>${esc(s.customer)} · ${esc(s.sentiment)}</dd>
+      <dt>Contexto</dt><dd class="context">${(s.context || []).map(esc).join('<br>') || '—'}</dd>
       <dt>Referencias</dt><dd>${esc(s.references.join(', ') || '—')}</dd>
       <dt>Hizo el asistente</dt><dd>${s.bot_actions.map(esc).join('<br>')}</dd>
       <dt>Sugerencia</dt><dd class="suggestion">${esc(s.suggested_action)}</dd></dl>

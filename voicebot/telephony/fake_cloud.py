@@ -46,12 +46,14 @@ class FakeTwilioCloud:
         self.calls: dict[str, FakeTwilioCall] = {}
         self.legs: dict[str, CallLeg] = {}
         self.fail_with: int | None = None  # answer REST calls with this HTTP status
+        self.messages: list[dict[str, str]] = []  # text messages sent (To, From, Body)
         self._server: TestServer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> FakeTwilioCloud:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update)
+        app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._message)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
         return self
@@ -100,6 +102,20 @@ class FakeTwilioCloud:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return web.json_response({"sid": call_sid, "status": "in-progress"})
+
+    async def _message(self, request: web.Request) -> web.Response:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        if self.fail_with is not None:
+            return web.json_response({"code": 20500, "message": "fail"}, status=self.fail_with)
+        if not form.get("To") or not form.get("Body"):
+            return web.json_response({"code": 21604, "message": "To and Body required"}, status=400)
+        self.messages.append(form)
+        sid = f"SM{len(self.messages):032d}"
+        return web.json_response(
+            {"sid": sid, "status": "queued", "to": form["To"], "from": form.get("From"),
+             "body": form["Body"], "account_sid": request.match_info["account"]},
+            status=201,
+        )  # fmt: skip
 
     async def _post_signed(
         self, http: aiohttp.ClientSession, url: str, form: dict[str, str]

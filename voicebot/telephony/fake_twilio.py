@@ -76,6 +76,9 @@ class _Playback:
     last_played: float = 0.0
 
 
+DEFAULT_CALLER = "+573001234567"  # not a customer of the sample store
+
+
 class FakeTwilioCall:
     """One phone call placed by the fake Twilio against `base_url`."""
 
@@ -84,7 +87,7 @@ class FakeTwilioCall:
         base_url: str,
         auth_token: str,
         *,
-        caller: str = "+573001234567",
+        caller: str = DEFAULT_CALLER,
         call_sid: str | None = None,
         account_sid: str = "AC" + "0" * 32,
         sign_requests: bool = True,

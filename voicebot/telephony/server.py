@@ -12,6 +12,7 @@ import structlog
 from aiohttp import WSMsgType, web
 from twilio.twiml.voice_response import VoiceResponse
 
+from voicebot.chat import add_chat_routes
 from voicebot.config import Settings
 from voicebot.handoff.web import SERVICES, add_routes
 from voicebot.metrics import Metrics
@@ -310,10 +311,15 @@ async def call_record(request: web.Request) -> web.Response:
     given = request.headers.get("Authorization", "")
     if not _auth_token(request) or not secrets.compare_digest(given, expected):
         raise web.HTTPUnauthorized(text="missing or wrong bearer token")
-    record = request.app[CALLS].get(request.match_info["sid"])
-    if record is None:
+    sid = request.match_info["sid"]
+    record = request.app[CALLS].get(sid)
+    if record is not None:
+        return web.json_response(record.as_dict())
+    records = request.app[SERVICES].records
+    stored = await records.call(sid) if records is not None else None  # older or other process
+    if stored is None:
         raise web.HTTPNotFound(text="no finished call with that sid")
-    return web.json_response(record.as_dict())
+    return web.json_response(stored)
 
 
 def create_app(services: Services) -> web.Application:
@@ -336,4 +342,5 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/calls/{sid}", call_record)
     app.router.add_get("/metrics", metrics_page)
     add_routes(app)
+    add_chat_routes(app)
     return app

@@ -1,0 +1,53 @@
+"""Product search on the sample store: recall on Spanish queries, filters, alternatives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from voicebot.store.search import Catalog, ProductQuery
+from voicebot.store.sql import SqlStore
+
+EVAL = json.loads((Path("voicebot/store/search_eval.json")).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+async def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('s') / 's.db'}")
+    try:
+        return Catalog(await store.products())
+    finally:
+        await store.close()
+
+
+def recall_at_3(catalog: Catalog) -> tuple[float, list[str]]:
+    missed = []
+    for item in EVAL["queries"]:
+        names = [h.product.name for h in catalog.search(ProductQuery(item["q"]))]
+        if not set(names) & set(item["expect"]):
+            missed.append(f"{item['q']} -> {names}")
+    return 1 - len(missed) / len(EVAL["queries"]), missed
+
+
+def test_recall_at_3_on_spanish_queries(catalog: Catalog) -> None:
+    recall, missed = recall_at_3(catalog)
+    assert recall >= 0.9, missed
+
+
+def test_filters_decide_availability_not_relevance(catalog: Catalog) -> None:
+    [best, *_] = catalog.search(ProductQuery("tenis adidas runfalcon", "42", "rojo"))
+    assert best.product.name == "Zapatillas Adidas Runfalcon"  # still found when sold out
+    assert best.available == 0
+    alternative = catalog.alternative(best.product, ProductQuery("", "42", "rojo"))
+    assert alternative is not None and alternative.category == "zapatillas"
+    assert alternative.stock("42", "rojo") > 0
+    [cheap, *_] = catalog.search(ProductQuery("chaqueta", "M", None, 200000))
+    assert cheap.within_budget and cheap.product.price <= 200000
+
+
+def test_nothing_for_words_no_product_has(catalog: Catalog) -> None:
+    assert catalog.search(ProductQuery("quisiera saber el horario")) == []
+    assert not catalog.mentions_product("buenas tardes, quisiera hablar del horario")
+    assert catalog.mentions_product("un reloj cacio")

@@ -1,0 +1,90 @@
+"""Spanish understanding around the model: pure functions, no event loop."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicebot.dialogue import understanding as nlu
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Mi pedido es el cuatro cinco siete dos uno", "45721"),
+        ("es el cuarenta y cinco mil setecientos veintiuno", "45721"),
+        ("4 5 7 2 1", "45721"),  # Whisper on digits said one by one
+        ("el 45.721", "45721"),
+        ("45-721", "45721"),
+        ("la orden treinta y ocho mil ciento cincuenta", "38150"),
+        ("busco algo de menos de doscientos mil pesos", None),  # a price, not an order
+        ("talla cuarenta y dos", None),
+        ("mi celular es 3205550101", None),  # a phone is too long for an order number
+        ("no lo tengo", None),
+    ],
+)
+def test_order_numbers_from_speech(text: str, number: str | None) -> None:
+    assert nlu.order_number(text) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("mi número es tres dos cero cinco cinco cinco cero uno cero uno", "+573205550101"),
+        ("320 555 0101", "+573205550101"),
+        ("+57 320 555 0101", "+573205550101"),
+        ("el pedido 45721", None),
+    ],
+)
+def test_phone_numbers(text: str, phone: str | None) -> None:
+    assert nlu.phone_number(text) == phone
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Sí, por favor", True),
+        ("claro que sí", True),
+        ("Dale", True),
+        ("bueno, listo", True),
+        ("No, gracias", False),
+        ("no", False),
+        ("ahora no", False),
+        ("Eh, no sé", None),  # unclear is not a yes (nor consent)
+        ("tal vez", None),
+        ("¿cuánto vale?", None),
+        ("", None),
+    ],
+)
+def test_yes_no(text: str, answer: bool | None) -> None:
+    assert nlu.yes_no(text) is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("¿Dónde está mi pedido?", "order_status"),
+        ("Quiero saber el estado de mi orden", "order_status"),
+        ("Quiero devolver la licuadora", "return"),
+        ("necesito un cambio de talla", "return"),
+        ("¿Tienen tenis Adidas?", "product_search"),
+        ("¿Cuánto vale la licuadora Oster?", "product_search"),
+        ("¿Cuánto vale el envío a Cali?", "store_info"),  # policy: from the facts, not a tool
+        ("¿A qué hora abren?", "store_info"),
+        ("Tengo productos en el carrito", "cart"),
+        ("que me llamen más tarde", "callback"),
+        ("buenas tardes", None),
+    ],
+)
+def test_intents(text: str, intent: str | None) -> None:
+    assert nlu.retail_intent(text) == intent
+
+
+def test_product_query_filters() -> None:
+    q = nlu.product_query("¿Tienen tenis Adidas talla cuarenta y dos en rojo?")
+    assert (q.size, q.color, q.max_price) == ("42", "rojo", None)
+    assert "adidas" in q.terms and "rojo" not in q.terms and "42" not in q.terms
+    q = nlu.product_query("Busco una chaqueta talla eme por menos de doscientos mil pesos")
+    assert (q.size, q.color, q.max_price) == ("M", None, 200000)
+    assert nlu.product_query("unas sandalias blancas").color == "blanco"
+    assert nlu.size("talla XL") == "XL"
+    assert nlu.max_price("hasta 150.000 pesos") == 150000
