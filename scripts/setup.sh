@@ -11,8 +11,15 @@ extras="models"
 
 need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
-# the agent desk's browser test drives Debian's Chromium through Playwright
-[ "${1:-}" = "--test" ] && { command -v chromium >/dev/null || need_apt+=(chromium); }
+if [ "${1:-}" = "--test" ]; then
+  # the agent desk's browser test drives Debian's Chromium through Playwright
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  # the store suite runs on a real PostgreSQL server the tests start themselves
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+  # real recorded Colombian Spanish digits (GSM, converted with sox) for spoken order numbers
+  [ -e /usr/share/asterisk/sounds/es/digits/0.gsm ] || need_apt+=(asterisk-prompt-es-co)
+  command -v sox >/dev/null || need_apt+=(sox)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -6,16 +6,16 @@ import dataclasses
 import tempfile
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.stores import BACKENDS, open_backend, postgres_server
 from voicebot.config import Settings, load_settings
 from voicebot.service import build_services, running_service
 from voicebot.session import Services
-from tests.stores import BACKENDS, open_backend, postgres_server
 from voicebot.store import Records, Store
 from voicebot.telephony.fake_twilio import synthesize_caller
 
@@ -62,9 +62,15 @@ def serve(services: Services) -> ServiceFactory:
 
     apps: dict[str, Any] = {}  # base URL -> aiohttp app, for tests that drive the app
 
-    def start(settings: Settings | None = None, **stages: Any) -> AbstractAsyncContextManager[str]:
+    @asynccontextmanager
+    async def start(settings: Settings | None = None, **stages: Any) -> AsyncIterator[str]:
         svc = dataclasses.replace(services, settings=settings or services.settings, **stages)
-        return running_service(svc, on_app=apps.__setitem__)
+        try:
+            async with running_service(svc, on_app=apps.__setitem__) as url:
+                yield url
+        finally:
+            if "rest" in stages and stages["rest"] is not None:  # a test's own REST client
+                await stages["rest"].close()
 
     start.apps = apps  # type: ignore[attr-defined]
     return start

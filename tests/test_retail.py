@@ -6,10 +6,9 @@ go through the real Twilio client to the local Twilio stand-in.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
-
-import asyncio
 
 import pytest
 from aiohttp import web
@@ -65,7 +64,7 @@ async def test_known_caller_order_by_phone_then_cross_sell_by_sms(
     related = c.tools.catalog.by_sku[runfalcon.related[0]]
     assert cop(related.price) in offer and related.name[1:] in offer  # the store's price
     assert cloud.messages == []  # nothing is sent before the caller says yes
-    sent, more = await c.handle("Claro que sí.")
+    sent, _ = await c.handle("Claro que sí.")
     assert sent.endswith("terminado en 0101.")
     [sms] = cloud.messages
     assert sms["To"] == CAROLINA and cop(related.price) in sms["Body"]
@@ -100,9 +99,8 @@ async def test_product_in_stock_with_size_and_colour(talk, backend: tuple[Store,
     found, offer = await c.handle("¿Tienen tenis Adidas Runfalcon talla cuarenta y dos en negro?")
     runfalcon = next(p for p in await store.products() if p.name == "Zapatillas Adidas Runfalcon")
     assert runfalcon.stock("42", "negro") > 0
-    assert found == (
-        f"Sí, tenemos zapatillas Adidas Runfalcon en talla 42 color negro, a {cop(runfalcon.price)}."
-    )
+    price = cop(runfalcon.price)
+    assert found == f"Sí, tenemos zapatillas Adidas Runfalcon en talla 42 color negro, a {price}."
     assert "enlace" in offer
 
 
@@ -111,7 +109,7 @@ async def test_out_of_stock_offers_an_alternative_in_stock(
 ) -> None:
     store, _ = backend
     c = talk(STRANGER)
-    out, alt, offer = await c.handle("¿Tienen tenis Adidas Runfalcon talla 42 en rojo?")
+    out, alt, _ = await c.handle("¿Tienen tenis Adidas Runfalcon talla 42 en rojo?")
     assert "no nos quedan zapatillas Adidas Runfalcon en talla 42 color rojo" in out
     products = {p.name[:1].lower() + p.name[1:]: p for p in await store.products()}
     name = alt.removeprefix("Le puedo ofrecer ").split(" en talla")[0]

@@ -13,6 +13,7 @@ from voicebot.dialogue import understanding as nlu
         ("Mi pedido es el cuatro cinco siete dos uno", "45721"),
         ("es el cuarenta y cinco mil setecientos veintiuno", "45721"),
         ("4 5 7 2 1", "45721"),  # Whisper on digits said one by one
+        ("4, 5, 7, 2, 1", "45721"),  # ...or with commas (regression: real recorded digits)
         ("el 45.721", "45721"),
         ("45-721", "45721"),
         ("la orden treinta y ocho mil ciento cincuenta", "38150"),

@@ -167,7 +167,11 @@ DIALOGUE_SCENARIOS: list[dict[str, Any]] = [
     {"say": "Buenas tardes, ¿con quién hablo?", "expect": ["asistente"]},
     {"say": "¿Tienen parqueadero en la tienda?", "expect": ["asesor", "no"], "no_digits": True},
 ]  # fmt: skip
-_TU = re.compile(r"\b(tú|tienes|puedes|quieres|necesitas|te puedo|te ayudo|tu pedido|dime)\b", re.I)
+_TU = re.compile(
+    r"\b(tú|tienes|puedes|quieres|necesitas|necesitarás|tendrás|podrás|te puedo|te ayudo|"
+    r"tu pedido|dime)\b",
+    re.I,
+)
 
 
 async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
@@ -201,7 +205,8 @@ async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
             if first_at is not None:
                 first.append(first_at * 1000)
             text = " ".join(said)
-            correct += any(e.lower() in text.lower() for e in scenario["expect"])
+            words = f" {normalize(text)} "
+            correct += any(f" {normalize(e)} " in words for e in scenario["expect"])
             invented += bool(scenario.get("no_digits")) and any(c.isdigit() for c in text)
             tu += bool(_TU.search(text))
             guarded += stats.guarded

@@ -142,7 +142,11 @@ async def place_call(
         "greeting_ms": None
         if greeting_at is None
         else round((greeting_at - call.stream_started_at) * 1000),
+        "greeting": next(
+            (t["text"] for t in server.get("transcript", []) if t["role"] == "bot"), None
+        ),
         "turns": turns,
+        "outcome": server.get("outcome"),
         "ended_by": server.get("ended_by") if ended_by == "bot" else "caller",
         "end_reason": server.get("end_reason"),
         "barge_ins": server.get("barge_ins"),

@@ -75,8 +75,11 @@ _LETTER_SIZES = {"xs": "XS", "s": "S", "m": "M", "l": "L", "xl": "XL", "ese": "S
 def digits(text: str) -> str:
     """The transcript with spoken numbers as digits; spaced single digits are joined."""
     out = alpha2digit(text, "es")
-    # "4 5 7 2 1" or "45 721" (ASR spacing) is one number when it is a run of short groups.
-    return re.sub(r"\b\d{1,3}(?:[ -]\d{1,3}){1,}\b", lambda m: re.sub(r"[ -]", "", m.group(0)), out)
+    # "4 5 7 2 1", "4, 5, 7, 2, 1" or "45 721" (how Whisper writes digits said one by one)
+    # is one number when it is a run of short groups.
+    return re.sub(
+        r"\b\d{1,3}(?:(?:[ -]|, )\d{1,3}){1,}\b", lambda m: re.sub(r"[ ,-]", "", m.group(0)), out
+    )
 
 
 def words(text: str) -> str:

@@ -114,7 +114,8 @@ class Catalog:
     @staticmethod
     def _word_score(word: str, product_words: list[str]) -> float:
         best = max(fuzz.ratio(word, pw) for pw in product_words)
-        return best / 100 if best >= 80 else 0.0
+        # A short word is only itself: "mora" (an ASR slip) is not "morral".
+        return best / 100 if best >= (90 if len(word) <= 4 else 80) else 0.0
 
     def mentions_product(self, text: str) -> bool:
         """The words name a product type or a brand of the catalogue (fuzzily)."""
