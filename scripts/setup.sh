@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+#   scripts/setup.sh --quality   also the optional 1.5B quality model (llm.model: qwen1.5b-bf16)
 extras="models"
 [ "${1:-}" = "--test" ] && extras="models,test"
+[ "${1:-}" = "--quality" ] && extras="models,quality"
 
 need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)

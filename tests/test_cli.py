@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -50,16 +52,24 @@ def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ign
     assert shown["id"] == transfer["transfer_id"] and "dónde está" in shown["summary"]["motive"]
 
 
-def test_try_runs_one_dialogue_turn() -> None:
-    def run(text: str) -> str:
+def test_try_runs_one_dialogue_turn(tmp_path: Path) -> None:
+    env = os.environ | {"VOICEBOT_STORE__DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db"}
+
+    def run(text: str, *more: str) -> str:
         out = subprocess.run(
-            [sys.executable, "-m", "voicebot", "try", text],
+            [sys.executable, "-m", "voicebot", "try", text, *more],
             capture_output=True,
             text=True,
             timeout=120,
             check=True,
+            env=env,
         )
         return out.stdout
+
+    tools = run("¿Dónde está mi pedido cuatro cinco siete dos uno?", "--caller", "+573205550101")
+    assert "[greeting for +573205550101] Hola, señora Martínez" in tools
+    assert "Su pedido 45721, de zapatillas Adidas Runfalcon, va en camino" in tools
+    assert "[tool order_status] {'number': '45721'} -> en camino" in tools
 
     assert "[end call: transfer_requested] Con gusto. Le comunico con un asesor" in run(
         "Quiero hablar con un asesor"

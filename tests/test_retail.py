@@ -81,6 +81,16 @@ async def test_known_caller_order_by_phone_then_cross_sell_by_sms(
     assert all("3205550101" not in str(e["detail"]) for e in audit)  # phones redacted
 
 
+async def test_order_by_a_stated_phone_number(talk) -> None:
+    c = talk("")  # a hidden number
+    [ask] = await c.handle("¿Dónde está mi pedido?")
+    assert "número de su pedido" in ask
+    answer = await c.handle(
+        "No lo tengo, mi celular es tres dos cero cinco cinco cinco cero uno cero uno"
+    )
+    assert answer[0].startswith("Su pedido 45721")
+
+
 async def test_order_by_number_and_an_unknown_number_is_not_invented(talk) -> None:
     c = talk(STRANGER)
     assert await c.greeting() is None  # not a customer: the standard greeting
@@ -118,7 +128,7 @@ async def test_out_of_stock_offers_an_alternative_in_stock(
 
 
 async def test_return_ticket_needs_a_yes_and_checks_the_window(
-    talk, backend: tuple[Store, Records]
+    talk, backend: tuple[Store, Records], cloud: FakeTwilioCloud
 ) -> None:
     store, _ = backend
     c = talk(CAROLINA)
@@ -130,12 +140,13 @@ async def test_return_ticket_needs_a_yes_and_checks_the_window(
     assert declined[0] == "Entendido, no hago ningún cambio."
     assert await store.tickets_for_phone(CAROLINA) == before  # no yes, no ticket
     await c.handle("Quiero devolver la licuadora del pedido tres ocho uno cinco cero")
-    created, _ = await c.handle("Sí, confirmo.")
+    created, texted, _ = await c.handle("Sí, confirmo.")
     after = await store.tickets_for_phone(CAROLINA)
     assert len(after) == len(before) + 1
     ticket = after[-1]
     assert (ticket.kind, ticket.order_number) == ("devolución", "38150")
-    assert f"número {ticket.id}" in created
+    assert f"número {ticket.id}" in created and "mensaje de texto" in texted
+    assert f"número {ticket.id}" in cloud.messages[-1]["Body"]  # the promised message
     old = talk(CART_OWNER)
     await old.greeting()
     [expired] = await old.handle("Quiero devolver el pedido 30277")

@@ -70,6 +70,9 @@ def test_yes_no(text: str, answer: bool | None) -> None:
         ("¿Tienen tenis Adidas?", "product_search"),
         ("¿Cuánto vale la licuadora Oster?", "product_search"),
         ("¿Cuánto vale el envío a Cali?", "store_info"),  # policy: from the facts, not a tool
+        ("Quiero saber cuánto tueta el envío.", "store_info"),  # regression: ASR slip
+        ("¿Hacen envíos a Pasto?", "store_info"),
+        ("¿Cuándo llega mi envío?", "order_status"),
         ("¿A qué hora abren?", "store_info"),
         ("Tengo productos en el carrito", "cart"),
         ("que me llamen más tarde", "callback"),

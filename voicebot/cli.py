@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 
     try_ = sub.add_parser("try", help="one dialogue turn, text in, text out (checks a config)")
     try_.add_argument("text", help="what the caller says")
+    try_.add_argument("--caller", default="", help="the customer's phone (E.164), for context")
 
     bench = sub.add_parser("bench", help="latency benchmark over the fake-Twilio path")
     bench.add_argument("--calls", type=int, default=1, help="simultaneous calls")
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2))
         return 0
     if args.command == "try":
-        return asyncio.run(_try(settings, args.text))
+        return asyncio.run(_try(settings, args.text, args.caller))
     if args.command == "bench":
         from voicebot.bench import run_bench, run_dialogue_bench, run_store_bench
 
@@ -144,18 +145,35 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-async def _try(settings: Settings, text: str) -> int:
-    """Run one turn of the dialogue with this config: rules, model, guards, timings."""
+async def _try(settings: Settings, text: str, caller: str) -> int:
+    """Run one turn of the dialogue with this config: rules, tools, model, guards, timings."""
     from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats
+    from voicebot.dialogue.retail import Concierge
+    from voicebot.dialogue.tools import Tools
     from voicebot.service import build_language_model
+    from voicebot.store import open_store
+    from voicebot.store.search import Catalog
 
     dialogue = Dialogue(settings, await asyncio.to_thread(build_language_model, settings))
-    stats = ReplyStats()
-    async for part in dialogue.reply([], text, stats):
-        if isinstance(part, EndCall):
-            print(f"[end call: {part.reason}] {settings.phrase(part.phrase)}")
-        else:
-            print(part.text + (f"   [fixed phrase: {part.phrase}]" if part.phrase else ""))
+    store, records = await open_store(settings)
+    try:
+        tools = Tools(store, records, Catalog(await store.products()), None, "try")
+        concierge = Concierge(settings, tools, caller, "chat")
+        if caller:
+            greeting = await concierge.greeting()
+            print(f"[greeting for {caller}] {greeting or settings.phrase('greeting')}")
+        stats = ReplyStats()
+        async for part in dialogue.reply([], text, stats, concierge):
+            if isinstance(part, EndCall):
+                print(f"[end call: {part.reason}] {settings.phrase(part.phrase)}")
+            else:
+                print(part.text + (f"   [fixed phrase: {part.phrase}]" if part.phrase else ""))
+        for call in tools.calls:
+            print(f"[tool {call.name}] {call.args} -> {call.result} ({call.ms:.1f} ms)")
+    finally:
+        await store.close()
+        if id(records) != id(store):
+            await records.close()
     first = "-" if stats.first_token_s is None else f"{stats.first_token_s * 1000:.0f} ms"
     print(f"(first token {first}, {stats.guarded} sentence(s) replaced by the facts guard)")
     return 0

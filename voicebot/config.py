@@ -225,6 +225,8 @@ class RetailPhrases(_Section):
     topic_return: str
     callback_confirm: str
     ticket_created: str
+    ticket_sms_sent: str
+    sms_ticket: str
     declined: str
     anything_else: str
     store_unavailable: str

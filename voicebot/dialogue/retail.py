@@ -230,6 +230,8 @@ class Concierge:
         if p.action == "ask_order_number":
             if slots.order_number is not None:
                 return await self._by_kind(p.kind, slots.order_number)
+            if slots.phone is not None and p.kind == "order_status":  # "mi número es 320…"
+                return await self._order_status(None, phone=slots.phone)
             if slots.answer is False and p.asked == 0 and self.phone:  # "no lo tengo a mano"
                 return await self._by_kind(p.kind, None, by_phone=True)
             return None
@@ -272,9 +274,12 @@ class Concierge:
         return await self._open_ticket(p)
 
     # ---- orders --------------------------------------------------------------------------
-    async def _order_status(self, number: str | None, by_phone: bool = True) -> list[str]:
+    async def _order_status(
+        self, number: str | None, by_phone: bool = True, phone: str | None = None
+    ) -> list[str]:
+        phone = phone or self.phone
         if number is None:
-            found = await self._single_open_order() if by_phone and self.phone else None
+            found = await self._single_open_order(phone) if by_phone and phone else None
             if isinstance(found, int):
                 q = self._say("order_several", count=found)
                 self._pending = Pending("ask_order_number", kind="order_status", question=q)
@@ -301,9 +306,9 @@ class Concierge:
         self.notes.append(f"Consultó el pedido {order.number}: {order.status}.")
         return [self._status_sentence(order), *self._after_order(order)]
 
-    async def _single_open_order(self) -> Order | int | None:
-        """The caller's only open order, the count when several, None when none."""
-        orders = await self.tools.orders_by_phone(self.phone)
+    async def _single_open_order(self, phone: str) -> Order | int | None:
+        """The only open order for a phone, the count when several, None when none."""
+        orders = await self.tools.orders_by_phone(phone)
         open_orders = [o for o in orders if o.status in OPEN_STATUSES]
         if len(open_orders) == 1:
             return open_orders[0]
@@ -460,7 +465,15 @@ class Concierge:
         self.outcome.tickets.append(ticket.id)
         self.outcome.resolved = True
         self.notes.append(f"Se abrió la solicitud {ticket.id} ({p.kind}).")
-        return [self._say("ticket_created", ticket=ticket.id), self._say("anything_else")]
+        said = [self._say("ticket_created", ticket=ticket.id)]
+        if self.channel == "voice" and self.phone and self.tools.sms is not None:
+            body = self._say("sms_ticket", ticket=ticket.id, kind=p.kind)
+            try:
+                await self.tools.send_sms(self.phone, body)
+                said.append(self._say("ticket_sms_sent"))
+            except (StoreUnavailable, ValueError):
+                pass  # the caller has the number; no promise of a message
+        return [*said, self._say("anything_else")]
 
     # ---- memory --------------------------------------------------------------------------------
     def _ref(self, ref: str) -> None:

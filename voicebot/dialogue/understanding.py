@@ -33,7 +33,8 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
     ("store_info", ["horario", "a que hora", "cuanto vale el envio", "cuanto cuesta el envio",
                     "costo del envio", "valor del envio", "envio gratis", "medios de pago",
                     "formas de pago", "como puedo pagar", "donde queda", "direccion de la tienda",
-                    "politica de devolucion", "plazo para devolver"]),
+                    "politica de devolucion", "plazo para devolver", "hacen envios",
+                    "envian a"]),
     ("return", ["devolver", "devolucion", "devolverlo", "devolverla", "cambiar", "cambio de talla",
                 "garantia", "reembolso"]),
     ("complaint", ["queja", "reclamo", "poner una queja", "llego danado", "llego roto",
@@ -92,7 +93,13 @@ def has_any(text: str, cues: list[str]) -> bool:
     return any(f" {fold(c)} " in padded for c in cues)
 
 
+_SHIPPING_COST = ["cuanto", "costo", "cuesta", "vale", "gratis", "precio", "tarifa", "cobran"]
+
+
 def retail_intent(text: str) -> RetailIntent | None:
+    # "¿cuánto (cuesta) el envío?" is shipping policy, even when ASR garbles the verb.
+    if has_any(text, ["envio", "envios", "domicilio"]) and has_any(text, _SHIPPING_COST):
+        return "store_info"
     return next((intent for intent, cues in INTENT_CUES if has_any(text, cues)), None)
 
 
