@@ -6,6 +6,7 @@ checked against the store's own data, and text messages arrive at the Twilio sta
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -170,3 +171,35 @@ async def test_chat_channel_return_ticket_and_bad_input(
         assert bye["end"] == "goodbye"
         _, human = await say({"phone": CAROLINA, "text": "Quiero hablar con un asesor"})
         assert human["end"] == "transfer_requested"
+
+
+async def test_stock_changes_reach_the_answers(services: Services, serve: ServiceFactory) -> None:
+    """The catalogue in memory is reloaded every `store.catalog_refresh_s`."""
+    import sqlalchemy as sa
+
+    from voicebot.handoff.web import SERVICES
+    from voicebot.store.sql import SqlStore, variants_t
+
+    assert isinstance(services.store, SqlStore)
+    sku = "ZAP-001"
+    before = services.store
+    settings = make_settings(store={"catalog_refresh_s": 0.2})
+
+    async def set_stock(value: int) -> None:
+        async with before.engine.begin() as conn:
+            await conn.execute(
+                sa.update(variants_t)
+                .where(variants_t.c.sku == sku, variants_t.c.size == "38")
+                .values(stock=value)
+            )
+
+    async with serve(settings) as url:
+        running = serve.apps[url][SERVICES]  # type: ignore[attr-defined]
+        try:
+            await set_stock(0)
+            await asyncio.sleep(0.8)
+            assert running.catalog.by_sku[sku].stock("38") == 0
+        finally:
+            await set_stock(4)
+        await asyncio.sleep(0.8)
+        assert running.catalog.by_sku[sku].stock("38") > 0

@@ -152,7 +152,7 @@ def _print(report: dict[str, Any]) -> None:
         print(f"  caller: {turn['heard']!r}\n     bot: {turn['bot']!r}")
 
 
-# Free-talk turns the model answers (the store's tools answer orders, products and carts).
+# Turns a caller says; the store's tools answer orders and products, the model the rest.
 # `expect`: a word the right answer contains; `no_digits`: any number would be invented.
 DIALOGUE_SCENARIOS: list[dict[str, Any]] = [
     {"say": "¿A qué hora abren el domingo?", "expect": ["10"]},
@@ -178,9 +178,18 @@ async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
     """Each model on DIALOGUE_SCENARIOS as the caller would hear it (guards on): correct
     answers, invented numbers, "tú" slips, first-sentence and whole-reply latency."""
     from voicebot.dialogue.policy import Dialogue, ReplyStats, Say
+    from voicebot.dialogue.retail import Concierge
+    from voicebot.dialogue.tools import Tools
     from voicebot.service import build_language_model
+    from voicebot.store.search import Catalog
+    from voicebot.store.sql import SqlStore
 
-    print(f"voicebot bench --dialogue: {len(DIALOGUE_SCENARIOS)} free-talk turns per model")
+    # As the caller hears it: rules and the store's tools first, the model for the rest.
+    tmp = tempfile.TemporaryDirectory()
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp.name}/dialogue.db")
+    catalog = Catalog(await store.products())
+    print(f"voicebot bench --dialogue: {len(DIALOGUE_SCENARIOS)} turns per model "
+          "(rules and store tools first, as in a call)")  # fmt: skip
     for name in models:
         cfg = settings.model_copy(update={"llm": settings.llm.model_copy(update={"model": name})})
         t0 = time.perf_counter()
@@ -197,7 +206,8 @@ async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
             stats = ReplyStats()
             said: list[str] = []
             first_at = None
-            async for part in dialogue.reply([], scenario["say"], stats):
+            concierge = Concierge(cfg, Tools(store, store, catalog, None, "bench"), "", "voice")
+            async for part in dialogue.reply([], scenario["say"], stats, concierge):
                 if isinstance(part, Say):
                     first_at = first_at or time.perf_counter() - stats.started
                     said.append(part.text)
@@ -230,6 +240,8 @@ async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
         for say, text in samples:
             print(f"      «{say}» -> «{text}»")
         del dialogue, model
+    await store.close()
+    tmp.cleanup()
     return 0
 
 

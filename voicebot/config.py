@@ -150,6 +150,7 @@ class StoreSettings(_Section):
     api_token: SecretStr = SecretStr("")  # sent as a bearer token to the store's API
     api_timeout_s: float = Field(3, gt=0)
     tool_timeout_s: float = Field(3, gt=0)  # a store call slower than this is a store failure
+    catalog_refresh_s: float = Field(60, gt=0)  # products and stock reloaded this often
     shop_url: str = "https://tienda.example.co"  # links sent by SMS: {shop_url}/p/{sku}
     return_days: int = Field(30, ge=0)
     max_cross_sell_offers: int = Field(1, ge=0)  # per call

@@ -66,6 +66,12 @@ class Services:
         tools = Tools(self.store, self.records, self.catalog, self.rest, actor, timeout)
         return Concierge(self.settings, tools, phone, channel)
 
+    async def refresh_catalog(self) -> None:
+        """Reload products and stock, so availability answers follow the store."""
+        if self.store is not None:
+            async with asyncio.timeout(self.settings.store.api_timeout_s * 3):
+                self.catalog = Catalog(await self.store.products())
+
     async def close(self) -> None:
         """Release connections (REST client, databases)."""
         for resource in (self.rest, self.store, self.records):

@@ -114,6 +114,8 @@ class Catalog:
     @staticmethod
     def _word_score(word: str, product_words: list[str]) -> float:
         best = max(fuzz.ratio(word, pw) for pw in product_words)
+        if len(word) >= 5:  # a clipped word ("camife", "licuado") against the start of one
+            best = max(best, *(fuzz.ratio(word, pw[: len(word)]) for pw in product_words))
         # A short word is only itself: "mora" (an ASR slip) is not "morral".
         return best / 100 if best >= (90 if len(word) <= 4 else 80) else 0.0
 

@@ -343,4 +343,23 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/metrics", metrics_page)
     add_routes(app)
     add_chat_routes(app)
+    app.cleanup_ctx.append(catalog_refresher)
     return app
+
+
+async def catalog_refresher(app: web.Application) -> AsyncIterator[None]:
+    """Keep the in-memory catalogue's stock current; owned by the app, ended with it."""
+    services = app[SERVICES]
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(services.settings.store.catalog_refresh_s)
+            try:
+                await services.refresh_catalog()
+            except Exception as exc:  # keep the last good catalogue
+                log.warning("catalog_refresh_failed", error=repr(exc)[:200])
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
