@@ -72,6 +72,7 @@ def test_yes_no(text: str, answer: bool | None) -> None:
         ("¿Cuánto vale el envío a Cali?", "store_info"),  # policy: from the facts, not a tool
         ("Quiero saber cuánto tueta el envío.", "store_info"),  # regression: ASR slip
         ("¿Hacen envíos a Pasto?", "store_info"),
+        ("¿Cuántos días tengo para devolver un producto?", "store_info"),  # policy, not a ticket
         ("¿Cuándo llega mi envío?", "order_status"),
         ("¿A qué hora abren?", "store_info"),
         ("Tengo productos en el carrito", "cart"),
