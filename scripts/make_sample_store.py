@@ -278,6 +278,11 @@ def main() -> None:
         for c in ["negro", "blanco", "rojo"]
     ]
     runfalcon["related"] = [next(p["sku"] for p in prods if p["category"] == "medias")]
+    # No cap is left in red: "¿Tienen gorras rojas?" is sold out, offered in other colours.
+    for cap in (p for p in prods if p["category"] == "gorras"):
+        for v in cap["variants"]:
+            if v["color"] == "rojo":
+                v["stock"] = 0
 
     customers = []
     for i in range(40):

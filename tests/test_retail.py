@@ -241,3 +241,17 @@ async def test_memory_only_with_consent_and_redacted(talk) -> None:
 def test_prices_and_dates_are_spoken_in_colombian_spanish() -> None:
     assert cop(289900) == "$289.900"
     assert spoken_date(date(2026, 11, 27)) == "viernes 27 de noviembre"
+
+
+async def test_sold_out_colour_everywhere_offers_the_colours_in_stock(
+    talk, backend: tuple[Store, Records]
+) -> None:
+    store, _ = backend
+    c = talk(STRANGER)
+    out, other, offer = await c.handle("¿Tienen gorras rojas?")
+    products = {p.name: p for p in await store.products()}
+    cap = products["G" + out.split(" no nos quedan g")[1].split(" color rojo")[0]]
+    assert cap.category == "gorras" and cap.stock(color="rojo") == 0
+    colors = other.removeprefix("La tenemos en ").split(", a $")[0].split(" y ")
+    assert all(cap.stock(color=col) > 0 for col in colors)
+    assert other.endswith(f"a {cop(cap.price)}.") and "enlace" in offer

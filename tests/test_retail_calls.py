@@ -94,9 +94,10 @@ async def test_product_search_by_voice_states_store_prices_and_colour(
 ) -> None:
     assert services.catalog is not None
     by_name = {p.name.lower(): p for p in services.catalog.products}
-    turns = [clips("¿Cuánto vale un reloj?"), clips("¿Tienen gorras negras?")]
+    turns = [clips(t) for t in ("¿Cuánto vale un reloj?", "¿Tienen gorras negras?",
+                                "¿Tienen gorras rojas?")]  # fmt: skip
     report = await call(serve, cloud, STRANGER, turns)
-    watch, cap = (t["bot"] for t in report["turns"])
+    watch, cap, red = (t["bot"] for t in report["turns"])
     assert watch.startswith("Sí, tenemos reloj"), report["turns"][0]
     product = by_name[watch.removeprefix("Sí, tenemos ").split(", a $")[0].lower()]
     assert product.category == "relojes" and product.stock() > 0
@@ -106,6 +107,14 @@ async def test_product_search_by_voice_states_store_prices_and_colour(
     product = by_name[name.lower()]
     assert product.category == "gorras" and product.stock(color="negro") > 0
     assert rest.startswith(cop(product.price)[1:] + ".")
+    # sold out in red everywhere: said so, and the same cap offered in colours in stock
+    assert red.startswith("En este momento no nos quedan gorra"), report["turns"][2]
+    name = red.removeprefix("En este momento no nos quedan ").split(" color rojo.")[0]
+    product = by_name[name.lower()]
+    assert product.stock(color="rojo") == 0
+    colors = red.split("La tenemos en ")[1].split(", a $")[0].split(" y ")
+    assert colors and all(product.stock(color=c) > 0 for c in colors)
+    assert f"a {cop(product.price)}." in red and "enlace" in red
 
 
 async def test_abandoned_cart_is_recovered_by_sms(

@@ -203,6 +203,7 @@ class RetailPhrases(_Section):
     product_found: str
     product_out_of_stock: str
     product_alternative: str
+    product_other_colors: str
     product_none: str
     variant_size: str
     variant_color: str

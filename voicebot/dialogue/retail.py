@@ -364,7 +364,16 @@ class Concierge:
         alternative = self.tools.catalog.alternative(best.product, query)
         self.notes.append(f"Preguntó por {best.product.name}: agotado{variant}.")
         if alternative is None:
-            return [out, self._say("anything_else")]
+            others = [c for c in best.product.colors if best.product.stock(query.size, c) > 0]
+            if not (query.color and others):
+                return [out, self._say("anything_else")]
+            self.outcome.resolved = True  # the same item in the colours that are in stock
+            colors = " y ".join(others[:3])
+            return [
+                out,
+                self._say("product_other_colors", colors=colors, price=cop(best.product.price)),
+                self._offer_link(best.product),
+            ]
         self.outcome.resolved = True
         alt = self._say("product_alternative", name=_lower_first(alternative.name), variant=variant,
                         price=cop(alternative.price))  # fmt: skip
