@@ -91,3 +91,25 @@ async def test_records_memory_audit_and_call_records(backend: tuple[Store, Recor
     await records.save_call("CA1", CAROLINA, {"turns": 2})  # per turn: replaced, not duplicated
     assert await records.call("CA1") == {"turns": 2}
     assert await records.call("CA2") is None
+
+
+async def test_audit_chain_detects_tampering(backend: tuple[Store, Records]) -> None:
+    import sqlalchemy as sa
+
+    from voicebot.store.sql import SqlStore, audit_t
+
+    _, records = backend
+    assert isinstance(records, SqlStore)
+    for n in range(4):
+        await records.audit("bot:CA1", "tool:order_status", {"number": f"4572{n}"}, "en camino")
+    assert await records.verify_audit() is None
+    entries = await records.audit_entries(4)
+    second = entries[2]["id"]  # newest first
+    async with records.engine.begin() as conn:  # someone edits a result after the fact
+        await conn.execute(
+            sa.update(audit_t).where(audit_t.c.id == second).values(result="entregado")
+        )
+    assert await records.verify_audit() == second
+    async with records.engine.begin() as conn:  # ...or deletes the entry altogether
+        await conn.execute(sa.delete(audit_t).where(audit_t.c.id == second))
+    assert await records.verify_audit() == second + 1

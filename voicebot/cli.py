@@ -61,7 +61,47 @@ def _parser() -> argparse.ArgumentParser:
 
     agent = sub.add_parser("agent", help="agent desk accounts")
     agent.add_argument("action", choices=["hash-password"])
+
+    customer = sub.add_parser("customer", help="a customer's data: export or delete (Ley 1581)")
+    customer.add_argument("action", choices=["export", "delete"])
+    customer.add_argument("--phone", required=True, help="the customer's number, e.g. +57300…")
+    sub.add_parser("purge", help="delete records older than their retention period")
+    audit = sub.add_parser("audit", help="the audit trail")
+    audit.add_argument("action", choices=["verify"])
     return p
+
+
+async def _data(settings: Settings, args: argparse.Namespace) -> int:
+    """Customer export/delete, purge and audit verification on the records database."""
+    import getpass
+
+    from voicebot.governance import rights
+    from voicebot.store import open_store
+
+    store, records = await open_store(settings)
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        if args.command == "customer" and args.action == "export":
+            data = await rights.export_customer(records, args.phone, actor)
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        elif args.command == "customer":
+            print(json.dumps({"deleted": await rights.delete_customer(records, args.phone, actor)}))
+        elif args.command == "purge":
+            print(json.dumps({"purged": await rights.purge(records, settings, actor)}))
+        else:
+            bad = await records.verify_audit()
+            if bad is not None:
+                print(f"audit chain broken at entry {bad}: altered, removed or reordered")
+                return 1
+            print("audit chain intact")
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 1
+    finally:
+        await store.close()
+        if id(records) != id(store):
+            await records.close()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2))
         return 0
+    if args.command in ("customer", "purge", "audit"):
+        return asyncio.run(_data(settings, args))
     if args.command == "try":
         return asyncio.run(_try(settings, args.text, args.caller))
     if args.command == "bench":

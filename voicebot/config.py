@@ -128,6 +128,14 @@ class BusinessHours(_Section):
         return v
 
 
+class GovernanceSettings(_Section):
+    """Data protection (Ley 1581 de 2012): retention per data class, the admin API's token."""
+
+    retention_days_calls: int = Field(90, ge=1)  # call records and their redacted transcripts
+    retention_days_memory: int = Field(365, ge=1)  # what is remembered of a customer's contacts
+    admin_token: SecretStr = SecretStr("")  # bearer token of /admin/*; empty: the API is off
+
+
 class HandoffSettings(_Section):
     mode: Literal["desk", "cold", "off"] = "desk"
     cold_number: str = ""  # plain number for mode cold, or when no desk agent is online
@@ -245,6 +253,7 @@ class Settings(_Section):
     llm: LlmSettings = LlmSettings()
     tts: TtsSettings = TtsSettings()
     store: StoreSettings = StoreSettings()
+    governance: GovernanceSettings = GovernanceSettings()
     handoff: HandoffSettings = HandoffSettings()
     dialogue: DialogueSettings
     phrases: Phrases

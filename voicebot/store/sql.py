@@ -8,8 +8,9 @@ shape), its dates moved so that the sample is as recent today as on the day it w
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,8 @@ audit_t = sa.Table(
     sa.Column("action", sa.String(60), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
     sa.Column("result", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
 )  # fmt: skip
 calls_t = sa.Table(
     "calls", meta,
@@ -137,6 +140,20 @@ calls_t = sa.Table(
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+GENESIS = "0" * 64
+
+
+def chain_hash(prev: str, entry: dict[str, Any]) -> str:
+    """sha256 over the previous hash and the entry's canonical JSON."""
+    canonical = json.dumps(
+        {**entry, "at": _aware(entry["at"]).astimezone(UTC).isoformat(timespec="microseconds")},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(f"{prev}{canonical}".encode()).hexdigest()
 
 
 def _lines(rows: list[sa.Row[Any]]) -> tuple[Line, ...]:
@@ -152,6 +169,7 @@ class SqlStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._audit_lock = asyncio.Lock()  # one chain: appends never interleave
 
     @classmethod
     async def open(cls, url: str, seed: Path | None = SAMPLE_STORE) -> SqlStore:
@@ -307,12 +325,32 @@ class SqlStore:
         ]
 
     async def audit(self, actor: str, action: str, detail: dict[str, Any], result: str) -> None:
-        async with self.engine.begin() as conn:
+        """Append an entry chained to the previous one by its hash (tamper-evident)."""
+        at = _now()
+        async with self._audit_lock, self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # other processes append to the same chain
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(1581)"))
+            last = (
+                await conn.execute(sa.select(audit_t.c.hash).order_by(audit_t.c.id.desc()).limit(1))
+            ).scalar()
+            prev = last or GENESIS
+            entry = {"at": at, "actor": actor, "action": action, "detail": detail, "result": result}
             await conn.execute(
-                sa.insert(audit_t).values(
-                    at=_now(), actor=actor, action=action, detail=detail, result=result
-                )
+                sa.insert(audit_t).values(**entry, prev_hash=prev, hash=chain_hash(prev, entry))
             )
+
+    async def verify_audit(self) -> int | None:
+        """The id of the first entry that was altered, removed or reordered, or None."""
+        prev = GENESIS
+        async with self.engine.connect() as conn:
+            rows = await conn.stream(sa.select(audit_t).order_by(audit_t.c.id))
+            async for r in rows:
+                entry = {"at": _aware(r.at), "actor": r.actor, "action": r.action,
+                         "detail": r.detail, "result": r.result}  # fmt: skip
+                if r.prev_hash != prev or r.hash != chain_hash(prev, entry):
+                    return int(r.id)
+                prev = r.hash
+        return None
 
     async def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
@@ -320,6 +358,63 @@ class SqlStore:
                 await conn.execute(sa.select(audit_t).order_by(audit_t.c.id.desc()).limit(limit))
             ).all()
         return [dict(r._mapping) | {"at": _aware(r.at).isoformat()} for r in rows]
+
+    # ---- the customer's rights (Ley 1581 de 2012) and retention -------------------------
+    async def export_customer(self, phone: str) -> dict[str, Any]:
+        """Everything voicebot keeps about a phone number: memory, calls, tickets."""
+        async with self.engine.connect() as conn:
+            memory = (await conn.execute(
+                sa.select(interactions_t).where(interactions_t.c.phone == phone)
+                .order_by(interactions_t.c.id)
+            )).all()  # fmt: skip
+            calls = (await conn.execute(
+                sa.select(calls_t).where(calls_t.c.phone == phone).order_by(calls_t.c.at)
+            )).all()  # fmt: skip
+            tickets = (await conn.execute(
+                sa.select(tickets_t).where(tickets_t.c.phone == phone).order_by(tickets_t.c.id)
+            )).all()  # fmt: skip
+        return {
+            "phone": phone,
+            "memory": [
+                {"channel": r.channel, "at": _aware(r.at).isoformat(), "summary": r.summary,
+                 "references": r.intents} for r in memory
+            ],
+            "calls": [
+                {"call_sid": r.call_sid, "at": _aware(r.at).isoformat(), "record": r.record}
+                for r in calls
+            ],
+            "tickets": [
+                {"id": r.id, "kind": r.kind, "status": r.status, "order_number": r.order_number,
+                 "detail": r.detail, "created_at": _aware(r.created_at).isoformat()}
+                for r in tickets
+            ],
+        }  # fmt: skip
+
+    async def delete_customer(self, phone: str) -> dict[str, int]:
+        """Delete memory and call records; tickets stay for the store but lose the number."""
+        async with self.engine.begin() as conn:
+            memory = await conn.execute(
+                sa.delete(interactions_t).where(interactions_t.c.phone == phone)
+            )
+            calls = await conn.execute(sa.delete(calls_t).where(calls_t.c.phone == phone))
+            tickets = await conn.execute(
+                sa.update(tickets_t).where(tickets_t.c.phone == phone).values(phone="eliminado")
+            )
+        return {"memory": memory.rowcount, "calls": calls.rowcount, "tickets": tickets.rowcount}
+
+    async def purge(self, calls_days: int, memory_days: int) -> dict[str, int]:
+        """Delete call records and remembered contacts older than their retention period."""
+        now = _now()
+        async with self.engine.begin() as conn:
+            calls = await conn.execute(
+                sa.delete(calls_t).where(calls_t.c.at < now - timedelta(days=calls_days))
+            )
+            memory = await conn.execute(
+                sa.delete(interactions_t).where(
+                    interactions_t.c.at < now - timedelta(days=memory_days)
+                )
+            )
+        return {"calls": calls.rowcount, "memory": memory.rowcount}
 
     async def save_call(self, call_sid: str, phone: str, record: dict[str, Any]) -> None:
         """Insert or replace the call's record (written per turn, so a crash loses little)."""

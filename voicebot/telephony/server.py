@@ -14,6 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from voicebot.chat import add_chat_routes
 from voicebot.config import Settings
+from voicebot.governance.rights import add_admin_routes
 from voicebot.handoff.web import SERVICES, add_routes
 from voicebot.metrics import Metrics
 from voicebot.session import CallRecord, CallSession, Services
@@ -343,6 +344,7 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/metrics", metrics_page)
     add_routes(app)
     add_chat_routes(app)
+    add_admin_routes(app)
     app.cleanup_ctx.append(catalog_refresher)
     return app
 
