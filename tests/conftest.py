@@ -33,6 +33,8 @@ def make_settings(**overrides: Any) -> Settings:
     base: dict[str, Any] = {
         "twilio": {"auth_token": AUTH_TOKEN},
         "handoff": {"mode": "off"},
+        # The consent question has its own tests; elsewhere it would answer the first turn.
+        "governance": {"ask_consent": False},
         "store": {"database_url": f"sqlite+aiosqlite:///{TEST_DB}"},
     }
     for section, values in overrides.items():

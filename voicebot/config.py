@@ -5,6 +5,7 @@ Nothing else in the package reads environment variables.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -131,6 +132,8 @@ class BusinessHours(_Section):
 class GovernanceSettings(_Section):
     """Data protection (Ley 1581 de 2012): retention per data class, the admin API's token."""
 
+    ask_consent: bool = True  # ask to record and store (Decreto 1377); unclear or silent is "no"
+    notice_version: str = "2026-11"  # the data-processing notice the consent question refers to
     retention_days_calls: int = Field(90, ge=1)  # call records and their redacted transcripts
     retention_days_memory: int = Field(365, ge=1)  # what is remembered of a customer's contacts
     admin_token: SecretStr = SecretStr("")  # bearer token of /admin/*; empty: the API is off
@@ -190,6 +193,9 @@ class Phrases(_Section):
     out_of_hours: str
     technical_callback: str
     filler: str
+    consent_question: str
+    consent_given: str
+    consent_refused: str
     whisper: str  # what the agent hears before the bridge; {summary} is filled in
 
 
@@ -246,6 +252,8 @@ class Settings(_Section):
     """All settings of a voicebot process."""
 
     models_dir: Path = DEFAULT_MODELS_DIR
+    config_version: str = ""  # set by load_settings: a hash of the effective settings
+    config_path: Path | None = None  # the YAML file they came from, for reloads
     server: ServerSettings = ServerSettings()
     twilio: TwilioSettings = TwilioSettings()
     audio: AudioSettings = AudioSettings()
@@ -315,4 +323,8 @@ def load_settings(
             raise ValueError(f"{path}: the top level must be a mapping")
         data = _merge(data, user)
     data = _merge(data, overrides or {})
-    return Settings.model_validate(_merge(data, env_overrides(environ)))
+    settings = Settings.model_validate(_merge(data, env_overrides(environ)))
+    # A name for what the config says (secrets are masked in the dump), recorded by each call.
+    dump = settings.model_dump_json(exclude={"config_version", "config_path"})
+    version = hashlib.sha256(dump.encode()).hexdigest()[:12]
+    return settings.model_copy(update={"config_version": version, "config_path": path})

@@ -131,6 +131,22 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    reloads: set[asyncio.Task[object]] = set()  # owned here; a reload that fails keeps the old
+
+    def on_hup() -> None:
+        from voicebot.ops import reload_config
+
+        async def run() -> object:
+            try:
+                return await reload_config(services, "signal:SIGHUP")
+            except ValueError:
+                return None  # logged and audited by reload_config
+
+        task = asyncio.create_task(run())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
     try:
         await stop.wait()
         await drain(app, settings.server.drain_timeout_s)

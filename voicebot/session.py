@@ -11,6 +11,7 @@ actually heard (mark echoes), and ends the call with a spoken phrase and a logge
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import asdict, dataclass, field
@@ -28,7 +29,8 @@ from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, Say, is_backchannel
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.tools import Tools
-from voicebot.governance.redaction import redact
+from voicebot.dialogue.understanding import yes_no
+from voicebot.governance.redaction import mask_phone, redact
 from voicebot.handoff.desk import Desk, Transfer
 from voicebot.handoff.rules import is_open
 from voicebot.handoff.summary import summarize
@@ -65,6 +67,20 @@ class Services:
         timeout = self.settings.store.tool_timeout_s
         tools = Tools(self.store, self.records, self.catalog, self.rest, actor, timeout)
         return Concierge(self.settings, tools, phone, channel)
+
+    async def reload(self, settings: Settings) -> None:
+        """Apply new settings to the calls that start from now on (each call keeps a snapshot
+        of the services it started with). Models are not reloaded: a change of model, ASR or
+        voice needs a restart and is refused here."""
+        for section in ("asr", "llm", "tts", "models_dir"):
+            if getattr(settings, section) != getattr(self.settings, section):
+                raise ValueError(f"{section} changed: that needs a restart (models load at start)")
+        fresh = Services(settings, self.asr, self.tts, Dialogue(settings, self.dialogue.model))
+        await fresh.prerender_phrases()
+        # Swapped together, between two awaits: a new call sees all old or all new.
+        self.settings, self.dialogue, self.phrase_audio = (
+            settings, fresh.dialogue, fresh.phrase_audio
+        )  # fmt: skip
 
     async def refresh_catalog(self) -> None:
         """Reload products and stock, so availability answers follow the store."""
@@ -128,13 +144,29 @@ class CallRecord:
     end_reason: str | None = None
     duration_s: float | None = None
     outcome: dict[str, Any] = field(default_factory=dict)  # intents, tools, resolved, revenue
+    config_version: str = ""  # the settings this call ran with
+    consent: str = (
+        "not_asked"  # not_asked (ops turned the question off) | pending | yes | no | on_file
+    )
+
+    @property
+    def consented(self) -> bool:
+        """Personal data of this call may be stored."""
+        return self.consent in ("not_asked", "yes", "on_file")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def stored(self) -> dict[str, Any]:
-        """The record as it is persisted: personal data redacted from the text."""
+        """The record as it may be kept: personal data redacted from the text, and without
+        consent no words and no number at all (timings and outcome only)."""
         data = self.as_dict()
+        if not self.consented:
+            data["caller"] = mask_phone(self.caller) if self.caller else ""
+            data["transcript"] = []
+            for turn in data["turns"]:
+                turn["heard"], turn["bot"] = "", []
+            return data
         data["transcript"] = [line | {"text": redact(line["text"])} for line in self.transcript]
         for turn in data["turns"]:
             turn["heard"] = redact(turn["heard"])
@@ -153,16 +185,20 @@ class CallSession:
         close: Callable[[], Coroutine[Any, Any, None]],
         resume: Transfer | None = None,
     ) -> None:
-        self._s = services
+        # A snapshot: a config reload during this call applies to the next calls only.
+        self._s = dataclasses.replace(services)
         self._resume = resume  # back from a transfer no agent took
         cfg = services.settings.audio
         self.record = CallRecord(
             start.call_sid, start.stream_sid, start.custom_parameters.get("from", "")
         )
+        self.record.config_version = services.settings.config_version
         self._log = log.bind(call_sid=start.call_sid)
         self._concierge = services.concierge(
             self.record.caller, "voice", actor=f"bot:{start.call_sid}"
         )
+        if services.settings.governance.ask_consent and resume is None:
+            self.record.consent = "pending"
         self._close = close
         self._vad = Vad(cfg.vad_aggressiveness)
         self._detector = TurnDetector(
@@ -207,7 +243,7 @@ class CallSession:
     # ---- lifecycle -------------------------------------------------------------------
     async def run(self, events: AsyncIterator[InboundEvent]) -> CallRecord:
         """Run the call until the caller hangs up or the bot ends it."""
-        self._log.info("call_started", caller=self.record.caller)
+        self._log.info("call_started", caller=mask_phone(self.record.caller))
         try:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
@@ -246,7 +282,10 @@ class CallSession:
                 await records.save_call(
                     self.record.call_sid, self.record.caller, self.record.stored()
                 )
-                memory = self._concierge.interaction() if final and self._concierge else None
+                if final and self.record.consent == "pending":  # never answered: not consent
+                    await records.save_consent(self._consent(False, "silence", "", save=False))
+                remember = final and self._concierge is not None and self.record.consented
+                memory = self._concierge.interaction() if remember and self._concierge else None
                 if memory is not None:
                     await records.remember(memory)
         except Exception as exc:
@@ -261,13 +300,42 @@ class CallSession:
                     text = await self._concierge.greeting()
             except TimeoutError:
                 self._log.warning("greeting_lookup_slow")
+        customer = self._concierge.customer if self._concierge else None
+        if customer is not None and customer.consent_data and self.record.consent == "pending":
+            self._consent(True, "record", "")  # authorised before, e.g. when they registered
         audio = await self._synthesize(Say(text)) if text else None
         if text is None or audio is None:
             await self._say_phrase("greeting")
-            return
-        mark = self._player.new_mark("greeting")
-        self._mark_turn[mark] = None
-        await self._player.play(Utterance(text, audio, mark))
+        else:
+            mark = self._player.new_mark("greeting")
+            self._mark_turn[mark] = None
+            await self._player.play(Utterance(text, audio, mark))
+        if self.record.consent == "pending":
+            await self._say_phrase("consent_question")
+
+    def _consent(self, given: bool, how: str, heard: str, save: bool = True) -> dict[str, Any]:
+        """Record the caller's answer and keep its evidence (Decreto 1377 de 2013, art. 7)."""
+        self.record.consent = ("on_file" if how == "record" else "yes") if given else "no"
+        evidence = {
+            "call_sid": self.record.call_sid,
+            "phone": self.record.caller if given else mask_phone(self.record.caller),
+            "notice_version": self._s.settings.governance.notice_version,
+            "answer": self.record.consent,
+            "how": how,
+            "heard": redact(heard) if given else "",
+        }
+        self._log.info("consent", answer=self.record.consent, how=how)
+        if save and self._s.records is not None:
+            self._spawn(self._save_consent(evidence))
+        return evidence
+
+    async def _save_consent(self, evidence: dict[str, Any]) -> None:
+        assert self._s.records is not None
+        try:
+            async with asyncio.timeout(self._s.settings.store.tool_timeout_s):
+                await self._s.records.save_consent(evidence)
+        except Exception as exc:
+            self._log.error("consent_not_saved", error=repr(exc)[:200])
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         assert self._tg is not None, "tasks are spawned only while the call runs"
@@ -287,7 +355,10 @@ class CallSession:
             case Dtmf(digit=digit):
                 self.record.dtmf.append(digit)
                 self._last_activity = time.monotonic()
-                if digit == "0" and not self._ending:
+                if digit in "12" and self.record.consent == "pending":
+                    self._consent(digit == "1", "dtmf", "")
+                    self._spawn(self._consent_reply())
+                elif digit == "0" and not self._ending:
                     self._spawn(self._end(EndCall("transfer_requested", "transfer")))
             case Stop():
                 self.record.ended_by = "transfer" if self._transferred else "caller"
@@ -439,12 +510,24 @@ class CallSession:
         )
         self._voiced_at[id(turn)] = voiced_at
         self.record.turns.append(turn)
-        self._log.info("caller_said", text=text)
+        self._log.info("caller_said", text=redact(text))  # logs never carry personal data
+        if self.record.consent == "pending":
+            answer = yes_no(text)
+            self._consent(bool(answer), "voice" if answer is not None else "unclear", text)
+            if answer is not None:  # "sí"/"no" answered the question; anything else is a request
+                self.record.transcript.append({"role": "caller", "text": text})
+                await self._consent_reply()
+                return
         self._answering = True
         history = list(self._history)
         self._history.append(Message("user", text))
         self.record.transcript.append({"role": "caller", "text": text})
         await self._answer(turn, history, text, ReplyStats(), filler)
+
+    async def _consent_reply(self) -> None:
+        if self._player.speaking:
+            await self._player.clear()  # a key pressed during the question answers it
+        await self._say_phrase("consent_given" if self.record.consented else "consent_refused")
 
     async def _filler_after(self, seconds: float) -> None:
         """A slow model must not mean dead air: say a short filler once."""

@@ -145,6 +145,8 @@ class Concierge:
         self.context += [
             f"Contacto previo ({m.channel}, {m.at:%Y-%m-%d}): {m.summary}" for m in memory
         ]
+        if not c.consent_data:
+            return None  # no authorisation on record: the standard greeting and the question
         recent = datetime.now(UTC) - timedelta(hours=self._s.store.recent_chat_hours)
         chat = next(
             (m for m in memory if m.channel == "chat" and m.at >= recent and m.intents), None

@@ -52,7 +52,8 @@ async def purge(records: Records, settings: Settings, actor: str) -> dict[str, i
 
 
 # ---- the admin API -------------------------------------------------------------------------
-def _authorised(request: web.Request, settings: Settings) -> None:
+def authorised(request: web.Request, settings: Settings) -> None:
+    """The admin bearer token (`governance.admin_token`), or 401."""
     token = settings.governance.admin_token.get_secret_value()
     given = request.headers.get("Authorization", "")
     if not token or not secrets.compare_digest(given, f"Bearer {token}"):
@@ -63,7 +64,7 @@ async def _customer(request: web.Request) -> web.Response:
     from voicebot.handoff.web import SERVICES
 
     services = request.app[SERVICES]
-    _authorised(request, services.settings)
+    authorised(request, services.settings)
     if services.records is None:
         raise web.HTTPServiceUnavailable(text="no records database configured")
     actor = f"admin:{request.remote}"

@@ -129,6 +129,17 @@ audit_t = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )  # fmt: skip
+consents_t = sa.Table(
+    "consents", meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("call_sid", sa.String(64), nullable=False, index=True),
+    sa.Column("phone", sa.String(32), nullable=False),  # masked unless the answer is yes
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("notice_version", sa.String(40), nullable=False),
+    sa.Column("answer", sa.String(10), nullable=False),  # yes | no | on_file
+    sa.Column("how", sa.String(20), nullable=False),  # voice | dtmf | unclear | silence | record
+    sa.Column("heard", sa.Text, nullable=False),  # what the caller said, when it was yes
+)  # fmt: skip
 calls_t = sa.Table(
     "calls", meta,
     sa.Column("call_sid", sa.String(64), primary_key=True),
@@ -356,6 +367,18 @@ class SqlStore:
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(sa.select(audit_t).order_by(audit_t.c.id.desc()).limit(limit))
+            ).all()
+        return [dict(r._mapping) | {"at": _aware(r.at).isoformat()} for r in rows]
+
+    async def save_consent(self, evidence: dict[str, Any]) -> None:
+        """Keep the evidence of a consent answer (call id, time, notice version, answer)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.insert(consents_t).values(at=_now(), **evidence))
+
+    async def consents(self, call_sid: str) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(sa.select(consents_t).where(consents_t.c.call_sid == call_sid))
             ).all()
         return [dict(r._mapping) | {"at": _aware(r.at).isoformat()} for r in rows]
 

@@ -17,6 +17,7 @@ from voicebot.config import Settings
 from voicebot.governance.rights import add_admin_routes
 from voicebot.handoff.web import SERVICES, add_routes
 from voicebot.metrics import Metrics
+from voicebot.ops import add_ops_routes
 from voicebot.session import CallRecord, CallSession, Services
 from voicebot.telephony.protocol import (
     Connected,
@@ -315,7 +316,7 @@ async def call_record(request: web.Request) -> web.Response:
     sid = request.match_info["sid"]
     record = request.app[CALLS].get(sid)
     if record is not None:
-        return web.json_response(record.as_dict())
+        return web.json_response(record.as_dict() if record.consented else record.stored())
     records = request.app[SERVICES].records
     stored = await records.call(sid) if records is not None else None  # older or other process
     if stored is None:
@@ -345,6 +346,7 @@ def create_app(services: Services) -> web.Application:
     add_routes(app)
     add_chat_routes(app)
     add_admin_routes(app)
+    add_ops_routes(app)
     app.cleanup_ctx.append(catalog_refresher)
     return app
 
