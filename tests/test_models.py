@@ -31,6 +31,8 @@ def test_a_corrupt_gguf_is_refused_and_removed(
         target.write_bytes(b"not the model")
 
     monkeypatch.setattr(models, "_join", fake_join)
+    # the quality model's packages are an optional extra: where they live does not matter here
+    monkeypatch.setattr(models, "_package_data", lambda package, extra="models": tmp_path)
     for spec in (models.QWEN_05B, models.QWEN_15B):
         with pytest.raises(RuntimeError, match="sha256"):
             models.assemble_qwen(tmp_path, spec)
@@ -40,3 +42,5 @@ def test_a_corrupt_gguf_is_refused_and_removed(
 def test_a_missing_package_says_how_to_install_it() -> None:
     with pytest.raises(RuntimeError, match=r"pip install -e '\.\[models\]'"):
         models._package_data("no_such_model_package")
+    with pytest.raises(RuntimeError, match=r"pip install -e '\.\[quality\]'"):
+        models._package_data("no_such_model_package", models.QWEN_15B.extra)

