@@ -49,7 +49,7 @@ async def test_reload_changes_the_next_call_only(
             versions = await resp.json()
         assert versions["previous"] == first.config_version != versions["version"]
         a = await during
-        b = await place_call(url, AUTH_TOKEN, [])
+        b = await place_call(url, AUTH_TOKEN, [])  # regression: the reload kept public_url
 
         # a broken file changes nothing: the last good config stays
         path.write_text("audio:\n  barge_in_ms: -5\n", encoding="utf-8")

@@ -75,6 +75,12 @@ class Services:
         for section in ("asr", "llm", "tts", "models_dir"):
             if getattr(settings, section) != getattr(self.settings, section):
                 raise ValueError(f"{section} changed: that needs a restart (models load at start)")
+        if settings.server != self.settings.server:
+            # The listening socket and the URL Twilio signs stay as the process started them.
+            log.warning(
+                "config_reload_keeps_server_section", detail="server changes need a restart"
+            )
+            settings = settings.model_copy(update={"server": self.settings.server})
         fresh = Services(settings, self.asr, self.tts, Dialogue(settings, self.dialogue.model))
         await fresh.prerender_phrases()
         # Swapped together, between two awaits: a new call sees all old or all new.
