@@ -45,7 +45,10 @@ async def call(
 ) -> dict:
     settings = retail_settings(cloud)
     async with serve(settings, rest=TwilioRest(settings)) as url:
-        return await place_call(url, AUTH_TOKEN, turns, cloud=cloud, caller=caller)
+        report = await place_call(url, AUTH_TOKEN, turns, cloud=cloud, caller=caller)
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as resp:
+            report["metrics"] = await resp.text()
+        return report
 
 
 async def test_known_caller_order_by_phone_and_cross_sell_by_sms(
@@ -128,6 +131,11 @@ async def test_abandoned_cart_is_recovered_by_sms(
     assert sms["To"] == CART_OWNER and f"/carrito/{cart['id']}" in sms["Body"]
     assert report["outcome"]["cart_recovered"]
     assert report["outcome"]["revenue_cop"] == cart["lines"][0]["price"]
+    # the KPIs on /metrics: contained (no person needed), revenue, tool calls
+    metrics = report["metrics"]
+    assert "voicebot_calls_contained_total 1.0" in metrics
+    assert f"voicebot_revenue_cop_total {float(cart['lines'][0]['price'])}" in metrics
+    assert 'voicebot_tool_calls_total{ok="true",tool="send_sms"} 1.0' in metrics
 
 
 async def test_chat_then_call_is_recognised(

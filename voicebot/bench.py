@@ -66,7 +66,11 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
         clip_s = [len(load_wav(c)) / 8000 for c in clips]
         async with running_service(services) as url:
             cpu_before, wall_before = _cpu_s(), time.perf_counter()
-            results = await asyncio.gather(*(place_call(url, token, clips) for _ in range(calls)))
+            # the bench callers consent (DTMF 1) so their words are kept for the WER
+            key = "1" if services.settings.governance.ask_consent else None
+            results = await asyncio.gather(
+                *(place_call(url, token, clips, consent_key=key) for _ in range(calls))
+            )
             cpu_s, wall_s = _cpu_s() - cpu_before, time.perf_counter() - wall_before
         tts_rtf = await _tts_rtf(services, BENCH_TURNS)
     await services.close()

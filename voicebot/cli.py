@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--url", help="target a running service instead of an in-process one")
     sim.add_argument("--json", action="store_true", help="print compact JSON")
     sim.add_argument(
+        "--consent",
+        choices=["yes", "no", "none"],
+        default="yes",
+        help="how the caller answers the consent question (keypad 1, 2, or not at all)",
+    )
+    sim.add_argument(
         "--caller",
         default=DEFAULT_CALLER,
         help="caller's number (E.164); +573205550101 is a sample customer with an open order",
@@ -164,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                     record=args.record,
                     url=args.url,
                     caller=args.caller,
+                    consent={"yes": True, "no": False, "none": None}[args.consent],
                 )
             )
         print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2))

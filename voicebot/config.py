@@ -173,6 +173,8 @@ class DialogueSettings(_Section):
     history_turns: int = Field(6, ge=0)
     system_prompt: str
     transfer_keywords: list[str]
+    csat_survey: bool = False  # after a goodbye, ask for a 1-5 rating by DTMF
+    csat_wait_s: float = Field(8, gt=0)
     goodbye_keywords: list[str]
     backchannels: list[str]
 
@@ -194,6 +196,8 @@ class Phrases(_Section):
     technical_callback: str
     filler: str
     consent_question: str
+    csat_question: str
+    csat_thanks: str
     consent_given: str
     consent_refused: str
     whisper: str  # what the agent hears before the bridge; {summary} is filled in

@@ -32,6 +32,25 @@ class Metrics:
         self.rejected = Counter(
             "voicebot_rejected_requests", "Requests refused", ["reason"], registry=r
         )
+        self.contained = Counter(
+            "voicebot_calls_contained",
+            "Calls the bot resolved without a person (containment)",
+            registry=r,
+        )
+        self.revenue = Counter(
+            "voicebot_revenue_cop",
+            "Revenue attributed to calls (cart links, cross-sell)",
+            registry=r,
+        )
+        self.tool_calls = Counter(
+            "voicebot_tool_calls", "Store tool calls", ["tool", "ok"], registry=r
+        )
+        self.csat = Counter(
+            "voicebot_csat", "Post-call survey ratings (1-5)", ["score"], registry=r
+        )
+        self.consent = Counter(
+            "voicebot_consent_answers", "Consent answers", ["answer"], registry=r
+        )
         self.latency = Histogram(
             "voicebot_stage_seconds",
             "Per-turn latency by stage",
@@ -43,6 +62,16 @@ class Metrics:
     def call_finished(self, record: CallRecord) -> None:
         self.ended.labels(record.ended_by or "caller", record.end_reason or "hangup").inc()
         self.barge_ins.inc(record.barge_ins)
+        outcome = record.outcome
+        if outcome.get("resolved") and record.ended_by != "transfer":
+            self.contained.inc()
+        self.revenue.inc(outcome.get("revenue_cop", 0))
+        for tool in outcome.get("tool_calls", []):
+            self.tool_calls.labels(tool["name"], str(tool["ok"]).lower()).inc()
+        if record.csat is not None:
+            self.csat.labels(str(record.csat)).inc()
+        if record.consent != "not_asked":
+            self.consent.labels(record.consent).inc()
         for turn in record.turns:
             self.turns.inc()
             for stage in STAGES:

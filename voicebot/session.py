@@ -151,6 +151,7 @@ class CallRecord:
     duration_s: float | None = None
     outcome: dict[str, Any] = field(default_factory=dict)  # intents, tools, resolved, revenue
     config_version: str = ""  # the settings this call ran with
+    csat: int | None = None  # the caller's 1-5 rating from the post-call survey
     consent: str = (
         "not_asked"  # not_asked (ops turned the question off) | pending | yes | no | on_file
     )
@@ -238,6 +239,7 @@ class CallSession:
         self._ending = False
         self._transferred = False  # Twilio will stop the stream: that is not a hang-up
         self._failed_turns = 0
+        self._csat_open: asyncio.Event | None = None  # set while the survey waits for a key
         # speculative transcription started at early silence: (voiced ms it covers, task)
         self._speculation: tuple[int, asyncio.Task[Transcript | None]] | None = None
 
@@ -361,7 +363,10 @@ class CallSession:
             case Dtmf(digit=digit):
                 self.record.dtmf.append(digit)
                 self._last_activity = time.monotonic()
-                if digit in "12" and self.record.consent == "pending":
+                if self._csat_open is not None and digit in "12345":
+                    self.record.csat = int(digit)
+                    self._csat_open.set()
+                elif digit in "12" and self.record.consent == "pending":
                     self._consent(digit == "1", "dtmf", "")
                     self._spawn(self._consent_reply())
                 elif digit == "0" and not self._ending:
@@ -617,12 +622,30 @@ class CallSession:
                 if outcome != "hang_up":
                     return
                 phrase, ended_by = "technical_callback", "bot"
+        if end.reason == "goodbye" and self._s.settings.dialogue.csat_survey:
+            await self._survey()
         await self._say_phrase(phrase)
         audio = self._s.phrase_audio.get(phrase)
         played_s = len(audio) / TELEPHONY_RATE if audio is not None else 5.0
         await self._player.wait_idle(played_s + 3.0)
         self.record.ended_by = ended_by
         await self._close()
+
+    async def _survey(self) -> None:
+        """A 1-5 rating by keypad; no key within `dialogue.csat_wait_s` is no rating."""
+        self._csat_open = asyncio.Event()
+        await self._say_phrase("csat_question")
+        audio = self._s.phrase_audio.get("csat_question")
+        spoken_s = len(audio) / TELEPHONY_RATE if audio is not None else 0.0
+        try:
+            async with asyncio.timeout(spoken_s + self._s.settings.dialogue.csat_wait_s):
+                await self._csat_open.wait()
+        except TimeoutError:
+            return
+        finally:
+            self._csat_open = None
+        self._log.info("csat", score=self.record.csat)
+        await self._say_phrase("csat_thanks")
 
     def drain(self) -> None:
         """The process is shutting down: hand this call to a person now."""

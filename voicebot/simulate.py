@@ -78,8 +78,12 @@ async def place_call(
     quiet_s: float = 1.5,
     cloud: FakeTwilioCloud | None = None,
     caller: str = DEFAULT_CALLER,
+    consent_key: str | None = None,
 ) -> dict[str, Any]:
-    """Place one call, speak each turn after the bot's previous reply, and report."""
+    """Place one call, speak each turn after the bot's previous reply, and report.
+
+    `consent_key`: the key the caller presses after the greeting when the service asks for
+    consent ("1" yes, "2" no); without consent the service keeps no words to report."""
     turns: list[dict[str, Any]] = []
     call = FakeTwilioCall(base_url, auth_token, caller=caller)
     if cloud is not None:
@@ -91,6 +95,10 @@ async def place_call(
     async with call:
         greeting_at = await call.wait_bot_audio(call.stream_started_at, REPLY_TIMEOUT_S)
         await call.wait_bot_quiet(quiet_s)
+        if consent_key is not None:
+            await call.dtmf(consent_key)
+            if await call.wait_bot_audio(time.monotonic(), 5) is not None:
+                await call.wait_bot_quiet(quiet_s)
         for path in audio:
             if call.closed_by_service.is_set() or moved():
                 break
@@ -177,17 +185,24 @@ async def simulate(
     record: Path | None = None,
     url: str | None = None,
     caller: str = DEFAULT_CALLER,
+    consent: bool | None = True,
 ) -> dict[str, Any]:
     """Simulate a call against `url`, or against the real service started in-process.
 
     In-process, Twilio's REST API is the local stand-in, and a demo agent takes transfers
-    when none is configured; the report then shows what the agent's desk shows.
+    when none is configured; the report then shows what the agent's desk shows. When the
+    settings ask for consent, the simulated caller answers with the keypad (`consent`: True
+    presses 1, False presses 2, None does not answer).
     """
+    asks = settings.governance.ask_consent and consent is not None
+    consent_key = ("1" if consent else "2") if asks else None
     from voicebot.service import build_services, running_service, with_auth_token
 
     token = settings.twilio.auth_token.get_secret_value()
     if url is not None:
-        return await place_call(url, token, audio, dtmf=dtmf, record=record, caller=caller)
+        return await place_call(
+            url, token, audio, dtmf=dtmf, record=record, caller=caller, consent_key=consent_key
+        )
     settings = with_auth_token(settings)
     token = settings.twilio.auth_token.get_secret_value()
     async with FakeTwilioCloud(token) as cloud:
@@ -197,8 +212,9 @@ async def simulate(
         try:
             async with running_service(services) as base:
                 report = await place_call(
-                    base, token, audio, dtmf=dtmf, record=record, cloud=cloud, caller=caller
-                )
+                    base, token, audio, dtmf=dtmf, record=record, cloud=cloud, caller=caller,
+                    consent_key=consent_key,
+                )  # fmt: skip
                 if "transfer" in report and settings.handoff.agents[0].id == DEMO_AGENT:
                     view = await agent_view(base, DEMO_AGENT, password)
                     report["transfer"]["agent_page"] = [

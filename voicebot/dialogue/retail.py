@@ -53,6 +53,7 @@ class Outcome:
     cart_recovered: bool = False
     tickets: list[int] = field(default_factory=list)
     store_errors: int = 0
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # name, ok, ms
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -193,6 +194,10 @@ class Concierge:
             self._pending = None
             answer = [self._say("store_unavailable")]
         self.outcome.tools = [c.name for c in self.tools.calls]
+        self.outcome.tool_calls = [
+            {"name": c.name, "ok": not c.result.startswith("error"), "ms": c.ms}
+            for c in self.tools.calls
+        ]
         self._asked_more = answer is not None and answer[-1:] == [self._say("anything_else")]
         return answer
 
