@@ -104,7 +104,10 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
     report["cpu_cores_busy"] = round(cpu_s / wall_s, 2)  # of 2 on this machine
     report["cpu_s_per_call"] = round(cpu_s / calls, 1)
     report["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    report["sample"] = [{"heard": t["heard"], "bot": t["bot"]} for t in results[0]["turns"]]
+    report["sample"] = [
+        {"heard": t["heard"], "bot": t["bot"], "v2v_ms": t["latency_ms"]["voice_to_voice"]}
+        for t in results[0]["turns"]
+    ]
     _print(report)
     if out is not None:
         raw = json.dumps({"report": report, "calls": results}, ensure_ascii=False, indent=2)
@@ -153,7 +156,7 @@ def _print(report: dict[str, Any]) -> None:
         if key in report:
             print(f"  {key:<24} {report[key]}")
     for turn in report["sample"]:
-        print(f"  caller: {turn['heard']!r}\n     bot: {turn['bot']!r}")
+        print(f"  caller: {turn['heard']!r}\n     bot: {turn['bot']!r}  ({turn['v2v_ms']} ms)")
 
 
 # Turns a caller says; the store's tools answer orders and products, the model the rest.
@@ -255,7 +258,7 @@ async def run_store_bench(settings: Settings, rounds: int = 30) -> int:
     Uses `store.database_url` (set VOICEBOT_STORE__DATABASE_URL for PostgreSQL); a SQLite
     default is replaced by a throwaway copy so the bench's tickets land nowhere."""
     from voicebot.dialogue.tools import Tools
-    from voicebot.store import open_store
+    from voicebot.store import close_store, open_store
     from voicebot.store.search import Catalog, ProductQuery
     from voicebot.store.sql import SAMPLE_STORE
 
@@ -305,7 +308,5 @@ async def run_store_bench(settings: Settings, rounds: int = 30) -> int:
         print(
             f"  search recall@3           {hits / len(evals):.3f}   ({hits}/{len(evals)} queries)"
         )
-        await store.close()
-        if id(records) != id(store):  # the same SqlStore serves both by default
-            await records.close()
+        await close_store(store, records)
     return 0

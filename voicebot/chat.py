@@ -10,12 +10,10 @@ empty), conversations kept in memory (bounded, least recently used dropped).
 from __future__ import annotations
 
 import secrets
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
 import structlog
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -23,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import EndCall, ReplyStats
 from voicebot.dialogue.retail import Concierge
+from voicebot.dialogue.understanding import e164
 from voicebot.handoff.web import SERVICES
 
 log = structlog.get_logger(__name__)
@@ -39,15 +38,7 @@ class ChatRequest(BaseModel):
     @field_validator("phone")
     @classmethod
     def _e164(cls, v: str) -> str:
-        if not v:
-            return v
-        try:
-            number = phonenumbers.parse(v, "CO")
-        except phonenumbers.NumberParseException as exc:
-            raise ValueError(f"not a phone number: {exc}") from exc
-        if not phonenumbers.is_valid_number(number):
-            raise ValueError("not a valid phone number")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return e164(v) if v else v
 
 
 @dataclass
@@ -56,7 +47,6 @@ class Conversation:
     phone: str
     history: list[Message] = field(default_factory=list)
     remembered: int = 0  # notes already written to the customer's memory
-    used: float = field(default_factory=time.monotonic)
 
 
 CONVERSATIONS = web.AppKey("conversations", OrderedDict[str, Conversation])
@@ -83,7 +73,6 @@ async def chat(request: web.Request) -> web.Response:
     conversations.move_to_end(cid)
     while len(conversations) > MAX_CONVERSATIONS:
         conversations.popitem(last=False)
-    conv.used = time.monotonic()
 
     calls_before = len(conv.concierge.tools.calls) if conv.concierge else 0
     reply: list[str] = []

@@ -82,7 +82,7 @@ async def _data(settings: Settings, args: argparse.Namespace) -> int:
     import getpass
 
     from voicebot.governance import rights
-    from voicebot.store import open_store
+    from voicebot.store import close_store, open_store
 
     store, records = await open_store(settings)
     actor = f"cli:{getpass.getuser()}"
@@ -104,9 +104,7 @@ async def _data(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {exc}")
         return 1
     finally:
-        await store.close()
-        if id(records) != id(store):
-            await records.close()
+        await close_store(store, records)
     return 0
 
 
@@ -200,7 +198,7 @@ async def _try(settings: Settings, text: str, caller: str) -> int:
     from voicebot.dialogue.retail import Concierge
     from voicebot.dialogue.tools import Tools
     from voicebot.service import build_language_model
-    from voicebot.store import open_store
+    from voicebot.store import close_store, open_store
     from voicebot.store.search import Catalog
 
     dialogue = Dialogue(settings, await asyncio.to_thread(build_language_model, settings))
@@ -220,9 +218,7 @@ async def _try(settings: Settings, text: str, caller: str) -> int:
         for call in tools.calls:
             print(f"[tool {call.name}] {call.args} -> {call.result} ({call.ms:.1f} ms)")
     finally:
-        await store.close()
-        if id(records) != id(store):
-            await records.close()
+        await close_store(store, records)
     first = "-" if stats.first_token_s is None else f"{stats.first_token_s * 1000:.0f} ms"
     print(f"(first token {first}, {stats.guarded} sentence(s) replaced by the facts guard)")
     return 0

@@ -91,7 +91,7 @@ class Services:
     async def refresh_catalog(self) -> None:
         """Reload products and stock, so availability answers follow the store."""
         if self.store is not None:
-            async with asyncio.timeout(self.settings.store.api_timeout_s * 3):
+            async with asyncio.timeout(self.settings.store.tool_timeout_s):
                 self.catalog = Catalog(await self.store.products())
 
     async def close(self) -> None:
@@ -292,8 +292,9 @@ class CallSession:
                 )
                 if final and self.record.consent == "pending":  # never answered: not consent
                     await records.save_consent(self._consent(False, "silence", "", save=False))
-                remember = final and self._concierge is not None and self.record.consented
-                memory = self._concierge.interaction() if remember and self._concierge else None
+                memory = None
+                if final and self._concierge is not None and self.record.consented:
+                    memory = self._concierge.interaction()
                 if memory is not None:
                     await records.remember(memory)
         except Exception as exc:

@@ -45,7 +45,6 @@ class Outcome:
     """What the conversation achieved, kept with the call record for the KPIs."""
 
     intents: list[str] = field(default_factory=list)
-    tools: list[str] = field(default_factory=list)
     resolved: bool = False
     revenue_cop: int = 0
     cross_sell_offers: int = 0
@@ -193,7 +192,6 @@ class Concierge:
             self.outcome.store_errors += 1
             self._pending = None
             answer = [self._say("store_unavailable")]
-        self.outcome.tools = [c.name for c in self.tools.calls]
         self.outcome.tool_calls = [
             {"name": c.name, "ok": not c.result.startswith("error"), "ms": c.ms}
             for c in self.tools.calls

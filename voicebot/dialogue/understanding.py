@@ -130,6 +130,17 @@ def order_number(text: str, length: tuple[int, int] = (5, 8)) -> str | None:
 _PRICE = r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)?\s*\d+\s*(?:mil|pesos)\b"
 
 
+def e164(phone: str) -> str:
+    """A Colombian or international number as typed, in E.164, or ValueError."""
+    try:
+        number = phonenumbers.parse(phone, "CO")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {phone!r}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"not a valid phone number: {phone!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def phone_number(text: str) -> str | None:
     """An E.164 Colombian phone number said in the turn, if any."""
     for match in phonenumbers.PhoneNumberMatcher(digits(text), "CO"):

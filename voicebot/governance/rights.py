@@ -10,23 +10,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import phonenumbers
 from aiohttp import web
 
 from voicebot.config import Settings
+from voicebot.dialogue.understanding import e164
 from voicebot.governance.redaction import mask_phone
 from voicebot.store import Records
-
-
-def e164(phone: str) -> str:
-    """A Colombian or international number in E.164, or ValueError."""
-    try:
-        number = phonenumbers.parse(phone, "CO")
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"not a phone number: {phone!r}") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"not a valid phone number: {phone!r}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 async def export_customer(records: Records, phone: str, actor: str) -> dict[str, Any]:

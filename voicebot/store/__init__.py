@@ -157,6 +157,13 @@ class Records(Protocol):
     async def close(self) -> None: ...
 
 
+async def close_store(store: Store, records: Records) -> None:
+    """Close both; with the SQL backend they are one object, closed once."""
+    await store.close()
+    if id(records) != id(store):
+        await records.close()
+
+
 async def open_store(settings: Any) -> tuple[Store, Records]:
     """The configured store and our records database (`settings` is a voicebot Settings)."""
     from pathlib import Path
