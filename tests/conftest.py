@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import tempfile
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,6 +18,7 @@ from voicebot.config import Settings, load_settings
 from voicebot.service import build_services, running_service
 from voicebot.session import Services
 from voicebot.store import Records, Store
+from voicebot.store.sql import SqlStore
 from voicebot.telephony.fake_twilio import synthesize_caller
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -116,3 +118,37 @@ async def backend(
             pytest.skip(pg)
     async with open_backend(request.param, tmp_path, pg) as pair:
         yield pair
+
+
+@pytest.fixture
+async def own_records(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """A records database of the test's own (pass it as `records=` to serve): other tests'
+    calls neither move its figures nor hide what it must not contain."""
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path / 'records.db'}", seed=None)
+    yield store
+    await store.close()
+
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's headless Chromium, driven by Playwright (no browser download)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        await browser.close()

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from tests.conftest import ARTIFACTS, ServiceFactory
+from tests.conftest import ARTIFACTS, CHROMIUM, ServiceFactory
 from tests.test_handoff import AGENT, desk_settings
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.summary import summarize
 from voicebot.session import Services
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
 
 TRANSCRIPT = [
@@ -25,27 +22,6 @@ TRANSCRIPT = [
     {"role": "bot", "text": "Con gusto lo reviso. ¿Me confirma el número?"},
     {"role": "caller", "text": "Quiero hablar con un asesor"},
 ]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        await browser.close()
 
 
 async def test_agent_logs_in_sees_a_live_transfer_and_accepts_it(

@@ -37,7 +37,7 @@ def desk_settings(cloud: FakeTwilioCloud, **handoff: Any) -> Settings:
         handoff={
             "mode": "desk",
             "agents": [AGENT],
-            "business_hours": {"weekly": ALWAYS, "holidays": []},
+            "business_hours": {"weekly": ALWAYS, "holidays": [], "country_holidays": ""},
             **handoff,
         },
     )

@@ -23,6 +23,19 @@ def test_business_hours_in_bogota_time() -> None:
     assert is_open(always, datetime(2026, 12, 1, 4, 59, 59, tzinfo=UTC))  # Mon 23:59:59 local
 
 
+def test_colombian_public_holidays_follow_ley_emiliani() -> None:
+    # Independencia de Cartagena (11 Nov) moved to Monday 16 Nov 2026; Reyes to Mon 11 Jan 2027
+    hours = BusinessHours(weekly={"mon": "09:00-20:00"}, country_holidays="co",
+                          holiday_hours="10:00-14:00")  # fmt: skip
+    assert hours.country_holidays == "CO"
+    assert not is_open(hours, datetime(2026, 11, 16, 20, 0, tzinfo=UTC))  # 15:00: holiday hours
+    assert is_open(hours, datetime(2026, 11, 16, 16, 0, tzinfo=UTC))  # 11:00
+    assert not is_open(hours, datetime(2027, 1, 11, 20, 0, tzinfo=UTC))
+    assert is_open(hours, datetime(2026, 11, 23, 20, 0, tzinfo=UTC))  # an ordinary Monday
+    plain = BusinessHours(weekly={"mon": "09:00-20:00"})
+    assert is_open(plain, datetime(2026, 11, 16, 20, 0, tzinfo=UTC))  # no country: no calendar
+
+
 def test_summary_comes_from_the_transcript_redacted() -> None:
     transcript = [
         {"role": "bot", "text": "Hola, gracias por llamar."},

@@ -21,6 +21,7 @@ ADMIN = {"Authorization": "Bearer admin-token"}
 def write_config(path: Path, greeting: str, **more: object) -> None:
     config = {
         "twilio": {"auth_token": AUTH_TOKEN},
+        "server": {"watch_config": False},  # reloads here are the endpoint's
         "handoff": {"mode": "off"},
         "governance": {"ask_consent": False, "admin_token": "admin-token"},
         "store": {"database_url": f"sqlite+aiosqlite:///{TEST_DB}"},

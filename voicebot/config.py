@@ -33,6 +33,7 @@ class ServerSettings(_Section):
     drain_timeout_s: float = Field(30, ge=0)  # on SIGTERM, calls get this long to finish
     max_calls: int = Field(6, ge=1)  # more go to a person: admission control
     chat_token: SecretStr = SecretStr("")  # bearer token of POST /channels/chat; empty: off
+    watch_config: bool = True  # reload the config file when it changes (also SIGHUP, API)
 
     @field_validator("public_url")
     @classmethod
@@ -111,14 +112,25 @@ class Agent(_Section):
     name: str
     phone: str = Field(pattern=r"^\+\d{8,15}$")
     password_hash: SecretStr  # `voicebot agent hash-password`
+    supervisor: bool = False  # may see the KPI page (/ops)
 
 
 class BusinessHours(_Section):
     timezone: str = "America/Bogota"
     # weekday (mon..sun) -> "HH:MM-HH:MM"; a missing day is closed
     weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], str] = {}
-    holidays: list[str] = []  # ISO dates, closed (or `holiday_hours`)
+    country_holidays: str = ""  # ISO country code: its public holidays (python-holidays)
+    holidays: list[str] = []  # more ISO dates, closed (or `holiday_hours`)
     holiday_hours: str = ""
+
+    @field_validator("country_holidays")
+    @classmethod
+    def _known_country(cls, v: str) -> str:
+        import holidays
+
+        if v and v.upper() not in holidays.list_supported_countries():
+            raise ValueError(f"{v!r} is not a country python-holidays knows (try CO)")
+        return v.upper()
 
     @field_validator("weekly")
     @classmethod
@@ -149,6 +161,20 @@ class HandoffSettings(_Section):
     business_hours: BusinessHours = BusinessHours()
     agents: list[Agent] = []
     session_secret: SecretStr = SecretStr("")  # signs agent login cookies; random if empty
+
+
+class KpiSettings(_Section):
+    """Friction signals per call, the risk flag, and how the /ops page counts FCR."""
+
+    negative_words: list[str] = []  # caller words that count as negative sentiment
+    repeat_similarity: int = Field(85, ge=50, le=100)  # % alike: the caller said it again
+    slow_turn_s: float = Field(4, gt=0)  # a reply slower than this is a long silence
+    weights: dict[Literal["repeats", "misunderstood", "interruptions", "negative", "silences"],
+                  int] = {"repeats": 2, "misunderstood": 2, "interruptions": 1, "negative": 3,
+                          "silences": 1}  # fmt: skip
+    risk_score: int = Field(6, ge=1)  # friction at or above this flags the call for follow-up
+    fcr_window_days: int = Field(7, ge=1)  # a call again within this is not a first-call fix
+    ops_days: int = Field(14, ge=1, le=400)  # days plotted on /ops
 
 
 class StoreSettings(_Section):
@@ -267,6 +293,7 @@ class Settings(_Section):
     store: StoreSettings = StoreSettings()
     governance: GovernanceSettings = GovernanceSettings()
     handoff: HandoffSettings = HandoffSettings()
+    kpi: KpiSettings = KpiSettings()
     dialogue: DialogueSettings
     phrases: Phrases
     retail: RetailPhrases

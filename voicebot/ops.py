@@ -1,4 +1,5 @@
-"""Operations on a running service: configuration reload (SIGHUP or `POST /admin/reload`).
+"""Operations on a running service: configuration reload (file watch, SIGHUP or
+`POST /admin/reload`).
 
 A reload reads the same YAML file (and environment) again, validates it, and applies it to
 new calls; calls in progress keep the settings they started with. A bad file changes nothing:
@@ -7,9 +8,13 @@ the last good config stays, and the errors are returned and logged. Every attemp
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import structlog
+import watchfiles
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -50,6 +55,37 @@ async def _reload(request: web.Request) -> web.Response:
     except ValueError as exc:
         return web.json_response({"error": "config refused; the last good one stays",
                                   "detail": str(exc)}, status=400)  # fmt: skip
+
+
+async def watch_config(services: Services, path: Path) -> None:
+    """Reload whenever the file changes. Editors often replace the file rather than write
+    it, so the folder is watched and changes to this one path are picked out."""
+    path = await asyncio.to_thread(path.resolve)
+
+    def ours(_change: watchfiles.Change, changed: str) -> bool:
+        return Path(changed).resolve() == path
+
+    async for _changes in watchfiles.awatch(path.parent, watch_filter=ours, debounce=400, step=50):
+        try:
+            await reload_config(services, "file-watch")
+        except ValueError:
+            pass  # logged and audited; the last good config stays
+
+
+async def config_watcher(app: web.Application) -> AsyncIterator[None]:
+    """Owned by the app: watches the config file (`server.watch_config`) while it runs."""
+    from voicebot.handoff.web import SERVICES
+
+    services = app[SERVICES]
+    path = services.settings.config_path
+    task = None
+    if services.settings.server.watch_config and path is not None and path.exists():
+        task = asyncio.create_task(watch_config(services, path))
+        log.info("config_watch", path=str(path))
+    yield
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def add_ops_routes(app: web.Application) -> None:

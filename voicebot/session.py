@@ -35,6 +35,7 @@ from voicebot.handoff.desk import Desk, Transfer
 from voicebot.handoff.rules import is_open
 from voicebot.handoff.summary import summarize
 from voicebot.handoff.twilio_rest import TwilioRest, transfer_twiml
+from voicebot.metrics.kpi import friction
 from voicebot.store import Records, Store
 from voicebot.store.search import Catalog
 from voicebot.telephony.player import Player, Utterance
@@ -155,6 +156,9 @@ class CallRecord:
     consent: str = (
         "not_asked"  # not_asked (ops turned the question off) | pending | yes | no | on_file
     )
+    reprompts: int = 0  # the caller said nothing and was asked again
+    misunderstood: int = 0  # turns the bot could not serve
+    friction: dict[str, Any] = field(default_factory=dict)  # signals, score, risk (at the end)
 
     @property
     def consented(self) -> bool:
@@ -230,7 +234,6 @@ class CallSession:
         self._started = time.monotonic()
         self._last_voiced_at = 0.0
         self._last_activity = time.monotonic()
-        self._reprompts = 0
         self._partial = b""  # mu-law bytes not yet making a whole 20 ms frame
         self._tg: asyncio.TaskGroup | None = None
         self._turn_task: asyncio.Task[None] | None = None
@@ -271,6 +274,7 @@ class CallSession:
         finally:
             self.record.duration_s = round(time.monotonic() - self._started, 3)
             self.record.ended_by = self.record.ended_by or "caller"
+            self.record.friction = friction(self.record, self._s.settings.kpi)
             self._log.info(
                 "call_ended", ended_by=self.record.ended_by, reason=self.record.end_reason
             )
@@ -287,9 +291,8 @@ class CallSession:
             self.record.outcome = self._concierge.outcome.as_dict()
         try:
             async with asyncio.timeout(self._s.settings.store.tool_timeout_s):
-                await records.save_call(
-                    self.record.call_sid, self.record.caller, self.record.stored()
-                )
+                stored = self.record.stored()  # without consent: a masked number, no words
+                await records.save_call(self.record.call_sid, stored["caller"], stored)
                 if final and self.record.consent == "pending":  # never answered: not consent
                     await records.save_consent(self._consent(False, "silence", "", save=False))
                 memory = None
@@ -581,6 +584,7 @@ class CallSession:
     def _failed_too_often(self) -> bool:
         """Count a turn the bot could not serve; True when a person should take over."""
         self._failed_turns += 1
+        self.record.misunderstood += 1
         return self._failed_turns >= self._s.settings.handoff.failed_turns_before_transfer
 
     async def _misunderstood(self) -> None:
@@ -756,10 +760,10 @@ class CallSession:
                 continue
             if time.monotonic() - self._last_activity < cfg.idle_reprompt_s:
                 continue
-            if self._reprompts >= cfg.idle_reprompts_before_hangup:
+            if self.record.reprompts >= cfg.idle_reprompts_before_hangup:
                 self._spawn(self._end(EndCall("idle", "idle_goodbye")))
                 return
-            self._reprompts += 1
+            self.record.reprompts += 1
             self._last_activity = time.monotonic()
             await self._say_phrase("reprompt")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import functools
+from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+import holidays
 
 from voicebot.config import BusinessHours
 
@@ -36,10 +39,19 @@ def _span(text: str) -> tuple[time, time]:
     return time.fromisoformat(start), time.max if end == "24:00" else time.fromisoformat(end)
 
 
+@functools.cache
+def _country_calendar(country: str) -> holidays.HolidayBase:
+    return holidays.country_holidays(country)
+
+
+def _public_holiday(hours: BusinessHours, day: date) -> bool:
+    return bool(hours.country_holidays) and day in _country_calendar(hours.country_holidays)
+
+
 def is_open(hours: BusinessHours, now: datetime) -> bool:
     """Whether agents work at `now` (any timezone-aware datetime), holidays included."""
     local = now.astimezone(ZoneInfo(hours.timezone))
-    if local.date().isoformat() in hours.holidays:
+    if local.date().isoformat() in hours.holidays or _public_holiday(hours, local.date()):
         span = hours.holiday_hours
     else:
         span = hours.weekly.get(_DAYS[local.weekday()], "")  # type: ignore[call-overload]

@@ -27,6 +27,7 @@ log = structlog.get_logger(__name__)
 
 COOKIE = "vb_agent"
 SSE_PING_S = 15
+SAFE_NEXT = ("/ops",)  # pages the login form may return to
 SERVICES = web.AppKey("services", Services)
 DESK_SECRET = web.AppKey("desk_secret", bytes)
 
@@ -132,7 +133,11 @@ async def agent_page(request: web.Request) -> web.Response:
             if "error" in request.query
             else ""
         )
-        return web.Response(text=LOGIN_PAGE.replace("{error}", error), content_type="text/html")
+        target = request.query.get("next", "")
+        page = LOGIN_PAGE.replace("{error}", error).replace(
+            "{next}", html.escape(target if target in SAFE_NEXT else "")
+        )
+        return web.Response(text=page, content_type="text/html")
     agent = request.app[SERVICES].desk.agents[agent_id]
     page = DESK_PAGE.replace("{agent}", html.escape(agent.name))
     return web.Response(text=page, content_type="text/html")
@@ -143,11 +148,13 @@ async def agent_login(request: web.Request) -> web.Response:
     desk = request.app[SERVICES].desk
     agent = desk.agents.get(str(form.get("agent", "")))
     password = str(form.get("password", ""))
+    target = str(form.get("next", ""))
+    target = target if target in SAFE_NEXT else ""  # never an open redirect
     if agent is None or not check_password(password, agent.password_hash.get_secret_value()):
         log.warning("agent_login_failed", agent=str(form.get("agent", ""))[:32])
-        raise web.HTTPSeeOther("/agent?error=1")
+        raise web.HTTPSeeOther("/agent?error=1" + (f"&next={target}" if target else ""))
     log.info("agent_login", agent=agent.id)
-    response = web.HTTPSeeOther("/agent")
+    response = web.HTTPSeeOther(target or "/agent")
     cookie = session_cookie(request.app[DESK_SECRET], agent.id)
     response.set_cookie(COOKIE, cookie, httponly=True, samesite="Strict", secure=request.secure)
     raise response
@@ -248,7 +255,7 @@ def add_routes(app: web.Application) -> None:
 LOGIN_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
 <title>Escritorio de asesores</title><link rel="stylesheet" href="/agent/static/desk.css"></head>
 <body class="login"><form method="post" action="/agent/login" class="card">
-<h1>Escritorio de asesores</h1>{error}
+<h1>Escritorio de asesores</h1>{error}<input type="hidden" name="next" value="{next}">
 <label>Usuario <input name="agent" autocomplete="username" required></label>
 <label>Contraseña <input name="password" type="password" autocomplete="current-password" required></label>
 <button type="submit">Entrar</button></form></body></html>"""

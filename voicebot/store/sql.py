@@ -452,6 +452,19 @@ class SqlStore:
                     )
                 )
 
+    async def calls_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Stored calls from `since` on, oldest first: {call_sid, phone, at, record}."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(calls_t).where(calls_t.c.at >= since).order_by(calls_t.c.at)
+                )
+            ).all()
+        return [
+            {"call_sid": r.call_sid, "phone": r.phone, "at": _aware(r.at), "record": r.record}
+            for r in rows
+        ]
+
     async def call(self, call_sid: str) -> dict[str, Any] | None:
         async with self.engine.connect() as conn:
             r = (

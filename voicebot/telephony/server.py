@@ -17,7 +17,8 @@ from voicebot.config import Settings
 from voicebot.governance.rights import add_admin_routes
 from voicebot.handoff.web import SERVICES, add_routes
 from voicebot.metrics import Metrics
-from voicebot.ops import add_ops_routes
+from voicebot.metrics.page import add_kpi_routes
+from voicebot.ops import add_ops_routes, config_watcher
 from voicebot.session import CallRecord, CallSession, Services
 from voicebot.telephony.protocol import (
     Connected,
@@ -347,7 +348,9 @@ def create_app(services: Services) -> web.Application:
     add_chat_routes(app)
     add_admin_routes(app)
     add_ops_routes(app)
+    add_kpi_routes(app)
     app.cleanup_ctx.append(catalog_refresher)
+    app.cleanup_ctx.append(config_watcher)
     return app
 
 

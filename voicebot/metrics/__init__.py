@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from voicebot.session import CallRecord
+if TYPE_CHECKING:
+    from voicebot.session import CallRecord
 
 STAGES = ("voice_to_voice", "endpoint", "asr", "llm_first_token", "tts_first_audio")
 _BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0)

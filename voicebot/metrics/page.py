@@ -1,0 +1,210 @@
+"""The KPI page for managers (/ops) and its CSV export (/ops/calls.csv).
+
+Who may see it: a desk agent marked `supervisor` (logged in at /agent), or a script with the
+admin bearer token. The page lists calls, so each view is an audited data access.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pygal
+import structlog
+from aiohttp import web
+from babel.dates import format_date
+from pygal.style import Style
+
+from voicebot.governance.rights import authorised
+from voicebot.handoff.desk import cookie_agent
+from voicebot.handoff.web import COOKIE, DESK_SECRET, SERVICES
+from voicebot.metrics.kpi import CallRow, Day, call_rows, daily, percentile, to_csv, turn_latencies
+from voicebot.session import Services
+
+log = structlog.get_logger(__name__)
+
+FRICTION_ROWS = 20
+_STYLE = Style(
+    background="white", plot_background="white", colors=("#1d3557", "#e63946"),
+    font_family="system-ui, sans-serif", label_font_size=11, major_label_font_size=11,
+    title_font_size=14, legend_font_size=11,
+)  # fmt: skip
+
+
+def _viewer(request: web.Request) -> str:
+    """Who is asking: `admin` (bearer token) or a supervisor's id; else 401/403/login."""
+    services = request.app[SERVICES]
+    if request.headers.get("Authorization"):
+        authorised(request, services.settings)
+        return "admin"
+    agent_id = cookie_agent(request.app[DESK_SECRET], request.cookies.get(COOKIE))
+    agent = services.desk.agents.get(agent_id or "")
+    if agent is None:
+        raise web.HTTPSeeOther("/agent?next=/ops")
+    if not agent.supervisor:
+        raise web.HTTPForbidden(text="the KPI page is for supervisors")
+    return agent.id
+
+
+async def _period(request: web.Request) -> tuple[list[CallRow], list[Day], list[float]]:
+    """The calls of the last `?days=` days (default `kpi.ops_days`), as rows, days and the
+    voice-to-voice ms of every answered turn."""
+    services = request.app[SERVICES]
+    if services.records is None:
+        raise web.HTTPServiceUnavailable(text="no records database configured")
+    settings = services.settings
+    try:
+        days = int(request.query.get("days", settings.kpi.ops_days))
+    except ValueError:
+        raise web.HTTPBadRequest(text="days must be a whole number") from None
+    days = max(1, min(days, 400))
+    zone = settings.handoff.business_hours.timezone
+    today = datetime.now(ZoneInfo(zone)).date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), ZoneInfo(zone)).astimezone(UTC)
+    calls = await services.records.calls_since(since)
+    rows = call_rows(calls, settings.kpi.fcr_window_days)
+    latencies = turn_latencies(calls)
+    turns = [ms for values in latencies.values() for ms in values]
+    return rows, daily(rows, latencies, first, today, zone), turns
+
+
+async def _audit(services: Services, viewer: str, action: str, detail: dict[str, Any]) -> None:
+    if services.records is not None:
+        await services.records.audit(f"ops:{viewer}", action, detail, "shown")
+
+
+async def ops_page(request: web.Request) -> web.Response:
+    viewer = _viewer(request)
+    services = request.app[SERVICES]
+    rows, days, turns = await _period(request)
+    await _audit(services, viewer, "ops:view", {"calls": len(rows), "days": len(days)})
+    settings = services.settings
+    page = render_page(rows, days, turns, settings.store.name, viewer,
+                       settings.handoff.business_hours.timezone)  # fmt: skip
+    return web.Response(text=page, content_type="text/html")
+
+
+async def ops_csv(request: web.Request) -> web.Response:
+    viewer = _viewer(request)
+    services = request.app[SERVICES]
+    rows, days, _turns = await _period(request)
+    await _audit(services, viewer, "ops:export", {"calls": len(rows), "days": len(days)})
+    return web.Response(
+        text=to_csv(rows),
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="llamadas.csv"'},
+    )
+
+
+def _chart(title: str, labels: list[str], series: dict[str, list[float | None]]) -> str:
+    chart = pygal.Line(
+        style=_STYLE, width=560, height=260, show_legend=len(series) > 1,
+        legend_at_bottom=True, x_label_rotation=0, show_minor_x_labels=False,
+        js=[], disable_xml_declaration=True, allow_interruptions=True, title=title,
+        no_data_text="Sin llamadas", dots_size=3, truncate_label=-1,
+    )  # fmt: skip
+    chart.x_labels = labels
+    chart.x_labels_major = labels[:: max(1, len(labels) // 7)]
+    for name, values in series.items():
+        chart.add(name, values)
+    return str(chart.render(is_unicode=True))
+
+
+def _cop(value: float) -> str:
+    return f"${value:,.0f}".replace(",", ".")
+
+
+def _fmt(value: float | None, suffix: str = "") -> str:
+    return "—" if value is None else f"{value:g}{suffix}"
+
+
+def render_page(
+    rows: list[CallRow], days: list[Day], turns: list[float], store: str, viewer: str, tz: str
+) -> str:
+    """The whole page: period totals, one plot per KPI, the calls with the most friction."""
+    labels = [format_date(d.day, "d MMM", locale="es_CO") for d in days]
+    total = len(rows)
+    ratings = [r.csat for r in rows if r.csat is not None]
+    tiles = {
+        "Llamadas": str(total),
+        "AHT": _fmt(round(sum(r.duration_s for r in rows) / total, 1) if total else None, " s"),
+        "FCR": _fmt(round(100 * sum(r.fcr for r in rows) / total, 1) if total else None, " %"),
+        "Contención": _fmt(
+            round(100 * sum(r.contained for r in rows) / total, 1) if total else None, " %"
+        ),
+        "CSAT": _fmt(round(sum(ratings) / len(ratings), 2) if ratings else None, " / 5"),
+        "Ingresos": _cop(sum(r.revenue_cop for r in rows)),
+        "Latencia p50": _fmt(percentile(turns, 0.5), " ms"),
+        "Latencia p95": _fmt(percentile(turns, 0.95), " ms"),
+        "En riesgo": str(sum(r.risk for r in rows)),
+    }
+    charts = [
+        _chart("AHT (s)", labels, {"AHT": [d.aht_s for d in days]}),
+        _chart("FCR (%)", labels, {"FCR": [d.fcr_pct for d in days]}),
+        _chart("CSAT (1-5)", labels, {"CSAT": [d.csat for d in days]}),
+        _chart("Contención (%)", labels, {"Contención": [d.containment_pct for d in days]}),
+        _chart("Ingresos atribuidos (COP)", labels, {"Ingresos": [d.revenue_cop for d in days]}),
+        _chart(
+            "Latencia voz a voz (ms)",
+            labels,
+            {"p50": [d.latency_p50_ms for d in days], "p95": [d.latency_p95_ms for d in days]},
+        ),
+    ]
+    worst = sorted(rows, key=lambda r: (r.risk, r.friction), reverse=True)[:FRICTION_ROWS]
+    worst = [r for r in worst if r.friction or r.risk]
+    lines = (
+        "".join(
+            f'<tr class="{"risk" if r.risk else ""}"><td>{r.at.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M}</td>'
+            f"<td>{html.escape(r.customer)}</td><td>{r.duration_s:.0f} s</td>"
+            f"<td>{html.escape(r.ended_by)}</td><td>{r.friction}</td>"
+            f"<td>{html.escape(r.reasons) or '—'}</td><td><code>{html.escape(r.call_sid)}</code></td></tr>"
+            for r in worst
+        )
+        or '<tr><td colspan="7" class="empty">Ninguna llamada con fricción en el periodo.</td></tr>'
+    )
+    tile_html = "".join(
+        f'<div class="tile"><span>{html.escape(k)}</span><b>{html.escape(v)}</b></div>'
+        for k, v in tiles.items()
+    )
+    plots = "".join(f'<figure class="plot">{svg}</figure>' for svg in charts)
+    return OPS_PAGE.format(
+        store=html.escape(store), viewer=html.escape(viewer), days=len(days),
+        first=days[0].day.isoformat(), last=days[-1].day.isoformat(), tiles=tile_html,
+        plots=plots, lines=lines, css=OPS_CSS,
+    )  # fmt: skip
+
+
+def add_kpi_routes(app: web.Application) -> None:
+    app.router.add_get("/ops", ops_page)
+    app.router.add_get("/ops/calls.csv", ops_csv)
+
+
+OPS_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
+<title>Indicadores · {store}</title><style>{css}</style></head><body>
+<header><h1>Indicadores del asistente · {store}</h1><span>{first} a {last} ({days} días) · {viewer}</span>
+<a href="/ops/calls.csv?days={days}" class="button" download>Exportar CSV</a></header>
+<main><section class="tiles">{tiles}</section><section class="plots">{plots}</section>
+<section class="card"><h2>Llamadas con más fricción</h2>
+<table id="friction"><thead><tr><th>Fecha</th><th>Cliente</th><th>Duración</th><th>Terminó por</th>
+<th>Fricción</th><th>Riesgo</th><th>Llamada</th></tr></thead><tbody>{lines}</tbody></table>
+<p class="note">AHT: duración media con el asistente. Contención: resueltas sin asesor. FCR: resueltas
+sin que el cliente vuelva a llamar en la ventana configurada. Fricción: repeticiones,
+malentendidos, interrupciones, palabras negativas y silencios largos.</p></section></main></body></html>"""
+
+OPS_CSS = """
+body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
+header{display:flex;gap:1rem;align-items:center;padding:.8rem 1.5rem;background:#1d3557;color:#fff}
+header h1{font-size:1.2rem;margin:0;flex:1}.button{background:#fff;color:#1d3557;padding:.4rem .8rem;
+border-radius:6px;text-decoration:none;font-weight:600}main{padding:1.2rem 1.5rem;display:grid;gap:1rem}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.8rem}
+.tile{background:#fff;border-radius:10px;padding:.7rem 1rem;box-shadow:0 1px 3px #0002;display:grid}
+.tile span{color:#555;font-size:.85rem}.tile b{font-size:1.4rem}
+.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:.8rem}
+.plot{margin:0;background:#fff;border-radius:10px;padding:.4rem;box-shadow:0 1px 3px #0002}
+.card{background:#fff;border-radius:10px;padding:1rem 1.2rem;box-shadow:0 1px 3px #0002}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;
+border-bottom:1px solid #e3e5e8}tr.risk td{background:#fff1f1}.empty,.note{color:#666}
+"""
