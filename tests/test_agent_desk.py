@@ -71,6 +71,11 @@ async def test_agent_logs_in_sees_a_live_transfer_and_accepts_it(
         await card.locator(".outcome").wait_for(timeout=10_000)
         assert desk.transfers[transfer.id].outcome == "resolved"
         await page.screenshot(path=str(ARTIFACTS / "desk_accepted.png"), full_page=True)
+    # an agent seeing and acting on a call's data is audited
+    assert services.records is not None
+    entries = await services.records.audit_entries(50)
+    ours = [(e["actor"], e["action"]) for e in entries if e["detail"] == {"transfer": transfer.id}]
+    assert ours[::-1] == [("agent:ana", a) for a in ("desk:shown", "desk:accept", "desk:outcome")]
 
 
 async def test_desk_api_needs_a_login_and_csrf_header(

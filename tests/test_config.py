@@ -23,6 +23,10 @@ handoff:
       name: Ana
       phone: "3001234567"
       password_hash: x
+  business_hours:
+    country_holidays: XX
+kpi:
+  risk_score: 0
 """
 
 
@@ -36,7 +40,10 @@ def test_every_error_has_path_line_and_hint(tmp_path: Path) -> None:
         [f"{path}:5", "audio.barge_in_mss"],
         [f"{path}:7", "tts.backend"],
         [f"{path}:12", "handoff.agents.0.phone"],
+        [f"{path}:15", "handoff.business_hours.country_holidays"],
+        [f"{path}:17", "kpi.risk_score"],
     ]
+    assert "'XX' is not a country python-holidays knows (try CO)" in problems[5]
     assert all("(hint: " in p for p in problems)
 
 

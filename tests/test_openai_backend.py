@@ -95,6 +95,32 @@ async def test_dialogue_speaks_sentence_by_sentence(stand_in: tuple[StandIn, str
     assert system["role"] == "system" and settings.store.name in system["content"]
 
 
+async def test_intent_prompt_reaches_the_model_before_the_callers_words(
+    stand_in: tuple[StandIn, str],
+) -> None:
+    state, url = stand_in
+    snippet = "Si preguntan por envíos, diga que tardan de 2 a 5 días hábiles."
+    settings = openai_settings(url).model_copy(deep=True)
+    settings = settings.model_copy(
+        update={
+            "dialogue": settings.dialogue.model_copy(
+                update={"intent_prompts": {"store_info": snippet}}
+            )
+        }
+    )
+    dialogue = Dialogue(settings, OpenAICompatModel(settings.llm, settings.llm.model))
+    [p async for p in dialogue.reply([], "¿Cuánto cuesta el envío a Cali?", ReplyStats())]
+    [p async for p in dialogue.reply([], "Hola", ReplyStats())]
+    await model_of(dialogue).close()
+    shipping, hello = (r["messages"] for r in state.requests)
+    assert shipping[-2:] == [
+        {"role": "system", "content": snippet},
+        {"role": "user", "content": "¿Cuánto cuesta el envío a Cali?"},
+    ]
+    assert shipping[0] == hello[0]  # the main system prompt (and its KV cache) is unchanged
+    assert [m["role"] for m in hello] == ["system", "user"]  # no intent, no "other" snippet
+
+
 async def test_server_error_becomes_a_spoken_fallback(stand_in: tuple[StandIn, str]) -> None:
     state, url = stand_in
     state.status = 503

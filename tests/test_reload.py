@@ -13,6 +13,7 @@ from tests.conftest import AUTH_TOKEN, TEST_DB, ServiceFactory
 from voicebot.config import load_settings
 from voicebot.session import Services
 from voicebot.simulate import fetch_record, place_call
+from voicebot.telephony.server import SERVICES
 
 Clip = Callable[[str], Path]
 ADMIN = {"Authorization": "Bearer admin-token"}
@@ -74,3 +75,32 @@ async def test_reload_changes_the_next_call_only(
     assert services.records is not None
     actions = [e["action"] for e in await services.records.audit_entries(20)]
     assert actions.index("config:refused") < actions.index("config:reload")  # newest first
+
+
+async def test_editing_the_file_reloads_it_and_a_broken_edit_changes_nothing(
+    services: Services, serve: ServiceFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "voicebot.yaml"
+    watched = {"server": {"watch_config": True}}
+    write_config(path, "Hola, le habla la versión uno.", **watched)
+    first = load_settings(path, environ={})
+    async with serve(first) as url:
+        app_services = serve.apps[url][SERVICES]  # type: ignore[attr-defined]
+        await asyncio.sleep(1)  # the watcher is set up
+        write_config(path, "Hola, le habla la versión dos.", **watched)
+        for _ in range(100):
+            if app_services.settings.config_version != first.config_version:
+                break
+            await asyncio.sleep(0.1)
+        second = app_services.settings.config_version
+        assert second != first.config_version, "the edit was not picked up"
+        report = await place_call(url, AUTH_TOKEN, [])
+        # an editor saving a half-written file: refused, the last good config stays
+        path.write_text("audio:\n  barge_in_ms: -5\n", encoding="utf-8")
+        await asyncio.sleep(2)
+        assert app_services.settings.config_version == second
+    assert report["greeting"] == "Hola, le habla la versión dos."
+    assert services.records is not None
+    entries = [(e["actor"], e["action"]) for e in await services.records.audit_entries(20)]
+    assert ("file-watch", "config:reload") in entries
+    assert ("file-watch", "config:refused") in entries

@@ -198,6 +198,12 @@ class StoreSettings(_Section):
 class DialogueSettings(_Section):
     history_turns: int = Field(6, ge=0)
     system_prompt: str
+    # extra instructions for the model when the caller's turn has this intent (understanding's
+    # retail intents, or "other" for none); a system message just before the caller's words
+    intent_prompts: dict[
+        Literal["store_info", "order_status", "product_search", "return", "complaint",
+                "callback", "cart", "send_link", "other"], str
+    ] = {}  # fmt: skip
     transfer_keywords: list[str]
     csat_survey: bool = False  # after a goodbye, ask for a 1-5 rating by DTMF
     csat_wait_s: float = Field(8, gt=0)

@@ -21,6 +21,7 @@ HINTS = {
     "float_parsing": "write a number",
     "bool_parsing": "write true or false",
     "string_pattern_mismatch": "the text does not have the expected form",
+    "value_error": "the message says what is accepted",
 }
 
 
@@ -65,10 +66,9 @@ def check(path: Path) -> list[str]:
             line = _line_of(root, loc)
             where = f"{path}:{line}" if line else str(path)
             hint = HINTS.get(err["type"], "")
-            problems.append(
-                f"{where}: {dotted}: {err['msg']}" + (f" (hint: {hint})" if hint else "")
-            )
-        return problems
+            text = f"{where}: {dotted}: {err['msg']}" + (f" (hint: {hint})" if hint else "")
+            problems.append((line or 0, text))
+        return [text for _line, text in sorted(problems, key=lambda p: p[0])]  # file order
     except ValueError as exc:
         return [f"{path}: {exc}"]
     return []

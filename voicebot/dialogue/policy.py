@@ -21,6 +21,7 @@ from voicebot.asr import normalize
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LanguageModel, Message
 from voicebot.dialogue.retail import Concierge
+from voicebot.dialogue.understanding import retail_intent
 from voicebot.handoff.rules import TransferReason
 
 log = structlog.get_logger(__name__)
@@ -158,8 +159,17 @@ class Dialogue:
         self._system = render_system_prompt(settings)
 
     def messages(self, history: list[Message], user_text: str) -> list[Message]:
+        """System prompt, recent history, the intent's snippet (if ops wrote one), the turn.
+        The snippet comes late so the system prompt's cached prefix stays the same."""
         keep = history[-2 * self._settings.dialogue.history_turns :] if history else []
-        return [Message("system", self._system), *keep, Message("user", user_text)]
+        snippet = self.intent_prompt(user_text)
+        extra = [Message("system", snippet)] if snippet else []
+        return [Message("system", self._system), *keep, *extra, Message("user", user_text)]
+
+    def intent_prompt(self, user_text: str) -> str:
+        """`dialogue.intent_prompts` for the turn's retail intent ("other" when none)."""
+        prompts = self._settings.dialogue.intent_prompts
+        return prompts.get(retail_intent(user_text) or "other", "") if prompts else ""
 
     async def reply(
         self,
@@ -184,7 +194,9 @@ class Dialogue:
                 for sentence in answer:
                     yield Say(sentence)
                 return
-        context = " ".join([self._system, user_text, *(m.content for m in history)])
+        context = " ".join(
+            [self._system, self.intent_prompt(user_text), user_text, *(m.content for m in history)]
+        )
         splitter = SentenceSplitter()
         said = 0
         try:

@@ -176,9 +176,11 @@ async def agent_events(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     log.info("desk_connected", agent=agent_id)
+    services, shown = request.app[SERVICES], set[str]()
     try:
         for transfer in list(desk.transfers.values()):
             await response.write(_sse(transfer.public()))
+            await _audit_access(services, agent_id, "desk:shown", transfer.id, shown)
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), SSE_PING_S)
@@ -188,11 +190,30 @@ async def agent_events(request: web.Request) -> web.StreamResponse:
             if event is None:  # the service is shutting down
                 break
             await response.write(_sse(event))
+            await _audit_access(services, agent_id, "desk:shown", str(event["id"]), shown)
     except ConnectionResetError:
         pass
     finally:
         desk.unsubscribe(queue)
     return response
+
+
+async def _audit_access(
+    services: Services, agent_id: str, action: str, transfer_id: str, done: set[str] | None = None
+) -> None:
+    """Audit an agent's access to a call's data (once per transfer and page for `shown`).
+    A records failure is logged, never turned into a broken desk."""
+    if services.records is None or (done is not None and transfer_id in done):
+        return
+    if done is not None:
+        done.add(transfer_id)
+    try:
+        async with asyncio.timeout(services.settings.store.tool_timeout_s):
+            await services.records.audit(
+                f"agent:{agent_id}", action, {"transfer": transfer_id}, "ok"
+            )
+    except Exception as exc:
+        log.error("audit_failed", action=action, transfer=transfer_id, error=repr(exc)[:200])
 
 
 def _sse(data: object) -> bytes:
@@ -220,6 +241,7 @@ async def transfer_action(request: web.Request) -> web.Response:
     else:
         raise web.HTTPNotFound(text="unknown action")
     assert updated is not None
+    await _audit_access(request.app[SERVICES], agent_id, f"desk:{action}", transfer_id)
     return web.json_response(updated.public())
 
 
