@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from text_to_num import alpha2digit
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # 13-19 digits, possibly grouped by spaces or dashes
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
@@ -34,8 +36,23 @@ def _card(match: re.Match[str]) -> str:
     return "[tarjeta]" if 13 <= len(digits) <= 19 and luhn_ok(digits) else match.group(0)
 
 
+# digits said in groups ("cuatro mil ciento once, mil ciento once…" -> "4111, 1111, …")
+_DIGIT_RUN = re.compile(r"\b\d{1,4}(?:(?:[ -]|, )\d{1,4})+\b")
+
+
 def redact(text: str) -> str:
-    """Replace personal data with labels an agent understands."""
+    """Replace personal data with labels an agent understands, also when it was spoken as
+    words ("cuatro uno uno uno…"). Spoken numbers are only rewritten as digits when that
+    reveals something to redact; otherwise the text keeps its words."""
+    text = _redact_written(text)
+    spoken = _DIGIT_RUN.sub(lambda m: re.sub(r"\D", "", m.group(0)), alpha2digit(text, "es"))
+    if spoken == text:
+        return text
+    redacted = _redact_written(spoken)
+    return redacted if redacted != spoken else text
+
+
+def _redact_written(text: str) -> str:
     text = _EMAIL.sub("[correo]", text)
     text = _CVV.sub(lambda m: f"{m.group(1)} [código]", text)
     text = _CARD.sub(_card, text)
