@@ -21,6 +21,8 @@ if [ "${1:-}" = "--test" ]; then
   # real recorded Colombian Spanish digits (GSM, converted with sox) for spoken order numbers
   [ -e /usr/share/asterisk/sounds/es/digits/0.gsm ] || need_apt+=(asterisk-prompt-es-co)
   command -v sox >/dev/null || need_apt+=(sox)
+  # the scale-out test runs two service processes sharing a real Redis (and PostgreSQL)
+  command -v redis-server >/dev/null || need_apt+=(redis-server)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""

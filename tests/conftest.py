@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.stores import BACKENDS, open_backend, postgres_server
+from tests.stores import BACKENDS, open_backend, postgres_server, redis_server
 from voicebot.config import Settings, load_settings
 from voicebot.service import build_services, running_service
 from voicebot.session import Services
@@ -98,6 +98,12 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
         return cache[text]
 
     return clip
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator[Any]:
+    """A real Redis server for the session (or the reason it cannot start)."""
+    yield from redis_server()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -124,3 +125,43 @@ async def open_backend(
         await server.close()
         await asyncio.sleep(0)
         await sql.close()
+
+
+class RedisServer:
+    """A throwaway Redis on 127.0.0.1 (Debian's redis-server), no persistence."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server not found (apt-get install redis-server)")
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        self._proc.terminate()
+        self._proc.wait(10)
+
+
+def redis_server() -> Iterator[RedisServer | str]:
+    """The server, or the reason it cannot run here (the tests then skip with it)."""
+    try:
+        server = RedisServer()
+    except (RuntimeError, OSError) as exc:
+        yield f"Redis cannot start here: {exc}"
+        return
+    try:
+        yield server
+    finally:
+        server.stop()

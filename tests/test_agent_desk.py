@@ -46,7 +46,7 @@ async def test_agent_logs_in_sees_a_live_transfer_and_accepts_it(
 
         # a transfer arrives while the page is open: it appears live (server-sent events)
         summary = summarize(TRANSCRIPT, "transfer_requested", "+573001234567", [])
-        transfer = desk.create(
+        transfer = await desk.create(
             call_sid="CA1",
             caller="+573001234567",
             reason="transfer_requested",

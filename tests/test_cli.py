@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from voicebot.session import Services
+
 
 def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
     record = tmp_path / "bot.wav"
@@ -76,3 +78,13 @@ def test_try_runs_one_dialogue_turn(tmp_path: Path) -> None:
     )
     answer = run("¿A qué hora abren los domingos?")
     assert "10 a. m." in answer and "first token" in answer  # from the store facts
+
+
+async def test_soak_ramps_callers_and_reports_memory(services: Services) -> None:
+    from voicebot.bench import soak
+
+    report = await soak(services, calls=2, minutes=0.3, ramp_s=5)
+    assert report["errors"] == {} and report["held"] == 2
+    assert report["finished"] >= 2 and report["turns"] >= 3 * report["finished"]
+    assert report["per_minute"][0]["calls"] == report["finished"]
+    assert report["per_minute"][0]["rss_mb"] > 100  # sampled while the models were loaded

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from voicebot.config import load_settings
 from voicebot.config_check import check
 
@@ -63,6 +65,17 @@ def test_a_good_file_and_environment_secrets(tmp_path: Path) -> None:
     assert settings.store.name == "Tienda X"
     assert settings.twilio.auth_token.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(settings)  # secrets never print
+
+
+def test_secrets_from_files_as_docker_and_kubernetes_mount_them(tmp_path: Path) -> None:
+    secret = tmp_path / "twilio_token"
+    secret.write_text("from-a-file\n")
+    env = {"VOICEBOT_TWILIO__AUTH_TOKEN_FILE": str(secret),
+           "VOICEBOT_TWILIO__PREVIOUS_AUTH_TOKEN": "old-one"}  # fmt: skip
+    settings = load_settings(environ=env)
+    assert settings.twilio.accepted_tokens() == ["from-a-file", "old-one"]
+    with pytest.raises(ValueError, match="VOICEBOT_TWILIO__AUTH_TOKEN_FILE: cannot read"):
+        load_settings(environ={"VOICEBOT_TWILIO__AUTH_TOKEN_FILE": str(tmp_path / "none")})
 
 
 def test_the_service_refuses_to_start_on_a_bad_file(tmp_path: Path) -> None:

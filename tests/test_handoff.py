@@ -214,14 +214,14 @@ async def test_transfer_callbacks_need_twilio_signatures(base_url: str) -> None:
                 assert resp.status == 403
 
 
-def test_desk_drops_a_stalled_subscriber() -> None:
+async def test_desk_drops_a_stalled_subscriber() -> None:
     desk = Desk([])
     queue = desk.subscribe()
     from voicebot.handoff.summary import summarize
 
     summary = summarize([], "transfer_requested", "", [])
     for _ in range(150):
-        desk.create(
+        await desk.create(
             call_sid="CA1", caller="", reason="x", summary=summary, transcript=[], agent_id=None
         )
     assert queue.qsize() == 100 and not desk._subscribers  # bounded, then dropped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import resource
 import statistics
@@ -113,6 +114,131 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
         raw = json.dumps({"report": report, "calls": results}, ensure_ascii=False, indent=2)
         await asyncio.to_thread(out.write_text, raw)
     return 0
+
+
+async def run_soak(settings: Settings, *, calls: int, minutes: float, ramp_s: float = 20) -> int:
+    """Load and soak: callers are added one every `ramp_s` up to `calls` simultaneous, each
+    placing call after call until `minutes` have passed. Prints per minute the calls finished,
+    voice-to-voice p50/p95 and the process's memory; then errors and memory growth."""
+    from voicebot.service import build_services, with_auth_token
+
+    services = await build_services(with_auth_token(settings))
+    try:
+        report = await soak(services, calls=calls, minutes=minutes, ramp_s=ramp_s)
+    finally:
+        await services.close()
+    _print_soak(report)
+    return 1 if report["errors"] else 0
+
+
+async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> dict[str, Any]:
+    """The soak itself, on loaded services: per-minute figures, errors, memory samples."""
+    from voicebot.service import running_service
+
+    token = services.settings.twilio.auth_token.get_secret_value()
+    key = "1" if services.settings.governance.ask_consent else None
+    end = time.monotonic() + minutes * 60
+    start = time.monotonic()
+    done: list[tuple[float, dict[str, Any]]] = []  # (minute, report)
+    errors: dict[str, int] = {}
+    rss: list[tuple[float, float]] = []  # (minute, MB)
+    active = 0
+    held = 0
+
+    async def caller(clips: list[Path]) -> None:
+        nonlocal active, held
+        while time.monotonic() < end:
+            active += 1
+            held = max(held, active)
+            try:
+                report = await place_call(url, token, clips, consent_key=key)
+                done.append(((time.monotonic() - start) / 60, report))
+                if report["protocol_violations"]:
+                    errors["protocol_violation"] = errors.get("protocol_violation", 0) + 1
+                if any(not t["bot"] for t in report["turns"]):
+                    errors["turn_without_answer"] = errors.get("turn_without_answer", 0) + 1
+            except Exception as exc:  # counted, and the caller calls again
+                name = type(exc).__name__
+                errors[name] = errors.get(name, 0) + 1
+                await asyncio.sleep(1)
+            finally:
+                active -= 1
+
+    async def sample_memory() -> None:
+        while True:
+            rss.append(((time.monotonic() - start) / 60, _rss_mb()))
+            await asyncio.sleep(10)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = [
+            synthesize_caller(t, Path(tmp) / f"turn{i}.wav") for i, t in enumerate(BENCH_TURNS)
+        ]
+        async with running_service(services) as url, asyncio.TaskGroup() as tg:
+            sampler = tg.create_task(sample_memory())
+            callers = []
+            for _ in range(calls):
+                callers.append(tg.create_task(caller(clips)))
+                if time.monotonic() + ramp_s >= end:
+                    break
+                await asyncio.sleep(ramp_s)
+            await asyncio.gather(*callers)
+            sampler.cancel()
+    rows = []
+    for minute in range(math.ceil(minutes)):
+        reports = [r for m, r in done if minute <= m < minute + 1]
+        v2v = _v2v(reports)
+        mem = [mb for m, mb in rss if minute <= m < minute + 1]
+        rows.append({"minute": minute + 1, "calls": len(reports),
+                     "v2v_p50": percentile(v2v, 50), "v2v_p95": percentile(v2v, 95),
+                     "rss_mb": max(mem) if mem else None})  # fmt: skip
+    settled = [(m, mb) for m, mb in rss if m >= 1] or rss  # after warm-up allocations
+    slope = (
+        float(np.polyfit([m for m, _ in settled], [mb for _, mb in settled], 1)[0])
+        if len(settled) >= 2
+        else None
+    )
+    all_v2v = _v2v([r for _, r in done])
+    return {
+        "calls": calls, "minutes": minutes, "ramp_s": ramp_s, "finished": len(done),
+        "held": held, "errors": errors, "per_minute": rows,
+        "v2v_p50": percentile(all_v2v, 50), "v2v_p95": percentile(all_v2v, 95),
+        "turns": len(all_v2v), "rss_first_mb": settled[0][1] if settled else None,
+        "rss_last_mb": settled[-1][1] if settled else None, "rss_trend_mb_per_min": slope,
+    }  # fmt: skip
+
+
+def _v2v(reports: list[dict[str, Any]]) -> list[float]:
+    return [
+        t["latency_ms"]["voice_to_voice"]
+        for r in reports
+        for t in r["turns"]
+        if t["latency_ms"]["voice_to_voice"] is not None
+    ]
+
+
+def _print_soak(r: dict[str, Any]) -> None:
+    print(
+        f"voicebot bench --calls {r['calls']} --minutes {r['minutes']:g}: one more caller "
+        f"every {r['ramp_s']:g} s; {r['finished']} calls finished, {r['held']} held at once"
+    )
+    print("  minute  calls  v2v p50  v2v p95   rss MB")
+    for row in r["per_minute"]:
+        print(f"  {row['minute']:>6} {row['calls']:>6} {row['v2v_p50'] or 0:>8.0f} "
+              f"{row['v2v_p95'] or 0:>8.0f} {row['rss_mb'] or 0:>8.0f}")  # fmt: skip
+    print(f"  overall v2v p50 {r['v2v_p50'] or 0:.0f} ms, p95 {r['v2v_p95'] or 0:.0f} ms "
+          f"over {r['turns']} turns")  # fmt: skip
+    print(f"  errors: {r['errors'] or 'none'}")
+    if r["rss_trend_mb_per_min"] is not None:
+        print(f"  memory: {r['rss_first_mb']:.0f} MB after the first minute, "
+              f"{r['rss_last_mb']:.0f} MB at the end; trend {r['rss_trend_mb_per_min']:+.1f} "
+              "MB/min")  # fmt: skip
+
+
+def _rss_mb() -> float:
+    """The process's resident memory now (not its peak)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
 
 
 def _cpu_s() -> float:

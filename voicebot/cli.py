@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--calls", type=int, default=1, help="simultaneous calls")
     bench.add_argument("--out", type=Path, help="also write the raw results as JSON")
     bench.add_argument(
+        "--minutes", type=float, help="soak: ramp up to --calls callers, call for this long"
+    )
+    bench.add_argument("--ramp", type=float, default=20, help="soak: seconds between new callers")
+    bench.add_argument(
         "--dialogue",
         nargs="+",
         metavar="MODEL",
@@ -178,12 +182,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "try":
         return asyncio.run(_try(settings, args.text, args.caller))
     if args.command == "bench":
-        from voicebot.bench import run_bench, run_dialogue_bench, run_store_bench
+        from voicebot.bench import run_bench, run_dialogue_bench, run_soak, run_store_bench
 
         if args.dialogue:
             return asyncio.run(run_dialogue_bench(settings, args.dialogue))
         if args.store:
             return asyncio.run(run_store_bench(settings))
+        if args.minutes:
+            return asyncio.run(
+                run_soak(settings, calls=args.calls, minutes=args.minutes, ramp_s=args.ramp)
+            )
         return asyncio.run(run_bench(settings, calls=args.calls, out=args.out))
     return 2
 

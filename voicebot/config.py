@@ -34,6 +34,9 @@ class ServerSettings(_Section):
     max_calls: int = Field(6, ge=1)  # more go to a person: admission control
     chat_token: SecretStr = SecretStr("")  # bearer token of POST /channels/chat; empty: off
     watch_config: bool = True  # reload the config file when it changes (also SIGHUP, API)
+    # several processes behind one URL share transfers and answered calls here (and use a
+    # PostgreSQL store.database_url); empty: one process, state in memory
+    redis_url: str = ""
 
     @field_validator("public_url")
     @classmethod
@@ -331,11 +334,19 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Nested settings from VOICEBOT_SECTION__KEY variables (secrets, per-host values)."""
+    """Nested settings from VOICEBOT_SECTION__KEY variables (secrets, per-host values).
+    VOICEBOT_SECTION__KEY_FILE names a file holding the value (Docker and Kubernetes secrets);
+    a missing file is an error, not an empty secret."""
     out: dict[str, Any] = {}
     for key, value in environ.items():
         if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
             continue
+        if key.endswith("_FILE"):
+            try:
+                value = Path(value).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"{key}: cannot read {value}: {exc.strerror}") from exc
+            key = key.removesuffix("_FILE")
         parts = [p.lower() for p in key[len(ENV_PREFIX) :].split("__")]
         node = out
         for part in parts[:-1]:

@@ -14,6 +14,7 @@ import structlog
 from aiohttp import web
 
 from voicebot.asr import WhisperTranscriber
+from voicebot.cluster import RedisShared
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LanguageModel, OpenAICompatModel, TransformersModel
 from voicebot.dialogue.policy import Dialogue
@@ -66,10 +67,11 @@ async def build_services(settings: Settings) -> Services:
         asyncio.to_thread(build_synthesizer, settings),
     )
     store, records = await open_store(settings)
-    desk = Desk(settings.handoff.agents)
+    shared = RedisShared(settings.server.redis_url) if settings.server.redis_url else None
+    desk = Desk(settings.handoff.agents, shared)
     services = Services(
         settings, asr, tts, Dialogue(settings, llm), desk=desk, rest=TwilioRest(settings),
-        store=store, records=records, catalog=Catalog(await store.products()),
+        store=store, records=records, catalog=Catalog(await store.products()), shared=shared,
     )  # fmt: skip
     await services.prerender_phrases()
     await services.warm_up()

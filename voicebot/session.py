@@ -24,6 +24,7 @@ import structlog
 from voicebot.asr import Transcriber, Transcript
 from voicebot.audio.codec import FRAME_SAMPLES, TELEPHONY_RATE, Pcm, ulaw_decode
 from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, TurnEnded, Vad
+from voicebot.cluster import Shared
 from voicebot.config import Settings
 from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, Say, is_backchannel
@@ -54,6 +55,7 @@ class Services:
     tts: Synthesizer
     dialogue: Dialogue
     desk: Desk = field(default_factory=lambda: Desk([]))
+    shared: Shared | None = None  # state shared with other processes (Redis); None: alone
     rest: TwilioRest | None = None  # Twilio's REST API, for transfers
     draining: bool = False  # SIGTERM: no new calls for the bot, calls in progress wind down
     phrase_audio: dict[str, Pcm] = field(default_factory=dict)
@@ -97,7 +99,7 @@ class Services:
 
     async def close(self) -> None:
         """Release connections (REST client, databases)."""
-        for resource in (self.rest, self.store, self.records):
+        for resource in (self.rest, self.store, self.records, self.shared):
             if resource is not None:
                 await resource.close()
 
@@ -673,7 +675,7 @@ class CallSession:
         number = agent.phone if agent is not None else settings.cold_number
         open_now = is_open(settings.business_hours, datetime.now(UTC))
         if open_now and number and self._s.rest is not None:
-            transfer = self._s.desk.create(
+            transfer = await self._s.desk.create(
                 call_sid=self.record.call_sid,
                 caller=self.record.caller,
                 reason=reason,
@@ -695,8 +697,8 @@ class CallSession:
                 self._log.warning("transfer_failed", error=repr(exc)[:200])
                 self._transferred = False
                 self.record.transfer_id = None
-                self._s.desk.update(transfer.id, status="failed")
-        self._s.desk.add_callback(self.record.call_sid, self.record.caller, reason, summary)
+                await self._s.desk.update(transfer.id, status="failed")
+        await self._s.desk.add_callback(self.record.call_sid, self.record.caller, reason, summary)
         self.record.callback = True
         if reason in ("model_failure", "tts_failure"):
             return "hang_up"  # the bot cannot go on
@@ -711,10 +713,10 @@ class CallSession:
         for line in transfer.transcript:
             role = "user" if line["role"] == "caller" else "assistant"
             self._history.append(Message(role, line["text"]))  # type: ignore[arg-type]
-        self._s.desk.add_callback(
+        await self._s.desk.add_callback(
             self.record.call_sid, self.record.caller, transfer.reason, transfer.summary
         )
-        self._s.desk.update(transfer.id, status="callback")
+        await self._s.desk.update(transfer.id, status="callback")
         await self._say_phrase("agent_unavailable")
 
     # ---- callbacks from the player ---------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import structlog
 
+from voicebot.cluster import Shared
 from voicebot.config import Agent
 from voicebot.handoff.summary import Summary
 
@@ -59,14 +60,23 @@ class Transfer:
         data.pop("caller")
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transfer:
+        """The inverse of `asdict` (a transfer shared by another process)."""
+        return cls(**(data | {"summary": Summary(**data["summary"])}))
+
 
 class Desk:
-    """Transfers and agents of one process, with server-sent updates for the desk page."""
+    """Transfers and agents, with server-sent updates for the desk page.
 
-    def __init__(self, agents: list[Agent]) -> None:
+    `transfers` is this process's view; with `shared` (Redis) every change is stored there
+    and broadcast, and changes made by other processes arrive through `run_sync`."""
+
+    def __init__(self, agents: list[Agent], shared: Shared | None = None) -> None:
         self.agents = {a.id: a for a in agents}
         self.transfers: OrderedDict[str, Transfer] = OrderedDict()
         self.callbacks: list[dict[str, Any]] = []
+        self.shared = shared
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._ids = itertools.count(1)
 
@@ -80,15 +90,28 @@ class Desk:
                 return agent
         return None
 
-    def create(self, **fields: Any) -> Transfer:
+    async def create(self, **fields: Any) -> Transfer:
         transfer = Transfer(id=f"T{next(self._ids):05d}-{secrets.token_hex(3)}", **fields)
-        self.transfers[transfer.id] = transfer
-        while len(self.transfers) > KEPT_TRANSFERS:
-            self.transfers.popitem(last=False)
+        self._keep(transfer)
+        await self._share(transfer)
         self._publish(transfer)
         return transfer
 
-    def update(self, transfer_id: str, by: str = "system", **changes: Any) -> Transfer | None:
+    async def get(self, transfer_id: str) -> Transfer | None:
+        """A transfer, from another process too (its broadcast may still be on the way)."""
+        transfer = self.transfers.get(transfer_id)
+        if transfer is None and self.shared is not None and transfer_id:
+            data = await self.shared.transfer(transfer_id)
+            if data is not None:
+                transfer = Transfer.from_dict(data)
+                self._keep(transfer)
+        return transfer
+
+    async def update(self, transfer_id: str, by: str = "system", **changes: Any) -> Transfer | None:
+        if self.shared is not None:  # start from the latest, wherever it was changed
+            data = await self.shared.transfer(transfer_id)
+            if data is not None:
+                self._keep(Transfer.from_dict(data))
         transfer = self.transfers.get(transfer_id)
         if transfer is None:
             return None
@@ -96,10 +119,39 @@ class Desk:
             setattr(transfer, key, value)
         transfer.history.append({"at": time.time(), "by": by, **changes})
         log.info("transfer_updated", transfer=transfer_id, by=by, **changes)
+        await self._share(transfer)
         self._publish(transfer)
         return transfer
 
-    def add_callback(
+    def _keep(self, transfer: Transfer) -> None:
+        self.transfers[transfer.id] = transfer
+        while len(self.transfers) > KEPT_TRANSFERS:
+            self.transfers.popitem(last=False)
+
+    async def _share(self, transfer: Transfer) -> None:
+        if self.shared is not None:
+            await self.shared.save_transfer(asdict(transfer))
+
+    async def run_sync(self) -> None:
+        """Apply other processes' changes as they come (owned by the app, until shutdown).
+        Redis going away is retried; meanwhile this process keeps working on its own view."""
+        if self.shared is None:
+            return
+        while True:
+            try:
+                for data in await self.shared.transfers():
+                    self._keep(Transfer.from_dict(data))
+                async for data in self.shared.updates():
+                    transfer = Transfer.from_dict(data)
+                    self._keep(transfer)
+                    self._publish(transfer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("desk_sync_lost", error=repr(exc)[:200])
+                await asyncio.sleep(1)
+
+    async def add_callback(
         self, call_sid: str, caller: str, reason: str, summary: Summary
     ) -> dict[str, Any]:
         ticket = {
@@ -111,6 +163,8 @@ class Desk:
             "created_at": time.time(),
         }
         self.callbacks.append(ticket)
+        if self.shared is not None:
+            await self.shared.add_callback(ticket)
         log.info("callback_ticket", ticket=ticket["id"], call_sid=call_sid, reason=reason)
         return ticket
 

@@ -8,6 +8,7 @@ import io
 import json
 import secrets
 import wave
+from collections.abc import AsyncIterator
 
 import numpy as np
 import structlog
@@ -55,10 +56,10 @@ async def whisper(request: web.Request) -> web.Response:
     """The agent answered: what they hear before the bridge (the call's summary)."""
     await _signed_form(request)
     services = request.app[SERVICES]
-    transfer = services.desk.transfers.get(request.query.get("transfer", ""))
+    transfer = await services.desk.get(request.query.get("transfer", ""))
     if transfer is None:
         return _twiml(whisper_twiml("Transferencia sin resumen disponible."))
-    services.desk.update(transfer.id, by="twilio", status="connected")
+    await services.desk.update(transfer.id, by="twilio", status="connected")
     text = services.settings.phrase("whisper").replace("{summary}", transfer.summary.spoken())
     return _twiml(whisper_twiml(text))
 
@@ -69,13 +70,13 @@ async def dial_done(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     settings = services.settings
     status = form.get("DialCallStatus", "failed")
-    transfer = services.desk.transfers.get(request.query.get("transfer", ""))
+    transfer = await services.desk.get(request.query.get("transfer", ""))
     if transfer is None:
         raise web.HTTPNotFound(text="unknown transfer")
     if status == "completed":
-        services.desk.update(transfer.id, by="twilio", status="completed")
+        await services.desk.update(transfer.id, by="twilio", status="completed")
         return _twiml('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup /></Response>')
-    services.desk.update(transfer.id, by="twilio", status=status)
+    await services.desk.update(transfer.id, by="twilio", status=status)
     # No agent took it: the caller goes back to the bot, which offers a callback.
     token = settings.twilio.auth_token.get_secret_value()
     params = {
@@ -225,24 +226,32 @@ async def transfer_action(request: web.Request) -> web.Response:
     agent_id = _require_agent(request)
     desk = request.app[SERVICES].desk
     transfer_id, action = request.match_info["id"], request.match_info["action"]
-    if transfer_id not in desk.transfers:
+    if await desk.get(transfer_id) is None:
         raise web.HTTPNotFound(text="unknown transfer")
     if action == "accept":
-        updated = desk.update(transfer_id, by=agent_id, status="accepted", agent_id=agent_id)
+        updated = await desk.update(transfer_id, by=agent_id, status="accepted", agent_id=agent_id)
     elif action == "decline":
-        updated = desk.update(transfer_id, by=agent_id, status="declined")
+        updated = await desk.update(transfer_id, by=agent_id, status="declined")
     elif action == "outcome":
         body = await request.json()
         outcome = body.get("outcome")
         if outcome not in ("resolved", "follow_up"):
             raise web.HTTPBadRequest(text="outcome must be resolved or follow_up")
         notes = str(body.get("notes", ""))[:2000]
-        updated = desk.update(transfer_id, by=agent_id, outcome=outcome, notes=notes)
+        updated = await desk.update(transfer_id, by=agent_id, outcome=outcome, notes=notes)
     else:
         raise web.HTTPNotFound(text="unknown action")
     assert updated is not None
     await _audit_access(request.app[SERVICES], agent_id, f"desk:{action}", transfer_id)
     return web.json_response(updated.public())
+
+
+async def _desk_sync(app: web.Application) -> AsyncIterator[None]:
+    """Other processes' transfer changes, applied here while the app runs (with Redis)."""
+    task = asyncio.create_task(app[SERVICES].desk.run_sync())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _close_streams(app: web.Application) -> None:
@@ -262,6 +271,7 @@ def add_routes(app: web.Application) -> None:
     configured = app[SERVICES].settings.handoff.session_secret.get_secret_value()
     app[DESK_SECRET] = configured.encode() if configured else secrets.token_bytes(32)
     app.on_shutdown.append(_close_streams)
+    app.cleanup_ctx.append(_desk_sync)
     app.router.add_post(WHISPER_PATH, whisper)
     app.router.add_post(DIAL_DONE_PATH, dial_done)
     app.router.add_get(HOLD_AUDIO_PATH, hold_audio)

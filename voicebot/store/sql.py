@@ -189,6 +189,9 @@ class SqlStore:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         store = cls(create_async_engine(url))
         async with store.engine.begin() as conn:
+            if store.engine.dialect.name == "postgresql":
+                # replicas starting together: one creates and seeds, the others then see it
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(1377)"))
             await conn.run_sync(meta.create_all)
             empty = (
                 await conn.execute(sa.select(sa.func.count()).select_from(products_t))

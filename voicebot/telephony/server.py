@@ -81,7 +81,7 @@ async def voice_webhook(request: web.Request) -> web.Response:
     call_sid = form.get("CallSid", "")
     if not call_sid:
         raise web.HTTPBadRequest(text="CallSid is missing")
-    if _replayed(request.app[ANSWERED], call_sid):
+    if await _replayed(request.app, call_sid):
         # Signatures carry no timestamp: a captured webhook could be sent again.
         log.warning("webhook_rejected", reason="replayed webhook", call_sid=call_sid)
         request.app[METRICS].rejected.labels("webhook_replay").inc()
@@ -103,7 +103,15 @@ async def voice_webhook(request: web.Request) -> web.Response:
     return web.Response(text=twiml, content_type="text/xml")
 
 
-def _replayed(answered: OrderedDict[str, float], call_sid: str) -> bool:
+async def _replayed(app: web.Application, call_sid: str) -> bool:
+    """This CallSid was answered within the replay window, by any process (with Redis)."""
+    shared = app[SERVICES].shared
+    if shared is not None:
+        try:
+            return not await shared.claim_call(call_sid, REPLAY_WINDOW_S)
+        except Exception as exc:  # Redis away: this process's memory, rather than no answer
+            log.warning("shared_state_unavailable", error=repr(exc)[:200])
+    answered = app[ANSWERED]
     now = time.monotonic()
     while answered and next(iter(answered.values())) < now - REPLAY_WINDOW_S:
         answered.popitem(last=False)
@@ -155,7 +163,7 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
         request.app[METRICS].rejected.labels("duplicate_stream").inc()
         await ws.close(code=1008, message=b"call already has a stream")
         return ws
-    resume = services.desk.transfers.get(start.custom_parameters.get("resume", ""))
+    resume = await services.desk.get(start.custom_parameters.get("resume", ""))
     session = CallSession(services, start, ws.send_str, close, resume=resume)
     metrics.calls.inc()
     metrics.active.inc()

@@ -1,0 +1,120 @@
+"""What several service processes behind one public URL share, through Redis.
+
+Twilio may send a call's webhook, its media stream and the transfer callbacks to different
+processes, and an agent's desk page may be served by yet another. So, with `server.redis_url`
+set: the desk's transfers are kept in Redis and every change is broadcast to all processes
+(each forwards it to its own desk pages), and "this CallSid was already answered" (webhook
+replay protection) is one atomic `SET NX` for all. Business data and call records are in the
+shared database (`store.database_url`, PostgreSQL). Without Redis a process keeps this state
+in memory, which is right for a single process.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+import structlog
+
+log = structlog.get_logger(__name__)
+
+TRANSFER_TTL_S = 24 * 3600  # a transfer is desk business for a day
+KEPT_TRANSFERS = 500
+
+
+class Shared(Protocol):
+    """Cross-process state: answered calls, transfers and their live updates."""
+
+    origin: str  # this process, so it can skip its own broadcasts
+
+    async def claim_call(self, call_sid: str, ttl_s: int) -> bool:
+        """True for the first webhook of this CallSid within `ttl_s` (any process)."""
+        ...
+
+    async def save_transfer(self, data: dict[str, Any]) -> None:
+        """Store a transfer and broadcast it to every process."""
+        ...
+
+    async def transfer(self, transfer_id: str) -> dict[str, Any] | None: ...
+
+    async def transfers(self) -> list[dict[str, Any]]:
+        """The kept transfers, oldest first."""
+        ...
+
+    async def add_callback(self, ticket: dict[str, Any]) -> None: ...
+
+    def updates(self) -> AsyncIterator[dict[str, Any]]:
+        """Transfers changed by other processes, as they happen."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class RedisShared:
+    """`Shared` over one Redis server (keys under `prefix`)."""
+
+    def __init__(self, url: str, prefix: str = "voicebot", timeout_s: float = 2) -> None:
+        self._redis = aioredis.from_url(
+            url, decode_responses=True, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        self._p = prefix
+        self.origin = uuid.uuid4().hex[:12]
+
+    async def claim_call(self, call_sid: str, ttl_s: int) -> bool:
+        return bool(await self._redis.set(f"{self._p}:answered:{call_sid}", self.origin,
+                                          nx=True, ex=ttl_s))  # fmt: skip
+
+    async def save_transfer(self, data: dict[str, Any]) -> None:
+        payload = json.dumps(data, ensure_ascii=False)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{self._p}:transfer:{data['id']}", payload, ex=TRANSFER_TTL_S)
+            pipe.zadd(f"{self._p}:transfers", {data["id"]: float(data["created_at"])})
+            pipe.zremrangebyrank(f"{self._p}:transfers", 0, -KEPT_TRANSFERS - 1)
+            pipe.publish(f"{self._p}:desk", json.dumps({"origin": self.origin, "transfer": data}))
+            await pipe.execute()
+
+    async def transfer(self, transfer_id: str) -> dict[str, Any] | None:
+        raw = await self._redis.get(f"{self._p}:transfer:{transfer_id}")
+        return json.loads(raw) if raw else None
+
+    async def transfers(self) -> list[dict[str, Any]]:
+        ids = [str(i) for i in await self._redis.zrange(f"{self._p}:transfers", 0, -1)]
+        if not ids:
+            return []
+        raws = await self._redis.mget([f"{self._p}:transfer:{i}" for i in ids])
+        return [json.loads(raw) for raw in raws if raw]
+
+    async def add_callback(self, ticket: dict[str, Any]) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(f"{self._p}:callbacks", json.dumps(ticket, ensure_ascii=False))
+            pipe.ltrim(f"{self._p}:callbacks", -KEPT_TRANSFERS, -1)
+            await pipe.execute()
+
+    async def updates(self) -> AsyncIterator[dict[str, Any]]:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(f"{self._p}:desk")
+        try:
+            while True:
+                # a bounded wait, so a lost connection surfaces as an error, not a hang
+                message = await pubsub.get_message(timeout=1.0)
+                if message is None:
+                    continue
+                event = json.loads(message["data"])
+                if event.get("origin") != self.origin:
+                    yield event["transfer"]
+        finally:
+            await pubsub.aclose()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except (aioredis.RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
