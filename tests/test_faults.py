@@ -15,11 +15,13 @@ from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue
 from voicebot.session import Services
 from voicebot.simulate import fetch_record, place_call
+from voicebot.store.http import HttpStore
 from voicebot.telephony.fake_twilio import FakeTwilioCall
 from voicebot.telephony.server import CALLS
 from voicebot.telephony.twiml import sign
 
 Clip = Callable[[str], Path]
+CAROLINA = "+573205550101"  # a sample customer with an open order
 
 
 class BrokenAsr:
@@ -165,3 +167,50 @@ async def test_a_hanging_model_gets_a_filler_then_a_fallback(
         "Disculpe, tengo un problema técnico. Le comunico con un asesor.",
     ]
     assert result["turns"][0]["latency_ms"]["voice_to_voice"] < 2600  # the filler, not silence
+
+
+async def test_store_down_mid_call_is_said_and_the_call_goes_on(
+    serve: ServiceFactory, clips: Clip, unused_tcp_port: int
+) -> None:
+    """The store's API refuses connections: the caller hears so, nothing is guessed."""
+    down = HttpStore(f"http://127.0.0.1:{unused_tcp_port}", "", timeout_s=1)
+    settings = make_settings(store={"tool_timeout_s": 1})
+    try:
+        async with serve(settings, store=down) as url:
+            turns = [clips("Quiero saber el estado de mi orden."), clips("Hasta luego.")]
+            result = await place_call(url, AUTH_TOKEN, turns, caller=CAROLINA)
+            record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
+    finally:
+        await down.close()
+    assert record is not None and record["end_reason"] == "goodbye"  # the call went on
+    bot = [t["text"] for t in record["transcript"] if t["role"] == "bot"]
+    assert any(t.startswith("En este momento no puedo consultar el sistema") for t in bot)
+    assert record["outcome"]["store_errors"] >= 1
+    assert all(t["latency_ms"]["voice_to_voice"] < 4000 for t in result["turns"])
+
+
+class BrokenRecords:
+    """Fault injection: our records database fails on every write (disk full, DB down)."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    async def save_call(self, *args: object) -> None:
+        raise ConnectionError("records database unavailable")
+
+    async def remember(self, *args: object) -> None:
+        raise ConnectionError("records database unavailable")
+
+
+async def test_records_database_down_never_stops_the_call(
+    services: Services, serve: ServiceFactory, clips: Clip
+) -> None:
+    async with serve(records=BrokenRecords(services.records)) as url:
+        result = await place_call(url, AUTH_TOKEN, [clips("¿Cuánto vale un reloj?")])
+        record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])  # from memory
+    assert result["turns"][0]["bot"], "the caller was answered"
+    assert record is not None and record["ended_by"] == "caller"
+    assert services.records is not None and await services.records.call(result["call_sid"]) is None

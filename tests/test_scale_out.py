@@ -42,7 +42,10 @@ def write_config(path: Path, public_url: str, cloud: FakeTwilioCloud, db: str, r
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
 
-async def start_processes(config: Path, logs: Path, n: int) -> AsyncIterator[list[str]]:
+async def start_processes(
+    config: Path, logs: Path, n: int, seen: set[tuple[str, int, str]]
+) -> AsyncIterator[list[str]]:
+    """`voicebot serve` n times; `seen` gets each (probe, HTTP status, status) while starting."""
     procs, urls = [], []
     for i in range(n):
         port = _free_port()
@@ -60,7 +63,10 @@ async def start_processes(config: Path, logs: Path, n: int) -> AsyncIterator[lis
                 for _ in range(600):  # both load the models (in parallel, on 2 cores)
                     assert proc.returncode is None, f"a process exited: see {logs}"
                     try:
+                        async with http.get(url + "/healthz") as resp:
+                            seen.add(("healthz", resp.status, (await resp.json())["status"]))
                         async with http.get(url + "/readyz") as resp:
+                            seen.add(("readyz", resp.status, (await resp.json())["status"]))
                             if resp.status == 200:
                                 break
                     except aiohttp.ClientError:
@@ -102,7 +108,8 @@ async def test_two_processes_share_the_call_its_transfer_and_the_desk(
     async with FakeTwilioCloud(AUTH_TOKEN, agent_answers="no-answer") as cloud:
         config = tmp_path / "voicebot.yaml"
         write_config(config, public, cloud, await pg_server.new_database(), redis.url)
-        processes = start_processes(config, tmp_path, 2)
+        probes: set[tuple[str, int, str]] = set()
+        processes = start_processes(config, tmp_path, 2, probes)
         urls = await anext(processes)
         balancer.backends = urls
         seen: list[dict[str, Any]] = []
@@ -146,6 +153,9 @@ async def test_two_processes_share_the_call_its_transfer_and_the_desk(
             await processes.aclose()
     await balancer.close()
 
+    # while the models loaded, the processes were alive but not ready
+    assert {("healthz", 200, "starting"), ("readyz", 503, "warming up")} <= probes
+    assert ("readyz", 200, "ready") in probes
     streams = [b for method, path, b in balancer.served if path == "/twilio/stream"]
     callbacks = [b for method, path, b in balancer.served if path == "/twilio/dial-done"]
     assert len(streams) == 2 and streams[0] != streams[1], balancer.served  # resumed elsewhere

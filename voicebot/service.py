@@ -116,9 +116,31 @@ async def running_service(
         await runner.cleanup()
 
 
+def warming_app() -> web.Application:
+    """What answers while the models load: alive (/healthz 200), not ready (/readyz 503),
+    and no calls (503), so probes and load balancers see the start-up for what it is."""
+
+    async def alive(request: web.Request) -> web.Response:
+        return web.json_response({"status": "starting"})
+
+    async def not_yet(request: web.Request) -> web.Response:
+        return web.json_response({"status": "warming up"}, status=503)
+
+    app = web.Application()
+    app.router.add_get("/healthz", alive)
+    app.router.add_route("*", "/{tail:.*}", not_yet)
+    return app
+
+
 async def serve(settings: Settings) -> None:
     """Run the service until interrupted."""
-    services = await build_services(settings)
+    warming = web.AppRunner(warming_app(), handle_signals=False)
+    await warming.setup()
+    await web.TCPSite(warming, settings.server.host, settings.server.port).start()
+    try:
+        services = await build_services(settings)
+    finally:
+        await warming.cleanup()  # the port is taken over by the real app at once
     app = create_app(services)
     log.info(
         "listening",

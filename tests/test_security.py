@@ -1,4 +1,5 @@
-"""Webhook and websocket edge on a real server, driven by the fake Twilio."""
+"""Hostile input on every endpoint, on a real server driven by the fake Twilio: bad or replayed
+signatures, mismatched starts, garbage, floods, oversized messages, idle sockets."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import aiohttp
 import pytest
 
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from voicebot.simulate import fetch_record
+from voicebot.telephony import server
 from voicebot.telephony.fake_twilio import FakeTwilioCall
 from voicebot.telephony.twiml import sign, stream_token
 
@@ -217,3 +220,22 @@ async def test_a_second_stream_for_a_live_call_is_closed(base_url: str) -> None:
             await asyncio.wait_for(twin.closed_by_service.wait(), 5)
             assert twin.playback.media_times == []
         assert not call.closed_by_service.is_set()
+
+
+async def test_idle_sockets_are_closed(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slowloris: a socket that never sends `start`, and a call whose media stops."""
+    monkeypatch.setattr(server, "START_TIMEOUT_S", 1)
+    monkeypatch.setattr(server, "RECEIVE_TIMEOUT_S", 1)
+    url = base_url.replace("http", "ws", 1) + "/twilio/stream"
+    async with aiohttp.ClientSession() as http:
+        headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, url, {})}
+        async with http.ws_connect(url, headers=headers) as ws:
+            msg = await asyncio.wait_for(ws.receive(), 5)
+            assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1008
+    call = FakeTwilioCall(base_url, AUTH_TOKEN)
+    async with call:
+        await call.wait_bot_audio(call.stream_started_at, 10)
+        call._tasks[0].cancel()  # the caller's media stops: no frames, not even silence
+        await asyncio.wait_for(call.closed_by_service.wait(), 5)
+    record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
+    assert record is not None and record["ended_by"] == "dropped"  # the record is kept
