@@ -216,6 +216,8 @@ async def test_transfer_callbacks_need_twilio_signatures(base_url: str) -> None:
 
 async def test_desk_drops_a_stalled_subscriber() -> None:
     desk = Desk([])
+    drops: list[int] = []
+    desk.on_drop = lambda: drops.append(1)
     queue = desk.subscribe()
     from voicebot.handoff.summary import summarize
 
@@ -225,3 +227,4 @@ async def test_desk_drops_a_stalled_subscriber() -> None:
             call_sid="CA1", caller="", reason="x", summary=summary, transcript=[], agent_id=None
         )
     assert queue.qsize() == 100 and not desk._subscribers  # bounded, then dropped
+    assert drops == [1]  # and counted (voicebot_desk_streams_dropped)

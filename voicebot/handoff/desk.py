@@ -10,6 +10,7 @@ import itertools
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -77,6 +78,7 @@ class Desk:
         self.transfers: OrderedDict[str, Transfer] = OrderedDict()
         self.callbacks: list[dict[str, Any]] = []
         self.shared = shared
+        self.on_drop: Callable[[], None] = lambda: None  # counts stalled pages dropped
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._ids = itertools.count(1)
 
@@ -194,6 +196,7 @@ class Desk:
                 queue.put_nowait(event)
             except asyncio.QueueFull:  # a stalled browser must not grow memory: drop it
                 self._subscribers.discard(queue)
+                self.on_drop()
 
 
 # ---- agent logins ----------------------------------------------------------------------

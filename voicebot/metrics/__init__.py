@@ -54,6 +54,11 @@ class Metrics:
         self.consent = Counter(
             "voicebot_consent_answers", "Consent answers", ["answer"], registry=r
         )
+        self.desk_drops = Counter(
+            "voicebot_desk_streams_dropped",
+            "Agent desk pages dropped for not reading their updates (bounded queues)",
+            registry=r,
+        )
         self.latency = Histogram(
             "voicebot_stage_seconds",
             "Per-turn latency by stage",

@@ -346,6 +346,7 @@ def create_app(services: Services) -> web.Application:
     app[SESSIONS] = set()
     app[ANSWERED] = OrderedDict()
     app[METRICS] = Metrics()
+    services.desk.on_drop = app[METRICS].desk_drops.inc
     app.router.add_post(VOICE_PATH, voice_webhook)
     app.router.add_get(STREAM_PATH, media_stream)
     app.router.add_get("/healthz", healthz)
