@@ -17,47 +17,34 @@ class Metrics:
     """Counters and histograms; a registry per app so test servers do not collide."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        r = self.registry
-        self.calls = Counter("voicebot_calls", "Calls answered", registry=r)
+        self.registry = r = CollectorRegistry()
+
+        def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
+            return Counter(name, doc, labels, registry=r)
+
+        self.calls = counter("voicebot_calls", "Calls answered")
         self.active = Gauge("voicebot_active_calls", "Calls in progress", registry=r)
-        self.ended = Counter(
-            "voicebot_calls_ended",
-            "Calls ended, by who and why",
-            ["ended_by", "reason"],
-            registry=r,
+        self.ended = counter(
+            "voicebot_calls_ended", "Calls ended, by who and why", ("ended_by", "reason")
         )
-        self.barge_ins = Counter("voicebot_barge_ins", "Caller interruptions", registry=r)
-        self.turns = Counter("voicebot_turns", "Caller turns answered", registry=r)
-        self.protocol_errors = Counter(
-            "voicebot_protocol_errors", "Malformed or unexpected stream messages", registry=r
+        self.barge_ins = counter("voicebot_barge_ins", "Caller interruptions")
+        self.turns = counter("voicebot_turns", "Caller turns answered")
+        self.protocol_errors = counter(
+            "voicebot_protocol_errors", "Malformed or unexpected stream messages"
         )
-        self.rejected = Counter(
-            "voicebot_rejected_requests", "Requests refused", ["reason"], registry=r
+        self.rejected = counter("voicebot_rejected_requests", "Requests refused", ("reason",))
+        self.contained = counter(
+            "voicebot_calls_contained", "Calls the bot resolved without a person (containment)"
         )
-        self.contained = Counter(
-            "voicebot_calls_contained",
-            "Calls the bot resolved without a person (containment)",
-            registry=r,
+        self.revenue = counter(
+            "voicebot_revenue_cop", "Revenue attributed to calls (cart links, cross-sell)"
         )
-        self.revenue = Counter(
-            "voicebot_revenue_cop",
-            "Revenue attributed to calls (cart links, cross-sell)",
-            registry=r,
-        )
-        self.tool_calls = Counter(
-            "voicebot_tool_calls", "Store tool calls", ["tool", "ok"], registry=r
-        )
-        self.csat = Counter(
-            "voicebot_csat", "Post-call survey ratings (1-5)", ["score"], registry=r
-        )
-        self.consent = Counter(
-            "voicebot_consent_answers", "Consent answers", ["answer"], registry=r
-        )
-        self.desk_drops = Counter(
+        self.tool_calls = counter("voicebot_tool_calls", "Store tool calls", ("tool", "ok"))
+        self.csat = counter("voicebot_csat", "Post-call survey ratings (1-5)", ("score",))
+        self.consent = counter("voicebot_consent_answers", "Consent answers", ("answer",))
+        self.desk_drops = counter(
             "voicebot_desk_streams_dropped",
             "Agent desk pages dropped for not reading their updates (bounded queues)",
-            registry=r,
         )
         self.latency = Histogram(
             "voicebot_stage_seconds",
