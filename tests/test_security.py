@@ -239,3 +239,11 @@ async def test_idle_sockets_are_closed(base_url: str, monkeypatch: pytest.Monkey
         await asyncio.wait_for(call.closed_by_service.wait(), 5)
     record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
     assert record is not None and record["ended_by"] == "dropped"  # the record is kept
+
+
+async def test_a_refused_call_leaves_no_open_connection(base_url: str) -> None:
+    # regression: the fake Twilio leaked its HTTP session when the webhook was refused
+    call = FakeTwilioCall(base_url, "not-the-auth-token")
+    with pytest.raises(RuntimeError, match="webhook answered 403"):
+        await call.__aenter__()
+    assert call._http is not None and call._http.closed

@@ -86,11 +86,12 @@ class AsrSettings(_Section):
 
 
 class LlmSettings(_Section):
-    backend: Literal["transformers", "openai"] = "transformers"
-    model: str = "qwen0.5b-bf16"
+    backend: Literal["llamacpp", "transformers", "openai"] = "llamacpp"
+    model: str = "qwen0.5b-q4_k_m.gguf"
     base_url: str = "http://127.0.0.1:8000/v1"
     api_key: SecretStr = SecretStr("")
     max_new_tokens: int = Field(60, ge=1)
+    context_tokens: int = Field(2048, ge=256)  # llamacpp: the context window it allocates
     max_sentences: int = Field(3, ge=1)
     cpu_threads: int = Field(2, ge=1)
     first_token_timeout_s: float = Field(6, gt=0)

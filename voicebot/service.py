@@ -16,7 +16,12 @@ from aiohttp import web
 from voicebot.asr import WhisperTranscriber
 from voicebot.cluster import RedisShared
 from voicebot.config import Settings
-from voicebot.dialogue.llm import LanguageModel, OpenAICompatModel, TransformersModel
+from voicebot.dialogue.llm import (
+    LanguageModel,
+    LlamaCppModel,
+    OpenAICompatModel,
+    TransformersModel,
+)
 from voicebot.dialogue.policy import Dialogue
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.twilio_rest import TwilioRest
@@ -48,6 +53,8 @@ def configure_logging(level: str = "info", json_logs: bool = False) -> None:
 def build_language_model(settings: Settings) -> LanguageModel:
     if settings.llm.backend == "openai":
         return OpenAICompatModel(settings.llm, settings.llm.model)
+    if settings.llm.backend == "llamacpp":
+        return LlamaCppModel(settings.model_ref(settings.llm.model), settings.llm)
     return TransformersModel(settings.model_ref(settings.llm.model), settings.llm)
 
 

@@ -138,30 +138,87 @@ class TransformersModel:
         return copy.deepcopy(cache)
 
     async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=1024)
-        cancelled = threading.Event()
+        async for piece in _threaded_stream(self._executor, self._generate, messages):
+            yield piece
 
-        def push(piece: str) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, piece)
 
-        def run() -> None:
-            try:
-                self._generate(messages, push, cancelled)
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, None)
+class LlamaCppModel:
+    """A GGUF model through llama.cpp (`llama-cpp-python`), generating in one worker thread.
 
-        future = loop.run_in_executor(self._executor, run)
+    llama.cpp keeps the previous prompt's KV cache and re-evaluates only what differs, so the
+    system prompt shared by every turn is computed once, as with TransformersModel's cache.
+    """
+
+    def __init__(self, model_path: str, settings: LlmSettings) -> None:
+        from llama_cpp import Llama
+
+        self._settings = settings
+        self._llm = Llama(
+            model_path=model_path,
+            n_ctx=settings.context_tokens,
+            n_threads=settings.cpu_threads,
+            n_batch=256,
+            verbose=False,
+        )
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
+        self.tokens_generated = 0
+        self.generation_seconds = 0.0
+
+    def _generate(self, messages: list[Message], push: Any, cancelled: threading.Event) -> None:
+        start = time.perf_counter()
+        chat: Any = [{"role": m.role, "content": m.content} for m in messages]
+        chunks: Any = self._llm.create_chat_completion(
+            chat,
+            max_tokens=self._settings.max_new_tokens,
+            temperature=0.0,
+            stream=True,
+        )
         try:
-            while True:
-                piece = await queue.get()
-                if piece is None:
+            for chunk in chunks:
+                if cancelled.is_set():
                     break
+                piece = chunk["choices"][0]["delta"].get("content") or ""
                 if piece:
-                    yield piece
-            await future  # re-raise a failure inside generate
+                    self.tokens_generated += 1  # one streamed chunk per token
+                    push(piece)
         finally:
-            cancelled.set()  # barge-in or timeout: stop generating at the next token
+            chunks.close()
+            self.generation_seconds += time.perf_counter() - start
+
+    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        async for piece in _threaded_stream(self._executor, self._generate, messages):
+            yield piece
+
+
+async def _threaded_stream(
+    executor: ThreadPoolExecutor, generate: Any, messages: list[Message]
+) -> AsyncIterator[str]:
+    """Run `generate(messages, push, cancelled)` in `executor`, yielding what it pushes;
+    leaving early (barge-in, timeout) sets `cancelled` so it stops at the next token."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=1024)
+    cancelled = threading.Event()
+
+    def push(piece: str) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, piece)
+
+    def run() -> None:
+        try:
+            generate(messages, push, cancelled)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    future = loop.run_in_executor(executor, run)
+    try:
+        while True:
+            piece = await queue.get()
+            if piece is None:
+                break
+            if piece:
+                yield piece
+        await future  # re-raise a failure inside generate
+    finally:
+        cancelled.set()
 
 
 class OpenAICompatModel:

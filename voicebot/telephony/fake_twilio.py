@@ -141,11 +141,15 @@ class FakeTwilioCall:
 
     async def __aenter__(self) -> FakeTwilioCall:
         self._http = aiohttp.ClientSession()
-        url, params = self._stream or await self.webhook()
-        headers = {"X-Twilio-Signature": sign(self.auth_token, url, {})}
-        if not self.sign_requests:
-            headers = {}
-        self._ws = await self._http.ws_connect(url, headers=headers, max_msg_size=1 << 20)
+        try:
+            url, params = self._stream or await self.webhook()
+            headers = {"X-Twilio-Signature": sign(self.auth_token, url, {})}
+            if not self.sign_requests:
+                headers = {}
+            self._ws = await self._http.ws_connect(url, headers=headers, max_msg_size=1 << 20)
+        except BaseException:  # refused (to a person, 403, 409...): no session left open
+            await self._http.close()
+            raise
         await self._send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         await self._send(
             {
