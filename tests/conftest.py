@@ -19,6 +19,7 @@ from voicebot.service import build_services, running_service
 from voicebot.session import Services
 from voicebot.store import Records, Store
 from voicebot.store.sql import SqlStore
+from voicebot.telephony.fake_cloud import FakeTwilioCloud
 from voicebot.telephony.fake_twilio import synthesize_caller
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -133,6 +134,13 @@ async def own_records(tmp_path: Path) -> AsyncIterator[SqlStore]:
     store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path / 'records.db'}", seed=None)
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def cloud() -> AsyncIterator[FakeTwilioCloud]:
+    """Twilio's REST API, stood in on 127.0.0.1, acting on the calls it tracks."""
+    async with FakeTwilioCloud(AUTH_TOKEN) as c:
+        yield c
 
 
 CHROMIUM = shutil.which("chromium")

@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from tests.test_handoff import desk_settings, handoff_stages, press_zero_and_listen
 from voicebot.asr import Transcript
 from voicebot.audio.codec import Pcm
 from voicebot.dialogue.llm import Message
@@ -16,6 +17,7 @@ from voicebot.dialogue.policy import Dialogue
 from voicebot.session import Services
 from voicebot.simulate import fetch_record, place_call
 from voicebot.store.http import HttpStore
+from voicebot.telephony.fake_cloud import FakeTwilioCloud
 from voicebot.telephony.fake_twilio import FakeTwilioCall
 from voicebot.telephony.server import CALLS
 from voicebot.telephony.twiml import sign
@@ -214,3 +216,22 @@ async def test_records_database_down_never_stops_the_call(
     assert result["turns"][0]["bot"], "the caller was answered"
     assert record is not None and record["ended_by"] == "caller"
     assert services.records is not None and await services.records.call(result["call_sid"]) is None
+
+
+async def test_twilio_rest_down_means_callback_not_silence(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud
+) -> None:
+    cloud.fail_with = 500
+    settings = desk_settings(cloud)
+    stages = handoff_stages(services, settings)
+    async with (
+        serve(settings, **stages) as url,
+        cloud.track(FakeTwilioCall(url, AUTH_TOKEN)) as call,
+    ):
+        await press_zero_and_listen(call)
+        await call.hangup()
+        record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
+    (transfer,) = stages["desk"].transfers.values()
+    assert transfer.status == "failed" and len(stages["desk"].callbacks) == 1
+    assert record is not None
+    assert record["transcript"][-1]["text"].startswith("En este momento nuestros asesores")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +41,6 @@ def desk_settings(cloud: FakeTwilioCloud, **handoff: Any) -> Settings:
             **handoff,
         },
     )
-
-
-@pytest.fixture
-async def cloud() -> AsyncIterator[FakeTwilioCloud]:
-    async with FakeTwilioCloud(AUTH_TOKEN) as c:
-        yield c
 
 
 def handoff_stages(services: Services, settings: Settings, **more: Any) -> dict[str, Any]:
@@ -168,25 +162,6 @@ async def test_model_failure_mid_call_transfers_to_an_agent(
     assert record["ended_by"] == "transfer"
     transfer = stages["desk"].transfers[record["transfer_id"]]
     assert transfer.reason == "model_failure" and "falla técnica" in transfer.summary.reason
-
-
-async def test_twilio_rest_down_means_callback_not_silence(
-    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud
-) -> None:
-    cloud.fail_with = 500
-    settings = desk_settings(cloud)
-    stages = handoff_stages(services, settings)
-    async with (
-        serve(settings, **stages) as url,
-        cloud.track(FakeTwilioCall(url, AUTH_TOKEN)) as call,
-    ):
-        await press_zero_and_listen(call)
-        await call.hangup()
-        record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
-    (transfer,) = stages["desk"].transfers.values()
-    assert transfer.status == "failed" and len(stages["desk"].callbacks) == 1
-    assert record is not None
-    assert record["transcript"][-1]["text"].startswith("En este momento nuestros asesores")
 
 
 async def test_cold_transfer_to_a_plain_number(
