@@ -78,7 +78,8 @@ class AsrSettings(_Section):
     model: str = "whisper-base"
     compute_type: str = "int8"
     beam_size: int = Field(1, ge=1)
-    cpu_threads: int = Field(2, ge=1)
+    cpu_threads: int = Field(2, ge=1)  # per pass
+    workers: int = Field(2, ge=1)  # passes at once (calls' turns that coincide)
     timeout_s: float = Field(8, gt=0)
     no_speech_threshold: float = Field(0.6, ge=0, le=1)
     hotwords: str = ""

@@ -55,7 +55,7 @@ def is_hallucination(
 
 
 class WhisperTranscriber:
-    """faster-whisper, int8 on the CPU, one worker thread shared by all calls."""
+    """faster-whisper, int8 on the CPU, `asr.workers` passes at a time shared by all calls."""
 
     def __init__(self, model_ref: str, settings: AsrSettings) -> None:
         from faster_whisper import WhisperModel
@@ -66,9 +66,11 @@ class WhisperTranscriber:
             device="cpu",
             compute_type=settings.compute_type,
             cpu_threads=settings.cpu_threads,
+            num_workers=settings.workers,
         )
-        # One worker: two passes at once on 2 cores only slow each other down.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
+        self._executor = ThreadPoolExecutor(
+            max_workers=settings.workers, thread_name_prefix="asr"
+        )
         self._known = frozenset(normalize(h) for h in settings.hallucinations)
 
     def _run(self, pcm: Pcm) -> Transcript:
