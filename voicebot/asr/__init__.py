@@ -68,9 +68,7 @@ class WhisperTranscriber:
             cpu_threads=settings.cpu_threads,
             num_workers=settings.workers,
         )
-        self._executor = ThreadPoolExecutor(
-            max_workers=settings.workers, thread_name_prefix="asr"
-        )
+        self._executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="asr")
         self._known = frozenset(normalize(h) for h in settings.hallucinations)
 
     def _run(self, pcm: Pcm) -> Transcript:

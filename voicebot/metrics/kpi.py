@@ -193,25 +193,27 @@ def daily(
     days = []
     day = first
     while day <= last:
-        group = by_day.get(day, [])
-        ratings = [r.csat for r in group if r.csat is not None]
-        v2v = [ms for r in group for ms in latencies.get(r.call_sid, [])]
-        days.append(
-            Day(
-                day=day,
-                calls=len(group),
-                aht_s=round(statistics.fmean(r.duration_s for r in group), 1) if group else None,
-                fcr_pct=_pct(sum(r.fcr for r in group), len(group)),
-                containment_pct=_pct(sum(r.contained for r in group), len(group)),
-                csat=round(statistics.fmean(ratings), 2) if ratings else None,
-                revenue_cop=sum(r.revenue_cop for r in group),
-                latency_p50_ms=percentile(v2v, 0.5),
-                latency_p95_ms=percentile(v2v, 0.95),
-                at_risk=sum(r.risk for r in group),
-            )
-        )
+        days.append(summarise(day, by_day.get(day, []), latencies))
         day += timedelta(days=1)
     return days
+
+
+def summarise(day: date, group: list[CallRow], latencies: dict[str, list[float]]) -> Day:
+    """The KPIs of a group of calls: one day's, or a whole period's (labelled by `day`)."""
+    ratings = [r.csat for r in group if r.csat is not None]
+    v2v = [ms for r in group for ms in latencies.get(r.call_sid, [])]
+    return Day(
+        day=day,
+        calls=len(group),
+        aht_s=round(statistics.fmean(r.duration_s for r in group), 1) if group else None,
+        fcr_pct=_pct(sum(r.fcr for r in group), len(group)),
+        containment_pct=_pct(sum(r.contained for r in group), len(group)),
+        csat=round(statistics.fmean(ratings), 2) if ratings else None,
+        revenue_cop=sum(r.revenue_cop for r in group),
+        latency_p50_ms=percentile(v2v, 0.5),
+        latency_p95_ms=percentile(v2v, 0.95),
+        at_risk=sum(r.risk for r in group),
+    )
 
 
 def turn_latencies(calls: list[dict[str, Any]]) -> dict[str, list[float]]:

@@ -17,10 +17,11 @@ from aiohttp import web
 from babel.dates import format_date
 from pygal.style import Style
 
+from voicebot.dialogue.retail import cop
 from voicebot.governance.rights import authorised
 from voicebot.handoff.desk import cookie_agent
 from voicebot.handoff.web import COOKIE, DESK_SECRET, SERVICES
-from voicebot.metrics.kpi import CallRow, Day, call_rows, daily, percentile, to_csv, turn_latencies
+from voicebot.metrics.kpi import CallRow, Day, call_rows, daily, summarise, to_csv, turn_latencies
 from voicebot.session import Services
 
 log = structlog.get_logger(__name__)
@@ -48,9 +49,9 @@ def _viewer(request: web.Request) -> str:
     return agent.id
 
 
-async def _period(request: web.Request) -> tuple[list[CallRow], list[Day], list[float]]:
-    """The calls of the last `?days=` days (default `kpi.ops_days`), as rows, days and the
-    voice-to-voice ms of every answered turn."""
+async def _period(request: web.Request) -> tuple[list[CallRow], list[Day], Day]:
+    """The calls of the last `?days=` days (default `kpi.ops_days`): rows, each day's KPIs and
+    the whole period's."""
     services = request.app[SERVICES]
     if services.records is None:
         raise web.HTTPServiceUnavailable(text="no records database configured")
@@ -67,8 +68,7 @@ async def _period(request: web.Request) -> tuple[list[CallRow], list[Day], list[
     calls = await services.records.calls_since(since)
     rows = call_rows(calls, settings.kpi.fcr_window_days)
     latencies = turn_latencies(calls)
-    turns = [ms for values in latencies.values() for ms in values]
-    return rows, daily(rows, latencies, first, today, zone), turns
+    return rows, daily(rows, latencies, first, today, zone), summarise(first, rows, latencies)
 
 
 async def _audit(services: Services, viewer: str, action: str, detail: dict[str, Any]) -> None:
@@ -79,10 +79,10 @@ async def _audit(services: Services, viewer: str, action: str, detail: dict[str,
 async def ops_page(request: web.Request) -> web.Response:
     viewer = _viewer(request)
     services = request.app[SERVICES]
-    rows, days, turns = await _period(request)
+    rows, days, period = await _period(request)
     await _audit(services, viewer, "ops:view", {"calls": len(rows), "days": len(days)})
     settings = services.settings
-    page = render_page(rows, days, turns, settings.store.name, viewer,
+    page = render_page(rows, days, period, settings.store.name, viewer,
                        settings.handoff.business_hours.timezone)  # fmt: skip
     return web.Response(text=page, content_type="text/html")
 
@@ -90,7 +90,7 @@ async def ops_page(request: web.Request) -> web.Response:
 async def ops_csv(request: web.Request) -> web.Response:
     viewer = _viewer(request)
     services = request.app[SERVICES]
-    rows, days, _turns = await _period(request)
+    rows, days, _period_kpis = await _period(request)
     await _audit(services, viewer, "ops:export", {"calls": len(rows), "days": len(days)})
     return web.Response(
         text=to_csv(rows),
@@ -113,33 +113,25 @@ def _chart(title: str, labels: list[str], series: dict[str, list[float | None]])
     return str(chart.render(is_unicode=True))
 
 
-def _cop(value: float) -> str:
-    return f"${value:,.0f}".replace(",", ".")
-
-
 def _fmt(value: float | None, suffix: str = "") -> str:
     return "—" if value is None else f"{value:g}{suffix}"
 
 
 def render_page(
-    rows: list[CallRow], days: list[Day], turns: list[float], store: str, viewer: str, tz: str
+    rows: list[CallRow], days: list[Day], period: Day, store: str, viewer: str, tz: str
 ) -> str:
     """The whole page: period totals, one plot per KPI, the calls with the most friction."""
     labels = [format_date(d.day, "d MMM", locale="es_CO") for d in days]
-    total = len(rows)
-    ratings = [r.csat for r in rows if r.csat is not None]
     tiles = {
-        "Llamadas": str(total),
-        "AHT": _fmt(round(sum(r.duration_s for r in rows) / total, 1) if total else None, " s"),
-        "FCR": _fmt(round(100 * sum(r.fcr for r in rows) / total, 1) if total else None, " %"),
-        "Contención": _fmt(
-            round(100 * sum(r.contained for r in rows) / total, 1) if total else None, " %"
-        ),
-        "CSAT": _fmt(round(sum(ratings) / len(ratings), 2) if ratings else None, " / 5"),
-        "Ingresos": _cop(sum(r.revenue_cop for r in rows)),
-        "Latencia p50": _fmt(percentile(turns, 0.5), " ms"),
-        "Latencia p95": _fmt(percentile(turns, 0.95), " ms"),
-        "En riesgo": str(sum(r.risk for r in rows)),
+        "Llamadas": str(period.calls),
+        "AHT": _fmt(period.aht_s, " s"),
+        "FCR": _fmt(period.fcr_pct, " %"),
+        "Contención": _fmt(period.containment_pct, " %"),
+        "CSAT": _fmt(period.csat, " / 5"),
+        "Ingresos": cop(period.revenue_cop),
+        "Latencia p50": _fmt(period.latency_p50_ms, " ms"),
+        "Latencia p95": _fmt(period.latency_p95_ms, " ms"),
+        "En riesgo": str(period.at_risk),
     }
     charts = [
         _chart("AHT (s)", labels, {"AHT": [d.aht_s for d in days]}),
