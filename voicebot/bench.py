@@ -444,3 +444,84 @@ async def run_store_bench(settings: Settings, rounds: int = 30) -> int:
         )
         await close_store(store, records)
     return 0
+
+
+# What shoppers say, for `voicebot bench --asr` (reference texts for the WER).
+ASR_EVAL = [
+    *BENCH_TURNS,
+    "Sí, claro.",
+    "Claro que sí.",
+    "Hasta luego.",
+    "¿Cuánto vale un reloj?",
+    "¿Tienen gorras negras?",
+    "Quiero saber el estado de mi orden.",
+    "Qué mal, nunca llega.",
+    "No, gracias.",
+    "Necesito hablar con un asesor.",
+    "¿A qué hora abren el domingo?",
+    "Quiero devolver unos zapatos.",
+    "¿Tienen camisetas blancas en talla mediana?",
+    "Me llegó el producto dañado.",
+    "¿Cuánto se demora el envío a Cali?",
+    "Quiero pagar con tarjeta de crédito.",
+    "Buenos días, tengo una pregunta sobre mi compra.",
+    "¿Me puede enviar el enlace por mensaje?",
+    "No entiendo, repítame por favor.",
+    "Sí, por favor, mándemelo.",
+    "¿Tienen descuentos esta semana?",
+    "Gracias, muy amable.",
+    "Quiero cambiar la dirección de entrega.",
+    "¿Dónde queda la tienda de Bogotá?",
+    "Busco un regalo para mi mamá.",
+    "¿El pantalón viene en azul?",
+    "Ya pagué y no me ha llegado nada.",
+    "Espere un momento.",
+]
+ASR_EVAL_VOICES = [("es-419+m3", 125), ("es-419", 150), ("es", 140)]
+ASR_EVAL_NUMBERS = ["7215", "30482", "99016", "4417", "508263", "1234567"]
+
+
+async def run_asr_bench(settings: Settings) -> int:
+    """Whisper on shoppers' turns through the phone codec, full 30 s encoder window vs the
+    configured short one: compute per turn and WER (synthetic voices; real Colombian digits)."""
+    from text_to_num import alpha2digit
+
+    from voicebot.asr import WhisperTranscriber
+    from voicebot.audio.codec import ulaw_decode, ulaw_encode
+    from voicebot.telephony.fake_twilio import DIGIT_WORDS, real_digits_wav
+
+    def wer(ref: str, hyp: str) -> float:  # digits and number words compare equal
+        return word_error_rate(alpha2digit(ref, "es"), alpha2digit(hyp, "es"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clips: list[tuple[str, str, np.ndarray]] = []
+        for voice in ASR_EVAL_VOICES:
+            for i, text in enumerate(ASR_EVAL):
+                wav = synthesize_caller(text, Path(tmp) / f"{voice[0]}-{voice[1]}-{i}.wav", voice)
+                clips.append(("synthetic", text, ulaw_decode(ulaw_encode(load_wav(wav)))))
+        for number in ASR_EVAL_NUMBERS:
+            said = real_digits_wav(number, Path(tmp))
+            if said is not None:
+                words = " ".join(DIGIT_WORDS[int(d)] for d in number)
+                clips.append(("real", words, load_wav(said)))
+    audio_s = [len(pcm) / 8000 for _, _, pcm in clips]
+    print(
+        f"{len(clips)} turns, {statistics.mean(audio_s):.1f} s on average "
+        f"({len(ASR_EVAL)} phrases x {len(ASR_EVAL_VOICES)} espeak voices, "
+        f"{sum(kind == 'real' for kind, _, _ in clips)} numbers by a real voice)"
+    )
+    print(f"{'encoder window':<20} {'ms/turn p50':>11} {'p95':>6} {'WER synth':>10} {'real':>6}")
+    for label, window in [("30 s (Whisper's)", 0.0), (f"{settings.asr.window_s:g} s", None)]:
+        cfg = settings.asr if window is None else settings.asr.model_copy(update={"window_s": 0})
+        asr = WhisperTranscriber(settings.model_ref(cfg.model), cfg)
+        ms, wers = [], collections.defaultdict(list)
+        for kind, text, pcm in clips:
+            heard = await asr.transcribe(pcm)
+            ms.append(heard.seconds * 1000)
+            wers[kind].append(wer(text, heard.text))
+        real = f"{statistics.mean(wers['real']):.3f}" if wers["real"] else "-"
+        print(
+            f"{label:<20} {percentile(ms, 50):>11.0f} {percentile(ms, 95):>6.0f} "
+            f"{statistics.mean(wers['synthetic']):>10.3f} {real:>6}"
+        )
+    return 0

@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--store", action="store_true", help="tool latency and search recall@3 on the store"
     )
+    bench.add_argument(
+        "--asr", action="store_true", help="Whisper speed and WER, full vs short encoder window"
+    )
 
     models = sub.add_parser("models", help="embedded model files")
     models.add_argument("action", choices=["assemble"])
@@ -182,8 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "try":
         return asyncio.run(_try(settings, args.text, args.caller))
     if args.command == "bench":
-        from voicebot.bench import run_bench, run_dialogue_bench, run_soak, run_store_bench
+        from voicebot.bench import (
+            run_asr_bench,
+            run_bench,
+            run_dialogue_bench,
+            run_soak,
+            run_store_bench,
+        )
 
+        if args.asr:
+            return asyncio.run(run_asr_bench(settings))
         if args.dialogue:
             return asyncio.run(run_dialogue_bench(settings, args.dialogue))
         if args.store:

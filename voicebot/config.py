@@ -81,6 +81,11 @@ class AsrSettings(_Section):
     cpu_threads: int = Field(2, ge=1)  # per pass
     workers: int = Field(2, ge=1)  # passes at once (calls' turns that coincide)
     timeout_s: float = Field(8, gt=0)
+    # Whisper's encoder reads 30 s whatever the turn's length; a caller's turn of a few seconds
+    # is encoded in a window of its length + `window_margin_s` of silence, at least `window_s`
+    # (0: always 30 s, as Whisper was trained).
+    window_s: float = Field(10, ge=0, le=30)
+    window_margin_s: float = Field(2, ge=0.5, le=10)
     no_speech_threshold: float = Field(0.6, ge=0, le=1)
     hotwords: str = ""
     hallucinations: list[str] = []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,28 +56,77 @@ def is_hallucination(
     return compression_ratio > 2.4  # repeated phrases
 
 
-class WhisperTranscriber:
-    """faster-whisper, int8 on the CPU, `asr.workers` passes at a time shared by all calls."""
+WHISPER_WINDOW_S = 30  # what Whisper's encoder was trained on
+MAX_TOKENS_PER_S = 8  # Spanish speech is ~5 Whisper tokens/s; more in a short window is a loop
+LOOP_COMPRESSION = 2.4  # zlib ratio of text that repeats itself (Whisper's own threshold)
+
+
+def encoder_window_s(audio_s: float, window_s: float, margin_s: float) -> int | None:
+    """Seconds of encoder input for a turn of `audio_s`, or None for Whisper's full window.
+
+    The turn plus `margin_s` of silence (without it the decoder does not see the end and
+    repeats itself), at least `window_s`, in whole seconds (100 mel frames each).
+    """
+    if not window_s:
+        return None
+    seconds = math.ceil(max(window_s, audio_s + margin_s))
+    return seconds if seconds < WHISPER_WINDOW_S else None
+
+
+class _WindowedWhisper:
+    """faster-whisper with the encoder input cut to this thread's window (None: all of it).
+
+    faster-whisper always pads the mel features to 30 s; CTranslate2's encoder accepts fewer
+    frames, and its cost is proportional to them (a 3 s turn: 560 -> 120 ms at 10 s).
+    """
 
     def __init__(self, model_ref: str, settings: AsrSettings) -> None:
         from faster_whisper import WhisperModel
 
-        self._settings = settings
-        self._model = WhisperModel(
+        local = self._local = threading.local()
+
+        class Model(WhisperModel):  # type: ignore[misc]
+            def encode(self, features: np.ndarray) -> Any:
+                frames = getattr(local, "frames", None)
+                if frames is not None:
+                    features = np.ascontiguousarray(features[..., :frames])
+                return super().encode(features)
+
+        self.model = Model(
             model_ref,
             device="cpu",
             compute_type=settings.compute_type,
             cpu_threads=settings.cpu_threads,
             num_workers=settings.workers,
         )
+
+    def transcribe(self, audio: np.ndarray, window_s: int | None, **options: Any) -> list[Any]:
+        """Segments of `audio` (16 kHz float) encoded in a `window_s` window."""
+        self._local.frames = None if window_s is None else window_s * 100
+        try:
+            if window_s is not None:
+                pad = np.zeros(int((window_s + 0.1) * ASR_RATE) - len(audio), dtype=audio.dtype)
+                audio = np.concatenate([audio, pad])  # real silence, as in Whisper's training
+                options["max_new_tokens"] = int(MAX_TOKENS_PER_S * window_s) + 10
+            segments, _info = self.model.transcribe(audio, **options)
+            return list(segments)
+        finally:
+            self._local.frames = None
+
+
+class WhisperTranscriber:
+    """faster-whisper, int8 on the CPU, `asr.workers` passes at a time shared by all calls."""
+
+    def __init__(self, model_ref: str, settings: AsrSettings) -> None:
+        self._settings = settings
+        self._whisper = _WindowedWhisper(model_ref, settings)
         self._executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="asr")
         self._known = frozenset(normalize(h) for h in settings.hallucinations)
 
     def _run(self, pcm: Pcm) -> Transcript:
         start = time.perf_counter()
         audio = pcm_to_float(resample(pcm, TELEPHONY_RATE, ASR_RATE))
-        segments, _info = self._model.transcribe(
-            audio,
+        options: dict[str, Any] = dict(
             language="es",
             beam_size=self._settings.beam_size,
             condition_on_previous_text=False,
@@ -84,6 +135,11 @@ class WhisperTranscriber:
             temperature=0.0,
             hotwords=self._settings.hotwords or None,
         )
+        cfg = self._settings
+        window = encoder_window_s(len(audio) / ASR_RATE, cfg.window_s, cfg.window_margin_s)
+        segments = self._whisper.transcribe(audio, window, **options)
+        if window is not None and any(s.compression_ratio > LOOP_COMPRESSION for s in segments):
+            segments = self._whisper.transcribe(audio, None, **options)  # looped: full window
         kept: list[str] = []
         dropped: list[str] = []
         for seg in segments:

@@ -349,6 +349,30 @@ class FakeTwilioCall:
             await asyncio.sleep(0.05)
 
 
+REAL_DIGITS = Path("/usr/share/asterisk/sounds/es/digits")  # Debian asterisk-prompt-es-co
+DIGIT_WORDS = "cero uno dos tres cuatro cinco seis siete ocho nueve".split()
+
+
+def real_digits_wav(number: str, folder: Path) -> Path | None:
+    """`number` said digit by digit (0.25 s apart) by a real Colombian speaker, as an 8 kHz
+    WAV; None without the recordings or sox (`scripts/setup.sh --test` installs both)."""
+    import shutil
+    import subprocess
+
+    if not (REAL_DIGITS / "0.gsm").exists() or shutil.which("sox") is None:
+        return None
+    out = folder / f"digits-{number}.wav"
+    if not out.exists():
+        args: list[str] = []
+        for i, d in enumerate(number):
+            if i:
+                args += ["|sox -n -r 8000 -c 1 -b 16 -p trim 0 0.25"]
+            args.append(f"|sox {REAL_DIGITS / (d + '.gsm')} -r 8000 -c 1 -b 16 -p")
+        fmt = ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "wavpcm"]
+        subprocess.run(["sox", *args, *fmt, str(out)], check=True, capture_output=True, timeout=30)
+    return out
+
+
 CALLER_VOICE = ("es-419+m3", 125)  # espeak-ng voice and rate the synthetic caller speaks with
 
 
