@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import wave
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from tests.real_speech import digits_wav
+from voicebot.dialogue import understanding as nlu
 from voicebot.simulate import place_call
+from voicebot.telephony.fake_twilio import load_wav
 
 Clip = Callable[[str], Path]
 
@@ -28,30 +34,76 @@ async def test_speculation_cuts_the_asr_wait_and_keeps_the_words(
     assert on["latency_ms"]["asr"] < on["latency_ms"]["asr_compute"] - 250
 
 
-async def test_speech_after_a_pause_discards_the_speculation(
-    serve: ServiceFactory, clips: Clip, tmp_path: Path
-) -> None:
-    import wave
+def _trimmed(path: Path) -> np.ndarray:
+    pcm = load_wav(path)
+    loud = np.flatnonzero(np.abs(pcm) > 500)  # espeak and sox pad their clips with silence
+    return pcm[loud[0] : loud[-1] + 1]
 
-    import numpy as np
 
-    from voicebot.telephony.fake_twilio import load_wav
-
-    def trimmed(text: str) -> np.ndarray:  # espeak pads its clips with silence
-        pcm = load_wav(clips(text))
-        loud = np.flatnonzero(np.abs(pcm) > 500)
-        return pcm[loud[0] : loud[-1] + 1]
-
-    first, second = trimmed("Quiero saber"), trimmed("cuánto cuesta el envío.")
-    pause = np.zeros(int(8000 * 0.4), dtype=np.int16)  # past 200 ms, short of the 600 ms end
-    path = tmp_path / "paused.wav"
-    with wave.open(str(path), "wb") as wav:
+def _with_pause(first: Path, second: Path, pause_s: float, out: Path) -> Path:
+    """Two clips as one caller turn with a pause between them."""
+    pause = np.zeros(int(8000 * pause_s), dtype=np.int16)
+    with wave.open(str(out), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(8000)
-        wav.writeframes(np.concatenate([first, pause, second]).tobytes())
+        wav.writeframes(np.concatenate([_trimmed(first), pause, _trimmed(second)]).tobytes())
+    return out
+
+
+async def test_speech_after_a_pause_discards_the_speculation(
+    serve: ServiceFactory, clips: Clip, tmp_path: Path
+) -> None:
+    # 400 ms: past the 200 ms speculation and the 300 ms early end, short of the 600 ms end;
+    # "Quiero saber" waits for its object, so the early end must not cut it
+    path = _with_pause(
+        clips("Quiero saber"), clips("cuánto cuesta el envío."), 0.4, tmp_path / "paused.wav"
+    )
     settings = make_settings(audio={"speculative_asr_ms": 200})
     async with serve(settings) as url:
         (turn,) = (await place_call(url, AUTH_TOKEN, [path]))["turns"]
     heard = turn["heard"].lower()
     assert "quiero" in heard and "envío" in heard, heard  # one turn, both parts
+
+
+async def test_a_finished_turn_is_answered_before_the_full_silence(
+    serve: ServiceFactory, clips: Clip
+) -> None:
+    question = clips("¿Cuánto vale un reloj?")
+    results = {}
+    for early_ms in (0, 300):
+        settings = make_settings(audio={"early_end_silence_ms": early_ms})
+        async with serve(settings) as url:
+            results[early_ms] = (await place_call(url, AUTH_TOKEN, [question]))["turns"][0]
+    off, on = results[0], results[300]
+    assert on["heard"] == off["heard"] and "reloj" in on["heard"].lower()
+    assert off["latency_ms"]["endpoint"] >= 590  # the full 600 ms silence
+    # the speculative pass (from 200 ms of silence) sounded finished: no 600 ms wait
+    assert on["latency_ms"]["endpoint"] < 560, on["latency_ms"]
+    assert on["latency_ms"]["voice_to_voice"] < off["latency_ms"]["voice_to_voice"]
+
+
+async def test_a_number_dictated_in_groups_stays_one_turn(
+    serve: ServiceFactory, tmp_path: Path
+) -> None:
+    """Regression: a pause after "siete dos" (a finished-looking transcript but for the
+    trailing digit) must not end the turn early and split the order number."""
+    path = _with_pause(
+        digits_wav("72", tmp_path), digits_wav("15", tmp_path), 0.55, tmp_path / "7215.wav"
+    )
+    async with serve(make_settings()) as url:
+        turns = (await place_call(url, AUTH_TOKEN, [path]))["turns"]
+    assert "7215" in nlu.digits(turns[0]["heard"]), turns[0]["heard"]
+
+
+async def test_a_pause_after_finished_words_ends_the_turn(
+    serve: ServiceFactory, clips: Clip, tmp_path: Path
+) -> None:
+    """The same 550 ms pause after words that read as a whole turn: answered at once (this
+    is what the test above guards the digits against)."""
+    path = _with_pause(
+        clips("Sí, claro."), clips("¿Cuánto vale un reloj?"), 0.55, tmp_path / "two.wav"
+    )
+    async with serve(make_settings()) as url:
+        turns = (await place_call(url, AUTH_TOKEN, [path]))["turns"]
+    assert "reloj" not in turns[0]["heard"].lower(), turns[0]["heard"]

@@ -62,3 +62,15 @@ def test_max_utterance_forces_an_end() -> None:
     det = detector(max_utterance_ms=1000)
     events = feed(det, [(True, 200)])
     assert sum(isinstance(e, TurnEnded) for e in events) >= 3
+
+
+def test_end_now_closes_the_utterance_with_its_audio() -> None:
+    det = detector()
+    assert det.end_now() is None  # nothing to end
+    feed(det, [(True, 30), (False, 15)])  # 300 ms of silence: not the 600 ms end yet
+    end = det.end_now()
+    assert isinstance(end, TurnEnded) and end.voiced_ms == 600
+    assert not det.in_speech and det.end_now() is None
+    # the next utterance starts fresh
+    events = feed(det, [(True, 10), (False, 30)])
+    assert isinstance(events[-1], TurnEnded) and events[-1].voiced_ms == 200

@@ -93,3 +93,36 @@ def test_product_query_filters() -> None:
     assert nlu.product_query("unas sandalias blancas").color == "blanco"
     assert nlu.size("talla XL") == "XL"
     assert nlu.max_price("hasta 150.000 pesos") == 150000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sí, claro.",
+        "No",
+        "¿Cuánto vale un reloj?",
+        "Hasta luego",
+        "Quiero saber el estado de mi orden.",
+        "Necesito hablar con un asesor",
+    ],
+)
+def test_whole_turns_sound_finished(text: str) -> None:
+    assert nlu.sounds_finished(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Quiero saber el estado de",
+        "Quiero saber",  # an infinitive waiting for its object
+        "Mi número de pedido es el 7, 2",  # dictating a number in groups
+        "siete dos uno",
+        "El envío a Medellín y",
+        "Eh...",
+        "Pues este,",
+        "Busco unos zapatos para",
+    ],
+)
+def test_turns_that_trail_off_do_not(text: str) -> None:
+    assert not nlu.sounds_finished(text)

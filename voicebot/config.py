@@ -66,6 +66,9 @@ class AudioSettings(_Section):
     speech_start_ms: int = Field(60, ge=20)
     end_of_turn_silence_ms: int = Field(600, ge=100)
     speculative_asr_ms: int = Field(200, ge=0)  # transcribe at this much silence; 0: off
+    # End the turn at this much silence when the speculative transcript sounds finished (no
+    # trailing "de", "y", digit...), instead of waiting `end_of_turn_silence_ms`; 0: off.
+    early_end_silence_ms: int = Field(300, ge=0)
     barge_in_ms: int = Field(400, ge=60)
     min_utterance_ms: int = Field(120, ge=20)
     max_utterance_s: float = Field(15, gt=0)

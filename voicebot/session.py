@@ -30,7 +30,7 @@ from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, Say, is_backchannel
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.tools import Tools
-from voicebot.dialogue.understanding import yes_no
+from voicebot.dialogue.understanding import sounds_finished, yes_no
 from voicebot.governance.redaction import mask_phone, redact
 from voicebot.handoff.desk import Desk, Transfer
 from voicebot.handoff.rules import is_open
@@ -396,6 +396,8 @@ class CallSession:
             if voiced:
                 self._last_voiced_at = now
             event = self._detector.feed(pcm, voiced)
+            if event is None and self._sounds_finished():
+                event = self._detector.end_now()
             self._maybe_speculate()
             if isinstance(event, SpeechStarted):
                 self._last_activity = now
@@ -416,6 +418,19 @@ class CallSession:
         if self._speculation is not None and self._speculation[0] == det.voiced_ms:
             return
         self._speculation = (det.voiced_ms, self._spawn(self._transcribe(det.utterance_so_far())))
+
+    def _sounds_finished(self) -> bool:
+        """The speculative transcript is ready, nothing was said since, the silence is long
+        enough and the words read as a whole turn: answer now rather than at the full silence."""
+        early_ms, spec = self._s.settings.audio.early_end_silence_ms, self._speculation
+        det = self._detector
+        if not early_ms or spec is None or det.trailing_silence_ms < early_ms:
+            return False
+        task = spec[1]
+        if det.voiced_ms != spec[0] or not task.done() or task.cancelled():
+            return False
+        transcript = task.result()
+        return transcript is not None and sounds_finished(transcript.text)
 
     def _take_speculation(self, event: TurnEnded) -> asyncio.Task[Transcript | None] | None:
         spec, self._speculation = self._speculation, None

@@ -140,7 +140,12 @@ class TurnDetector:
                 return None
         return self._end()
 
-    def _end(self) -> TurnEvent | None:
+    def end_now(self) -> TurnEnded | None:
+        """End the current utterance without waiting for the full silence (its words already
+        sound finished); None when there is none or it is too short."""
+        return self._end() if self._active else None
+
+    def _end(self) -> TurnEnded | None:
         self._active = False
         keep = len(self._buf) - max(0, self._silence_run - self.POST_ROLL_MS // FRAME_MS)
         pcm = b"".join(self._buf[:keep])

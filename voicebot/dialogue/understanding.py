@@ -104,6 +104,36 @@ def retail_intent(text: str) -> RetailIntent | None:
     return next((intent for intent, cues in INTENT_CUES if has_any(text, cues)), None)
 
 
+# A turn whose last word is one of these is not over: "quiero saber el estado de...".
+_DANGLING = frozenset(
+    """y o u e ni pero que porque pues entonces como cuando donde cual cuanto cuanta el la los
+    las un una unos unas lo al del de a en con para por sin sobre desde hasta entre mi mis su sus
+    tu tus este esta ese esa es son estoy tengo quiero quisiera necesito busco me se le les nos
+    te muy mas eh em mm mmm ehh aja sea digamos""".split()
+)
+_WANTING = frozenset("quiero quisiera queria necesito puedo podria gustaria voy va vamos".split())
+_NUMBER_WORDS = frozenset(
+    """cero uno una dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce
+    quince veinte treinta cuarenta cincuenta sesenta setenta ochenta noventa cien ciento mil
+    millon millones""".split()
+)
+
+
+def sounds_finished(text: str) -> bool:
+    """Whether a transcript reads as a whole turn, so the bot may answer before the full
+    end-of-turn silence: not when it trails off ("...", ",") or ends on a connector, an article,
+    a hesitation or a number (callers dictate order and phone numbers in groups)."""
+    stripped = text.strip()
+    folded = fold(stripped).split()
+    if not folded or stripped.endswith(("...", "…", ",", "-", ";", ":")):
+        return False
+    last = folded[-1]
+    number = last in _NUMBER_WORDS or any(c.isdigit() for c in last)
+    # "quiero saber", "necesito cambiar": an infinitive still waiting for its object
+    wants = len(folded) > 1 and folded[-2] in _WANTING and last.endswith(("ar", "er", "ir"))
+    return last not in _DANGLING and not number and not wants
+
+
 def yes_no(text: str) -> bool | None:
     """True for a clear yes, False for a clear no, None otherwise (unclear is not consent)."""
     folded = fold(text).split()
