@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 
-from voicebot.asr import is_hallucination, normalize
+from tests.real_speech import digits_wav
+from voicebot.asr import encoder_window_s, is_hallucination, normalize
 from voicebot.audio.codec import ulaw_decode, ulaw_encode
+from voicebot.dialogue.understanding import digits
 from voicebot.session import Services
+from voicebot.telephony.fake_twilio import load_wav
 
 KNOWN = frozenset({normalize("Subtítulos realizados por la comunidad de Amara.org")})
 
@@ -33,3 +39,34 @@ async def test_line_noise_transcribes_to_nothing(services: Services) -> None:
 async def test_silence_transcribes_to_nothing(services: Services) -> None:
     result = await services.asr.transcribe(np.zeros(8000 * 2, dtype=np.int16))
     assert result.text == ""
+
+
+def test_encoder_window_fits_the_turn_plus_silence() -> None:
+    assert encoder_window_s(3.0, 10, 2) == 10  # a short turn: the minimum window
+    assert encoder_window_s(9.5, 10, 2) == 12  # a longer one: its length + margin, whole s
+    assert encoder_window_s(28.5, 10, 2) is None  # nearly 30 s: Whisper's own window
+    assert encoder_window_s(3.0, 0, 2) is None  # configured off
+
+
+async def test_short_window_hears_a_real_voice_dictating_digits(
+    services: Services, tmp_path: Path
+) -> None:
+    assert services.settings.asr.window_s == 10  # the default under test
+    pcm = load_wav(digits_wav("508263", tmp_path))
+    result = await services.asr.transcribe(pcm)
+    assert digits(result.text) == "508263", result.text
+
+
+async def test_a_turn_longer_than_the_minimum_window_is_heard_to_its_end(
+    services: Services, clips: Callable[[str], Path]
+) -> None:
+    parts = [
+        "Buenas tardes, quisiera saber el horario de la tienda.",
+        "Quiero saber el estado de mi orden.",
+        "¿Tienen gorras negras?",
+    ]
+    pcm = np.concatenate([load_wav(clips(p)) for p in parts])
+    assert len(pcm) / 8000 > 10  # past the 10 s minimum: the window grows with the turn
+    result = await services.asr.transcribe(pcm)
+    heard = normalize(result.text)
+    assert "buenas tardes" in heard and "gorras negras" in heard, result.text
