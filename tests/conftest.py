@@ -23,6 +23,9 @@ from voicebot.telephony.fake_cloud import FakeTwilioCloud
 from voicebot.telephony.fake_twilio import synthesize_caller
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+# A store question that no FAQ entry or tool answers, so the model does (the synthetic caller's
+# Whisper transcript: "donde queda la tienda.")
+MODEL_QUESTION = "¿Dónde queda la tienda?"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="audioop")

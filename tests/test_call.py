@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.conftest import ARTIFACTS, AUTH_TOKEN, ServiceFactory, make_settings
+from tests.conftest import ARTIFACTS, AUTH_TOKEN, MODEL_QUESTION, ServiceFactory, make_settings
 from voicebot.audio.codec import ulaw_decode, ulaw_encode
 from voicebot.bench import word_error_rate
 from voicebot.dialogue.llm import LanguageModel, Message
@@ -139,7 +139,7 @@ async def test_model_failure_mid_call_is_never_silence(
 ) -> None:
     broken = Dialogue(services.settings, _FailingModel(services.dialogue.model))
     async with serve(dialogue=broken) as url:
-        result = await place_call(url, AUTH_TOKEN, [clips("Quiero saber cuánto cuesta el envío.")])
+        result = await place_call(url, AUTH_TOKEN, [clips(MODEL_QUESTION)])
         record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
     assert record is not None and record["end_reason"] == "model_failure"
     assert (

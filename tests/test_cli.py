@@ -77,7 +77,7 @@ def test_try_runs_one_dialogue_turn(tmp_path: Path) -> None:
         "Quiero hablar con un asesor"
     )
     answer = run("¿A qué hora abren los domingos?")
-    assert "10 a. m." in answer and "first token" in answer  # from the store facts
+    assert "10 de la mañana" in answer and "first token" in answer  # the ops' FAQ answer
 
 
 async def test_soak_ramps_callers_and_reports_memory(services: Services) -> None:
@@ -86,5 +86,5 @@ async def test_soak_ramps_callers_and_reports_memory(services: Services) -> None
     report = await soak(services, calls=2, minutes=0.3, ramp_s=5)
     assert report["errors"] == {} and report["to_person"] == 0 and report["held"] == 2
     assert report["finished"] >= 2 and report["turns"] >= 3 * report["finished"]
-    assert report["per_minute"][0]["calls"] == report["finished"]
+    assert sum(row["calls"] for row in report["per_minute"]) == report["finished"]
     assert report["per_minute"][0]["rss_mb"] > 100  # sampled while the models were loaded

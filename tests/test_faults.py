@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from tests.conftest import AUTH_TOKEN, MODEL_QUESTION, ServiceFactory, make_settings
 from tests.test_handoff import desk_settings, handoff_stages, press_zero_and_listen
 from voicebot.asr import Transcript
 from voicebot.audio.codec import Pcm
@@ -160,7 +160,7 @@ async def test_a_hanging_model_gets_a_filler_then_a_fallback(
     settings = make_settings(llm={"first_token_timeout_s": 4.0, "filler_after_s": 1.5})
     hanging = Dialogue(settings, HangingModel())
     async with serve(settings, dialogue=hanging) as url:
-        result = await place_call(url, AUTH_TOKEN, [clips("Quiero saber cuánto cuesta el envío.")])
+        result = await place_call(url, AUTH_TOKEN, [clips(MODEL_QUESTION)])
         record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
     assert record is not None and record["end_reason"] == "model_failure"
     bot = [t["text"] for t in record["transcript"] if t["role"] == "bot"]

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from tests.conftest import AUTH_TOKEN, MODEL_QUESTION, ServiceFactory, make_settings
 from tests.test_call import _FailingModel
 from voicebot.config import Settings
 from voicebot.dialogue.policy import Dialogue
@@ -155,7 +155,7 @@ async def test_model_failure_mid_call_transfers_to_an_agent(
         call = cloud.track(FakeTwilioCall(url, AUTH_TOKEN))
         async with call:
             await call.wait_bot_quiet(1.0)
-            await call.speak(load_wav(clips("Quiero saber cuánto cuesta el envío.")))
+            await call.speak(load_wav(clips(MODEL_QUESTION)))
             await cloud.moved(call.call_sid)
         record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
     assert record is not None and record["end_reason"] == "model_failure"

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from tests.conftest import AUTH_TOKEN, MODEL_QUESTION, ServiceFactory, make_settings
 from voicebot.dialogue.llm import Message, OpenAICompatModel
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, Say
 from voicebot.simulate import fetch_record, place_call
@@ -138,7 +138,7 @@ async def test_whole_call_through_the_openai_backend(
     settings = openai_settings(url)
     dialogue = Dialogue(settings, OpenAICompatModel(settings.llm, settings.llm.model))
     async with serve(settings, dialogue=dialogue) as base:
-        result = await place_call(base, AUTH_TOKEN, [clips("¿A qué hora abren el sábado?")])
+        result = await place_call(base, AUTH_TOKEN, [clips(MODEL_QUESTION)])
         record = await fetch_record(base, AUTH_TOKEN, result["call_sid"])
     await model_of(dialogue).close()
     assert record is not None

@@ -255,3 +255,20 @@ async def test_sold_out_colour_everywhere_offers_the_colours_in_stock(
     colors = other.removeprefix("La tenemos en ").split(", a $")[0].split(" y ")
     assert all(cap.stock(color=col) > 0 for col in colors)
     assert other.endswith(f"a {cop(cap.price)}.") and "enlace" in offer
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_store_questions_get_the_ops_words_and_others_the_model(talk) -> None:
+    c = talk("")
+    faq = {e.cues[0]: e.answer for e in make_settings().store.faq}
+    shipping = await c.handle("Quiero saber cuánto cuesta el envío a Medellín.")
+    assert shipping == [" ".join(faq["envío"].split()), "¿Le puedo ayudar con algo más?"]
+    hours = await c.handle("¿A qué hora abren el domingo?")
+    assert hours is not None and "domingos" in hours[0]
+    paying = await c.handle("¿Puedo pagar con Nequi?")
+    assert paying is not None and "Nequi" in paying[0]
+    assert c.outcome.intents == ["store_info"]
+    # a store question no entry covers is the model's, from the facts in its prompt
+    assert await c.handle("¿Dónde queda la tienda?") is None
+    # a return is the return tool's, not the policy answer
+    assert "número del pedido" in " ".join(await c.handle("Quiero devolver unos zapatos") or [])

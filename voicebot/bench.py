@@ -83,6 +83,11 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
     for name in LATENCY_FIELDS:
         vals = [t["latency_ms"][name] for t in turns if t["latency_ms"][name] is not None]
         report[f"{name}_ms"] = _p(vals)
+        if name == "voice_to_voice":  # a model's answer vs one from store data or the FAQ
+            for source in ("model", "tools"):
+                report[f"  answered by {source}"] = _p(
+                    [t["latency_ms"][name] for t in turns if t.get("answered_by") == source]
+                )
     asr_rtf = [
         t["latency_ms"]["asr_compute"] / 1000 / clip_s[i % len(clip_s)]
         for r in results
@@ -107,7 +112,12 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
     report["cpu_s_per_call"] = round(cpu_s / calls, 1)
     report["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     report["sample"] = [
-        {"heard": t["heard"], "bot": t["bot"], "v2v_ms": t["latency_ms"]["voice_to_voice"]}
+        {
+            "heard": t["heard"],
+            "bot": t["bot"],
+            "v2v_ms": t["latency_ms"]["voice_to_voice"],
+            "by": t.get("answered_by"),
+        }
         for t in results[0]["turns"]
     ]
     _print(report)
@@ -138,8 +148,7 @@ async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> d
 
     token = services.settings.twilio.auth_token.get_secret_value()
     key = "1" if services.settings.governance.ask_consent else None
-    end = time.monotonic() + minutes * 60
-    start = time.monotonic()
+    start = end = 0.0  # set once the service is up (clips and start-up are not calling time)
     done: list[tuple[float, dict[str, Any]]] = []  # (minute, report)
     errors: collections.Counter[str] = collections.Counter()
     to_person = 0  # calls admission control sent to a person (the machine was full)
@@ -179,6 +188,8 @@ async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> d
             synthesize_caller(t, Path(tmp) / f"turn{i}.wav") for i, t in enumerate(BENCH_TURNS)
         ]
         async with running_service(services) as url, asyncio.TaskGroup() as tg:
+            start = time.monotonic()
+            end = start + minutes * 60
             sampler = tg.create_task(sample_memory())
             callers = []
             for _ in range(calls):
@@ -189,7 +200,8 @@ async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> d
             await asyncio.gather(*callers)
             sampler.cancel()
     rows = []
-    for minute in range(math.ceil(minutes)):
+    last = max((m for m, _ in done), default=0.0)  # calls under way at the end finish later
+    for minute in range(max(math.ceil(minutes), math.ceil(last + 1e-9))):
         reports = [r for m, r in done if minute <= m < minute + 1]
         v2v = _v2v(reports)
         mem = [mb for m, mb in rss if minute <= m < minute + 1]
@@ -290,7 +302,10 @@ def _print(report: dict[str, Any]) -> None:
         if key in report:
             print(f"  {key:<24} {report[key]}")
     for turn in report["sample"]:
-        print(f"  caller: {turn['heard']!r}\n     bot: {turn['bot']!r}  ({turn['v2v_ms']} ms)")
+        print(
+            f"  caller: {turn['heard']!r}\n     bot: {turn['bot']!r}"
+            f"  ({turn['v2v_ms']} ms, {turn['by']})"
+        )
 
 
 # Turns a caller says; the store's tools answer orders and products, the model the rest.

@@ -190,9 +190,17 @@ class KpiSettings(_Section):
     ops_days: int = Field(14, ge=1, le=400)  # days plotted on /ops
 
 
+class FaqEntry(_Section):
+    """A store fact answered word for word, without the model (`store.faq`)."""
+
+    cues: list[str] = Field(min_length=1)  # any of these in the caller's words (accents ignored)
+    answer: str = Field(min_length=1)
+
+
 class StoreSettings(_Section):
     name: str = "la tienda"
-    facts: str = ""
+    facts: str = ""  # what the model may say about the store (its system prompt)
+    faq: list[FaqEntry] = []  # first match answers a store question in the ops' own words
     backend: Literal["sql", "http"] = "sql"  # sql: our database; http: the store's own REST API
     database_url: str = "sqlite+aiosqlite:///data/voicebot.db"  # or postgresql+asyncpg://...
     seed: str = "sample"  # fills an empty database: "sample", a JSON file path, or "none"

@@ -131,6 +131,7 @@ class TurnRecord:
     tts_first_audio_ms: float | None = None
     voice_to_voice_ms: float | None = None
     guarded_sentences: int = 0
+    answered_by: str | None = None  # rules, tools (templates from store data) or model
 
 
 @dataclass
@@ -579,6 +580,7 @@ class CallSession:
             filler.cancel()
             turn.llm_first_token_ms = _ms(stats.first_token_s)
             turn.guarded_sentences = stats.guarded
+            turn.answered_by = stats.answered_by
             if isinstance(part, EndCall):
                 await self._end(part)
                 return

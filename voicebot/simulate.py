@@ -137,6 +137,7 @@ async def place_call(
         st = server_turns[i] if i < len(server_turns) else {}
         turn["heard"] = st.get("heard")
         turn["bot"] = " ".join(st.get("bot", []))
+        turn["answered_by"] = st.get("answered_by")
         turn["latency_ms"] = {
             "voice_to_voice": turn.pop("voice_to_voice_ms"),
             "endpoint": st.get("endpoint_ms"),

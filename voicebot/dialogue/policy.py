@@ -53,6 +53,7 @@ class ReplyStats:
     started: float = field(default_factory=time.perf_counter)
     first_token_s: float | None = None
     guarded: int = 0
+    answered_by: Literal["rules", "tools", "model"] | None = None
 
 
 def _contains_phrase(norm_text: str, phrases: list[str]) -> bool:
@@ -181,6 +182,7 @@ class Dialogue:
         """Rules, then the store's tools (`concierge`), then the model."""
         s = self._settings
         intent = detect_intent(user_text, s)
+        stats.answered_by = "rules"
         if intent == "goodbye" or (concierge is not None and concierge.closing(user_text)):
             yield EndCall("goodbye", "farewell")
             return
@@ -190,6 +192,7 @@ class Dialogue:
         if concierge is not None:
             answer = await concierge.handle(user_text)
             if answer:
+                stats.answered_by = "tools"
                 stats.first_token_s = time.perf_counter() - stats.started
                 for sentence in answer:
                     yield Say(sentence)
@@ -199,6 +202,7 @@ class Dialogue:
         )
         splitter = SentenceSplitter()
         said = 0
+        stats.answered_by = "model"
         try:
             async with asyncio.timeout(s.llm.timeout_s):
                 pieces = aiter(self.model.stream(self.messages(history, user_text)))

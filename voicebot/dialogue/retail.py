@@ -211,7 +211,9 @@ class Concierge:
         if intent is None and slots.answer is None and self.tools.catalog.mentions_product(text):
             intent = "product_search"  # "un reloj Casio": ASR often drops the "busco"
         if intent is None or intent == "store_info":
-            return None  # the model answers from the store facts in its prompt
+            # the ops' own words for a known store question; otherwise the model answers
+            # from the store facts in its prompt
+            return self._faq(text)
         if intent not in self.outcome.intents:
             self.outcome.intents.append(intent)
         if intent == "order_status":
@@ -229,6 +231,14 @@ class Concierge:
         if intent == "cart":
             return await self._cart()
         return None  # send_link without an offer on the table: the model answers
+
+    def _faq(self, text: str) -> list[str] | None:
+        entry = next((e for e in self._s.store.faq if nlu.has_any(text, e.cues)), None)
+        if entry is None:
+            return None
+        if "store_info" not in self.outcome.intents:
+            self.outcome.intents.append("store_info")
+        return [" ".join(entry.answer.split()), self._say("anything_else")]
 
     async def _follow_up(self, p: Pending, text: str, slots: nlu.Slots) -> list[str] | None:
         """The caller's answer to the bot's last question; None if they moved on."""
