@@ -30,6 +30,7 @@ BENCH_TURNS = [
 ]
 LATENCY_FIELDS = [
     "voice_to_voice",
+    "answer",
     "endpoint",
     "asr",
     "asr_compute",
@@ -86,7 +87,12 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
         if name == "voice_to_voice":  # a model's answer vs one from store data or the FAQ
             for source in ("model", "tools"):
                 report[f"  answered by {source}"] = _p(
-                    [t["latency_ms"][name] for t in turns if t.get("answered_by") == source]
+                    [
+                        v
+                        for t in turns
+                        if t.get("answered_by") == source
+                        and (v := t["latency_ms"][name]) is not None
+                    ]
                 )
     asr_rtf = [
         t["latency_ms"]["asr_compute"] / 1000 / clip_s[i % len(clip_s)]

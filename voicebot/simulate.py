@@ -139,7 +139,8 @@ async def place_call(
         turn["bot"] = " ".join(st.get("bot", []))
         turn["answered_by"] = st.get("answered_by")
         turn["latency_ms"] = {
-            "voice_to_voice": turn.pop("voice_to_voice_ms"),
+            "voice_to_voice": turn.pop("voice_to_voice_ms"),  # to any bot audio, filler too
+            "answer": st.get("voice_to_voice_ms"),  # the service's: to the answer's audio
             "endpoint": st.get("endpoint_ms"),
             "asr": st.get("asr_ms"),
             "asr_compute": st.get("asr_compute_ms"),
