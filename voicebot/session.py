@@ -403,11 +403,17 @@ class CallSession:
             if isinstance(event, SpeechStarted):
                 self._last_activity = now
                 self._speculation = None
+                if not self._player.speaking and not self._answering_now():
+                    # the chat so far is known: the model computes it while the caller talks
+                    self._spawn(self._s.dialogue.prepare(list(self._history)))
             elif isinstance(event, SustainedSpeech) and self._player.speaking:
                 self._barge_in()
             elif isinstance(event, TurnEnded):
                 self._last_activity = now
                 self._on_turn(event, now)
+
+    def _answering_now(self) -> bool:
+        return self._turn_task is not None and not self._turn_task.done()
 
     def _maybe_speculate(self) -> None:
         """At the first short silence, transcribe what the caller said so far: if they stay

@@ -19,7 +19,7 @@ import structlog
 
 from voicebot.asr import normalize
 from voicebot.config import Settings
-from voicebot.dialogue.llm import LanguageModel, Message
+from voicebot.dialogue.llm import LanguageModel, Message, Prefills
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.understanding import retail_intent
 from voicebot.handoff.rules import TransferReason
@@ -161,11 +161,23 @@ class Dialogue:
 
     def messages(self, history: list[Message], user_text: str) -> list[Message]:
         """System prompt, recent history, the intent's snippet (if ops wrote one), the turn.
-        The snippet comes late so the system prompt's cached prefix stays the same."""
-        keep = history[-2 * self._settings.dialogue.history_turns :] if history else []
+        The snippet comes late so the cached prefix (system prompt, history) stays the same."""
         snippet = self.intent_prompt(user_text)
         extra = [Message("system", snippet)] if snippet else []
-        return [Message("system", self._system), *keep, *extra, Message("user", user_text)]
+        return [*self._prefix(history), *extra, Message("user", user_text)]
+
+    def _prefix(self, history: list[Message]) -> list[Message]:
+        keep = history[-2 * self._settings.dialogue.history_turns :] if history else []
+        return [Message("system", self._system), *keep]
+
+    async def prepare(self, history: list[Message]) -> None:
+        """While the caller talks: let the model compute the chat so far (llama.cpp), so the
+        reply only waits for the caller's words. Best effort: a failure costs nothing."""
+        if isinstance(self.model, Prefills):
+            try:
+                await self.model.prefill(self._prefix(history))
+            except Exception as exc:
+                log.info("prefill_failed", error=repr(exc)[:200])
 
     def intent_prompt(self, user_text: str) -> str:
         """`dialogue.intent_prompts` for the turn's retail intent ("other" when none)."""
