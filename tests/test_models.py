@@ -63,3 +63,27 @@ async def test_both_local_runtimes_answer_from_the_same_weights(services: Servic
         for model in (services.dialogue.model, bf16)
     ]
     assert all("10" in answer for answer in answers), answers  # "de 10 a. m. a 6 p. m."
+
+
+async def test_prefill_computes_the_chat_so_far_unless_a_reply_is_running(
+    services: Services,
+) -> None:
+    from voicebot.dialogue.llm import Message
+
+    model = services.dialogue.model
+    assert isinstance(model, LlamaCppModel)  # the default runtime
+    llama = model._llm
+    history = [Message("assistant", "Bienvenido a la prueba de precálculo número 7391.")]
+    await services.dialogue.prepare(history)
+    cached = llama.detokenize(list(llama._input_ids)).decode("utf-8", "replace")
+    assert "precálculo número 7391" in cached  # the history is in the KV cache already
+
+    # while a reply is being generated, no prefill is queued in front of the next reply
+    other = [Message("assistant", "Otra conversación distinta, la 5512.")]
+    pieces = aiter(model.stream(services.dialogue.messages(other, "Hola")))
+    await anext(pieces)
+    await services.dialogue.prepare([*history, Message("user", "marcador 8846")])
+    async for _piece in pieces:  # the reply runs to its end
+        pass
+    cached = llama.detokenize(list(llama._input_ids)).decode("utf-8", "replace")
+    assert "5512" in cached and "8846" not in cached
