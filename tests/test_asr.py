@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from tests.real_speech import digits_wav
-from voicebot.asr import encoder_window_s, is_hallucination, normalize
+from voicebot.asr import WhisperTranscriber, encoder_window_s, is_hallucination, normalize
 from voicebot.audio.codec import ulaw_decode, ulaw_encode
+from voicebot.bench import ASR_EVAL_NUMBERS
 from voicebot.dialogue.understanding import digits
 from voicebot.session import Services
 from voicebot.telephony.fake_twilio import load_wav
@@ -48,13 +49,25 @@ def test_encoder_window_fits_the_turn_plus_silence() -> None:
     assert encoder_window_s(3.0, 0, 2) is None  # configured off
 
 
-async def test_short_window_hears_a_real_voice_dictating_digits(
+async def test_short_window_hears_real_digits_at_least_as_well_as_the_full_one(
     services: Services, tmp_path: Path
 ) -> None:
+    """Order and phone numbers said digit by digit by a real Colombian voice: the default
+    short window gets as many exactly right as Whisper's 30 s window (here 9 vs 4 of 9;
+    one borderline number may flip between runs, so the bar is 7)."""
     assert services.settings.asr.window_s == 10  # the default under test
-    pcm = load_wav(digits_wav("508263", tmp_path))
-    result = await services.asr.transcribe(pcm)
-    assert digits(result.text) == "508263", result.text
+    full = WhisperTranscriber(
+        services.settings.model_ref(services.settings.asr.model),
+        services.settings.asr.model_copy(update={"window_s": 0}),
+    )
+    numbers = [*ASR_EVAL_NUMBERS, "45721", "3205550101"]
+    right = {"short": 0, "full": 0}
+    for number in numbers:
+        pcm = load_wav(digits_wav(number, tmp_path))
+        for name, asr in (("short", services.asr), ("full", full)):
+            heard = digits((await asr.transcribe(pcm)).text).rstrip(".")
+            right[name] += heard == number
+    assert right["short"] >= max(7, right["full"]), right
 
 
 async def test_a_turn_longer_than_the_minimum_window_is_heard_to_its_end(

@@ -37,6 +37,7 @@ def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ign
     (turn,) = report["turns"]
     assert set(turn["latency_ms"]) == {
         "voice_to_voice",
+        "answer",
         "endpoint",
         "asr",
         "asr_compute",

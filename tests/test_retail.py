@@ -272,3 +272,17 @@ async def test_store_questions_get_the_ops_words_and_others_the_model(talk) -> N
     assert await c.handle("¿Dónde queda la tienda?") is None
     # a return is the return tool's, not the policy answer
     assert "número del pedido" in " ".join(await c.handle("Quiero devolver unos zapatos") or [])
+
+
+async def test_a_colour_alone_after_a_product_asks_about_the_same_kind_of_item(talk) -> None:
+    c = talk("")
+    [found, _offer] = await c.handle("¿Tienen gorras negras?")
+    assert found.startswith("Sí, tenemos gorra")
+    # instead of answering the link offer, the caller asks for another colour
+    red = await c.handle("¿Y en rojo?")
+    assert red is not None and red[0].startswith("En este momento no nos quedan gorra"), red
+    # the noun lost by ASR ("Tienen flora roja"), same thing
+    again = await c.handle("Tienen flora roja")
+    assert again is not None and again[0].startswith("En este momento no nos quedan gorra")
+    # without a product before, a colour alone is not a product search
+    assert await talk("").handle("¿Y en rojo?") is None

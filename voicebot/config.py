@@ -105,6 +105,9 @@ class LlmSettings(_Section):
     cpu_threads: int = Field(2, ge=1)
     first_token_timeout_s: float = Field(6, gt=0)
     filler_after_s: float = Field(2.0, gt=0)  # after the caller's turn; no reply yet: filler
+    # ...or this soon when other calls' replies are queued in front of this one on the model
+    filler_when_busy_s: float = Field(0.5, ge=0)
+    brief_when_busy: bool = True  # other calls wait for the model: answer in one sentence
     timeout_s: float = Field(15, gt=0)
 
 

@@ -569,8 +569,14 @@ class CallSession:
         await self._say_phrase("consent_given" if self.record.consented else "consent_refused")
 
     async def _filler_after(self, seconds: float) -> None:
-        """A slow model must not mean dead air: say a short filler once."""
-        await asyncio.sleep(seconds)
+        """A slow model must not mean dead air: say a short filler once; at once when other
+        calls' replies are queued on the model in front of this one (the answer will be late)."""
+        busy_s = self._s.settings.llm.filler_when_busy_s
+        started = time.monotonic()
+        while (waited := time.monotonic() - started) < seconds:
+            if busy_s and waited >= busy_s and self._s.dialogue.model_queue() > 1:
+                break
+            await asyncio.sleep(0.05)
         if not self._player.speaking:
             await self._say_phrase("filler")
 

@@ -29,10 +29,14 @@ class LanguageModel(Protocol):
 
 
 @runtime_checkable
-class Prefills(Protocol):
-    """A model that can compute a chat's prefix ahead of the turn that continues it."""
+class SharedModel(Protocol):
+    """A local model every call shares, one generation at a time (llama.cpp)."""
 
-    async def prefill(self, messages: list[Message]) -> None: ...
+    jobs: int  # generations running or queued
+
+    async def prefill(self, messages: list[Message]) -> None:
+        """Compute a chat's prefix ahead of the turn that continues it."""
+        ...
 
 
 class TransformersModel:
@@ -168,7 +172,7 @@ class LlamaCppModel:
             verbose=False,
         )
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
-        self._jobs = 0  # generations running or queued (read and written on the event loop)
+        self.jobs = 0  # generations running or queued (read and written on the event loop)
         self.tokens_generated = 0
         self.generation_seconds = 0.0
 
@@ -177,14 +181,14 @@ class LlamaCppModel:
         talking, so the turn only pays for the caller's words (first token ~550 -> ~150 ms
         after a greeting and the consent question). Skipped when a reply is being generated:
         replies come first."""
-        if self._jobs:
+        if self.jobs:
             return
         # An empty user message after the history: the real turn's prompt shares everything
         # up to that message, and llama.cpp keeps the longest shared prefix.
         chat: Any = [{"role": m.role, "content": m.content} for m in messages]
         chat.append({"role": "user", "content": ""})
         loop = asyncio.get_running_loop()
-        self._jobs += 1
+        self.jobs += 1
         try:
             job = loop.run_in_executor(
                 self._executor,
@@ -192,7 +196,7 @@ class LlamaCppModel:
             )
             await asyncio.wait_for(job, self._settings.timeout_s)
         finally:
-            self._jobs -= 1
+            self.jobs -= 1
 
     def _generate(self, messages: list[Message], push: Any, cancelled: threading.Event) -> None:
         start = time.perf_counter()
@@ -216,12 +220,12 @@ class LlamaCppModel:
             self.generation_seconds += time.perf_counter() - start
 
     async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
-        self._jobs += 1
+        self.jobs += 1
         try:
             async for piece in _threaded_stream(self._executor, self._generate, messages):
                 yield piece
         finally:
-            self._jobs -= 1
+            self.jobs -= 1
 
 
 async def _threaded_stream(

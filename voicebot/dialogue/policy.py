@@ -19,7 +19,7 @@ import structlog
 
 from voicebot.asr import normalize
 from voicebot.config import Settings
-from voicebot.dialogue.llm import LanguageModel, Message, Prefills
+from voicebot.dialogue.llm import LanguageModel, Message, SharedModel
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.understanding import retail_intent
 from voicebot.handoff.rules import TransferReason
@@ -170,10 +170,14 @@ class Dialogue:
         keep = history[-2 * self._settings.dialogue.history_turns :] if history else []
         return [Message("system", self._system), *keep]
 
+    def model_queue(self) -> int:
+        """Replies running or queued on the shared local model (0 for a remote server)."""
+        return self.model.jobs if isinstance(self.model, SharedModel) else 0
+
     async def prepare(self, history: list[Message]) -> None:
         """While the caller talks: let the model compute the chat so far (llama.cpp), so the
         reply only waits for the caller's words. Best effort: a failure costs nothing."""
-        if isinstance(self.model, Prefills):
+        if isinstance(self.model, SharedModel):
             try:
                 await self.model.prefill(self._prefix(history))
             except Exception as exc:
@@ -219,6 +223,8 @@ class Dialogue:
             async with asyncio.timeout(s.llm.timeout_s):
                 pieces = aiter(self.model.stream(self.messages(history, user_text)))
                 while said < s.llm.max_sentences:
+                    if said and s.llm.brief_when_busy and self.model_queue() > 1:
+                        break  # other callers wait for the model: one sentence is the answer
                     wait = s.llm.first_token_timeout_s if stats.first_token_s is None else None
                     try:
                         async with asyncio.timeout(wait):

@@ -97,6 +97,7 @@ class Concierge:
         self.context: list[str] = []  # what the agent sees about this customer
         self._pending: Pending | None = None
         self._asked_more = False  # the last answer ended with "¿algo más?"
+        self._last_product: Product | None = None  # what "¿y en rojo?" refers to
 
     # ---- templates ---------------------------------------------------------------------
     def _say(self, template: str, /, **fields: Any) -> str:
@@ -210,6 +211,8 @@ class Concierge:
             intent = "order_status"  # a bare number after "¿me da su número de pedido?"
         if intent is None and slots.answer is None and self.tools.catalog.mentions_product(text):
             intent = "product_search"  # "un reloj Casio": ASR often drops the "busco"
+        if intent is None and slots.answer is None and self._about_last_product(text):
+            intent = "product_search"  # "¿y en rojo?" after a product
         if intent is None or intent == "store_info":
             # the ops' own words for a known store question; otherwise the model answers
             # from the store facts in its prompt
@@ -257,6 +260,8 @@ class Concierge:
         if slots.answer is None:
             if slots.intent is not None or slots.order_number is not None or p.asked >= 1:
                 return None  # a new request, or still unclear: the caller moved on
+            if self._about_last_product(text):
+                return None  # "¿y en rojo?" instead of answering the link offer
             self._pending = replace(p, asked=p.asked + 1)
             return [p.question]
         if slots.answer is False:
@@ -356,13 +361,22 @@ class Concierge:
         return [q]
 
     # ---- products ------------------------------------------------------------------------
+    def _about_last_product(self, text: str) -> bool:
+        """A colour or size alone, after a product: the same kind of item in that variant."""
+        return self._last_product is not None and bool(nlu.color(text) or nlu.size(text))
+
     async def _product(self, query: ProductQuery) -> list[str]:
         hits = await self.tools.search(query) if query.terms.strip() else []
+        if not hits and self._last_product is not None and (query.color or query.size):
+            # "¿y en rojo?", or the noun lost by ASR: the kind of item just talked about
+            query = replace(query, terms=self._last_product.category)
+            hits = await self.tools.search(query)
         if not hits:
             q = self._say("product_none" if query.terms.strip() else "product_ask")
             self._pending = Pending("ask_product", question=q)
             return [q]
         best = hits[0]
+        self._last_product = best.product
         self._ref(f"product:{best.product.sku}")
         variant = self._variant(query)
         if best.available > 0 and best.within_budget:
