@@ -13,11 +13,22 @@ from voicebot.session import Services
 
 def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
     record = tmp_path / "bot.wav"
+    # Regression: the test failed after 20:00 in Bogotá (the transfer is only offered in
+    # business hours); the store is open around the clock here.
+    config = tmp_path / "voicebot.yaml"
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    week = ", ".join(f'{d}: "00:00-24:00"' for d in days)
+    config.write_text(
+        f"handoff:\n  business_hours:\n    weekly: {{{week}}}\n    country_holidays: ''\n",
+        encoding="utf-8",
+    )
     out = subprocess.run(
         [
             sys.executable,
             "-m",
             "voicebot",
+            "--config",
+            str(config),
             "simulate",
             "--json",
             "--record",
