@@ -5,6 +5,7 @@ from __future__ import annotations
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,16 +18,22 @@ from voicebot.telephony.fake_twilio import load_wav
 Clip = Callable[[str], Path]
 
 
+async def _off_and_on(
+    serve: ServiceFactory, clip: Path, key: str, on_value: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same caller turn with `audio.<key>` 0 (off) and `on_value`."""
+    turns = []
+    for value in (0, on_value):
+        async with serve(make_settings(audio={key: value})) as url:
+            turns.append((await place_call(url, AUTH_TOKEN, [clip]))["turns"][0])
+    return turns[0], turns[1]
+
+
 async def test_speculation_cuts_the_asr_wait_and_keeps_the_words(
     serve: ServiceFactory, clips: Clip
 ) -> None:
     question = clips("Quiero saber cuánto cuesta el envío a Medellín.")
-    results = {}
-    for ms in (0, 200):
-        settings = make_settings(audio={"speculative_asr_ms": ms})
-        async with serve(settings) as url:
-            results[ms] = (await place_call(url, AUTH_TOKEN, [question]))["turns"][0]
-    off, on = results[0], results[200]
+    off, on = await _off_and_on(serve, question, "speculative_asr_ms", 200)
     assert on["heard"] == off["heard"]  # same audio, same words
     # without speculation the caller waits a whole pass after the end of the turn
     assert off["latency_ms"]["asr"] >= off["latency_ms"]["asr_compute"] - 5
@@ -69,13 +76,7 @@ async def test_speech_after_a_pause_discards_the_speculation(
 async def test_a_finished_turn_is_answered_before_the_full_silence(
     serve: ServiceFactory, clips: Clip
 ) -> None:
-    question = clips("¿Cuánto vale un reloj?")
-    results = {}
-    for early_ms in (0, 300):
-        settings = make_settings(audio={"early_end_silence_ms": early_ms})
-        async with serve(settings) as url:
-            results[early_ms] = (await place_call(url, AUTH_TOKEN, [question]))["turns"][0]
-    off, on = results[0], results[300]
+    off, on = await _off_and_on(serve, clips("¿Cuánto vale un reloj?"), "early_end_silence_ms", 300)
     assert on["heard"] == off["heard"] and "reloj" in on["heard"].lower()
     assert off["latency_ms"]["endpoint"] >= 590  # the full 600 ms silence
     # the speculative pass (from 200 ms of silence) sounded finished: no 600 ms wait

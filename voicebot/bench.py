@@ -86,7 +86,7 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
         report[f"{name}_ms"] = _p(vals)
         if name == "voice_to_voice":  # a model's answer vs one from store data or the FAQ
             for source in ("model", "tools"):
-                report[f"  answered by {source}"] = _p(
+                report[f"voice_to_voice_{source}_ms"] = _p(
                     [
                         v
                         for t in turns
@@ -499,7 +499,9 @@ ASR_EVAL = [
     "Espere un momento.",
 ]
 ASR_EVAL_VOICES = [("es-419+m3", 125), ("es-419", 150), ("es", 140)]
-ASR_EVAL_NUMBERS = ["7215", "30482", "99016", "4417", "508263", "1234567"]
+ASR_EVAL_NUMBERS = [
+    "7215", "30482", "99016", "4417", "508263", "1234567", "45721", "3205550101"
+]  # fmt: skip
 
 
 async def run_asr_bench(settings: Settings) -> int:
@@ -509,6 +511,7 @@ async def run_asr_bench(settings: Settings) -> int:
 
     from voicebot.asr import WhisperTranscriber
     from voicebot.audio.codec import ulaw_decode, ulaw_encode
+    from voicebot.dialogue.understanding import digits
     from voicebot.telephony.fake_twilio import DIGIT_WORDS, real_digits_wav
 
     def wer(ref: str, hyp: str) -> float:  # digits and number words compare equal
@@ -523,26 +526,35 @@ async def run_asr_bench(settings: Settings) -> int:
         for number in ASR_EVAL_NUMBERS:
             said = real_digits_wav(number, Path(tmp))
             if said is not None:
-                words = " ".join(DIGIT_WORDS[int(d)] for d in number)
-                clips.append(("real", words, load_wav(said)))
+                clips.append(("real", number, load_wav(said)))
     audio_s = [len(pcm) / 8000 for _, _, pcm in clips]
     print(
         f"{len(clips)} turns, {statistics.mean(audio_s):.1f} s on average "
         f"({len(ASR_EVAL)} phrases x {len(ASR_EVAL_VOICES)} espeak voices, "
         f"{sum(kind == 'real' for kind, _, _ in clips)} numbers by a real voice)"
     )
-    print(f"{'encoder window':<20} {'ms/turn p50':>11} {'p95':>6} {'WER synth':>10} {'real':>6}")
-    for label, window in [("30 s (Whisper's)", 0.0), (f"{settings.asr.window_s:g} s", None)]:
-        cfg = settings.asr if window is None else settings.asr.model_copy(update={"window_s": 0})
+    print(
+        f"{'encoder window':<20} {'ms/turn p50':>11} {'p95':>6} {'WER synth':>10} {'real':>6}"
+        f" {'numbers exact':>14}"
+    )
+    windows = {
+        "30 s (Whisper's)": settings.asr.model_copy(update={"window_s": 0}),
+        f"{settings.asr.window_s:g} s": settings.asr,
+    }
+    for label, cfg in windows.items():
         asr = WhisperTranscriber(settings.model_ref(cfg.model), cfg)
-        ms, wers = [], collections.defaultdict(list)
+        ms, wers, exact = [], collections.defaultdict(list), 0
         for kind, text, pcm in clips:
             heard = await asr.transcribe(pcm)
             ms.append(heard.seconds * 1000)
+            if kind == "real":  # `text` is the number: its words for the WER, its digits exact
+                exact += digits(heard.text).rstrip(".") == text
+                text = " ".join(DIGIT_WORDS[int(d)] for d in text)
             wers[kind].append(wer(text, heard.text))
         real = f"{statistics.mean(wers['real']):.3f}" if wers["real"] else "-"
+        numbers = f"{exact} of {len(wers['real'])}"
         print(
             f"{label:<20} {percentile(ms, 50):>11.0f} {percentile(ms, 95):>6.0f} "
-            f"{statistics.mean(wers['synthetic']):>10.3f} {real:>6}"
+            f"{statistics.mean(wers['synthetic']):>10.3f} {real:>6} {numbers:>14}"
         )
     return 0

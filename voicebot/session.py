@@ -413,6 +413,7 @@ class CallSession:
                 self._on_turn(event, now)
 
     def _answering_now(self) -> bool:
+        """A caller turn is being served (transcribed, answered or spoken)."""
         return self._turn_task is not None and not self._turn_task.done()
 
     def _maybe_speculate(self) -> None:
@@ -783,7 +784,7 @@ class CallSession:
             busy = (
                 self._player.speaking
                 or self._detector.in_speech
-                or (self._turn_task is not None and not self._turn_task.done())
+                or self._answering_now()
                 or self._ending
             )
             if busy:

@@ -31,6 +31,11 @@ class Transcriber(Protocol):
     async def transcribe(self, pcm: Pcm) -> Transcript: ...
 
 
+WHISPER_WINDOW_S = 30  # what Whisper's encoder was trained on
+MAX_TOKENS_PER_S = 8  # Spanish speech is ~5 Whisper tokens/s; more in a short window is a loop
+LOOP_COMPRESSION = 2.4  # zlib ratio of text that repeats itself (Whisper's own threshold)
+MEL_FRAMES_PER_S = 100
+
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
 
@@ -53,19 +58,14 @@ def is_hallucination(
         return True
     if no_speech_prob > no_speech_threshold and avg_logprob < -0.7:
         return True
-    return compression_ratio > 2.4  # repeated phrases
-
-
-WHISPER_WINDOW_S = 30  # what Whisper's encoder was trained on
-MAX_TOKENS_PER_S = 8  # Spanish speech is ~5 Whisper tokens/s; more in a short window is a loop
-LOOP_COMPRESSION = 2.4  # zlib ratio of text that repeats itself (Whisper's own threshold)
+    return compression_ratio > LOOP_COMPRESSION  # repeated phrases
 
 
 def encoder_window_s(audio_s: float, window_s: float, margin_s: float) -> int | None:
     """Seconds of encoder input for a turn of `audio_s`, or None for Whisper's full window.
 
     The turn plus `margin_s` of silence (without it the decoder does not see the end and
-    repeats itself), at least `window_s`, in whole seconds (100 mel frames each).
+    repeats itself), at least `window_s`, in whole seconds (MEL_FRAMES_PER_S frames each).
     """
     if not window_s:
         return None
@@ -77,7 +77,7 @@ class _WindowedWhisper:
     """faster-whisper with the encoder input cut to this thread's window (None: all of it).
 
     faster-whisper always pads the mel features to 30 s; CTranslate2's encoder accepts fewer
-    frames, and its cost is proportional to them (a 3 s turn: 560 -> 120 ms at 10 s).
+    frames, and its cost is proportional to them (`voicebot bench --asr` prints both windows).
     """
 
     def __init__(self, model_ref: str, settings: AsrSettings) -> None:
@@ -102,7 +102,7 @@ class _WindowedWhisper:
 
     def transcribe(self, audio: np.ndarray, window_s: int | None, **options: Any) -> list[Any]:
         """Segments of `audio` (16 kHz float) encoded in a `window_s` window."""
-        self._local.frames = None if window_s is None else window_s * 100
+        self._local.frames = None if window_s is None else window_s * MEL_FRAMES_PER_S
         try:
             if window_s is not None:
                 pad = np.zeros(int((window_s + 0.1) * ASR_RATE) - len(audio), dtype=audio.dtype)

@@ -32,7 +32,7 @@ class LanguageModel(Protocol):
 class SharedModel(Protocol):
     """A local model every call shares, one generation at a time (llama.cpp)."""
 
-    jobs: int  # generations running or queued
+    jobs: int  # replies running or queued
 
     async def prefill(self, messages: list[Message]) -> None:
         """Compute a chat's prefix ahead of the turn that continues it."""
@@ -172,23 +172,23 @@ class LlamaCppModel:
             verbose=False,
         )
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
-        self.jobs = 0  # generations running or queued (read and written on the event loop)
+        self.jobs = 0  # replies running or queued (read and written on the event loop)
+        self._prefilling = False
         self.tokens_generated = 0
         self.generation_seconds = 0.0
 
     async def prefill(self, messages: list[Message]) -> None:
         """Evaluate `messages` (the chat so far) into the KV cache while the caller is still
-        talking, so the turn only pays for the caller's words (first token ~550 -> ~150 ms
-        after a greeting and the consent question). Skipped when a reply is being generated:
-        replies come first."""
-        if self.jobs:
+        talking, so the turn only pays for the caller's words (`voicebot bench` prints the
+        first-token figures). Skipped when a reply is being generated: replies come first."""
+        if self.jobs or self._prefilling:
             return
         # An empty user message after the history: the real turn's prompt shares everything
         # up to that message, and llama.cpp keeps the longest shared prefix.
         chat: Any = [{"role": m.role, "content": m.content} for m in messages]
         chat.append({"role": "user", "content": ""})
         loop = asyncio.get_running_loop()
-        self.jobs += 1
+        self._prefilling = True
         try:
             job = loop.run_in_executor(
                 self._executor,
@@ -196,7 +196,7 @@ class LlamaCppModel:
             )
             await asyncio.wait_for(job, self._settings.timeout_s)
         finally:
-            self.jobs -= 1
+            self._prefilling = False
 
     def _generate(self, messages: list[Message], push: Any, cancelled: threading.Event) -> None:
         start = time.perf_counter()
