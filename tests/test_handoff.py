@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pytest
 
 from tests.conftest import AUTH_TOKEN, MODEL_QUESTION, ServiceFactory, make_settings
 from tests.test_call import _FailingModel
+from voicebot.asr import Transcript
+from voicebot.audio.codec import Pcm
 from voicebot.config import Settings
 from voicebot.dialogue.policy import Dialogue
 from voicebot.handoff.desk import Desk, hash_password
@@ -31,8 +34,16 @@ AGENT = {
 }
 
 
-def desk_settings(cloud: FakeTwilioCloud, **handoff: Any) -> Settings:
+# calls whose consent is not asked are kept under this basis here; /calls/{sid} is read with
+# the admin token
+GOVERNANCE = {"legal_basis": "pruebas: contrato vigente", "admin_token": AUTH_TOKEN}
+
+
+def desk_settings(
+    cloud: FakeTwilioCloud, governance: dict[str, Any] | None = None, **handoff: Any
+) -> Settings:
     return make_settings(
+        governance=GOVERNANCE | (governance or {}),
         twilio={"api_base_url": cloud.url, "account_sid": "AC" + "1" * 32},
         handoff={
             "mode": "desk",
@@ -203,3 +214,90 @@ async def test_desk_drops_a_stalled_subscriber() -> None:
         )
     assert queue.qsize() == 100 and not desk._subscribers  # bounded, then dropped
     assert drops == [1]  # and counted (voicebot_desk_streams_dropped)
+
+
+class ScriptedAsr:
+    """The caller's words, scripted (one transcript per turn): tests of what is kept of them
+    must not depend on how Whisper hears a synthetic voice."""
+
+    def __init__(self, *texts: str) -> None:
+        self.texts = list(texts)
+
+    async def transcribe(self, pcm: Pcm) -> Transcript:
+        text = self.texts.pop(0) if self.texts else ""
+        return Transcript(text, len(pcm) / 8000, 0.01)
+
+
+def scripted(settings: Settings) -> Settings:
+    """One transcription per turn (no speculative pass), so scripted words match turns."""
+    audio = settings.audio.model_copy(update={"speculative_asr_ms": 0, "early_end_silence_ms": 0})
+    return settings.model_copy(update={"audio": audio})
+
+
+SECRETS_TURN = (
+    "Le doy el número de la tarjeta: 4111 1111 1111 1111, código de seguridad 123, "
+    "y mi cédula es 1020345678."
+)
+NOT_SHOWN = ("4111", "1020345678", "seguridad 123", "3001234567")
+
+
+async def redis_contents(url: str) -> str:
+    """Every string value in the Redis database, as text."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url, decode_responses=True)
+    try:
+        values = [
+            await client.get(key)
+            async for key in client.scan_iter()
+            if await client.type(key) == "string"
+        ]
+    finally:
+        await client.aclose()
+    return repr(values)
+
+
+@pytest.mark.parametrize("consent", ["yes", "no"])
+async def test_the_desk_and_redis_hold_only_redacted_words(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud, clips: Clip, redis: Any,
+    consent: str,
+) -> None:  # fmt: skip
+    """Regression: the live desk stream and Redis (for a day) held card, CVV and cédula in
+    clear and the caller's full number, also for callers who refused consent."""
+    if isinstance(redis, str):
+        pytest.skip(redis)
+    from voicebot.cluster import RedisShared
+    from voicebot.simulate import agent_view, place_call
+
+    cloud.agent_answers = "no-answer"
+    settings = scripted(desk_settings(cloud, governance={"ask_consent": True}))
+    shared = RedisShared(redis.url, prefix=f"t-{consent}")
+    await shared._redis.flushdb()
+    desk = Desk(settings.handoff.agents, shared)
+    stages = handoff_stages(services, settings, desk=desk, shared=shared,
+                            asr=ScriptedAsr(SECRETS_TURN))  # fmt: skip
+    try:
+        async with serve(settings, **stages) as url:
+            report = await place_call(
+                url, AUTH_TOKEN, [clips("Hola.")], caller="+573001234567", cloud=cloud,
+                consent_key="1" if consent == "yes" else "2",
+            )  # fmt: skip
+            back = cloud.legs[report["call_sid"]].resumed
+            assert back is not None
+            await back.wait_bot_audio(back.stream_started_at, 10)
+            await back.hangup()
+            shown = json.dumps(await agent_view(url, "ana", "clave-ana"), ensure_ascii=False)
+        held = await redis_contents(redis.url)
+    finally:
+        await shared.close()
+    (transfer,) = desk.transfers.values()
+    assert transfer.reason == "sensitive_topic"
+    for text in (shown, held):
+        assert report["call_sid"] in text and "[tarjeta]" in text  # the summary's motive
+        assert not [s for s in NOT_SHOWN if s in text], text
+    assert "+57 *** *** 4567" in held  # the callback ticket, masked
+    lines = [line["text"] for line in transfer.transcript]
+    if consent == "yes":
+        assert any("[tarjeta]" in t and "[código]" in t and "[documento]" in t for t in lines)
+    else:
+        assert lines == []  # without consent the desk gets the redacted summary only

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
+from tests.test_handoff import AGENT, ScriptedAsr, scripted
+from voicebot.config import Settings
+from voicebot.handoff.desk import Desk
+from voicebot.handoff.web import SERVICES
+from voicebot.service import with_public_url
+from voicebot.session import Services
 from voicebot.simulate import fetch_record
 from voicebot.telephony import server
-from voicebot.telephony.fake_twilio import FakeTwilioCall
+from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav
 from voicebot.telephony.twiml import sign, stream_token
 
+Clip = Callable[[str], Path]
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+573001234567", "AccountSid": "AC1"}
 
 
@@ -165,13 +176,187 @@ async def test_healthz(base_url: str) -> None:
         assert resp.status == 200
 
 
-async def test_call_records_need_the_bearer_token(base_url: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(base_url + "/calls/CA1") as resp:
-            assert resp.status == 401
-        headers = {"Authorization": f"Bearer {AUTH_TOKEN}"}
-        async with http.get(base_url + "/calls/CA1", headers=headers) as resp:
+ADMIN = "admin-token-for-tests"
+
+
+def guarded_settings(**more: Any) -> Settings:
+    """Calls kept under a legal basis, /calls/{sid} behind the admin token, an agent."""
+    return make_settings(
+        governance={"legal_basis": "pruebas", "admin_token": ADMIN},
+        handoff={"mode": "desk", "agents": [AGENT], **more},
+    )
+
+
+async def test_call_records_are_the_stored_ones_behind_the_admin_token(
+    serve: ServiceFactory, clips: Clip
+) -> None:
+    """Regression: /calls/{sid} gave a live call's full record (card digits) to anyone with
+    the Twilio auth token."""
+    settings = scripted(guarded_settings())
+    asr = ScriptedAsr("Mi tarjeta es 4111 1111 1111 1111, ¿me la guarda?")
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    async with serve(settings, asr=asr) as url, aiohttp.ClientSession() as http:
+        async with FakeTwilioCall(url, AUTH_TOKEN) as call:
+            await call.wait_bot_audio(call.stream_started_at, 10)
+            await call.wait_bot_quiet(1.0)
+            voiced = await call.speak(load_wav(clips("Hola.")))
+            await call.wait_bot_audio(voiced, 20)
+            async with http.get(f"{url}/calls/{call.call_sid}", headers=admin) as resp:
+                assert resp.status == 404  # in progress: nothing is served yet
+        for token in ("", AUTH_TOKEN):
+            headers = {"Authorization": f"Bearer {token}"}
+            async with http.get(f"{url}/calls/{call.call_sid}", headers=headers) as resp:
+                assert resp.status == 401
+        record = await fetch_record(url, ADMIN, call.call_sid)
+        async with http.get(url + "/calls/CA1", headers=admin) as resp:
             assert resp.status == 404
+    assert record is not None
+    assert record["turns"][0]["heard"] == "Mi tarjeta es [tarjeta], ¿me la guarda?"
+    assert "4111" not in json.dumps(record)
+
+
+async def login(
+    http: aiohttp.ClientSession, url: str, agent: str, password: str
+) -> tuple[str, float]:
+    """Where the login form sends the browser, and how long it took."""
+    started = time.perf_counter()
+    form = {"agent": agent, "password": password}
+    async with http.post(url + "/agent/login", data=form, allow_redirects=False) as resp:
+        assert resp.status == 303
+        return resp.headers["Location"], time.perf_counter() - started
+
+
+def login_storm(url: str, attempts: int) -> tuple[list[str], list[float]]:
+    """From another thread (its own event loop, like other clients): `attempts` wrong logins
+    at once while /healthz is probed; where each login went, and each probe's latency."""
+
+    async def storm() -> tuple[list[str], list[float]]:
+        latencies: list[float] = []
+        async with aiohttp.ClientSession() as http:
+            done = asyncio.Event()
+
+            async def probe() -> None:
+                while not done.is_set():
+                    started = time.perf_counter()
+                    async with http.get(url + "/healthz") as resp:
+                        assert resp.status == 200
+                    latencies.append(time.perf_counter() - started)
+                    await asyncio.sleep(0.01)
+
+            prober = asyncio.create_task(probe())
+            await asyncio.sleep(0.1)
+            results = await asyncio.gather(
+                *(login(http, url, "ana", f"adivinando{i}") for i in range(attempts))
+            )
+            done.set()
+            await prober
+        return [where for where, _ in results], latencies
+
+    return asyncio.run(storm())
+
+
+async def test_many_wrong_logins_at_once_do_not_stall_the_service(serve: ServiceFactory) -> None:
+    """Regression: password hashing ran on the event loop; 40 simultaneous wrong logins took
+    /healthz (and every live call's audio) from under 1 ms to seconds."""
+    settings = guarded_settings(login_max_failures_ip=100, login_max_failures=100)
+    async with serve(settings, desk=Desk(settings.handoff.agents)) as url:
+        went, latencies = await asyncio.to_thread(login_storm, url, 40)
+    assert went == ["/agent?error=1"] * 40  # each one was checked (no lockout here)
+    assert len(latencies) > 10 and max(latencies) < 0.25, max(latencies)
+
+
+async def test_wrong_passwords_lock_the_account_and_the_address(serve: ServiceFactory) -> None:
+    settings = guarded_settings(login_max_failures=3, login_max_failures_ip=8)
+    async with serve(settings, desk=Desk(settings.handoff.agents)) as url:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            for _ in range(3):
+                assert (await login(http, url, "ana", "no-es"))[0] == "/agent?error=1"
+            # locked out: even the right password is refused, and no cookie is set
+            assert (await login(http, url, "ana", "clave-ana"))[0] == "/agent?error=2"
+            assert not http.cookie_jar.filter_cookies(url)
+            # an unknown account is counted and locked the same way (nothing tells them apart)
+            for _ in range(3):
+                assert (await login(http, url, "nadie", "x"))[0] == "/agent?error=1"
+            assert (await login(http, url, "nadie", "x"))[0] == "/agent?error=2"
+            # six failures so far from this address; two more lock the address for any account
+            for name in ("otro1", "otro2"):
+                assert (await login(http, url, name, "x"))[0] == "/agent?error=1"
+            assert (await login(http, url, "otro3", "x"))[0] == "/agent?error=2"
+
+
+async def test_an_unknown_account_takes_as_long_as_a_wrong_password(serve: ServiceFactory) -> None:
+    settings = guarded_settings(login_max_failures_ip=100, login_max_failures=100)
+    async with serve(settings, desk=Desk(settings.handoff.agents)) as url:
+        async with aiohttp.ClientSession() as http:
+            known = sorted([(await login(http, url, "ana", "mala"))[1] for _ in range(5)])[2]
+            unknown = sorted([(await login(http, url, "nadie", "mala"))[1] for _ in range(5)])[2]
+    assert 0.5 < unknown / known < 2, (known, unknown)
+
+
+async def test_logout_and_removal_end_the_login_on_the_server(
+    services: Services, serve: ServiceFactory
+) -> None:
+    """Regression: logout only deleted the browser's cookie (a copy kept working), needed no
+    CSRF header, and an agent removed from the config kept their login."""
+    settings = guarded_settings()
+    async with serve(settings, desk=Desk(settings.handoff.agents)) as url:
+        app = serve.apps[url]  # type: ignore[attr-defined]
+
+        async def logged_in() -> tuple[aiohttp.ClientSession, str]:
+            http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+            assert (await login(http, url, "ana", "clave-ana"))[0] == "/agent"
+            (cookie,) = http.cookie_jar
+            return http, cookie.value
+
+        async def page_with(cookie: str) -> int:
+            async with (
+                aiohttp.ClientSession() as other,
+                other.get(url + "/agent/events", headers={"Cookie": f"vb_agent={cookie}"}) as resp,
+            ):
+                return resp.status
+
+        http, cookie = await logged_in()
+        async with http:
+            assert await page_with(cookie) == 200
+            async with http.post(url + "/agent/logout") as resp:
+                assert resp.status == 403  # a cross-site form cannot log the agent out
+            assert await page_with(cookie) == 200
+            headers = {"X-Requested-With": "voicebot-desk"}
+            async with http.post(url + "/agent/logout", headers=headers) as resp:
+                assert resp.status == 200
+        assert await page_with(cookie) == 401  # the copied cookie is dead too
+
+        http, cookie = await logged_in()
+        async with http:
+            assert await page_with(cookie) == 200
+            without = settings.handoff.model_copy(update={"agents": []})
+            await app[SERVICES].reload(settings.model_copy(update={"handoff": without}))
+            assert await page_with(cookie) == 401
+            assert (await login(http, url, "ana", "clave-ana"))[0] == "/agent?error=1"
+
+
+async def test_desk_pages_cannot_be_framed_and_cookies_are_secure_over_https(
+    serve: ServiceFactory,
+) -> None:
+    settings = guarded_settings()
+    async with serve(settings, desk=Desk(settings.handoff.agents)) as url:
+        app = serve.apps[url]  # type: ignore[attr-defined]
+        async with aiohttp.ClientSession() as http:
+            for path, headers in (("/agent", {}), ("/ops", {"Authorization": f"Bearer {ADMIN}"})):
+                async with http.get(url + path, headers=headers) as resp:
+                    assert resp.status == 200
+                    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+                    assert "script-src 'self'" in resp.headers["Content-Security-Policy"] or (
+                        "script-src" not in resp.headers["Content-Security-Policy"]
+                    )
+                    assert resp.headers["X-Frame-Options"] == "DENY"
+            form = {"agent": "ana", "password": "clave-ana"}
+            async with http.post(url + "/agent/login", data=form, allow_redirects=False) as resp:
+                assert "secure" not in resp.headers["Set-Cookie"].lower()  # plain http here
+            services = app[SERVICES]
+            services.settings = with_public_url(services.settings, "https://voz.example.co")
+            async with http.post(url + "/agent/login", data=form, allow_redirects=False) as resp:
+                assert "secure" in resp.headers["Set-Cookie"].lower()
 
 
 async def test_message_flood_closes_only_that_stream(base_url: str) -> None:
@@ -222,10 +407,17 @@ async def test_a_second_stream_for_a_live_call_is_closed(base_url: str) -> None:
         assert not call.closed_by_service.is_set()
 
 
-async def test_idle_sockets_are_closed(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_idle_sockets_are_closed(
+    serve: ServiceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Slowloris: a socket that never sends `start`, and a call whose media stops."""
     monkeypatch.setattr(server, "START_TIMEOUT_S", 1)
     monkeypatch.setattr(server, "RECEIVE_TIMEOUT_S", 1)
+    async with serve(guarded_settings()) as base_url:
+        await _idle_sockets(base_url)
+
+
+async def _idle_sockets(base_url: str) -> None:
     url = base_url.replace("http", "ws", 1) + "/twilio/stream"
     async with aiohttp.ClientSession() as http:
         headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, url, {})}
@@ -237,7 +429,7 @@ async def test_idle_sockets_are_closed(base_url: str, monkeypatch: pytest.Monkey
         await call.wait_bot_audio(call.stream_started_at, 10)
         call._tasks[0].cancel()  # the caller's media stops: no frames, not even silence
         await asyncio.wait_for(call.closed_by_service.wait(), 5)
-    record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
+    record = await fetch_record(base_url, ADMIN, call.call_sid)
     assert record is not None and record["ended_by"] == "dropped"  # the record is kept
 
 

@@ -21,7 +21,8 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
-TRANSFER_TTL_S = 24 * 3600  # a transfer is desk business for a day
+TRANSFER_TTL_S = 24 * 3600  # a transfer is desk business for a day (governance.*_hours)
+CALLBACK_TTL_S = 96 * 3600  # a callback ticket, over a long weekend
 KEPT_TRANSFERS = 500
 
 
@@ -46,6 +47,20 @@ class Shared(Protocol):
 
     async def add_callback(self, ticket: dict[str, Any]) -> None: ...
 
+    async def callbacks(self) -> list[dict[str, Any]]:
+        """The callback tickets not yet expired, oldest first."""
+        ...
+
+    async def forget_calls(self, call_sids: set[str]) -> int:
+        """Delete the transfers and callback tickets of these calls (a deletion request)."""
+        ...
+
+    async def revoke(self, session_id: str, ttl_s: int) -> None:
+        """An agent's login that logged out: refused by every process until it expires."""
+        ...
+
+    async def revoked(self, session_id: str) -> bool: ...
+
     def updates(self) -> AsyncIterator[dict[str, Any]]:
         """Transfers changed by other processes, as they happen."""
         ...
@@ -58,12 +73,20 @@ class Shared(Protocol):
 class RedisShared:
     """`Shared` over one Redis server (keys under `prefix`)."""
 
-    def __init__(self, url: str, prefix: str = "voicebot", timeout_s: float = 2) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "voicebot",
+        timeout_s: float = 2,
+        transfer_ttl_s: int = TRANSFER_TTL_S,
+        callback_ttl_s: int = CALLBACK_TTL_S,
+    ) -> None:
         self._redis = aioredis.from_url(
             url, decode_responses=True, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
         self._p = prefix
         self.origin = uuid.uuid4().hex[:12]
+        self._transfer_ttl_s, self._callback_ttl_s = transfer_ttl_s, callback_ttl_s
 
     async def claim_call(self, call_sid: str, ttl_s: int) -> bool:
         return bool(await self._redis.set(f"{self._p}:answered:{call_sid}", self.origin,
@@ -72,7 +95,7 @@ class RedisShared:
     async def save_transfer(self, data: dict[str, Any]) -> None:
         payload = json.dumps(data, ensure_ascii=False)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(f"{self._p}:transfer:{data['id']}", payload, ex=TRANSFER_TTL_S)
+            pipe.set(f"{self._p}:transfer:{data['id']}", payload, ex=self._transfer_ttl_s)
             pipe.zadd(f"{self._p}:transfers", {data["id"]: float(data["created_at"])})
             pipe.zremrangebyrank(f"{self._p}:transfers", 0, -KEPT_TRANSFERS - 1)
             pipe.publish(f"{self._p}:desk", json.dumps({"origin": self.origin, "transfer": data}))
@@ -83,17 +106,52 @@ class RedisShared:
         return json.loads(raw) if raw else None
 
     async def transfers(self) -> list[dict[str, Any]]:
-        ids = [str(i) for i in await self._redis.zrange(f"{self._p}:transfers", 0, -1)]
-        if not ids:
-            return []
-        raws = await self._redis.mget([f"{self._p}:transfer:{i}" for i in ids])
-        return [json.loads(raw) for raw in raws if raw]
+        return await self._listed("transfers", "transfer")
 
     async def add_callback(self, ticket: dict[str, Any]) -> None:
+        payload = json.dumps(ticket, ensure_ascii=False)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(f"{self._p}:callbacks", json.dumps(ticket, ensure_ascii=False))
-            pipe.ltrim(f"{self._p}:callbacks", -KEPT_TRANSFERS, -1)
+            pipe.set(f"{self._p}:callback:{ticket['id']}", payload, ex=self._callback_ttl_s)
+            pipe.zadd(f"{self._p}:callbacks", {ticket["id"]: float(ticket["created_at"])})
+            pipe.zremrangebyrank(f"{self._p}:callbacks", 0, -KEPT_TRANSFERS - 1)
             await pipe.execute()
+
+    async def callbacks(self) -> list[dict[str, Any]]:
+        return await self._listed("callbacks", "callback")
+
+    async def _listed(self, index: str, kind: str) -> list[dict[str, Any]]:
+        ids = [str(i) for i in await self._redis.zrange(f"{self._p}:{index}", 0, -1)]
+        if not ids:
+            return []
+        raws = await self._redis.mget([f"{self._p}:{kind}:{i}" for i in ids])
+        gone = [i for i, raw in zip(ids, raws, strict=True) if not raw]
+        if gone:  # expired: drop them from the index too
+            await self._redis.zrem(f"{self._p}:{index}", *gone)
+        return [json.loads(raw) for raw in raws if raw]
+
+    async def forget_calls(self, call_sids: set[str]) -> int:
+        if not call_sids:
+            return 0
+        doomed: list[tuple[str, str, str]] = []
+        for index, kind in (("transfers", "transfer"), ("callbacks", "callback")):
+            doomed += [
+                (index, kind, str(item["id"]))
+                for item in await self._listed(index, kind)
+                if item.get("call_sid") in call_sids
+            ]
+        if doomed:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                for index, kind, item_id in doomed:
+                    pipe.delete(f"{self._p}:{kind}:{item_id}")
+                    pipe.zrem(f"{self._p}:{index}", item_id)
+                await pipe.execute()
+        return len(doomed)
+
+    async def revoke(self, session_id: str, ttl_s: int) -> None:
+        await self._redis.set(f"{self._p}:revoked:{session_id}", "1", ex=max(1, ttl_s))
+
+    async def revoked(self, session_id: str) -> bool:
+        return bool(await self._redis.exists(f"{self._p}:revoked:{session_id}"))
 
     async def updates(self) -> AsyncIterator[dict[str, Any]]:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)

@@ -161,10 +161,17 @@ class GovernanceSettings(_Section):
     """Data protection (Ley 1581 de 2012): retention per data class, the admin API's token."""
 
     ask_consent: bool = True  # ask to record and store (Decreto 1377); unclear or silent is "no"
+    # With ask_consent off, the legal basis under which calls are still recorded and kept
+    # (e.g. "Ley 1581 art. 10 b: contrato vigente"); empty: none, so a call that was not
+    # asked is a call without consent (timings and outcome only, masked number).
+    legal_basis: str = ""
     notice_version: str = "2026-11"  # the data-processing notice the consent question refers to
     retention_days_calls: int = Field(90, ge=1)  # call records and their redacted transcripts
     retention_days_memory: int = Field(365, ge=1)  # what is remembered of a customer's contacts
-    admin_token: SecretStr = SecretStr("")  # bearer token of /admin/*; empty: the API is off
+    admin_token: SecretStr = SecretStr("")  # bearer token of /admin/* and /calls/*; empty: off
+    # Redis copies of desk transfers (redacted) and callback tickets expire after this
+    desk_retention_hours: int = Field(24, ge=1)
+    callback_retention_hours: int = Field(96, ge=1)
 
 
 class HandoffSettings(_Section):
@@ -177,6 +184,14 @@ class HandoffSettings(_Section):
     business_hours: BusinessHours = BusinessHours()
     agents: list[Agent] = []
     session_secret: SecretStr = SecretStr("")  # signs agent login cookies; random if empty
+    session_hours: int = Field(12, ge=1, le=72)  # an agent's login lasts this long
+    # wrong passwords: after `login_max_failures` for one account (or `login_max_failures_ip`
+    # from one address) within `login_window_s`, that account (address) is locked out for
+    # `login_lockout_s`
+    login_max_failures: int = Field(5, ge=1)
+    login_max_failures_ip: int = Field(20, ge=1)
+    login_window_s: int = Field(900, ge=1)
+    login_lockout_s: int = Field(900, ge=1)
 
 
 class KpiSettings(_Section):

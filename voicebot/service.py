@@ -74,7 +74,16 @@ async def build_services(settings: Settings) -> Services:
         asyncio.to_thread(build_synthesizer, settings),
     )
     store, records = await open_store(settings)
-    shared = RedisShared(settings.server.redis_url) if settings.server.redis_url else None
+    g = settings.governance
+    shared = (
+        RedisShared(
+            settings.server.redis_url,
+            transfer_ttl_s=g.desk_retention_hours * 3600,
+            callback_ttl_s=g.callback_retention_hours * 3600,
+        )
+        if settings.server.redis_url
+        else None
+    )
     desk = Desk(settings.handoff.agents, shared)
     services = Services(
         settings, asr, tts, Dialogue(settings, llm), desk=desk, rest=TwilioRest(settings),
@@ -92,13 +101,19 @@ def with_public_url(settings: Settings, url: str) -> Settings:
 
 
 def with_auth_token(settings: Settings) -> Settings:
-    """A random auth token for an in-process simulation when none is configured."""
-    if settings.twilio.auth_token.get_secret_value():
-        return settings
+    """A random auth token for an in-process simulation when none is configured; the
+    simulated caller reads its call's record back with it when no admin token is set."""
     from pydantic import SecretStr
 
-    twilio = settings.twilio.model_copy(update={"auth_token": SecretStr(secrets.token_hex(16))})
-    return settings.model_copy(update={"twilio": twilio})
+    if not settings.twilio.auth_token.get_secret_value():
+        twilio = settings.twilio.model_copy(update={"auth_token": SecretStr(secrets.token_hex(16))})
+        settings = settings.model_copy(update={"twilio": twilio})
+    if not settings.governance.admin_token.get_secret_value():
+        governance = settings.governance.model_copy(
+            update={"admin_token": settings.twilio.auth_token}
+        )
+        settings = settings.model_copy(update={"governance": governance})
+    return settings
 
 
 @asynccontextmanager

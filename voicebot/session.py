@@ -90,6 +90,8 @@ class Services:
         self.settings, self.dialogue, self.phrase_audio = (
             settings, fresh.dialogue, fresh.phrase_audio
         )  # fmt: skip
+        # An agent removed (or whose password changed) loses their login at once.
+        self.desk.agents = {a.id: a for a in settings.handoff.agents}
 
     async def refresh_catalog(self) -> None:
         """Reload products and stock, so availability answers follow the store."""
@@ -159,14 +161,18 @@ class CallRecord:
     consent: str = (
         "not_asked"  # not_asked (ops turned the question off) | pending | yes | no | on_file
     )
+    legal_basis: str = ""  # governance.legal_basis: what makes a call not asked storable
     reprompts: int = 0  # the caller said nothing and was asked again
     misunderstood: int = 0  # turns the bot could not serve
     friction: dict[str, Any] = field(default_factory=dict)  # signals, score, risk (at the end)
 
     @property
     def consented(self) -> bool:
-        """Personal data of this call may be stored."""
-        return self.consent in ("not_asked", "yes", "on_file")
+        """Personal data of this call may be stored: the caller said yes (or had said so to
+        the store), or ops turned the question off under an explicit legal basis."""
+        if self.consent == "not_asked":
+            return bool(self.legal_basis)
+        return self.consent in ("yes", "on_file")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -207,11 +213,14 @@ class CallSession:
             start.call_sid, start.stream_sid, start.custom_parameters.get("from", "")
         )
         self.record.config_version = services.settings.config_version
+        self.record.legal_basis = services.settings.governance.legal_basis
         self._log = log.bind(call_sid=start.call_sid)
         self._concierge = services.concierge(
             self.record.caller, "voice", actor=f"bot:{start.call_sid}"
         )
-        if services.settings.governance.ask_consent and resume is None:
+        if resume is not None:  # the answer given before the transfer still holds
+            self.record.consent = resume.consent
+        elif services.settings.governance.ask_consent:
             self.record.consent = "pending"
         self._close = close
         self._vad = Vad(cfg.vad_aggressiveness)
@@ -707,11 +716,12 @@ class CallSession:
         if open_now and number and self._s.rest is not None:
             transfer = await self._s.desk.create(
                 call_sid=self.record.call_sid,
-                caller=self.record.caller,
+                caller=mask_phone(self.record.caller) if self.record.caller else "",
                 reason=reason,
                 summary=summary,
-                transcript=list(self.record.transcript),
+                transcript=self._desk_transcript(),
                 agent_id=agent.id if agent else None,
+                consent="no" if self.record.consent == "pending" else self.record.consent,
             )
             self._log.info("transfer", reason=reason, transfer=transfer.id, warm=agent is not None)
             await self._say_phrase("hold")
@@ -736,6 +746,13 @@ class CallSession:
         self._ending = False
         self.record.end_reason = None
         return "go_on"
+
+    def _desk_transcript(self) -> list[dict[str, str]]:
+        """What the desk (and Redis) may hold of the words: redacted, and only with consent
+        (without it the agent gets the redacted summary, not the conversation)."""
+        if not self.record.consented:
+            return []
+        return [line | {"text": redact(line["text"])} for line in self.record.transcript]
 
     async def _back_from_transfer(self, transfer: Transfer) -> None:
         """No agent took the call: restore its story and offer a callback."""

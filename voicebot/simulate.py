@@ -22,9 +22,10 @@ from voicebot.telephony.fake_twilio import DEFAULT_CALLER, FakeTwilioCall, load_
 REPLY_TIMEOUT_S = 30
 
 
-async def fetch_record(base_url: str, auth_token: str, call_sid: str) -> dict[str, Any] | None:
-    """The service's record of a finished call (its stage timings and transcript)."""
-    headers = {"Authorization": f"Bearer {auth_token}"}
+async def fetch_record(base_url: str, admin_token: str, call_sid: str) -> dict[str, Any] | None:
+    """The service's stored record of a finished call (stage timings, redacted transcript),
+    read with the admin bearer token (`governance.admin_token`)."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
     async with aiohttp.ClientSession() as http:
         for _ in range(40):  # the record is stored once the session has wound down
             async with http.get(f"{base_url}/calls/{call_sid}", headers=headers) as resp:
@@ -79,6 +80,7 @@ async def place_call(
     cloud: FakeTwilioCloud | None = None,
     caller: str = DEFAULT_CALLER,
     consent_key: str | None = None,
+    record_token: str | None = None,
 ) -> dict[str, Any]:
     """Place one call, speak each turn after the bot's previous reply, and report.
 
@@ -131,7 +133,7 @@ async def place_call(
             wav.setsampwidth(2)
             wav.setframerate(TELEPHONY_RATE)
             wav.writeframes(heard.tobytes())
-    server = await fetch_record(base_url, auth_token, call.call_sid) or {}
+    server = await fetch_record(base_url, record_token or auth_token, call.call_sid) or {}
     server_turns = server.get("turns", [])
     for i, turn in enumerate(turns):
         st = server_turns[i] if i < len(server_turns) else {}
@@ -202,9 +204,11 @@ async def simulate(
 
     token = settings.twilio.auth_token.get_secret_value()
     if url is not None:
+        admin = settings.governance.admin_token.get_secret_value() or None
         return await place_call(
-            url, token, audio, dtmf=dtmf, record=record, caller=caller, consent_key=consent_key
-        )
+            url, token, audio, dtmf=dtmf, record=record, caller=caller, consent_key=consent_key,
+            record_token=admin,
+        )  # fmt: skip
     settings = with_auth_token(settings)
     token = settings.twilio.auth_token.get_secret_value()
     async with FakeTwilioCloud(token) as cloud:

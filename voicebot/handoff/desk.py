@@ -18,6 +18,7 @@ import structlog
 
 from voicebot.cluster import Shared
 from voicebot.config import Agent
+from voicebot.governance.redaction import mask_phone
 from voicebot.handoff.summary import Summary
 
 log = structlog.get_logger(__name__)
@@ -45,7 +46,7 @@ class Transfer:
 
     id: str
     call_sid: str
-    caller: str  # E.164, shown masked
+    caller: str  # masked (+57 *** *** 4567): the full number never leaves the session
     reason: str
     summary: Summary
     transcript: list[dict[str, str]]
@@ -55,6 +56,8 @@ class Transfer:
     outcome: Outcome | None = None
     notes: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
+    # the caller's consent answer, restored when the call comes back to the bot
+    consent: str = "no"
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)
@@ -81,6 +84,8 @@ class Desk:
         self.on_drop: Callable[[], None] = lambda: None  # counts stalled pages dropped
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._ids = itertools.count(1)
+        self._revoked: dict[str, float] = {}  # session id -> when its cookie expires anyway
+        self.login_guard = LoginGuard()
 
     def available_agent(self) -> Agent | None:
         """A configured agent who is not on an accepted/connected transfer."""
@@ -157,18 +162,56 @@ class Desk:
         self, call_sid: str, caller: str, reason: str, summary: Summary
     ) -> dict[str, Any]:
         ticket = {
-            "id": f"CB{len(self.callbacks) + 1:05d}",
+            "id": f"CB{len(self.callbacks) + 1:05d}-{secrets.token_hex(3)}",
             "call_sid": call_sid,
-            "caller": caller,
+            "caller": caller,  # this process only: the number to call back
             "reason": reason,
-            "summary": summary.as_dict(),
+            "summary": summary.as_dict(),  # redacted
             "created_at": time.time(),
         }
         self.callbacks.append(ticket)
-        if self.shared is not None:
-            await self.shared.add_callback(ticket)
+        while len(self.callbacks) > KEPT_TRANSFERS:
+            self.callbacks.pop(0)
+        if self.shared is not None:  # shared copies never hold the full number
+            await self.shared.add_callback(ticket | {"caller": mask_phone(caller)})
         log.info("callback_ticket", ticket=ticket["id"], call_sid=call_sid, reason=reason)
         return ticket
+
+    async def forget(self, phone: str, call_sids: set[str]) -> int:
+        """A deletion request: drop the transfers and callback tickets of these calls (or of
+        this number) here and in the shared store."""
+        sids = set(call_sids) | {c["call_sid"] for c in self.callbacks if c["caller"] == phone}
+        before = len(self.transfers) + len(self.callbacks)
+        for transfer_id in [t.id for t in self.transfers.values() if t.call_sid in sids]:
+            del self.transfers[transfer_id]
+        self.callbacks = [c for c in self.callbacks if c["call_sid"] not in sids]
+        gone = before - len(self.transfers) - len(self.callbacks)
+        if self.shared is not None:
+            gone = max(gone, await self.shared.forget_calls(sids))
+        return gone
+
+    # ---- logins ------------------------------------------------------------------------
+    async def revoke(self, session_id: str, expires: int) -> None:
+        """Logout: this login is refused from now on, by every process (with Redis)."""
+        self._revoked[session_id] = expires
+        now = time.time()
+        for sid in [k for k, until in self._revoked.items() if until < now]:
+            del self._revoked[sid]
+        if self.shared is not None:
+            try:
+                await self.shared.revoke(session_id, int(expires - now) + 1)
+            except Exception as exc:
+                log.warning("logout_not_shared", error=repr(exc)[:200])
+
+    async def revoked(self, session_id: str) -> bool:
+        if session_id in self._revoked:
+            return True
+        if self.shared is not None:
+            try:
+                return await self.shared.revoked(session_id)
+            except Exception as exc:  # Redis away: this process's own view
+                log.warning("revocation_unknown", error=repr(exc)[:200])
+        return False
 
     # ---- live updates ------------------------------------------------------------------
     def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
@@ -201,6 +244,8 @@ class Desk:
 
 # ---- agent logins ----------------------------------------------------------------------
 PBKDF2_ITERATIONS = 200_000
+HASHING_AT_ONCE = 2  # password checks running at once (worker threads, off the event loop)
+TRACKED_KEYS = 10_000  # accounts and addresses remembered by the login guard, at most
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -213,6 +258,7 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
 
 
 def check_password(password: str, stored: str) -> bool:
+    """Blocking (~50-85 ms of CPU): call it through `verify_password`, never on the loop."""
     try:
         scheme, iterations, salt, digest = stored.split("$")
     except ValueError:
@@ -223,18 +269,89 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(base64.b64encode(got).decode(), digest)
 
 
-def session_cookie(secret: bytes, agent_id: str, ttl_s: int = 12 * 3600) -> str:
+_UNKNOWN_ACCOUNT_HASH: str | None = None  # checked for unknown accounts: the same work
+_hashing: asyncio.Semaphore | None = None
+
+
+async def verify_password(password: str, stored: str | None) -> bool:
+    """Check a password in a worker thread (the event loop keeps serving calls), at most
+    HASHING_AT_ONCE at a time; an unknown account (`stored` None) costs the same time."""
+    global _UNKNOWN_ACCOUNT_HASH, _hashing
+    if _hashing is None:
+        _hashing = asyncio.Semaphore(HASHING_AT_ONCE)
+    if _UNKNOWN_ACCOUNT_HASH is None:
+        _UNKNOWN_ACCOUNT_HASH = await asyncio.to_thread(hash_password, secrets.token_hex(16))
+    async with _hashing:
+        ok = await asyncio.to_thread(check_password, password, stored or _UNKNOWN_ACCOUNT_HASH)
+    return ok and stored is not None
+
+
+class LoginGuard:
+    """Wrong passwords per account and per address: past the limit within the window, that
+    account or address is locked out. An attempt counts from its start (until it succeeds),
+    so a burst of simultaneous guesses is cut off at the limit too. Unknown accounts are
+    counted and locked like known ones (a lockout says nothing about who exists)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
+        self._locked_until: dict[str, float] = {}
+
+    def locked(self, keys: list[str]) -> bool:
+        """True when any of these accounts or addresses is locked out now."""
+        now = self._clock()
+        for key in keys:
+            if self._locked_until.get(key, 0) > now:
+                return True
+            self._locked_until.pop(key, None)
+        return False
+
+    def attempt(self, keys: list[tuple[str, int]], window_s: float, lockout_s: float) -> None:
+        """Count an attempt (taken back by `succeeded`); lock keys that reach their limit."""
+        now = self._clock()
+        for key, limit in keys:
+            times = [t for t in self._failures.pop(key, []) if t > now - window_s]
+            times.append(now)
+            self._failures[key] = times
+            if len(times) >= limit:
+                self._locked_until[key] = now + lockout_s
+        while len(self._failures) > TRACKED_KEYS:  # bounded memory under a spray of names
+            self._failures.popitem(last=False)
+
+    def succeeded(self, keys: list[str]) -> None:
+        for key in keys:
+            times = self._failures.get(key)
+            if times:
+                times.pop()
+
+
+def _fingerprint(password_hash: str) -> str:
+    """Changes when the agent's password does: old logins stop working."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def session_cookie(secret: bytes, agent: Agent, ttl_s: int = 12 * 3600) -> str:
+    """agent|expires|session id|mac, the mac also over the agent's password hash."""
     expires = str(int(time.time()) + ttl_s)
-    mac = hmac.new(secret, f"{agent_id}|{expires}".encode(), hashlib.sha256).hexdigest()
-    return f"{agent_id}|{expires}|{mac}"
+    sid = secrets.token_urlsafe(12)
+    fp = _fingerprint(agent.password_hash.get_secret_value())
+    mac = hmac.new(secret, f"{agent.id}|{expires}|{sid}|{fp}".encode(), hashlib.sha256)
+    return f"{agent.id}|{expires}|{sid}|{mac.hexdigest()}"
 
 
-def cookie_agent(secret: bytes, cookie: str | None) -> str | None:
-    """The agent id of a valid, unexpired session cookie."""
-    if not cookie or cookie.count("|") != 2:
+def cookie_session(
+    secret: bytes, cookie: str | None, agents: dict[str, Agent]
+) -> tuple[Agent, str, int] | None:
+    """(agent, session id, expiry) of a valid, unexpired session cookie of an agent who is
+    still configured with the same password; revocation (logout) is checked by the desk."""
+    if not cookie or cookie.count("|") != 3:
         return None
-    agent_id, expires, mac = cookie.split("|")
-    good = hmac.new(secret, f"{agent_id}|{expires}".encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(mac, good) or not expires.isdigit() or int(expires) < time.time():
+    agent_id, expires, sid, mac = cookie.split("|")
+    agent = agents.get(agent_id)
+    if agent is None or not expires.isdigit() or int(expires) < time.time():
         return None
-    return agent_id
+    fp = _fingerprint(agent.password_hash.get_secret_value())
+    good = hmac.new(secret, f"{agent_id}|{expires}|{sid}|{fp}".encode(), hashlib.sha256)
+    if not hmac.compare_digest(mac, good.hexdigest()):
+        return None
+    return agent, sid, int(expires)

@@ -14,7 +14,8 @@ import numpy as np
 import structlog
 from aiohttp import web
 
-from voicebot.handoff.desk import check_password, cookie_agent, session_cookie
+from voicebot.config import Agent
+from voicebot.handoff.desk import cookie_session, session_cookie, verify_password
 from voicebot.handoff.twilio_rest import (
     DIAL_DONE_PATH,
     HOLD_AUDIO_PATH,
@@ -81,7 +82,7 @@ async def dial_done(request: web.Request) -> web.Response:
     token = settings.twilio.auth_token.get_secret_value()
     params = {
         "callSid": transfer.call_sid,
-        "from": transfer.caller,
+        "from": form.get("From", ""),  # Twilio's own: the desk keeps the number masked
         "token": stream_token(token, transfer.call_sid),
         "resume": transfer.id,
     }
@@ -112,64 +113,104 @@ async def hold_audio(request: web.Request) -> web.Response:
 
 
 # ---- the agent desk ------------------------------------------------------------------------
-def _agent(request: web.Request) -> str | None:
-    agent_id = cookie_agent(request.app[DESK_SECRET], request.cookies.get(COOKIE))
-    return agent_id if agent_id in request.app[SERVICES].desk.agents else None
+async def current_agent(request: web.Request) -> tuple[Agent, str, int] | None:
+    """The logged-in agent (agent, session id, expiry): a valid cookie of an agent still in
+    the config with the same password, whose login was not ended by a logout."""
+    desk = request.app[SERVICES].desk
+    found = cookie_session(request.app[DESK_SECRET], request.cookies.get(COOKIE), desk.agents)
+    if found is None or await desk.revoked(found[1]):
+        return None
+    return found
 
 
-def _require_agent(request: web.Request) -> str:
-    agent_id = _agent(request)
-    if agent_id is None:
-        raise web.HTTPUnauthorized(text="log in at /agent")
-    if request.method == "POST" and request.headers.get("X-Requested-With") != "voicebot-desk":
+def _csrf(request: web.Request) -> None:
+    if request.headers.get("X-Requested-With") != "voicebot-desk":
         raise web.HTTPForbidden(text="missing X-Requested-With")  # CSRF: only our page posts
-    return agent_id
+
+
+async def _require_agent(request: web.Request) -> str:
+    found = await current_agent(request)
+    if found is None:
+        raise web.HTTPUnauthorized(text="log in at /agent")
+    if request.method == "POST":
+        _csrf(request)
+    return found[0].id
+
+
+LOGIN_ERRORS = {
+    "1": "Usuario o contraseña incorrectos.",
+    "2": "Demasiados intentos fallidos. Intente de nuevo más tarde.",
+}
 
 
 async def agent_page(request: web.Request) -> web.Response:
-    agent_id = _agent(request)
-    if agent_id is None:
-        error = (
-            '<p class="error">Usuario o contraseña incorrectos.</p>'
-            if "error" in request.query
-            else ""
-        )
+    found = await current_agent(request)
+    if found is None:
+        message = LOGIN_ERRORS.get(request.query.get("error", ""), "")
+        error = f'<p class="error">{message}</p>' if message else ""
         target = request.query.get("next", "")
         page = LOGIN_PAGE.replace("{error}", error).replace(
             "{next}", html.escape(target if target in SAFE_NEXT else "")
         )
         return web.Response(text=page, content_type="text/html")
-    agent = request.app[SERVICES].desk.agents[agent_id]
-    page = DESK_PAGE.replace("{agent}", html.escape(agent.name))
+    page = DESK_PAGE.replace("{agent}", html.escape(found[0].name))
     return web.Response(text=page, content_type="text/html")
 
 
 async def agent_login(request: web.Request) -> web.Response:
+    """Password login with per-account and per-address lockout. The password is checked in
+    a worker thread (never on the event loop that serves the calls), and an unknown account
+    takes the same time and is locked out the same way as a known one."""
     form = await request.post()
-    desk = request.app[SERVICES].desk
-    agent = desk.agents.get(str(form.get("agent", "")))
-    password = str(form.get("password", ""))
+    services = request.app[SERVICES]
+    desk, cfg = services.desk, services.settings.handoff
+    name = str(form.get("agent", ""))[:32]
+    password = str(form.get("password", ""))[:256]
     target = str(form.get("next", ""))
     target = target if target in SAFE_NEXT else ""  # never an open redirect
-    if agent is None or not check_password(password, agent.password_hash.get_secret_value()):
-        log.warning("agent_login_failed", agent=str(form.get("agent", ""))[:32])
-        raise web.HTTPSeeOther("/agent?error=1" + (f"&next={target}" if target else ""))
+    back = "" if not target else f"&next={target}"
+    keys = [f"account:{name}", f"address:{request.remote}"]
+    guard = desk.login_guard
+    if guard.locked(keys):
+        log.warning("agent_login_locked", agent=name)
+        raise web.HTTPSeeOther("/agent?error=2" + back)
+    guard.attempt(
+        [(keys[0], cfg.login_max_failures), (keys[1], cfg.login_max_failures_ip)],
+        cfg.login_window_s,
+        cfg.login_lockout_s,
+    )
+    agent = desk.agents.get(name)
+    stored = agent.password_hash.get_secret_value() if agent is not None else None
+    if not await verify_password(password, stored) or agent is None:  # same work for both
+        log.warning("agent_login_failed", agent=name)
+        raise web.HTTPSeeOther("/agent?error=1" + back)
+    guard.succeeded(keys)
     log.info("agent_login", agent=agent.id)
     response = web.HTTPSeeOther(target or "/agent")
-    cookie = session_cookie(request.app[DESK_SECRET], agent.id)
-    response.set_cookie(COOKIE, cookie, httponly=True, samesite="Strict", secure=request.secure)
+    cookie = session_cookie(request.app[DESK_SECRET], agent, cfg.session_hours * 3600)
+    response.set_cookie(
+        COOKIE, cookie, httponly=True, samesite="Strict", path="/",
+        secure=request.secure or services.settings.server.public_url.startswith("https://"),
+    )  # fmt: skip
     raise response
 
 
 async def agent_logout(request: web.Request) -> web.Response:
-    response = web.HTTPSeeOther("/agent")
-    response.del_cookie(COOKIE)
-    raise response
+    """Ends the login on the server too (a copied cookie stops working); our page's request
+    only (CSRF header)."""
+    _csrf(request)
+    found = await current_agent(request)
+    if found is not None:
+        await request.app[SERVICES].desk.revoke(found[1], found[2])
+        log.info("agent_logout", agent=found[0].id)
+    response = web.json_response({"logged_out": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
 
 
 async def agent_events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: every transfer now, then each change as it happens."""
-    agent_id = _require_agent(request)
+    agent_id = await _require_agent(request)
     desk = request.app[SERVICES].desk
     queue = desk.subscribe()
     response = web.StreamResponse(
@@ -223,7 +264,7 @@ def _sse(data: object) -> bytes:
 
 async def transfer_action(request: web.Request) -> web.Response:
     """POST /agent/transfers/{id}/{accept|decline|outcome}."""
-    agent_id = _require_agent(request)
+    agent_id = await _require_agent(request)
     desk = request.app[SERVICES].desk
     transfer_id, action = request.match_info["id"], request.match_info["action"]
     if await desk.get(transfer_id) is None:
@@ -266,8 +307,35 @@ async def desk_js(request: web.Request) -> web.Response:
     return web.Response(text=DESK_JS, content_type="application/javascript")
 
 
+DESK_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# /ops: server-rendered SVG with inline styles, no script at all
+OPS_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Pages with call data: no framing (clickjacking), no foreign script, no caching."""
+    policy = (
+        DESK_CSP if request.path.startswith("/agent")
+        else OPS_CSP if request.path.startswith("/ops") else None
+    )  # fmt: skip
+    if policy is None:
+        return
+    response.headers["Content-Security-Policy"] = policy
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
 def add_routes(app: web.Application) -> None:
     """Twilio's transfer callbacks and the agent desk, on the service's app."""
+    app.on_response_prepare.append(_security_headers)
     configured = app[SERVICES].settings.handoff.session_secret.get_secret_value()
     app[DESK_SECRET] = configured.encode() if configured else secrets.token_bytes(32)
     app.on_shutdown.append(_close_streams)
@@ -295,7 +363,7 @@ LOGIN_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
 DESK_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
 <title>Escritorio de asesores</title><link rel="stylesheet" href="/agent/static/desk.css"></head>
 <body><header><h1>Transferencias</h1><span class="who">{agent}</span>
-<form method="post" action="/agent/logout"><button>Salir</button></form></header>
+<button id="logout" type="button">Salir</button></header>
 <main id="transfers"><p class="empty">No hay transferencias por ahora.</p></main>
 <script src="/agent/static/desk.js"></script></body></html>"""
 
@@ -348,13 +416,24 @@ function render() {
       <dt>Sugerencia</dt><dd class="suggestion">${esc(s.suggested_action)}</dd></dl>
       <details><summary>Transcripción</summary>${lines}</details>${outcome}
       <div class="actions">
-        <button class="accept" onclick="act('${esc(t.id)}','accept')">Aceptar</button>
-        <button class="secondary decline" onclick="act('${esc(t.id)}','decline')">Rechazar</button>
-        <button class="secondary resolved" onclick="act('${esc(t.id)}','outcome',{outcome:'resolved'})">Resuelto</button>
-        <button class="secondary follow" onclick="act('${esc(t.id)}','outcome',{outcome:'follow_up'})">Requiere seguimiento</button>
+        <button class="accept" data-action="accept">Aceptar</button>
+        <button class="secondary decline" data-action="decline">Rechazar</button>
+        <button class="secondary resolved" data-action="outcome" data-outcome="resolved">Resuelto</button>
+        <button class="secondary follow" data-action="outcome" data-outcome="follow_up">Requiere seguimiento</button>
       </div></section>`;
   }).join('');
 }
+// no inline handlers: the page's Content-Security-Policy allows only this file's script
+main.addEventListener('click', e => {
+  const b = e.target.closest('button[data-action]');
+  if (!b) return;
+  const id = b.closest('section.transfer').dataset.id;
+  act(id, b.dataset.action, b.dataset.outcome ? {outcome: b.dataset.outcome} : undefined);
+});
+document.getElementById('logout').addEventListener('click', async () => {
+  await fetch('/agent/logout', {method: 'POST', headers: {'X-Requested-With': 'voicebot-desk'}});
+  location.href = '/agent';
+});
 const events = new EventSource('/agent/events');
 events.onmessage = e => { const t = JSON.parse(e.data); transfers.set(t.id, t); render(); };
 """

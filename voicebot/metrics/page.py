@@ -19,8 +19,7 @@ from pygal.style import Style
 
 from voicebot.dialogue.retail import cop
 from voicebot.governance.rights import authorised
-from voicebot.handoff.desk import cookie_agent
-from voicebot.handoff.web import COOKIE, DESK_SECRET, SERVICES
+from voicebot.handoff.web import SERVICES, current_agent
 from voicebot.metrics.kpi import CallRow, Day, call_rows, daily, summarise, to_csv, turn_latencies
 from voicebot.session import Services
 
@@ -34,16 +33,16 @@ _STYLE = Style(
 )  # fmt: skip
 
 
-def _viewer(request: web.Request) -> str:
+async def _viewer(request: web.Request) -> str:
     """Who is asking: `admin` (bearer token) or a supervisor's id; else 401/403/login."""
     services = request.app[SERVICES]
     if request.headers.get("Authorization"):
         authorised(request, services.settings)
         return "admin"
-    agent_id = cookie_agent(request.app[DESK_SECRET], request.cookies.get(COOKIE))
-    agent = services.desk.agents.get(agent_id or "")
-    if agent is None:
+    found = await current_agent(request)
+    if found is None:
         raise web.HTTPSeeOther("/agent?next=/ops")
+    agent = found[0]
     if not agent.supervisor:
         raise web.HTTPForbidden(text="the KPI page is for supervisors")
     return agent.id
@@ -77,7 +76,7 @@ async def _audit(services: Services, viewer: str, action: str, detail: dict[str,
 
 
 async def ops_page(request: web.Request) -> web.Response:
-    viewer = _viewer(request)
+    viewer = await _viewer(request)
     services = request.app[SERVICES]
     rows, days, period = await _period(request)
     await _audit(services, viewer, "ops:view", {"calls": len(rows), "days": len(days)})
@@ -88,7 +87,7 @@ async def ops_page(request: web.Request) -> web.Response:
 
 
 async def ops_csv(request: web.Request) -> web.Response:
-    viewer = _viewer(request)
+    viewer = await _viewer(request)
     services = request.app[SERVICES]
     rows, days, _period_kpis = await _period(request)
     await _audit(services, viewer, "ops:export", {"calls": len(rows), "days": len(days)})

@@ -445,8 +445,12 @@ class SqlStore:
     async def save_call(self, call_sid: str, phone: str, record: dict[str, Any]) -> None:
         """Insert or replace the call's record (written per turn, so a crash loses little)."""
         async with self.engine.begin() as conn:
+            # the phone column follows the record (masked without consent, full with it),
+            # so export and deletion by number find exactly the records that hold it
             done = await conn.execute(
-                sa.update(calls_t).where(calls_t.c.call_sid == call_sid).values(record=record)
+                sa.update(calls_t)
+                .where(calls_t.c.call_sid == call_sid)
+                .values(record=record, phone=phone)
             )
             if done.rowcount == 0:
                 await conn.execute(

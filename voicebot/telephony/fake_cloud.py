@@ -150,6 +150,7 @@ class FakeTwilioCloud:
                 if action:
                     form = {
                         "CallSid": call_sid,
+                        "From": call.caller,  # Twilio sends the call's own parameters too
                         "DialCallStatus": self.agent_answers,
                         "DialCallSid": agent_leg,
                     }
