@@ -12,7 +12,10 @@ extras="models"
 [ "${1:-}" = "--quality" ] && extras="models,quality"
 
 need_apt=()
+# espeak-ng: Kokoro's phonemizer (a subprocess) and the last-resort voice; npm fetches
+# Kokoro's Spanish voices (the kokoro-js package) at model assembly
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
+command -v npm >/dev/null || need_apt+=(npm)
 if [ "${1:-}" = "--test" ]; then
   # the agent desk's browser test drives Debian's Chromium through Playwright
   command -v chromium >/dev/null || need_apt+=(chromium)

@@ -20,7 +20,7 @@ from voicebot.session import Services
 from voicebot.store import Records, Store
 from voicebot.store.sql import SqlStore
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
-from voicebot.telephony.fake_twilio import synthesize_caller
+from voicebot.tts.callers import synthesize_caller
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 # A store question that no FAQ entry or tool answers, so the model does (the synthetic caller's

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
 import aiohttp
@@ -21,6 +21,8 @@ from voicebot.telephony.fake_cloud import FakeTwilioCloud
 from voicebot.telephony.fake_twilio import FakeTwilioCall
 from voicebot.telephony.server import CALLS
 from voicebot.telephony.twiml import sign
+from voicebot.tts import ReplyVoice, Spoken, VoiceChain
+from voicebot.tts.voices import EspeakVoice, PicoVoice, VoiceError
 
 Clip = Callable[[str], Path]
 CAROLINA = "+573205550101"  # a sample customer with an open order
@@ -39,10 +41,26 @@ class BrokenAsr:
 
 
 class BrokenTts:
-    """Fault injection: the voice fails for anything not pre-rendered."""
+    """Fault injection: every voice fails for anything not pre-rendered."""
 
     async def synthesize(self, text: str) -> Pcm:
         raise RuntimeError("TTS crashed")
+
+    async def stream(self, text: str, reply: ReplyVoice) -> AsyncIterator[Spoken]:
+        raise VoiceError("TTS crashed")
+        yield  # an async generator that fails at its first clause
+
+    async def prerender(self, texts: Iterable[str], *, whole: bool = False) -> int:
+        return 0
+
+
+class CrashingVoice:
+    """Fault injection: the neural voice crashes on every clause (e.g. its worker died)."""
+
+    name, rate = "kokoro:ef_dora", 24_000
+
+    def render(self, text: str) -> Pcm:
+        raise VoiceError("onnxruntime: session crashed")
 
 
 class TimedOutAsr:
@@ -92,6 +110,23 @@ async def test_tts_failure_plays_the_prerendered_apology(
     assert record is not None and record["end_reason"] == "tts_failure"
     assert record["transcript"][-1]["text"].startswith("Disculpe, tengo un problema técnico")
     assert result["bot_audio_s"] > 5  # greeting and apology came from pre-rendered audio
+
+
+async def test_a_failing_neural_voice_hands_the_reply_to_the_next_voice(
+    serve: ServiceFactory, clips: Clip
+) -> None:
+    """Kokoro crashes mid-call: the caller hears Pico say the answer, the call goes on, the
+    failure is counted on /metrics."""
+    chain = VoiceChain([CrashingVoice(), PicoVoice(), EspeakVoice()], budget_s=1, timeout_s=5)
+    async with serve(tts=chain) as url:
+        result = await place_call(url, AUTH_TOKEN, [clips(MODEL_QUESTION)])
+        record = await fetch_record(url, AUTH_TOKEN, result["call_sid"])
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as resp:
+            metrics = await resp.text()
+    assert record is not None and record["end_reason"] != "tts_failure"
+    assert result["turns"][0]["bot"], "the answer was heard"
+    assert 'voicebot_tts_choices_total{reason="fallback",voice="pico"}' in metrics
+    assert 'voicebot_tts_choices_total{reason="failed",voice="kokoro:ef_dora"}' in metrics
 
 
 async def test_dropped_websocket_keeps_the_record(base_url: str, clips: Clip) -> None:

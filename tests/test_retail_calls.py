@@ -23,7 +23,7 @@ from voicebot.session import Services
 from voicebot.simulate import place_call
 from voicebot.store.sql import SAMPLE_STORE
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
-from voicebot.telephony.fake_twilio import synthesize_caller
+from voicebot.tts.callers import synthesize_caller
 
 Clip = Callable[[str], Path]
 CAROLINA, CART_OWNER, STRANGER = "+573205550101", "+573205550102", "+573001234567"
@@ -101,7 +101,7 @@ async def test_product_search_by_voice_states_store_prices_and_colour(
     # The third question said more slowly: Whisper hears the synthetic voice's "gorras rojas"
     # as "flora frota" at 125 wpm and "flora rojas" at 110; with the colour heard, "flora" is
     # taken as the caps just talked about (a colour alone follows up on the last product).
-    slow = synthesize_caller("¿Tienen gorras rojas?", tmp_path / "red.wav", ("es-419+m3", 110))
+    slow = synthesize_caller("¿Tienen gorras rojas?", tmp_path / "red.wav")
     turns = [clips("¿Cuánto vale un reloj?"), clips("¿Tienen gorras negras?"), slow]
     report = await call(serve, cloud, STRANGER, turns)
     watch, cap, red = (t["bot"] for t in report["turns"])

@@ -20,7 +20,8 @@ from voicebot.asr import normalize
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LlamaCppModel, TransformersModel
 from voicebot.simulate import place_call
-from voicebot.telephony.fake_twilio import load_wav, synthesize_caller
+from voicebot.telephony.fake_twilio import load_wav
+from voicebot.tts.callers import CALLER_VOICES, ROBOTIC_CALLER, synthesize_caller
 
 # Each call speaks these turns in order (the reference texts for WER).
 BENCH_TURNS = [
@@ -37,6 +38,14 @@ LATENCY_FIELDS = [
     "llm_first_token",
     "tts_first_audio",
 ]
+
+
+def bench_clips(folder: Path) -> list[Path]:
+    """The bench turns, each said by another of the callers' voices (Kokoro's and Pico)."""
+    return [
+        synthesize_caller(text, folder / f"turn{i}.wav", CALLER_VOICES[i % len(CALLER_VOICES)])
+        for i, text in enumerate(BENCH_TURNS)
+    ]
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
@@ -63,9 +72,7 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
     load_s = time.perf_counter() - started
     token = services.settings.twilio.auth_token.get_secret_value()
     with tempfile.TemporaryDirectory() as tmp:
-        clips = [
-            synthesize_caller(t, Path(tmp) / f"turn{i}.wav") for i, t in enumerate(BENCH_TURNS)
-        ]
+        clips = bench_clips(Path(tmp))
         clip_s = [len(load_wav(c)) / 8000 for c in clips]
         async with running_service(services) as url:
             cpu_before, wall_before = _cpu_s(), time.perf_counter()
@@ -190,9 +197,7 @@ async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> d
             await asyncio.sleep(10)
 
     with tempfile.TemporaryDirectory() as tmp:
-        clips = [
-            synthesize_caller(t, Path(tmp) / f"turn{i}.wav") for i, t in enumerate(BENCH_TURNS)
-        ]
+        clips = bench_clips(Path(tmp))
         async with running_service(services) as url, asyncio.TaskGroup() as tg:
             start = time.monotonic()
             end = start + minutes * 60
@@ -498,7 +503,9 @@ ASR_EVAL = [
     "Ya pagué y no me ha llegado nada.",
     "Espere un momento.",
 ]
-ASR_EVAL_VOICES = [("es-419+m3", 125), ("es-419", 150), ("es", 140)]
+# Three callers who sound like people (Kokoro's Spanish voices and Pico), one robotic
+# espeak-ng voice as a robustness case; WER is printed per voice.
+ASR_EVAL_VOICES = [*CALLER_VOICES[:3], ROBOTIC_CALLER]
 ASR_EVAL_NUMBERS = [
     "7215", "30482", "99016", "4417", "508263", "1234567", "45721", "3205550101"
 ]  # fmt: skip
@@ -521,8 +528,9 @@ async def run_asr_bench(settings: Settings) -> int:
         clips: list[tuple[str, str, np.ndarray]] = []
         for voice in ASR_EVAL_VOICES:
             for i, text in enumerate(ASR_EVAL):
-                wav = synthesize_caller(text, Path(tmp) / f"{voice[0]}-{voice[1]}-{i}.wav", voice)
-                clips.append(("synthetic", text, ulaw_decode(ulaw_encode(load_wav(wav)))))
+                path = Path(tmp) / f"{voice.replace(':', '-')}-{i}.wav"
+                wav = synthesize_caller(text, path, voice)
+                clips.append((voice, text, ulaw_decode(ulaw_encode(load_wav(wav)))))
         for number in ASR_EVAL_NUMBERS:
             said = real_digits_wav(number, Path(tmp))
             if said is not None:
@@ -530,12 +538,12 @@ async def run_asr_bench(settings: Settings) -> int:
     audio_s = [len(pcm) / 8000 for _, _, pcm in clips]
     print(
         f"{len(clips)} turns, {statistics.mean(audio_s):.1f} s on average "
-        f"({len(ASR_EVAL)} phrases x {len(ASR_EVAL_VOICES)} espeak voices, "
+        f"({len(ASR_EVAL)} phrases x {len(ASR_EVAL_VOICES)} voices: {', '.join(ASR_EVAL_VOICES)}; "
         f"{sum(kind == 'real' for kind, _, _ in clips)} numbers by a real voice)"
     )
     print(
-        f"{'encoder window':<20} {'ms/turn p50':>11} {'p95':>6} {'WER synth':>10} {'real':>6}"
-        f" {'numbers exact':>14}"
+        f"{'encoder window':<20} {'ms/turn p50':>11} {'p95':>6} {'WER neural':>10} {'real':>6}"
+        f" {'numbers exact':>14} {'robotic*':>9}"
     )
     windows = {
         "30 s (Whisper's)": settings.asr.model_copy(update={"window_s": 0}),
@@ -553,8 +561,11 @@ async def run_asr_bench(settings: Settings) -> int:
             wers[kind].append(wer(text, heard.text))
         real = f"{statistics.mean(wers['real']):.3f}" if wers["real"] else "-"
         numbers = f"{exact} of {len(wers['real'])}"
+        neural = [w for voice in ASR_EVAL_VOICES[:-1] for w in wers[voice]]
         print(
             f"{label:<20} {percentile(ms, 50):>11.0f} {percentile(ms, 95):>6.0f} "
-            f"{statistics.mean(wers['synthetic']):>10.3f} {real:>6} {numbers:>14}"
+            f"{statistics.mean(neural):>10.3f} {real:>6} {numbers:>14} "
+            f"{statistics.mean(wers[ROBOTIC_CALLER]):>9.3f}"
         )
+    print(f"* {ROBOTIC_CALLER}: the robotic voice, a robustness case only")
     return 0

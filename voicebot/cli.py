@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--asr", action="store_true", help="Whisper speed and WER, full vs short encoder window"
     )
+    bench.add_argument(
+        "--tts",
+        action="store_true",
+        help="each voice's WER over the phone codec, first audio, CPU; the chain under load",
+    )
 
     models = sub.add_parser("models", help="embedded model files")
     models.add_argument("action", choices=["assemble"])
@@ -160,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         import tempfile
 
         from voicebot.simulate import simulate
-        from voicebot.telephony.fake_twilio import synthesize_caller
+        from voicebot.tts.callers import synthesize_caller
 
         with tempfile.TemporaryDirectory() as tmp:
             audio = list(args.audio) + [
@@ -195,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.asr:
             return asyncio.run(run_asr_bench(settings))
+        if args.tts:
+            from voicebot.bench_tts import run_tts_bench
+
+            return asyncio.run(run_tts_bench(settings))
         if args.dialogue:
             return asyncio.run(run_dialogue_bench(settings, args.dialogue))
         if args.store:

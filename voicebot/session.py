@@ -27,7 +27,7 @@ from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, T
 from voicebot.cluster import Shared
 from voicebot.config import Settings
 from voicebot.dialogue.llm import Message
-from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, Say, is_backchannel
+from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, is_backchannel
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.tools import Tools
 from voicebot.dialogue.understanding import sounds_finished, yes_no
@@ -41,9 +41,21 @@ from voicebot.store import Records, Store
 from voicebot.store.search import Catalog
 from voicebot.telephony.player import Player, Utterance
 from voicebot.telephony.protocol import Dtmf, InboundEvent, Mark, Media, Start, Stop
-from voicebot.tts import Synthesizer
+from voicebot.tts import ReplyVoice, Synthesizer
 
 log = structlog.get_logger(__name__)
+_CLAUSE_MARKS = (",", ";", ":")  # a played piece ending so continues the sentence
+
+
+def fixed_speech(settings: Settings) -> list[str]:
+    """Text the bot says word for word besides its phrases: the FAQ answers and the retail
+    templates (whose `{field}` clauses the voice chain leaves for the call)."""
+    store = settings.store
+    templates = [
+        " ".join(str(text).split()).replace("{store_name}", store.name)
+        for text in settings.retail.model_dump().values()
+    ]
+    return [entry.answer for entry in store.faq] + templates
 
 
 @dataclass
@@ -106,11 +118,18 @@ class Services:
                 await resource.close()
 
     async def prerender_phrases(self) -> None:
-        """Render every fixed phrase once, so greetings and fallbacks never wait for TTS."""
-        for name in type(self.settings.phrases).model_fields:
-            text = self.settings.phrase(name)
-            if "{" not in text:  # templates (the agent's whisper) are not caller audio
-                self.phrase_audio[name] = await self.tts.synthesize(text)
+        """Render every fixed phrase once (whole), and the fixed clauses of the FAQ answers
+        and retail templates, so greetings, fallbacks and store answers never wait for the
+        voice (cached on disk across restarts)."""
+        phrases = {
+            name: text
+            for name in type(self.settings.phrases).model_fields
+            if "{" not in (text := self.settings.phrase(name))  # the agent's whisper: not audio
+        }
+        await self.tts.prerender(phrases.values(), whole=True)
+        await self.tts.prerender(fixed_speech(self.settings))
+        for name, text in phrases.items():
+            self.phrase_audio[name] = await self.tts.synthesize(text)
 
     async def warm_up(self) -> None:
         """One pass through ASR and the model, so the first caller does not pay cold starts."""
@@ -327,13 +346,8 @@ class CallSession:
         customer = self._concierge.customer if self._concierge else None
         if customer is not None and customer.consent_data and self.record.consent == "pending":
             self._consent(True, "record", "")  # authorised before, e.g. when they registered
-        audio = await self._synthesize(Say(text)) if text else None
-        if text is None or audio is None:
+        if text is None or not await self._speak(text, None, ReplyVoice()):
             await self._say_phrase("greeting")
-        else:
-            mark = self._player.new_mark("greeting")
-            self._mark_turn[mark] = None
-            await self._player.play(Utterance(text, audio, mark))
         if self.record.consent == "pending":
             await self._say_phrase("consent_question")
 
@@ -598,6 +612,7 @@ class CallSession:
         stats: ReplyStats,
         filler: asyncio.Task[None],
     ) -> None:
+        voice = ReplyVoice()  # one voice for the whole reply
         async for part in self._s.dialogue.reply(history, text, stats, self._concierge):
             filler.cancel()
             turn.llm_first_token_ms = _ms(stats.first_token_s)
@@ -611,16 +626,11 @@ class CallSession:
             elif self._failed_too_often():
                 await self._end(EndCall("repeated_misunderstanding", "transfer"))
                 return
-            started = time.perf_counter()
-            audio = await self._synthesize(part)
-            if audio is None:
+            if part.phrase in self._s.phrase_audio:
+                await self._say_phrase(part.phrase, turn)
+            elif not await self._speak(part.text, turn, voice):
                 await self._end(EndCall("tts_failure", "technical_problem"))
                 return
-            if turn.tts_first_audio_ms is None:
-                turn.tts_first_audio_ms = _ms(time.perf_counter() - started)
-            mark = self._player.new_mark("reply")
-            self._mark_turn[mark] = turn
-            await self._player.play(Utterance(part.text, audio, mark))
 
     def _failed_too_often(self) -> bool:
         """Count a turn the bot could not serve; True when a person should take over."""
@@ -634,22 +644,37 @@ class CallSession:
         else:
             await self._say_phrase("not_understood")
 
-    async def _synthesize(self, part: Say) -> Pcm | None:
-        if part.phrase and part.phrase in self._s.phrase_audio:
-            return self._s.phrase_audio[part.phrase]
+    async def _speak(self, text: str, turn: TurnRecord | None, voice: ReplyVoice) -> bool:
+        """Say text clause by clause (each plays while the next renders); False when no
+        voice could say it."""
+        started = time.perf_counter()
         try:
-            return await self._s.tts.synthesize(part.text)
+            async for spoken in self._s.tts.stream(text, voice):
+                if turn is not None and turn.tts_first_audio_ms is None:
+                    turn.tts_first_audio_ms = _ms(time.perf_counter() - started)
+                mark = self._player.new_mark("reply")
+                self._mark_turn[mark] = turn
+                await self._player.play(Utterance(spoken.text, spoken.pcm, mark))
         except Exception as exc:
             self._log.warning("tts_failed", error=repr(exc)[:200])
-            return None
+            return False
+        return True
 
-    async def _say_phrase(self, name: str) -> None:
+    async def _say_phrase(self, name: str, turn: TurnRecord | None = None) -> None:
+        """A fixed phrase, pre-rendered at start-up (rendered now if that failed)."""
         text = self._s.settings.phrase(name)
-        audio = await self._synthesize(Say(text, name))
-        if audio is not None:
-            mark = self._player.new_mark(name)
-            self._mark_turn[mark] = None
-            await self._player.play(Utterance(text, audio, mark))
+        audio = self._s.phrase_audio.get(name)
+        if audio is None:
+            try:
+                audio = await self._s.tts.synthesize(text)
+            except Exception as exc:
+                self._log.warning("tts_failed", error=repr(exc)[:200])
+                return
+        if turn is not None and turn.tts_first_audio_ms is None:
+            turn.tts_first_audio_ms = 0
+        mark = self._player.new_mark(name)
+        self._mark_turn[mark] = turn
+        await self._player.play(Utterance(text, audio, mark))
 
     async def _end(self, end: EndCall) -> None:
         """Hand the call to a person, or say the closing phrase and close the stream."""
@@ -784,9 +809,18 @@ class CallSession:
         """A mark came back: the caller heard this sentence; only now is it history."""
         self._last_activity = time.monotonic()
         turn = self._mark_turn.pop(utterance.mark, None)
+        text = utterance.text
+        # Clauses are played one by one; the record keeps whole sentences.
         if turn is not None:
-            turn.bot.append(utterance.text)
-        self.record.transcript.append({"role": "bot", "text": utterance.text})
+            if turn.bot and turn.bot[-1].endswith(_CLAUSE_MARKS):
+                turn.bot[-1] = f"{turn.bot[-1]} {text}"
+            else:
+                turn.bot.append(text)
+        said = self.record.transcript
+        if said and said[-1]["role"] == "bot" and said[-1]["text"].endswith(_CLAUSE_MARKS):
+            said[-1]["text"] = f"{said[-1]['text']} {text}"
+        else:
+            said.append({"role": "bot", "text": text})
         if self._history and self._history[-1].role == "assistant":
             last = self._history.pop()
             self._history.append(Message("assistant", f"{last.content} {utterance.text}"))

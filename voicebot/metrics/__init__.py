@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from voicebot.session import CallRecord
@@ -16,8 +20,10 @@ _BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0)
 class Metrics:
     """Counters and histograms; a registry per app so test servers do not collide."""
 
-    def __init__(self) -> None:
+    def __init__(self, tts_counts: Tally[tuple[str, str]] | None = None) -> None:
         self.registry = r = CollectorRegistry()
+        if tts_counts is not None:
+            r.register(_VoiceChoices(tts_counts))
 
         def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
             return Counter(name, doc, labels, registry=r)
@@ -76,3 +82,21 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _VoiceChoices(Collector):
+    """The voice chain's tally (shared by every app of the process), read at each scrape."""
+
+    def __init__(self, counts: Tally[tuple[str, str]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "voicebot_tts_choices",
+            "Clauses said per voice and why (default, cached, budget, fallback), voice failures "
+            "(failed) and voices that could not load (unavailable)",
+            labels=("voice", "reason"),
+        )
+        for (voice, reason), n in sorted(self._counts.items()):
+            family.add_metric([voice, reason], n)
+        yield family

@@ -371,18 +371,3 @@ def real_digits_wav(number: str, folder: Path) -> Path | None:
         fmt = ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "wavpcm"]
         subprocess.run(["sox", *args, *fmt, str(out)], check=True, capture_output=True, timeout=30)
     return out
-
-
-CALLER_VOICE = ("es-419+m3", 125)  # espeak-ng voice and rate the synthetic caller speaks with
-
-
-def synthesize_caller(text: str, path: Path, voice: tuple[str, int] = CALLER_VOICE) -> Path:
-    """A synthetic Spanish caller turn (espeak-ng, 22.05 kHz WAV) for simulations and tests."""
-    import subprocess
-
-    subprocess.run(
-        ["espeak-ng", "-v", voice[0], "-s", str(voice[1]), "-w", str(path), text],
-        check=True,
-        timeout=30,
-    )
-    return path

@@ -350,7 +350,7 @@ def create_app(services: Services) -> web.Application:
     app[CALLS] = OrderedDict()
     app[SESSIONS] = set()
     app[ANSWERED] = OrderedDict()
-    app[METRICS] = Metrics()
+    app[METRICS] = Metrics(tts_counts=getattr(services.tts, "counts", None))
     services.desk.on_drop = app[METRICS].desk_drops.inc
     app.router.add_post(VOICE_PATH, voice_webhook)
     app.router.add_get(STREAM_PATH, media_stream)

@@ -1,123 +1,230 @@
-"""Speech synthesis: the `Synthesizer` contract, espeak-ng and Piper, Colombian text prep."""
+"""Speech synthesis: the `Synthesizer` contract and its one implementation, a chain of voices.
+
+The chain says every reply with the first voice that can do it in time:
+
+- fixed phrases, FAQ answers and the fixed clauses of the retail templates are rendered once
+  with the neural voice at start-up and cached on disk (by text + voice + settings);
+- dynamic text is spoken clause by clause (the first clause plays while the next renders);
+- when the neural voice's backlog would delay a reply's first audio beyond
+  `tts.first_audio_budget_ms`, that reply is said by the next, cheaper voice;
+- a voice that fails or times out hands the clause to the next voice in the chain.
+
+Every choice and failure is counted (`VoiceChain.counts`, exported on /metrics).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import io
-import re
-import wave
+import hashlib
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from num2words import num2words
+import structlog
 
-from voicebot.audio.codec import TELEPHONY_RATE, Pcm, float_to_pcm, resample
-from voicebot.config import TtsSettings
+from voicebot.audio.codec import TELEPHONY_RATE, Pcm, resample
+from voicebot.tts.text import clauses, speech_text
+from voicebot.tts.voices import Voice, VoiceError
+
+log = structlog.get_logger(__name__)
+_PAUSE = {",": 0.12, ";": 0.2, ":": 0.2, ".": 0.3, "?": 0.3, "!": 0.3, "…": 0.3}
+
+
+def _save(path: Path, pcm: Pcm) -> None:
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, pcm)
+    tmp.replace(path)  # atomic: a half-written file never looks like a cached render
+
+
+@dataclass
+class ReplyVoice:
+    """The voice chosen for one reply (index in the chain), so a reply keeps one voice."""
+
+    index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    """One clause of a reply (as written) and its audio (PCM16, 8 kHz)."""
+
+    text: str
+    pcm: Pcm
+    voice: str
 
 
 class Synthesizer(Protocol):
     """Spanish text -> PCM16 at 8 kHz, ready for the phone line."""
 
-    async def synthesize(self, text: str) -> Pcm: ...
-
-
-_PRICE = re.compile(r"\$\s?(\d{1,3}(?:\.\d{3})+|\d+)(?!\d)")
-_LONG_NUMBER = re.compile(r"\b\d{5,}\b")
-_DIGIT_WORDS = ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"]
-
-
-def _digits(number: str) -> str:
-    # Long numbers (orders, phones) are read digit by digit in groups, as Colombians dictate.
-    groups = [number[i : i + 3] for i in range(0, len(number), 3)]
-    if len(groups) > 1 and len(groups[-1]) == 1:  # 300 123 4567, not 300 123 456 7
-        groups[-2:] = [groups[-2] + groups[-1]]
-    return ", ".join(" ".join(_DIGIT_WORDS[int(d)] for d in g) for g in groups)
-
-
-def speech_text(text: str) -> str:
-    """Prepare text for Colombian speech: `$45.900` is pesos, long numbers digit by digit."""
-
-    def price(m: re.Match[str]) -> str:
-        value = int(m.group(1).replace(".", ""))
-        return f"{num2words(value, lang='es')} pesos"
-
-    text = _PRICE.sub(price, text)
-    text = _LONG_NUMBER.sub(lambda m: _digits(m.group(0)), text)
-    return text.replace("*", "").replace("#", "").strip()
-
-
-def _wav_to_pcm(data: bytes) -> tuple[Pcm, int]:
-    with wave.open(io.BytesIO(data)) as wav:
-        rate = wav.getframerate()
-        frames = wav.readframes(wav.getnframes())
-    return np.frombuffer(frames, dtype=np.int16), rate
-
-
-class EspeakSynthesizer:
-    """Debian's espeak-ng in a subprocess: Spanish (es-419), robotic but fast (~7 ms)."""
-
-    def __init__(self, settings: TtsSettings) -> None:
-        self._settings = settings
-
     async def synthesize(self, text: str) -> Pcm:
-        proc = await asyncio.create_subprocess_exec(
-            "espeak-ng",
-            "-v",
-            self._settings.espeak_voice,
-            "-s",
-            str(self._settings.speaking_rate_wpm),
-            "-a",
-            str(int(100 * self._settings.volume)),  # espeak-ng: 100 is its default level
-            "--stdout",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            out, err = await asyncio.wait_for(
-                proc.communicate(speech_text(text).encode("utf-8")), self._settings.timeout_s
-            )
-        except BaseException:
-            if proc.returncode is None:
-                proc.kill()
-            raise
-        if proc.returncode != 0:
-            raise RuntimeError(f"espeak-ng failed ({proc.returncode}): {err.decode()[:200]}")
-        pcm, rate = _wav_to_pcm(out)
-        return resample(pcm, rate, TELEPHONY_RATE)
+        """The whole text at once (fixed phrases)."""
+        ...
+
+    def stream(self, text: str, reply: ReplyVoice) -> AsyncIterator[Spoken]:
+        """The text clause by clause, each as soon as it is rendered."""
+        ...
+
+    async def prerender(self, texts: Iterable[str], *, whole: bool = False) -> int:
+        """Render fixed text ahead of the calls that will say it."""
+        ...
 
 
-class PiperSynthesizer:
-    """piper-tts with any voice `.onnx`; one worker thread shared by all calls."""
+@dataclass
+class _Lane:
+    """One voice with its own worker thread and an estimate of the work queued on it."""
 
-    def __init__(self, voice_path: Path, settings: TtsSettings) -> None:
-        from piper import PiperVoice, SynthesisConfig
+    voice: Voice
+    executor: ThreadPoolExecutor
+    seconds_per_char: float  # render time per character of text, learnt as the voice works
+    backlog_s: float = 0.0
 
-        self._settings = settings
-        self._voice = PiperVoice.load(str(voice_path))
-        if settings.piper_espeak_voice:
-            # Piper phonemizes with espeak-ng: a voice can read another language's phonemes.
-            self._voice.config.espeak_voice = settings.piper_espeak_voice
-        rate_scale = 165 / settings.speaking_rate_wpm
-        self._syn_config = SynthesisConfig(
-            volume=settings.volume, normalize_audio=False, length_scale=rate_scale
-        )
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
+    def estimate(self, text: str) -> float:
+        return self.seconds_per_char * max(len(text), 8)
 
-    def _run(self, text: str) -> Pcm:
-        chunks = [
-            c.audio_float_array for c in self._voice.synthesize(text, syn_config=self._syn_config)
+    def learn(self, text: str, seconds: float) -> None:
+        self.seconds_per_char = 0.8 * self.seconds_per_char + 0.2 * seconds / max(len(text), 8)
+
+
+@dataclass
+class VoiceChain:
+    """The voices in order of preference (the first is the default) with their cache."""
+
+    voices: list[Voice]
+    budget_s: float  # a reply's first audio may wait this long for the first voice
+    timeout_s: float  # one clause on one voice
+    cache_dir: Path | None = None
+    settings_key: str = ""  # what else changes the audio (speed, gain...): part of cache keys
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    _lanes: list[_Lane] = field(init=False)
+    _fixed: dict[str, Pcm] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        if not self.voices:
+            raise ValueError("a voice chain needs at least one voice")
+        # A first guess of render cost per character; replaced by measurements within a call.
+        self._lanes = [
+            _Lane(v, ThreadPoolExecutor(1, thread_name_prefix=f"tts-{v.name}"), 0.01)
+            for v in self.voices
         ]
-        if not chunks:
-            return np.zeros(0, dtype=np.int16)
-        pcm = float_to_pcm(np.concatenate(chunks))
-        return resample(pcm, self._voice.config.sample_rate, TELEPHONY_RATE)
+        if self.cache_dir is not None:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def default_voice(self) -> str:
+        return self.voices[0].name
+
+    def close(self) -> None:
+        for lane in self._lanes:
+            lane.executor.shutdown(wait=False, cancel_futures=True)
+
+    # ---- the cache of fixed text ------------------------------------------------------
+    def _key(self, voice: Voice, text: str) -> str:
+        raw = f"{voice.name}|{self.settings_key}|{text}".encode()
+        return hashlib.sha256(raw).hexdigest()[:32]
+
+    async def prerender(self, texts: Iterable[str], *, whole: bool = False) -> int:
+        """Render fixed text with the first voice once and keep it (memory, and disk when a
+        cache folder is set). Only fixed text comes here (a template's clauses with a
+        `{field}` are skipped): nothing a caller said and no customer's data is ever written
+        to disk. `whole`: each text as one piece (phrases played whole); otherwise each clause
+        (what `stream` asks for). Returns how many pieces were rendered now."""
+        lane, rendered = self._lanes[0], 0
+        for text in texts:
+            pieces = [speech_text(text)] if whole else [said for _, said in clauses(text)]
+            for piece in pieces:
+                if "{" in piece:
+                    continue
+                key = self._key(lane.voice, piece)
+                if key in self._fixed:
+                    continue
+                path = self.cache_dir / f"{key}.npy" if self.cache_dir else None
+                if path is not None:
+                    try:  # a missing or damaged file is rendered again
+                        self._fixed[key] = await asyncio.to_thread(np.load, path)
+                        continue
+                    except (OSError, ValueError):
+                        pass
+                try:  # no time limit: nobody waits on the line for this
+                    pcm = await self._render(lane, piece, timeout_s=None)
+                except (VoiceError, OSError, RuntimeError, ValueError) as exc:
+                    self.counts[(lane.voice.name, "failed")] += 1
+                    log.warning("tts_prerender_failed", text=piece[:60], error=repr(exc)[:200])
+                    continue  # said live by the chain when needed
+                self._fixed[key] = pcm
+                rendered += 1
+                if path is not None:
+                    await asyncio.to_thread(_save, path, pcm)
+        return rendered
+
+    def cached(self, text: str) -> Pcm | None:
+        """Pre-rendered audio of fixed, prepared text in the first voice, if any."""
+        return self._fixed.get(self._key(self._lanes[0].voice, text))
+
+    # ---- rendering ------------------------------------------------------------------
+    async def _render(self, lane: _Lane, text: str, timeout_s: float | None = -1.0) -> Pcm:
+        estimate = lane.estimate(text)
+        lane.backlog_s += estimate
+        loop = asyncio.get_running_loop()
+
+        def run() -> tuple[Pcm, float]:
+            started = time.perf_counter()
+            pcm = lane.voice.render(text)
+            return pcm, time.perf_counter() - started
+
+        try:
+            pcm, seconds = await asyncio.wait_for(
+                loop.run_in_executor(lane.executor, run),
+                self.timeout_s if timeout_s == -1.0 else timeout_s,
+            )
+        finally:
+            lane.backlog_s -= estimate
+        lane.learn(text, seconds)
+        return resample(pcm, lane.voice.rate, TELEPHONY_RATE)
+
+    async def _say(self, text: str, reply: ReplyVoice) -> tuple[Pcm, str]:
+        """One clause with the reply's voice, or the next voices when it fails."""
+        if reply.index is None:
+            first = self._lanes[0]
+            wait = first.backlog_s + first.estimate(text)
+            over = wait > self.budget_s and len(self._lanes) > 1
+            reply.index = 1 if over else 0
+            self.counts[(self._lanes[reply.index].voice.name, "budget" if over else "default")] += 1
+        for index in range(reply.index, len(self._lanes)):
+            lane = self._lanes[index]
+            try:
+                pcm = await self._render(lane, text)
+            except (VoiceError, TimeoutError, OSError, RuntimeError, ValueError) as exc:
+                self.counts[(lane.voice.name, "failed")] += 1
+                log.warning("tts_voice_failed", voice=lane.voice.name, error=repr(exc)[:200])
+                continue
+            if index != reply.index:
+                self.counts[(lane.voice.name, "fallback")] += 1
+                reply.index = index  # the rest of the reply stays with the voice that works
+            return pcm, lane.voice.name
+        raise VoiceError(f"no voice could say {text[:40]!r}")
+
+    async def stream(self, text: str, reply: ReplyVoice) -> AsyncIterator[Spoken]:
+        """Prepared clause by clause; fixed clauses come from the cache at once."""
+        for written, said in clauses(text):
+            if reply.index in (None, 0) and (pcm := self.cached(said)) is not None:
+                self.counts[(self.default_voice, "cached")] += 1
+                voice = self.default_voice
+            else:
+                pcm, voice = await self._say(said, reply)
+            # The pause the clause's punctuation asks for, so clauses join as speech does.
+            pause = np.zeros(int(_PAUSE.get(said[-1], 0.0) * TELEPHONY_RATE), dtype=np.int16)
+            yield Spoken(written, np.concatenate([pcm, pause]), voice)
 
     async def synthesize(self, text: str) -> Pcm:
-        loop = asyncio.get_running_loop()
-        return await asyncio.wait_for(
-            loop.run_in_executor(self._executor, self._run, speech_text(text)),
-            self._settings.timeout_s,
-        )
+        """The whole text: from the cache when it was pre-rendered whole, else clause by
+        clause with pauses between them."""
+        prepared = speech_text(text)
+        if (pcm := self.cached(prepared)) is not None:
+            self.counts[(self.default_voice, "cached")] += 1
+            return pcm
+        parts = [spoken.pcm async for spoken in self.stream(text, ReplyVoice())]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)

@@ -1,0 +1,67 @@
+"""Colombian text preparation: the same golden list serves every voice (pure, no audio)."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicebot.tts.text import clauses, digits_in_groups, speech_text
+
+GOLDEN = [
+    ("Cuesta $45.900", "Cuesta cuarenta y cinco mil novecientos pesos"),
+    ("a $289.900.", "a doscientos ochenta y nueve mil novecientos pesos."),
+    ("Es gratis desde 150.000 pesos", "Es gratis desde ciento cincuenta mil pesos"),
+    ("Llame al 3001234567", "Llame al tres cero cero, uno dos tres, cuatro cinco seis siete"),
+    ("Llame al +57 300 123 4567", "Llame al tres cero cero, uno dos tres, cuatro cinco seis siete"),
+    ("o al (601) 234 5678.", "o al seis cero uno, dos tres cuatro, cinco seis siete ocho."),
+    ("Pedido 45721", "Pedido cuatro cinco siete, dos uno"),
+    ("Su pedido 45721, de zapatillas", "Su pedido cuatro cinco siete, dos uno, de zapatillas"),
+    ("debe llegar el viernes 27 de noviembre", "debe llegar el viernes veintisiete de noviembre"),
+    ("llega el 1 de diciembre", "llega el primero de diciembre"),
+    ("de 9 a. m. a 8 p. m.", "de nueve de la mañana a ocho de la noche"),
+    ("a las 2:30 p. m.", "a las dos y treinta de la tarde"),
+    ("a la 1 p. m.", "a la una de la tarde"),
+    ("hasta 30 días después", "hasta treinta días después"),
+    ("tiene 21 días", "tiene veintiún días"),
+    ("en 2 a 5 días hábiles", "en dos a cinco días hábiles"),
+    ("con el número 124.", "con el número ciento veinticuatro."),
+    ("un 10% de descuento", "un diez por ciento de descuento"),
+    ("talla 40", "talla cuarenta"),
+    ("Aquí tiene el enlace: https://tienda.example.co/p/1", "Aquí tiene el enlace: el enlace"),
+    ("**Hola**", "Hola"),
+]
+
+
+@pytest.mark.parametrize(("written", "said"), GOLDEN)
+def test_speech_text_golden(written: str, said: str) -> None:
+    assert speech_text(written) == said
+
+
+def test_no_digit_reaches_a_voice() -> None:
+    for written, _ in GOLDEN:
+        assert not any(c.isdigit() for c in speech_text(written)), written
+
+
+def test_digits_in_groups_keeps_no_lonely_last_digit() -> None:
+    assert digits_in_groups("3205550101") == "tres dos cero, cinco cinco cinco, cero uno cero uno"
+    assert digits_in_groups("4417") == "cuatro cuatro uno siete"
+
+
+def test_clauses_keep_the_written_text_and_split_at_pauses() -> None:
+    pieces = clauses("Sí, tenemos tenis en talla 40, a $289.900. ¿Le envío el enlace?")
+    assert [w for w, _ in pieces] == [
+        "Sí,",
+        "tenemos tenis en talla 40,",
+        "a $289.900.",
+        "¿Le envío el enlace?",
+    ]
+    assert pieces[2][1] == "a doscientos ochenta y nueve mil novecientos pesos."
+
+
+def test_clauses_do_not_split_hours_or_grouped_numbers() -> None:
+    pieces = clauses("Abrimos de 9 a. m. a 8 p. m. todos los días.")
+    assert len(pieces) == 1 and pieces[0][1].startswith("Abrimos de nueve de la mañana")
+    assert len(clauses("Cuesta 150.000 pesos.")) == 1
+
+
+def test_empty_clauses_are_dropped() -> None:
+    assert clauses("") == [] and clauses("  ** ") == []

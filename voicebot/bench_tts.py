@@ -1,0 +1,147 @@
+"""`voicebot bench --tts`: how well and how fast each voice speaks what the bot really says.
+
+For every voice: Whisper's word error rate on its audio after the 8 kHz mu-law round trip, the
+first audio of a reply (its first clause), CPU seconds per audio second; then, through the
+service's own voice chain (budget, cache, fallbacks), the p95 time from "reply text ready" to
+first audio with 1 and 6 calls replying at once, and which voice said them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import statistics
+import time
+import unicodedata
+from collections import Counter
+from datetime import date, timedelta
+from importlib import resources
+
+from text_to_num import alpha2digit
+
+from voicebot.audio.codec import TELEPHONY_RATE, resample, ulaw_decode, ulaw_encode
+from voicebot.config import Settings
+from voicebot.dialogue.retail import cop, spoken_date
+from voicebot.session import fixed_speech
+from voicebot.tts import ReplyVoice, VoiceChain
+from voicebot.tts.callers import ROBOTIC_CALLER, caller_voice
+from voicebot.tts.text import clauses, speech_text
+
+VOICES = ["kokoro:ef_dora", "kokoro:em_alex", "kokoro:em_santa", "pico", ROBOTIC_CALLER]
+_FIXED = [
+    "greeting", "reprompt", "transfer", "farewell", "not_understood", "cannot_confirm", "hold",
+    "agent_unavailable", "filler", "consent_question", "consent_given", "csat_question",
+]  # fmt: skip
+
+
+_DIGIT_RUN = re.compile(r"\d(?:[\s.,\-]*\d)*")
+
+
+def comparable(text: str) -> str:
+    """Text as words to compare, whatever way a number was written: numbers to digits (so
+    "cuatro cinco cero" and "4-5-0" and "450" agree), accents and case folded."""
+    text = alpha2digit(text, "es").replace("$", " ")
+    text = re.sub(r"\b(uno|una)\b(?=\s+(?:a|y|o)\s+\d)", "1", text)  # "de uno a 5"
+    text = _DIGIT_RUN.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def bot_sentences(settings: Settings) -> list[str]:
+    """What the bot says: its fixed phrases and its retail templates filled from the sample
+    store (prices, order numbers, dates, product names), at least 30 sentences."""
+    store = json.loads(resources.files("voicebot.store").joinpath("sample_store.json").read_text())
+    products, orders = store["products"], store["orders"]
+    t, today = settings.retail, date(2026, 11, 27)
+    said = [settings.phrase(name) for name in _FIXED]
+    for i, p in enumerate(products[:24:3]):
+        name = p["name"][0].lower() + p["name"][1:]
+        size = f" en talla {p['variants'][0]['size']}" if i % 2 else ""
+        said.append(t.product_found.format(name=name, variant=size, price=cop(p["price"])))
+        o = orders[i * 7]
+        eta = spoken_date(today + timedelta(days=i))
+        said.append(
+            t.order_in_transit.format(number=o["number"], item=name, carrier=o["carrier"], eta=eta)
+        )
+    said += [
+        t.cart_reminder.format(item="unas zapatillas Adidas Runfalcon", price=cop(289900)),
+        t.link_sent.format(last4="4567"),
+        t.ticket_created.format(ticket=1043),
+        t.order_not_found.format(number="45721"),
+        t.return_expired.format(number="45003", days=settings.store.return_days),
+    ]
+    said += [entry.answer for entry in settings.store.faq]
+    return [" ".join(s.split()).replace("{store_name}", settings.store.name) for s in said]
+
+
+async def _first_audio_ms(chain: VoiceChain, text: str) -> float:
+    """Say a whole reply as a call does; return when its first clause was ready."""
+    started, first = time.perf_counter(), None
+    async for _ in chain.stream(text, ReplyVoice()):
+        first = first or (time.perf_counter() - started) * 1000
+    return first or 0.0
+
+
+async def run_tts_bench(settings: Settings) -> int:
+    """Print, per voice, WER after the phone codec, first audio, CPU per audio second; then
+    the chain's p95 from reply text to first audio at 1 and 6 simultaneous calls."""
+    from voicebot.asr import WhisperTranscriber
+    from voicebot.bench import percentile, word_error_rate
+    from voicebot.service import build_synthesizer
+
+    sentences = bot_sentences(settings)
+    asr = WhisperTranscriber(settings.model_ref(settings.asr.model), settings.asr)
+    print(f"{len(sentences)} sentences the bot says; Whisper ({settings.asr.model}) listens")
+    print(f"{'voice':<18} {'WER':>6} {'first audio p50':>16} {'p95':>6} {'CPU s/audio s':>14}")
+    for name in VOICES:
+        voice = await asyncio.to_thread(caller_voice, name)
+        await asyncio.to_thread(voice.render, "Hola.")  # warm-up
+        wers, first_ms, cpu, audio = [], [], 0.0, 0.0
+        worst: tuple[float, str, str] = (0.0, "", "")
+        for text in sentences:
+            said = speech_text(text)
+            first = clauses(text)[0][1]
+            t0 = time.perf_counter()
+            await asyncio.to_thread(voice.render, first)
+            first_ms.append((time.perf_counter() - t0) * 1000)
+            c0 = time.process_time()
+            pcm = await asyncio.to_thread(voice.render, said)
+            cpu += time.process_time() - c0
+            audio += len(pcm) / voice.rate
+            line = ulaw_decode(ulaw_encode(resample(pcm, voice.rate, TELEPHONY_RATE)))
+            heard = (await asr.transcribe(line)).text
+            wers.append(word_error_rate(comparable(said), comparable(heard)))
+            worst = max(worst, (wers[-1], said, heard))
+        p50, p95 = percentile(first_ms, 50) or 0, percentile(first_ms, 95) or 0
+        label = f"{name}*" if name == ROBOTIC_CALLER else name
+        print(
+            f"{label:<18} {statistics.mean(wers):>6.3f} {p50:>13.0f} ms {p95:>6.0f} "
+            f"{cpu / audio:>14.3f}"
+        )
+        if worst[0]:
+            print(f"{'':<18} worst: {worst[1]!r} heard {worst[2]!r}")
+    print(f"* {ROBOTIC_CALLER}: the last resort of the chain")
+
+    chain = await asyncio.to_thread(build_synthesizer, settings)
+    await chain.prerender(fixed_speech(settings))  # as the service does at start-up
+    dynamic = sentences[len(_FIXED) :]
+    print(
+        f"\nvoice chain {[v.name for v in chain.voices]}, first-audio budget "
+        f"{settings.tts.first_audio_budget_ms} ms: reply text ready -> first audio"
+    )
+    for calls in (1, 6):
+        waits: list[float] = []
+        before = Counter(chain.counts)
+        for start in range(12):
+            batch = [dynamic[(start * calls + k) % len(dynamic)] for k in range(calls)]
+            waits += await asyncio.gather(*(_first_audio_ms(chain, text) for text in batch))
+        used = Counter(chain.counts)
+        used.subtract(before)
+        said_by = ", ".join(f"{v} {reason} {n}" for (v, reason), n in sorted(used.items()) if n)
+        print(
+            f"  {calls} call(s): p50 {percentile(waits, 50):.0f} ms, "
+            f"p95 {percentile(waits, 95):.0f} ms over {len(waits)} replies ({said_by})"
+        )
+    chain.close()
+    return 0
