@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
-from tests.test_handoff import desk_settings, handoff_stages
+from tests.test_handoff import ScriptedAsr, desk_settings, handoff_stages, scripted
 from voicebot.session import Services
 from voicebot.simulate import fetch_record, place_call
 from voicebot.store.sql import SqlStore, calls_t, meta
@@ -179,3 +179,18 @@ async def test_the_phone_column_follows_the_record(own_records: SqlStore) -> Non
     export = await own_records.export_customer(STRANGER)
     assert [c["call_sid"] for c in export["calls"]] == ["CA-later"]
     assert (await own_records.delete_customer(STRANGER))["calls"] == 1
+
+
+async def test_logs_of_a_caller_without_consent_carry_no_words(
+    serve: ServiceFactory, clips: Clip, capfd: pytest.CaptureFixture[str], own_records: SqlStore
+) -> None:
+    """Regression: the logs of a caller who refused consent carried their (redacted) words;
+    now only lengths, intents and timings."""
+    settings = scripted(consent_settings())
+    asr = ScriptedAsr("Quiero saber el estado de mi pedido, el cuatro cinco siete dos uno")
+    async with serve(settings, records=own_records, asr=asr) as url:
+        await place_call(url, AUTH_TOKEN, [clips("Hola.")], caller=STRANGER, consent_key="2")
+    logs = capfd.readouterr()
+    text = logs.out + logs.err
+    assert "caller_said" in text and "chars=" in text and "order_status" in text
+    assert "estado de mi pedido" not in text and "cuatro cinco" not in text

@@ -272,7 +272,6 @@ async def test_the_desk_and_redis_hold_only_redacted_words(
     cloud.agent_answers = "no-answer"
     settings = scripted(desk_settings(cloud, governance={"ask_consent": True}))
     shared = RedisShared(redis.url, prefix=f"t-{consent}")
-    await shared._redis.flushdb()
     desk = Desk(settings.handoff.agents, shared)
     stages = handoff_stages(services, settings, desk=desk, shared=shared,
                             asr=ScriptedAsr(SECRETS_TURN))  # fmt: skip

@@ -1,6 +1,15 @@
 import pytest
 
-from voicebot.governance.redaction import luhn_ok, mask_phone, redact
+from voicebot.config import Settings
+from voicebot.dialogue.llm import Message
+from voicebot.dialogue.policy import Dialogue
+from voicebot.governance.redaction import (
+    luhn_ok,
+    mask_phone,
+    redact,
+    redact_lines,
+    redact_transcript,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,3 +53,111 @@ def test_luhn() -> None:
 
 def test_mask_phone() -> None:
     assert mask_phone("+573001234567") == "+57 *** *** 4567"
+
+
+# The golden list: what the product promises to redact (input, what must be gone, the label
+# that replaces it), grown from how Whisper writes callers' turns. README: "Data protection".
+MUST_REDACT = [
+    # cards, any separator, as Whisper writes them
+    ("mi tarjeta es 4111.1111.1111.1111", "4111", "[tarjeta]"),
+    ("tarjeta 4111/1111/1111/1111", "1111", "[tarjeta]"),
+    ("tarjeta 4111\u00a01111\u00a01111\u00a01111 gracias", "1111", "[tarjeta]"),
+    ("el número es 4.111.111.111.111.111", "111.111", "[tarjeta]"),
+    ("es la 5500 0000 0000 0004", "0004", "[tarjeta]"),
+    ("3782 822463 10005 es mi american", "10005", "[tarjeta]"),
+    # CVV, however worded
+    ("el código de seguridad de la tarjeta es 123", "123", "[código]"),
+    ("los tres números de atrás son 4 5 6", "4 5 6", "[código]"),
+    ("el cvv, el que está atrás, es 789", "789", "[código]"),
+    ("código de verificación 0421", "0421", "[código]"),
+    # identity documents
+    ("1020345678", "1020345678", "[documento]"),
+    ("soy el 1.020.345.678", "1.020.345.678", "[documento]"),
+    ("mi cédula, como ya le había dicho, es 79.123.456", "79.123.456", "[documento]"),
+    ("cédula de extranjería 4567890", "4567890", "[documento]"),
+    ("el NIT 900.123.456-7 de la empresa", "900.123.456", "[documento]"),
+    ("pasaporte número AB123456", "AB123456", "[documento]"),
+    # phones: mobiles in any national format, landlines 60x, foreign E.164
+    ("llámeme al 300.123.4567", "4567", "[teléfono]"),
+    ("mi número es (300) 123 4567", "4567", "[teléfono]"),
+    ("al 300 123 45 67 por favor", "45 67", "[teléfono]"),
+    ("el fijo es 601 234 5678", "5678", "[teléfono]"),
+    ("el fijo es (604) 2345678", "2345678", "[teléfono]"),
+    ("+57 601 234 5678", "5678", "[teléfono]"),
+    ("mi hermana en Miami, +1 305 555 0142", "0142", "[teléfono]"),
+    ("en España: +34 612 34 56 78", "56 78", "[teléfono]"),
+    ("llámeme al tres cero cero, uno dos tres, cuatro cinco seis siete", "siete", "[teléfono]"),
+    # e-mails, also spoken
+    ("es ana punto gomez arroba gmail punto com", "gomez", "[correo]"),
+    ("carolina.martinez arroba hotmail.com", "martinez", "[correo]"),
+    ("escriba a ANA@EXAMPLE.CO", "ANA@", "[correo]"),
+    # beyond the old categories
+    ("vivo en la Calle 45 # 12-34 apto 301", "12-34", "[dirección]"),
+    ("envíelo a la carrera 7 No. 32-16", "32-16", "[dirección]"),
+    ("mi cuenta de ahorros es 123-456789-01", "456789", "[cuenta]"),
+    ("el número de cuenta 0123456789", "0123456789", "[cuenta]"),
+    ("me llamo Ana María Gómez y tengo un problema", "Gómez", "[nombre]"),
+    ("el pedido está a nombre de Jorge Pérez", "Pérez", "[nombre]"),
+]
+
+MUST_KEEP = [
+    "mi pedido es el 45721",
+    "el pedido 45.721 no ha llegado",
+    "el pedido cuatro cinco siete dos uno",
+    "pedido 1234567890123",  # 13 digits failing Luhn: not a card
+    "cuesta $289.900 y el envío es gratis desde 150.000 pesos",
+    "¿tienen la talla 38 en rojo? quiero dos pares",
+    "me llegó el 27 de noviembre de 2026",
+    "la guía es INT251699749",
+    "quiero hablar con un asesor",
+    "¿a nombre de quién está el pedido?",
+    "la calle estaba cerrada y no pudieron entregar",
+    "tengo una cuenta en la tienda",
+    "cuesta un millón doscientos cincuenta mil",
+    "entre las 9 y las 8 de la noche",
+    "el número de la tarjeta no lo voy a dar",
+    "quiero los tenis Adidas Runfalcon negros talla 42",
+    "punto com no me abre la página",
+]
+
+
+@pytest.mark.parametrize(("text", "gone", "label"), MUST_REDACT)
+def test_the_golden_list_is_redacted(text: str, gone: str, label: str) -> None:
+    out = redact(text)
+    assert gone not in out and label in out, out
+
+
+@pytest.mark.parametrize("text", MUST_KEEP)
+def test_the_golden_list_is_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_card_split_across_two_turns() -> None:
+    lines = ["la tarjeta es 4111 1111", "1111 1111 y vence en diciembre"]
+    out = redact_lines(lines)
+    assert "1111" not in " ".join(out) and all("[tarjeta]" in line for line in out)
+    spoken = ["cuatro uno uno uno, uno uno uno uno", "uno uno uno uno, uno uno uno uno"]
+    assert all("uno" not in line for line in redact_lines(spoken))
+    # two order numbers in a row are not a card
+    assert redact_lines(["el 45721", "y el 45722"]) == ["el 45721", "y el 45722"]
+
+
+def test_a_transcript_redacts_its_caller_turns_together() -> None:
+    transcript = [
+        {"role": "caller", "text": "mi tarjeta es 4111 1111"},
+        {"role": "bot", "text": "Continúe, por favor."},
+        {"role": "caller", "text": "1111 1111"},
+    ]
+    out = redact_transcript(transcript)
+    assert [line["role"] for line in out] == ["caller", "bot", "caller"]
+    assert "1111" not in str(out) and out[1]["text"] == "Continúe, por favor."
+
+
+def test_the_model_prompt_is_redacted(settings: Settings) -> None:
+    """What goes to the model (a server across the network, in production) is redacted."""
+    dialogue = Dialogue(settings, model=None)  # type: ignore[arg-type]
+    history = [Message("user", "mi cédula es 1020345678"), Message("assistant", "Gracias.")]
+    messages = dialogue.messages(history, "mi tarjeta es 4111 1111 1111 1111, ¿sirve?")
+    prompt = " ".join(m.content for m in messages)
+    assert "1020345678" not in prompt and "4111" not in prompt
+    assert "[tarjeta]" in prompt and "[documento]" in prompt

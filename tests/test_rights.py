@@ -8,13 +8,21 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import pytest
 
 from tests.conftest import ServiceFactory, make_settings
-from voicebot.session import Services
+from tests.test_handoff import redis_contents
+from voicebot.cluster import RedisShared
+from voicebot.governance.redaction import mask_phone
+from voicebot.handoff.desk import Desk
+from voicebot.handoff.summary import summarize
+from voicebot.session import CallRecord, Services
 from voicebot.store import Interaction, NewTicket
 from voicebot.store.sql import SqlStore
+from voicebot.telephony.server import CALLS
 
 PHONE = "+573205550101"
 
@@ -78,16 +86,72 @@ async def test_admin_api_export_and_delete(services: Services, serve: ServiceFac
     )
     settings = make_settings(governance={"admin_token": "admin-secret"})
     auth = {"Authorization": "Bearer admin-secret"}
+    export, delete = "/admin/customers/export", "/admin/customers/delete"
     async with serve(settings) as url, aiohttp.ClientSession() as http:
-        async with http.get(f"{url}/admin/customers/{phone}") as resp:
+        async with http.post(url + export, json={"phone": phone}) as resp:
             assert resp.status == 401
-        async with http.get(f"{url}/admin/customers/12", headers=auth) as resp:
+        async with http.post(url + export, json={"phone": "12"}, headers=auth) as resp:
             assert resp.status == 400
         async with http.get(f"{url}/admin/customers/{phone}", headers=auth) as resp:
+            assert resp.status in (404, 405)  # the number never goes in the URL (access logs)
+        async with http.post(url + export, json={"phone": phone}, headers=auth) as resp:
             assert resp.status == 200
             assert (await resp.json())["memory"][0]["summary"] == "Preguntó por un reloj."
-        async with http.delete(f"{url}/admin/customers/{phone}", headers=auth) as resp:
+        async with http.post(url + delete, json={"phone": phone}, headers=auth) as resp:
             assert (await resp.json())["deleted"]["memory"] == 1
     assert await services.records.recall(phone) == []
     [entry] = await services.records.audit_entries(1)
     assert entry["action"] == "data:delete" and entry["actor"].startswith("admin:")
+
+
+async def test_export_and_delete_reach_consents_redis_the_desk_and_memory(
+    serve: ServiceFactory, own_records: SqlStore, redis: Any
+) -> None:
+    """Regression: export and deletion missed the consent table (full number and the words of
+    a yes), Redis transfers and callback tickets (which never expired), the process's
+    in-memory call records and desk lists."""
+    if isinstance(redis, str):
+        pytest.skip(redis)
+    phone, sid = "+573205550188", "CA" + "8" * 32
+    await own_records.save_call(sid, phone, {"caller": phone, "transcript": []})
+    evidence = {"call_sid": sid, "phone": phone, "notice_version": "v1", "answer": "yes",
+                "how": "voice", "heard": "Sí, claro."}  # fmt: skip
+    await own_records.save_consent(evidence)
+    shared = RedisShared(redis.url, prefix="t-rights")
+    desk = Desk([], shared)
+    summary = summarize([{"role": "caller", "text": "Quiero un asesor"}], "x", phone, [])
+    await desk.create(call_sid=sid, caller=mask_phone(phone), reason="x", summary=summary,
+                      transcript=[], agent_id=None)  # fmt: skip
+    ticket = await desk.add_callback(sid, phone, "x", summary)
+    ttl = await shared._redis.ttl(f"t-rights:callback:{ticket['id']}")
+    assert 0 < ttl <= 96 * 3600  # callback tickets expire (governance.callback_retention_hours)
+    settings = make_settings(governance={"admin_token": "admin-secret"})
+    auth = {"Authorization": "Bearer admin-secret"}
+    try:
+        async with serve(settings, records=own_records, desk=desk, shared=shared) as url:
+            calls = serve.apps[url][CALLS]  # type: ignore[attr-defined]
+            calls[sid] = CallRecord(sid, "MZ1", phone)
+            calls["CA-other"] = CallRecord("CA-other", "MZ2", "+573001112233")
+            async with aiohttp.ClientSession() as http:
+                async with http.post(url + "/admin/customers/export", json={"phone": phone},
+                                     headers=auth) as resp:  # fmt: skip
+                    exported = await resp.json()
+                async with http.post(url + "/admin/customers/delete", json={"phone": phone},
+                                     headers=auth) as resp:  # fmt: skip
+                    deleted = (await resp.json())["deleted"]
+            remaining = set(calls)
+        held = await redis_contents(redis.url)
+    finally:
+        await shared.close()
+    assert [c["heard"] for c in exported["consents"]] == ["Sí, claro."]
+    assert [t["call_sid"] for t in exported["desk"]] == [sid]
+    assert [c["id"] for c in exported["callbacks"]] == [ticket["id"]]
+    assert deleted["calls"] == 1 and deleted["consents_masked"] == 1
+    assert deleted["desk"] == 2 and deleted["in_memory_calls"] == 1
+    assert remaining == {"CA-other"} and not desk.transfers and not desk.callbacks
+    assert sid not in held and "0188" not in held
+    # kept as evidence that the caller authorised processing: no number, no words
+    [evidence] = await own_records.consents(sid)
+    assert (evidence["answer"], evidence["phone"], evidence["heard"]) == (
+        "yes", "+57 *** *** 0188", "",
+    )  # fmt: skip

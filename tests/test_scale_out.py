@@ -34,7 +34,7 @@ def write_config(path: Path, public_url: str, cloud: FakeTwilioCloud, db: str, r
         "server": {"host": "127.0.0.1", "public_url": public_url, "redis_url": redis,
                    "watch_config": False},
         "twilio": {"api_base_url": cloud.url, "account_sid": "AC" + "1" * 32},
-        "governance": {"ask_consent": False},
+        "governance": {"ask_consent": False, "legal_basis": "pruebas: contrato vigente"},
         "store": {"database_url": db},
         "handoff": {"mode": "desk", "agents": [AGENT], "session_secret": "shared-desk-secret",
                     "business_hours": {"weekly": ALWAYS, "holidays": [], "country_holidays": ""}},
@@ -50,6 +50,7 @@ async def start_processes(
     for i in range(n):
         port = _free_port()
         env = os.environ | {"VOICEBOT_TWILIO__AUTH_TOKEN": AUTH_TOKEN,
+                            "VOICEBOT_GOVERNANCE__ADMIN_TOKEN": AUTH_TOKEN,  # /calls/{sid}
                             "VOICEBOT_SERVER__PORT": str(port)}  # fmt: skip
         out = (logs / f"process{i}.log").open("w")
         procs.append(await asyncio.create_subprocess_exec(

@@ -139,6 +139,16 @@ async def test_a_reply_goes_to_the_cheaper_voice_when_the_first_is_backed_up() -
 
 
 @pytest.mark.fast
+async def test_a_long_first_clause_starts_with_a_short_head() -> None:
+    neural = ScriptedVoice("neural")
+    chain = VoiceChain([neural], 1.0, 1.0)
+    text = "Los domingos y festivos abrimos de 10 de la mañana a 6 de la tarde. Gracias."
+    spoken = [s.text async for s in chain.stream(text, ReplyVoice())]
+    assert spoken == [text.removesuffix(" Gracias."), "", "Gracias."]
+    assert neural.said[0] == "Los domingos y festivos abrimos"
+
+
+@pytest.mark.fast
 def test_synthesis_cost_is_learnt() -> None:
     chain = VoiceChain([ScriptedVoice("neural")], 1, 1)
     lane = chain._lanes[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicebot.tts.text import clauses, digits_in_groups, speech_text
+from voicebot.tts.text import clauses, digits_in_groups, head_and_rest, speech_text
 
 GOLDEN = [
     ("Cuesta $45.900", "Cuesta cuarenta y cinco mil novecientos pesos"),
@@ -22,6 +22,7 @@ GOLDEN = [
     ("a la 1 p. m.", "a la una de la tarde"),
     ("hasta 30 días después", "hasta treinta días después"),
     ("tiene 21 días", "tiene veintiún días"),
+    ("marque de 1 a 5", "marque de uno a cinco"),
     ("en 2 a 5 días hábiles", "en dos a cinco días hábiles"),
     ("con el número 124.", "con el número ciento veinticuatro."),
     ("un 10% de descuento", "un diez por ciento de descuento"),
@@ -65,3 +66,13 @@ def test_clauses_do_not_split_hours_or_grouped_numbers() -> None:
 
 def test_empty_clauses_are_dropped() -> None:
     assert clauses("") == [] and clauses("  ** ") == []
+
+
+def test_a_long_first_clause_is_cut_where_a_phrase_starts() -> None:
+    said = "Los domingos y festivos abrimos de diez de la mañana a seis de la tarde."
+    assert head_and_rest(said) == (
+        "Los domingos y festivos abrimos",
+        "de diez de la mañana a seis de la tarde.",
+    )
+    assert head_and_rest("Con gusto lo reviso.") is None  # short: said whole
+    assert head_and_rest("Supercalifragilisticoespialidoso " * 3) is None  # nowhere to cut

@@ -103,7 +103,18 @@ async def _data(settings: Settings, args: argparse.Namespace) -> int:
             data = await rights.export_customer(records, args.phone, actor)
             print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         elif args.command == "customer":
-            print(json.dumps({"deleted": await rights.delete_customer(records, args.phone, actor)}))
+            desk = None  # with Redis, the desk's shared transfers and callbacks go too
+            if settings.server.redis_url:
+                from voicebot.cluster import RedisShared
+                from voicebot.handoff.desk import Desk
+
+                desk = Desk([], RedisShared(settings.server.redis_url))
+            try:
+                deleted = await rights.delete_customer(records, args.phone, actor, desk)
+            finally:
+                if desk is not None and desk.shared is not None:
+                    await desk.shared.close()
+            print(json.dumps({"deleted": deleted}))
         elif args.command == "purge":
             print(json.dumps({"purged": await rights.purge(records, settings, actor)}))
         else:

@@ -30,8 +30,8 @@ from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, is_backchannel
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.tools import Tools
-from voicebot.dialogue.understanding import sounds_finished, yes_no
-from voicebot.governance.redaction import mask_phone, redact
+from voicebot.dialogue.understanding import retail_intent, sounds_finished, yes_no
+from voicebot.governance.redaction import mask_phone, redact, redact_lines, redact_transcript
 from voicebot.handoff.desk import Desk, Transfer
 from voicebot.handoff.rules import is_open
 from voicebot.handoff.summary import summarize
@@ -206,9 +206,10 @@ class CallRecord:
             for turn in data["turns"]:
                 turn["heard"], turn["bot"] = "", []
             return data
-        data["transcript"] = [line | {"text": redact(line["text"])} for line in self.transcript]
-        for turn in data["turns"]:
-            turn["heard"] = redact(turn["heard"])
+        data["transcript"] = redact_transcript(self.transcript)
+        heard = redact_lines([turn["heard"] for turn in data["turns"]])  # split numbers too
+        for turn, text in zip(data["turns"], heard, strict=True):
+            turn["heard"] = text
             turn["bot"] = [redact(b) for b in turn["bot"]]
         return data
 
@@ -502,7 +503,7 @@ class CallSession:
         if transcript is None or is_backchannel(transcript.text, self._s.settings):
             text = transcript.text if transcript else ""
             self.record.ignored_backchannels.append(text)
-            self._log.info("backchannel_ignored", text=text)
+            self._log_words("backchannel_ignored", text)
             return
         if self._player.speaking:  # a short real request ("espere", "no"): interrupt
             self._barge_in()
@@ -573,7 +574,7 @@ class CallSession:
         )
         self._voiced_at[id(turn)] = voiced_at
         self.record.turns.append(turn)
-        self._log.info("caller_said", text=redact(text))  # logs never carry personal data
+        self._log_words("caller_said", text)
         if self.record.consent == "pending":
             answer = yes_no(text)
             self._consent(bool(answer), "voice" if answer is not None else "unclear", text)
@@ -586,6 +587,15 @@ class CallSession:
         self._history.append(Message("user", text))
         self.record.transcript.append({"role": "caller", "text": text})
         await self._answer(turn, history, text, ReplyStats(), filler)
+
+    def _log_words(self, event: str, text: str) -> None:
+        """Logs carry the caller's words redacted and only with consent; without it, only
+        their length and intent."""
+        if self.record.consented:
+            self._log.info(event, text=redact(text))
+        else:
+            words = len(text.split())
+            self._log.info(event, chars=len(text), words=words, intent=retail_intent(text))
 
     async def _consent_reply(self) -> None:
         if self._player.speaking:
@@ -777,7 +787,7 @@ class CallSession:
         (without it the agent gets the redacted summary, not the conversation)."""
         if not self.record.consented:
             return []
-        return [line | {"text": redact(line["text"])} for line in self.record.transcript]
+        return redact_transcript(self.record.transcript)
 
     async def _back_from_transfer(self, transfer: Transfer) -> None:
         """No agent took the call: restore its story and offer a callback."""
@@ -810,6 +820,8 @@ class CallSession:
         self._last_activity = time.monotonic()
         turn = self._mark_turn.pop(utterance.mark, None)
         text = utterance.text
+        if not text:  # the second half of a clause cut in two: its text came with the first
+            return
         # Clauses are played one by one; the record keeps whole sentences.
         if turn is not None:
             if turn.bot and turn.bot[-1].endswith(_CLAUSE_MARKS):

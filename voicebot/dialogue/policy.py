@@ -22,6 +22,7 @@ from voicebot.config import Settings
 from voicebot.dialogue.llm import LanguageModel, Message, SharedModel
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.understanding import retail_intent
+from voicebot.governance.redaction import redact
 from voicebot.handoff.rules import TransferReason
 
 log = structlog.get_logger(__name__)
@@ -164,11 +165,14 @@ class Dialogue:
         The snippet comes late so the cached prefix (system prompt, history) stays the same."""
         snippet = self.intent_prompt(user_text)
         extra = [Message("system", snippet)] if snippet else []
-        return [*self._prefix(history), *extra, Message("user", user_text)]
+        return [*self._prefix(history), *extra, Message("user", redact(user_text))]
 
     def _prefix(self, history: list[Message]) -> list[Message]:
+        """The system prompt and recent history, personal data redacted: the prompt may
+        cross the network to a model server (and the same text keeps the KV cache valid)."""
         keep = history[-2 * self._settings.dialogue.history_turns :] if history else []
-        return [Message("system", self._system), *keep]
+        safe = [Message(m.role, redact(m.content)) for m in keep]
+        return [Message("system", self._system), *safe]
 
     def model_queue(self) -> int:
         """Replies running or queued on the shared local model (0 for a remote server)."""
@@ -260,6 +264,6 @@ class Dialogue:
             return None
         if not grounded(text, context):
             stats.guarded += 1
-            log.info("ungrounded_sentence_replaced", sentence=text)
+            log.info("ungrounded_sentence_replaced", chars=len(text))  # never the words
             return Say(self._settings.phrase("cannot_confirm"), "cannot_confirm")
         return Say(text)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from voicebot.asr import normalize
-from voicebot.governance.redaction import mask_phone, redact
+from voicebot.governance.redaction import mask_phone, redact, redact_lines
 from voicebot.handoff.rules import REASON_LABELS
 
 _REFERENCE = re.compile(r"\b\d{4,12}\b")
@@ -58,7 +58,7 @@ def summarize(
     context: list[str] | None = None,
 ) -> Summary:
     """Summary of a call's transcript for the agent who takes it."""
-    caller_lines = [redact(t["text"]) for t in transcript if t["role"] == "caller"]
+    caller_lines = redact_lines([t["text"] for t in transcript if t["role"] == "caller"])
     bot_lines = [redact(t["text"]) for t in transcript if t["role"] == "bot"]
     motive = caller_lines[0] if caller_lines else "el cliente no alcanzó a decir el motivo."
     if len(motive) > 160:

@@ -167,6 +167,12 @@ def chain_hash(prev: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256(f"{prev}{canonical}".encode()).hexdigest()
 
 
+def _masked(phone: str) -> str:
+    from voicebot.governance.redaction import mask_phone
+
+    return mask_phone(phone)
+
+
 def _lines(rows: list[sa.Row[Any]]) -> tuple[Line, ...]:
     return tuple(Line(r.sku, r.size, r.color, r.qty, r.price) for r in rows)
 
@@ -399,6 +405,10 @@ class SqlStore:
             tickets = (await conn.execute(
                 sa.select(tickets_t).where(tickets_t.c.phone == phone).order_by(tickets_t.c.id)
             )).all()  # fmt: skip
+            consents = (await conn.execute(
+                sa.select(consents_t).where(consents_t.c.phone == phone)
+                .order_by(consents_t.c.id)
+            )).all()  # fmt: skip
         return {
             "phone": phone,
             "memory": [
@@ -414,11 +424,24 @@ class SqlStore:
                  "detail": r.detail, "created_at": _aware(r.created_at).isoformat()}
                 for r in tickets
             ],
+            "consents": [
+                {"call_sid": r.call_sid, "at": _aware(r.at).isoformat(),
+                 "notice_version": r.notice_version, "answer": r.answer, "how": r.how,
+                 "heard": r.heard}
+                for r in consents
+            ],
         }  # fmt: skip
 
     async def delete_customer(self, phone: str) -> dict[str, int]:
-        """Delete memory and call records; tickets stay for the store but lose the number."""
+        """Delete memory and call records; tickets stay for the store but lose the number;
+        consent evidence stays as the proof of authorisation the law asks for (call, time,
+        notice version, answer, how) with the number masked and without the words."""
         async with self.engine.begin() as conn:
+            consents = await conn.execute(
+                sa.update(consents_t)
+                .where(consents_t.c.phone == phone)
+                .values(phone=_masked(phone), heard="")
+            )
             memory = await conn.execute(
                 sa.delete(interactions_t).where(interactions_t.c.phone == phone)
             )
@@ -426,7 +449,8 @@ class SqlStore:
             tickets = await conn.execute(
                 sa.update(tickets_t).where(tickets_t.c.phone == phone).values(phone="eliminado")
             )
-        return {"memory": memory.rowcount, "calls": calls.rowcount, "tickets": tickets.rowcount}
+        return {"memory": memory.rowcount, "calls": calls.rowcount, "tickets": tickets.rowcount,
+                "consents_masked": consents.rowcount}  # fmt: skip
 
     async def purge(self, calls_days: int, memory_days: int) -> dict[str, int]:
         """Delete call records and remembered contacts older than their retention period."""

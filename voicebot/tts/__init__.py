@@ -28,7 +28,7 @@ import numpy as np
 import structlog
 
 from voicebot.audio.codec import TELEPHONY_RATE, Pcm, resample
-from voicebot.tts.text import clauses, speech_text
+from voicebot.tts.text import clauses, head_and_rest, speech_text
 from voicebot.tts.voices import Voice, VoiceError
 
 log = structlog.get_logger(__name__)
@@ -50,7 +50,8 @@ class ReplyVoice:
 
 @dataclass(frozen=True, slots=True)
 class Spoken:
-    """One clause of a reply (as written) and its audio (PCM16, 8 kHz)."""
+    """One clause of a reply (as written; "" for the rest of a clause cut in two) and its
+    audio (PCM16, 8 kHz)."""
 
     text: str
     pcm: Pcm
@@ -209,7 +210,13 @@ class VoiceChain:
 
     async def stream(self, text: str, reply: ReplyVoice) -> AsyncIterator[Spoken]:
         """Prepared clause by clause; fixed clauses come from the cache at once."""
-        for written, said in clauses(text):
+        pieces = clauses(text)
+        if pieces and reply.index in (None, 0) and self.cached(pieces[0][1]) is None:
+            # A long first clause: its head plays while the rest renders (the head carries
+            # the clause's written text, the rest none, so the record keeps it once).
+            if cut := head_and_rest(pieces[0][1]):
+                pieces[:1] = [(pieces[0][0], cut[0]), ("", cut[1])]
+        for written, said in pieces:
             if reply.index in (None, 0) and (pcm := self.cached(said)) is not None:
                 self.counts[(self.default_voice, "cached")] += 1
                 voice = self.default_voice

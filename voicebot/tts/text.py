@@ -26,6 +26,7 @@ _FIRST_OF_MONTH = re.compile(rf"\b1 de ({_MONTHS})\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap])\.?\s?m\.?(?=\W|$)", re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d+(?:,\d+)?\b")
 _PERCENT = re.compile(r"\s?%")
+_NOT_NOUNS = {"a", "al", "de", "del", "e", "en", "o", "u", "y", "por", "para", "con", "hasta"}
 _URL = re.compile(r"https?://\S+")
 # A clause ends at punctuation followed by a space (not the dot inside "45.900", nor "a. m.").
 _CLAUSE_END = re.compile(r"(?<=[,;:.!?…])(?<!\s[ap]\.)(?<![ap]\.\sm\.)\s+")
@@ -62,9 +63,9 @@ def _cardinal(m: re.Match[str]) -> str:
         whole, frac = text.split(",")
         return f"{_words(int(whole))} coma {' '.join(_DIGIT_WORDS[int(d)] for d in frac)}"
     words = _words(int(text))
-    # "21 días" is "veintiún días": "uno" shortens before the noun it counts.
-    after = m.string[m.end() :].lstrip()
-    if words.endswith("uno") and after[:1].isalpha() and not after.startswith("de "):
+    # "21 días" is "veintiún días": "uno" shortens before the noun it counts ("de 1 a 5" not).
+    after = m.string[m.end() :].split(maxsplit=1)
+    if words.endswith("uno") and after and after[0].isalpha() and after[0] not in _NOT_NOUNS:
         words = words[:-3] + ("ún" if words != "uno" else "un")
     return words
 
@@ -90,3 +91,30 @@ def clauses(text: str) -> list[tuple[str, str]]:
     while the next is synthesized: (the clause as written, the clause prepared for speech)."""
     pieces = (part.strip() for part in _CLAUSE_END.split(text))
     return [(c, said) for c in pieces if c and (said := speech_text(c))]
+
+
+# Words a phrase may start with: a long clause is cut before one of them.
+_PHRASE_STARTS = {
+    "a", "al", "como", "con", "de", "del", "desde", "en", "entre", "hasta", "o", "para", "pero",
+    "por", "porque", "que", "si", "sin", "y",
+}  # fmt: skip
+
+
+def head_and_rest(said: str, longest: int = 40, aim: int = 20) -> tuple[str, str] | None:
+    """A long first clause cut where a phrase starts (before "de", "a", "que"...), so a short
+    head plays while the rest renders: about `aim` characters, at most `longest`. None when
+    the clause is short enough or has no place to cut."""
+    if len(said) <= longest:
+        return None
+    words = said.split()
+    cut, length = None, 0
+    for i, word in enumerate(words[:-2], start=1):  # the rest keeps two words at least
+        length += len(word) + 1
+        if length >= aim and words[i].lower() in _PHRASE_STARTS:
+            cut = i
+            break
+        if length > longest:
+            break
+    if cut is None:
+        return None
+    return " ".join(words[:cut]), " ".join(words[cut:])
