@@ -397,7 +397,7 @@ async def test_a_second_stream_for_a_live_call_is_closed(base_url: str) -> None:
     async with FakeTwilioCall(base_url, AUTH_TOKEN) as call:
         await call.wait_bot_audio(call.stream_started_at, 10)
         ws_url = base_url.replace("http", "ws") + "/twilio/stream"
-        token = stream_token(AUTH_TOKEN, call.call_sid)
+        token = stream_token(AUTH_TOKEN, call.call_sid, call.caller)
         params = {"callSid": call.call_sid, "from": call.caller, "token": token}
         async with FakeTwilioCall(
             base_url, AUTH_TOKEN, call_sid=call.call_sid, stream=(ws_url, params)
@@ -439,3 +439,27 @@ async def test_a_refused_call_leaves_no_open_connection(base_url: str) -> None:
     with pytest.raises(RuntimeError, match="webhook answered 403"):
         await call.__aenter__()
     assert call._http is not None and call._http.closed
+
+
+async def test_a_stream_token_starts_one_stream(base_url: str) -> None:
+    """Regression: the token was a fixed hash of the CallSid, so a captured `start` could
+    open the call's stream again once the first one had ended."""
+    call = FakeTwilioCall(base_url, AUTH_TOKEN)
+    original, seen = call.webhook, {}
+
+    async def keep() -> tuple[str, dict[str, str]]:
+        url, params = await original()
+        seen.update(url=url, params=params)
+        return url, params
+
+    call.webhook = keep  # type: ignore[method-assign]
+    async with call:
+        assert await call.wait_bot_audio(call.stream_started_at, 10) is not None
+    replay = FakeTwilioCall(
+        base_url, AUTH_TOKEN, call_sid=call.call_sid, stream=(seen["url"], seen["params"])
+    )
+    async with replay:
+        await asyncio.wait_for(replay.closed_by_service.wait(), 5)
+        assert replay.playback.media_times == []
+    metrics = await get_metrics(base_url)
+    assert 'voicebot_rejected_requests_total{reason="stream_replay"} 1.0' in metrics

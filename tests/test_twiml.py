@@ -47,7 +47,14 @@ def test_missing_signature_or_token_rejected() -> None:
 
 
 def test_stream_token_binds_start_to_its_call() -> None:
-    token = stream_token(TOKEN, "CA1")
-    assert check_stream_token(TOKEN, "CA1", token)
-    assert not check_stream_token(TOKEN, "CA2", token)
-    assert not check_stream_token("other", "CA1", token)
+    token = stream_token(TOKEN, "CA1", "+573001234567")
+    assert check_stream_token(TOKEN, "CA1", token, "+573001234567")
+    assert not check_stream_token(TOKEN, "CA2", token, "+573001234567")
+    assert not check_stream_token("other", "CA1", token, "+573001234567")
+    # bound to the caller and to an expiry too
+    assert not check_stream_token(TOKEN, "CA1", token, "+573009999999")
+    old = stream_token(TOKEN, "CA1", "+573001234567", ttl_s=60, now=1000.0)
+    assert check_stream_token(TOKEN, "CA1", old, "+573001234567", now=1059.0)
+    assert not check_stream_token(TOKEN, "CA1", old, "+573001234567", now=1061.0)
+    assert stream_token(TOKEN, "CA1") != stream_token(TOKEN, "CA1")  # a nonce each
+    assert not check_stream_token(TOKEN, "CA1", "garbage")

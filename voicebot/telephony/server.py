@@ -29,11 +29,13 @@ from voicebot.telephony.protocol import (
 )
 from voicebot.telephony.twiml import (
     STREAM_PATH,
+    STREAM_TOKEN_TTL_S,
     VOICE_PATH,
     check_stream_token,
     connect_twiml,
     signature_valid,
     stream_token,
+    stream_token_nonce,
     stream_url,
 )
 
@@ -41,6 +43,7 @@ log = structlog.get_logger(__name__)
 
 METRICS = web.AppKey("metrics", Metrics)
 ANSWERED: web.AppKey[OrderedDict[str, float]] = web.AppKey("answered")  # CallSid -> when
+USED_TOKENS: web.AppKey[OrderedDict[str, float]] = web.AppKey("used_tokens")  # nonce -> when
 SESSIONS: web.AppKey[set[CallSession]] = web.AppKey("sessions")  # calls in progress here
 CALLS: web.AppKey[OrderedDict[str, CallRecord]] = web.AppKey("calls")
 MAX_MESSAGE_BYTES = 64 * 1024  # Twilio's media messages are ~300 bytes
@@ -95,7 +98,7 @@ async def voice_webhook(request: web.Request) -> web.Response:
     params = {
         "callSid": call_sid,
         "from": form.get("From", ""),
-        "token": stream_token(_auth_token(request), call_sid),
+        "token": stream_token(_auth_token(request), call_sid, form.get("From", "")),
     }
     log.info("call_webhook", call_sid=call_sid)
     twiml = connect_twiml(settings.server.public_url, params)
@@ -117,6 +120,25 @@ async def _replayed(app: web.Application, call_sid: str) -> bool:
     if call_sid in answered:
         return True
     answered[call_sid] = now
+    return False
+
+
+async def _token_used(app: web.Application, nonce: str) -> bool:
+    """A stream token starts one stream (any process, with Redis): a captured `start`
+    cannot be replayed to open another."""
+    shared = app[SERVICES].shared
+    if shared is not None:
+        try:
+            return not await shared.claim_call(f"stream-token:{nonce}", STREAM_TOKEN_TTL_S)
+        except Exception as exc:  # Redis away: this process's memory, rather than no answer
+            log.warning("shared_state_unavailable", error=repr(exc)[:200])
+    used = app[USED_TOKENS]
+    now = time.monotonic()
+    while used and next(iter(used.values())) < now - STREAM_TOKEN_TTL_S:
+        used.popitem(last=False)
+    if nonce in used:
+        return True
+    used[nonce] = now
     return False
 
 
@@ -143,13 +165,20 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
         return ws
     if start is None:
         return ws
+    token = start.custom_parameters.get("token", "")
+    caller = start.custom_parameters.get("from", "")
     if _validation_on(request) and not check_stream_token(
-        _accepted(request), start.call_sid, start.custom_parameters.get("token", "")
+        _accepted(request), start.call_sid, token, caller
     ):
         log.warning(
             "stream_rejected", reason="start does not match its webhook", sid=start.call_sid
         )
         await ws.close(code=1008, message=b"start does not match webhook")
+        return ws
+    if _validation_on(request) and await _token_used(request.app, stream_token_nonce(token)):
+        log.warning("stream_rejected", reason="stream token already used", sid=start.call_sid)
+        request.app[METRICS].rejected.labels("stream_replay").inc()
+        await ws.close(code=1008, message=b"stream token already used")
         return ws
 
     async def close() -> None:
@@ -350,6 +379,7 @@ def create_app(services: Services) -> web.Application:
     app[CALLS] = OrderedDict()
     app[SESSIONS] = set()
     app[ANSWERED] = OrderedDict()
+    app[USED_TOKENS] = OrderedDict()
     app[METRICS] = Metrics(tts_counts=getattr(services.tts, "counts", None))
     services.desk.on_drop = app[METRICS].desk_drops.inc
     app.router.add_post(VOICE_PATH, voice_webhook)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+import time
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,10 +23,26 @@ def stream_url(public_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + STREAM_PATH, "", ""))
 
 
-def stream_token(auth_token: str, call_sid: str) -> str:
-    """Token that binds a stream's `start` to the webhook that created it (stateless)."""
-    digest = hmac.new(auth_token.encode(), b"stream:" + call_sid.encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
+STREAM_TOKEN_TTL_S = 300  # Twilio opens the stream seconds after the TwiML; room for slowness
+
+
+def _token_mac(auth_token: str, call_sid: str, caller: str, expires: int, nonce: str) -> str:
+    message = f"stream:{call_sid}|{caller}|{expires}|{nonce}".encode()
+    return hmac.new(auth_token.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def stream_token(
+    auth_token: str,
+    call_sid: str,
+    caller: str = "",
+    ttl_s: float = STREAM_TOKEN_TTL_S,
+    now: float | None = None,
+) -> str:
+    """A token that binds a stream's `start` to the TwiML that created it: its call, its
+    caller (the `from` parameter), an expiry and a nonce that the service accepts once."""
+    expires = int((time.time() if now is None else now) + ttl_s)
+    nonce = secrets.token_hex(8)
+    return f"{expires}.{nonce}.{_token_mac(auth_token, call_sid, caller, expires, nonce)}"
 
 
 def _tokens(auth_tokens: str | Sequence[str]) -> list[str]:
@@ -33,8 +51,30 @@ def _tokens(auth_tokens: str | Sequence[str]) -> list[str]:
     return [t for t in tokens if t]
 
 
-def check_stream_token(auth_tokens: str | Sequence[str], call_sid: str, token: str) -> bool:
-    return any(hmac.compare_digest(stream_token(t, call_sid), token) for t in _tokens(auth_tokens))
+def check_stream_token(
+    auth_tokens: str | Sequence[str],
+    call_sid: str,
+    token: str,
+    caller: str = "",
+    now: float | None = None,
+) -> bool:
+    """The token was made for this call and caller and has not expired (single use is the
+    server's part: `stream_token_nonce`)."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit():
+        return False
+    expires, nonce, mac = int(parts[0]), parts[1], parts[2]
+    if expires < (time.time() if now is None else now):
+        return False
+    return any(
+        hmac.compare_digest(_token_mac(t, call_sid, caller, expires, nonce), mac)
+        for t in _tokens(auth_tokens)
+    )
+
+
+def stream_token_nonce(token: str) -> str:
+    """The token's nonce: a stream may start with a given token once."""
+    return token.split(".")[1] if token.count(".") == 2 else token
 
 
 def connect_twiml(public_url: str, parameters: Mapping[str, str]) -> str:
