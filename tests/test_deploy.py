@@ -59,3 +59,28 @@ def test_every_mounted_secret_is_a_setting(tmp_path: Path) -> None:
         assert settings.twilio.auth_token.get_secret_value() == "value-0"
         assert settings.governance.admin_token.get_secret_value() == "value-1"
         assert settings.handoff.session_secret.get_secret_value() == "value-2"
+        # the database and Redis URLs, with their passwords, come from secrets too
+        assert settings.store.database_url == "value-3"
+        assert settings.server.redis_url == "value-4"
+
+
+def test_postgresql_and_redis_need_passwords_and_monitoring_is_not_public() -> None:
+    k8s = manifests()
+    (redis,) = k8s["Deployment/redis"]["spec"]["template"]["spec"]["containers"]
+    assert "--requirepass" in redis["args"]
+    (pg,) = k8s["StatefulSet/postgres"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in pg["env"]}
+    assert "POSTGRES_HOST_AUTH_METHOD" not in env and "secretKeyRef" in str(
+        env["POSTGRES_PASSWORD"]
+    )
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    assert "--requirepass" in str(compose["services"]["redis"])
+    pg_env = compose["services"]["postgres"]["environment"]
+    assert "POSTGRES_HOST_AUTH_METHOD" not in pg_env and "POSTGRES_PASSWORD_FILE" in pg_env
+    # the public entry points route the service's public paths only
+    rules = k8s["Ingress/voicebot"]["spec"]["rules"]
+    paths = {p["path"] for rule in rules for p in rule["http"]["paths"]}
+    assert "/" not in paths and not {"/metrics", "/readyz", "/healthz"} & paths
+    assert {"/twilio", "/agent"} <= paths
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    assert "location / { return 404; }" in nginx and "metrics" not in nginx.split("location ~")[1]
