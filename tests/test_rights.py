@@ -155,3 +155,45 @@ async def test_export_and_delete_reach_consents_redis_the_desk_and_memory(
     assert (evidence["answer"], evidence["phone"], evidence["heard"]) == (
         "yes", "+57 *** *** 0188", "",
     )  # fmt: skip
+
+
+async def test_the_audit_chain_is_keyed_and_a_cut_off_tail_is_found(tmp_path: Path) -> None:
+    """Regression: the chain was plain sha256, so a database writer could rewrite an entry and
+    recompute the hashes after it; and deleting the newest entries left a valid chain."""
+    import sqlalchemy as sa
+
+    from voicebot.store.sql import GENESIS, audit_t, chain_hash
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
+    store = await SqlStore.open(url, seed=None, audit_key=b"held-by-ops-only")
+    for n in range(4):
+        await store.audit("admin:x", "data:export", {"n": n}, "ok")
+    assert await store.verify_audit() is None
+    try:
+        async with store.engine.begin() as conn:  # a writer rewrites entry 2, then the chain
+            rows = (await conn.execute(sa.select(audit_t).order_by(audit_t.c.id))).all()
+            prev = GENESIS
+            for r in rows:
+                result = "nada" if r.id == 2 else r.result
+                entry = {"at": r.at, "actor": r.actor, "action": r.action,
+                         "detail": r.detail, "result": result}  # fmt: skip
+                digest = chain_hash(prev, entry)  # all they can compute without the key
+                await conn.execute(
+                    sa.update(audit_t).where(audit_t.c.id == r.id)
+                    .values(result=entry["result"], prev_hash=prev, hash=digest)
+                )  # fmt: skip
+                prev = digest
+        assert await store.verify_audit() == 1
+    finally:
+        await store.close()
+
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path / 'cut.db'}", seed=None)
+    try:
+        for n in range(3):
+            await store.audit("admin:x", "data:delete", {"n": n}, "ok")
+        assert await store.verify_audit() is None
+        async with store.engine.begin() as conn:  # the newest entry is cut off
+            await conn.execute(sa.delete(audit_t).where(audit_t.c.id == 3))
+        assert await store.verify_audit() == 3  # the first missing entry
+    finally:
+        await store.close()

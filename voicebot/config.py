@@ -180,6 +180,9 @@ class GovernanceSettings(_Section):
     retention_days_calls: int = Field(90, ge=1)  # call records and their redacted transcripts
     retention_days_memory: int = Field(365, ge=1)  # what is remembered of a customer's contacts
     admin_token: SecretStr = SecretStr("")  # bearer token of /admin/* and /calls/*; empty: off
+    # HMAC key of the audit chain (VOICEBOT_GOVERNANCE__AUDIT_KEY_FILE); set it before the
+    # first entry is written. Empty: plain sha256, which a database writer could recompute.
+    audit_key: SecretStr = SecretStr("")
     # Redis copies of desk transfers (redacted) and callback tickets expire after this
     desk_retention_hours: int = Field(24, ge=1)
     callback_retention_hours: int = Field(96, ge=1)

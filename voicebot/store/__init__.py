@@ -174,9 +174,10 @@ async def open_store(settings: Any) -> tuple[Store, Records]:
 
     cfg = settings.store
     seed = {"sample": SAMPLE_STORE, "none": None}.get(cfg.seed, Path(cfg.seed))
+    key = settings.governance.audit_key.get_secret_value().encode()
     if cfg.backend == "http":
-        records = await SqlStore.open(cfg.database_url, seed=None)
+        records = await SqlStore.open(cfg.database_url, seed=None, audit_key=key)
         api = HttpStore(cfg.api_url, cfg.api_token.get_secret_value(), cfg.api_timeout_s)
         return api, records
-    sql = await SqlStore.open(cfg.database_url, seed=seed)
+    sql = await SqlStore.open(cfg.database_url, seed=seed, audit_key=key)
     return sql, sql

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -140,6 +141,13 @@ consents_t = sa.Table(
     sa.Column("how", sa.String(20), nullable=False),  # voice | dtmf | unclear | silence | record
     sa.Column("heard", sa.Text, nullable=False),  # what the caller said, when it was yes
 )  # fmt: skip
+audit_head_t = sa.Table(
+    "audit_head", meta,  # the chain's last entry, sealed: a cut-off tail no longer matches it
+    sa.Column("id", sa.Integer, primary_key=True),  # always 1
+    sa.Column("last_id", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("seal", sa.String(64), nullable=False),
+)  # fmt: skip
 calls_t = sa.Table(
     "calls", meta,
     sa.Column("call_sid", sa.String(64), primary_key=True),
@@ -156,21 +164,45 @@ def _now() -> datetime:
 GENESIS = "0" * 64
 
 
-def chain_hash(prev: str, entry: dict[str, Any]) -> str:
-    """sha256 over the previous hash and the entry's canonical JSON."""
+def chain_hash(prev: str, entry: dict[str, Any], key: bytes = b"") -> str:
+    """HMAC-SHA256 with `governance.audit_key` (sha256 without one) over the previous hash
+    and the entry's canonical JSON: with a key, a database writer who does not hold it
+    cannot rewrite the chain so that it verifies."""
     canonical = json.dumps(
         {**entry, "at": _aware(entry["at"]).astimezone(UTC).isoformat(timespec="microseconds")},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256(f"{prev}{canonical}".encode()).hexdigest()
+    return _digest(key, f"{prev}{canonical}")
+
+
+def _digest(key: bytes, text: str) -> str:
+    if key:
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _seal(key: bytes, last_id: int, last_hash: str) -> str:
+    return _digest(key, f"head|{last_id}|{last_hash}")
 
 
 def _masked(phone: str) -> str:
     from voicebot.governance.redaction import mask_phone
 
     return mask_phone(phone)
+
+
+async def _seal_existing_chain(conn: AsyncConnection, key: bytes) -> None:
+    """A chain written before the head was sealed gets its head (when the table is new)."""
+    last = (
+        await conn.execute(sa.select(audit_t.c.id, audit_t.c.hash).order_by(audit_t.c.id.desc()))
+    ).first()
+    if last is not None:
+        seal = _seal(key, int(last.id), last.hash)
+        await conn.execute(
+            sa.insert(audit_head_t).values(id=1, last_id=last.id, hash=last.hash, seal=seal)
+        )
 
 
 def _lines(rows: list[sa.Row[Any]]) -> tuple[Line, ...]:
@@ -184,21 +216,27 @@ def _aware(at: datetime) -> datetime:
 class SqlStore:
     """`Store` and `Records` over one SQLAlchemy async engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, audit_key: bytes = b"") -> None:
         self.engine = engine
+        self.audit_key = audit_key  # governance.audit_key: the chain's HMAC key
         self._audit_lock = asyncio.Lock()  # one chain: appends never interleave
 
     @classmethod
-    async def open(cls, url: str, seed: Path | None = SAMPLE_STORE) -> SqlStore:
+    async def open(
+        cls, url: str, seed: Path | None = SAMPLE_STORE, audit_key: bytes = b""
+    ) -> SqlStore:
         """Connect, create the schema if missing and fill an empty store from `seed`."""
         if url.startswith("sqlite") and ":///" in url and not url.endswith(":memory:"):
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        store = cls(create_async_engine(url))
+        store = cls(create_async_engine(url), audit_key)
         async with store.engine.begin() as conn:
             if store.engine.dialect.name == "postgresql":
                 # replicas starting together: one creates and seeds, the others then see it
                 await conn.execute(sa.text("SELECT pg_advisory_xact_lock(1377)"))
+            sealed = await conn.run_sync(lambda c: sa.inspect(c).has_table("audit_head"))
             await conn.run_sync(meta.create_all)
+            if not sealed:  # a database from before the sealed head: seal its chain once
+                await _seal_existing_chain(conn, audit_key)
             empty = (
                 await conn.execute(sa.select(sa.func.count()).select_from(products_t))
             ).scalar()
@@ -355,21 +393,44 @@ class SqlStore:
             ).scalar()
             prev = last or GENESIS
             entry = {"at": at, "actor": actor, "action": action, "detail": detail, "result": result}
-            await conn.execute(
-                sa.insert(audit_t).values(**entry, prev_hash=prev, hash=chain_hash(prev, entry))
-            )
+            digest = chain_hash(prev, entry, self.audit_key)
+            new_id = (
+                await conn.execute(
+                    sa.insert(audit_t)
+                    .values(**entry, prev_hash=prev, hash=digest)
+                    .returning(audit_t.c.id)
+                )
+            ).scalar_one()
+            head = {
+                "last_id": new_id,
+                "hash": digest,
+                "seal": _seal(self.audit_key, new_id, digest),
+            }
+            moved = await conn.execute(sa.update(audit_head_t).where(audit_head_t.c.id == 1)
+                                       .values(**head))  # fmt: skip
+            if moved.rowcount == 0:
+                await conn.execute(sa.insert(audit_head_t).values(id=1, **head))
 
     async def verify_audit(self) -> int | None:
-        """The id of the first entry that was altered, removed or reordered, or None."""
-        prev = GENESIS
+        """The id of the first entry that was altered, removed or reordered, or None. Entries
+        cut off the end are found by the sealed head: the id of the first missing entry (0
+        when the head itself was removed)."""
+        prev, last_id = GENESIS, 0
         async with self.engine.connect() as conn:
             rows = await conn.stream(sa.select(audit_t).order_by(audit_t.c.id))
             async for r in rows:
                 entry = {"at": _aware(r.at), "actor": r.actor, "action": r.action,
                          "detail": r.detail, "result": r.result}  # fmt: skip
-                if r.prev_hash != prev or r.hash != chain_hash(prev, entry):
+                if r.prev_hash != prev or r.hash != chain_hash(prev, entry, self.audit_key):
                     return int(r.id)
-                prev = r.hash
+                prev, last_id = r.hash, int(r.id)
+            head = (await conn.execute(sa.select(audit_head_t))).first()
+        if head is None:
+            return 0 if last_id else None
+        if head.seal != _seal(self.audit_key, head.last_id, head.hash):
+            return int(head.last_id)
+        if (head.last_id, head.hash) != (last_id, prev):
+            return last_id + 1  # the tail from here on is gone
         return None
 
     async def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
