@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
 from tests.test_handoff import AGENT, ScriptedAsr, scripted
 from voicebot.config import Settings
-from voicebot.handoff.desk import Desk
+from voicebot.handoff.desk import Desk, LoginGuard
 from voicebot.handoff.web import SERVICES
 from voicebot.service import with_public_url
 from voicebot.session import Services
@@ -463,3 +463,20 @@ async def test_a_stream_token_starts_one_stream(base_url: str) -> None:
         assert replay.playback.media_times == []
     metrics = await get_metrics(base_url)
     assert 'voicebot_rejected_requests_total{reason="stream_replay"} 1.0' in metrics
+
+
+def test_the_login_guard_locks_expires_and_forgives_a_right_password() -> None:
+    now = [0.0]
+    guard = LoginGuard(clock=lambda: now[0])
+    keys = [("account:ana", 3)]
+    guard.attempt(keys, 60, 300)
+    guard.attempt(keys, 60, 300)
+    guard.attempt(keys, 60, 300)  # the third attempt reaches the limit...
+    guard.succeeded(keys)  # ...but was the right password: no lockout
+    assert not guard.locked(["account:ana"])
+    guard.attempt(keys, 60, 300)  # a third wrong one within the window
+    assert guard.locked(["account:ana"]) and not guard.locked(["account:eva"])
+    now[0] = 301
+    assert not guard.locked(["account:ana"])  # the lockout ends
+    guard.attempt(keys, 60, 300)  # the old failures left the window
+    assert not guard.locked(["account:ana"])

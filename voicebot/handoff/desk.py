@@ -11,6 +11,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -270,19 +271,22 @@ def check_password(password: str, stored: str) -> bool:
 
 
 _UNKNOWN_ACCOUNT_HASH: str | None = None  # checked for unknown accounts: the same work
-_hashing: asyncio.Semaphore | None = None
+# worker threads of their own: a burst of logins neither blocks the event loop nor takes the
+# default executor's threads from other work (pbkdf2 releases the GIL while it runs)
+_HASHING = ThreadPoolExecutor(HASHING_AT_ONCE, thread_name_prefix="password")
 
 
 async def verify_password(password: str, stored: str | None) -> bool:
-    """Check a password in a worker thread (the event loop keeps serving calls), at most
-    HASHING_AT_ONCE at a time; an unknown account (`stored` None) costs the same time."""
-    global _UNKNOWN_ACCOUNT_HASH, _hashing
-    if _hashing is None:
-        _hashing = asyncio.Semaphore(HASHING_AT_ONCE)
+    """Check a password off the event loop, at most HASHING_AT_ONCE at a time; an unknown
+    account (`stored` None) costs the same time."""
+    global _UNKNOWN_ACCOUNT_HASH
+    loop = asyncio.get_running_loop()
     if _UNKNOWN_ACCOUNT_HASH is None:
-        _UNKNOWN_ACCOUNT_HASH = await asyncio.to_thread(hash_password, secrets.token_hex(16))
-    async with _hashing:
-        ok = await asyncio.to_thread(check_password, password, stored or _UNKNOWN_ACCOUNT_HASH)
+        _UNKNOWN_ACCOUNT_HASH = await loop.run_in_executor(
+            _HASHING, hash_password, secrets.token_hex(16)
+        )
+    target = stored or _UNKNOWN_ACCOUNT_HASH
+    ok = await loop.run_in_executor(_HASHING, check_password, password, target)
     return ok and stored is not None
 
 
@@ -318,11 +322,14 @@ class LoginGuard:
         while len(self._failures) > TRACKED_KEYS:  # bounded memory under a spray of names
             self._failures.popitem(last=False)
 
-    def succeeded(self, keys: list[str]) -> None:
-        for key in keys:
+    def succeeded(self, keys: list[tuple[str, int]]) -> None:
+        """The attempt was right: it does not count, nor lock what it alone would have."""
+        for key, limit in keys:
             times = self._failures.get(key)
             if times:
                 times.pop()
+            if len(times or []) < limit:
+                self._locked_until.pop(key, None)
 
 
 def _fingerprint(password_hash: str) -> str:

@@ -175,17 +175,14 @@ async def agent_login(request: web.Request) -> web.Response:
     if guard.locked(keys):
         log.warning("agent_login_locked", agent=name)
         raise web.HTTPSeeOther("/agent?error=2" + back)
-    guard.attempt(
-        [(keys[0], cfg.login_max_failures), (keys[1], cfg.login_max_failures_ip)],
-        cfg.login_window_s,
-        cfg.login_lockout_s,
-    )
+    limits = [(keys[0], cfg.login_max_failures), (keys[1], cfg.login_max_failures_ip)]
+    guard.attempt(limits, cfg.login_window_s, cfg.login_lockout_s)
     agent = desk.agents.get(name)
     stored = agent.password_hash.get_secret_value() if agent is not None else None
     if not await verify_password(password, stored) or agent is None:  # same work for both
         log.warning("agent_login_failed", agent=name)
         raise web.HTTPSeeOther("/agent?error=1" + back)
-    guard.succeeded(keys)
+    guard.succeeded(limits)
     log.info("agent_login", agent=agent.id)
     response = web.HTTPSeeOther(target or "/agent")
     cookie = session_cookie(request.app[DESK_SECRET], agent, cfg.session_hours * 3600)
