@@ -40,7 +40,13 @@ def make_settings(**overrides: Any) -> Settings:
         "twilio": {"auth_token": AUTH_TOKEN},
         "handoff": {"mode": "off"},
         # The consent question has its own tests; elsewhere it would answer the first turn.
-        "governance": {"ask_consent": False},
+        # Calls not asked are kept under an explicit legal basis (as a store with a contract
+        # would), and call records are read back with the admin token.
+        "governance": {
+            "ask_consent": False,
+            "legal_basis": "pruebas: contrato vigente",
+            "admin_token": AUTH_TOKEN,
+        },
         "store": {"database_url": f"sqlite+aiosqlite:///{TEST_DB}"},
     }
     for section, values in overrides.items():

@@ -76,6 +76,7 @@ async def test_a_turn_longer_than_the_minimum_window_is_heard_to_its_end(
         "Buenas tardes, quisiera saber el horario de la tienda.",
         "Quiero saber el estado de mi orden.",
         "¿Tienen gorras negras?",
+        "Y también quiero saber si hacen envíos a Medellín.",
     ]
     pcm = np.concatenate([load_wav(clips(p)) for p in parts])
     assert len(pcm) / 8000 > 10  # past the 10 s minimum: the window grows with the turn

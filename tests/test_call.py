@@ -18,6 +18,7 @@ from voicebot.dialogue.policy import Dialogue
 from voicebot.session import Services
 from voicebot.simulate import fetch_record, place_call
 from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav
+from voicebot.tts.callers import synthesize_caller
 
 Clip = Callable[[str], Path]
 SPANISH = {
@@ -85,7 +86,9 @@ async def test_barge_in_clears_audio_and_keeps_only_heard_sentences(
         await call.wait_bot_audio(call.stream_started_at, 10)
         await asyncio.sleep(1.0)  # the caller talks over the greeting
         spoke = time.monotonic()
-        voiced_at = await call.speak(load_wav(clips("Espere, quiero saber dónde está mi pedido.")))
+        voiced_at = await call.speak(
+            load_wav(clips("Espere un momento que quiero saber dónde está mi pedido."))
+        )
         assert await call.wait_bot_audio(voiced_at, 20) is not None, "the bot answers the turn"
         await call.wait_bot_quiet(1.5, limit_s=40)
     assert call.playback.clears, "barge-in must send clear"
@@ -99,11 +102,13 @@ async def test_barge_in_clears_audio_and_keeps_only_heard_sentences(
     assert record["turns"] and "dónde está" in record["turns"][0]["heard"].lower()
 
 
-async def test_backchannel_does_not_cut_the_bot_off(base_url: str, clips: Clip) -> None:
+async def test_backchannel_does_not_cut_the_bot_off(base_url: str, tmp_path: Path) -> None:
+    # Pico's lone "Sí." (Kokoro says a one-word clip badly: Whisper hears "¡Seyo!")
+    yes = load_wav(await asyncio.to_thread(synthesize_caller, "Sí.", tmp_path / "si.wav", "pico"))
     async with FakeTwilioCall(base_url, AUTH_TOKEN) as call:
         await call.wait_bot_audio(call.stream_started_at, 10)
         await asyncio.sleep(0.5)
-        await call.speak(load_wav(clips("Sí.")))
+        await call.speak(yes)
         await call.wait_bot_quiet(1.5, limit_s=30)
     assert call.playback.clears == []
     record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)

@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import make_settings
 from voicebot.asr import Transcriber
 from voicebot.audio.codec import ulaw_decode, ulaw_encode
-from voicebot.dialogue.understanding import digits
+from voicebot.bench_tts import comparable
 from voicebot.models import DEFAULT_MODELS_DIR, piper_joe_voice
 from voicebot.service import build_synthesizer
 from voicebot.session import Services
@@ -40,7 +40,7 @@ KOKORO = DEFAULT_MODELS_DIR / "kokoro"
 # Sentences the bot really says, with what a listener must hear in each.
 GOLDEN = [
     ("Su pedido 45721 va en camino y debe llegar el viernes 27 de noviembre.", "45721"),
-    ("Sí, tenemos tenis Adidas Runfalcon en talla 40, a $289.900.", "289"),
+    ("Sí, tenemos tenis Adidas Runfalcon en talla 40, a $289.900.", "$289.900"),
     ("Atendemos de lunes a sábado de 9 a. m. a 8 p. m.", "sábado"),
 ]
 
@@ -88,9 +88,9 @@ async def test_fixed_text_is_rendered_once_and_read_back_from_disk(tmp_path: Pat
 async def test_dynamic_text_never_reaches_the_disk(tmp_path: Path) -> None:
     chain = VoiceChain([ScriptedVoice("neural")], 1.0, 1.0, cache_dir=tmp_path)
     [_ async for _ in chain.stream("Señora Martínez, su pedido 45721 llegó.", ReplyVoice())]
-    await chain.prerender(["Hola, {salutation} {last_name}."])
+    await chain.prerender(["Buenas tardes, {salutation} {last_name}."])
     written = await asyncio.to_thread(lambda: sorted(tmp_path.iterdir()))
-    assert written == [tmp_path / f"{chain._key(chain.voices[0], 'Hola,')}.npy"]
+    assert written == [tmp_path / f"{chain._key(chain.voices[0], 'Buenas tardes,')}.npy"]
 
 
 @pytest.mark.fast
@@ -98,7 +98,7 @@ async def test_a_failing_voice_hands_the_clause_and_the_rest_of_the_reply_to_the
     neural, light = ScriptedVoice("neural", fail_on="pedido"), ScriptedVoice("light")
     chain = VoiceChain([neural, light, ScriptedVoice("last")], 10.0, 1.0)
     reply = ReplyVoice()
-    spoken = [s async for s in chain.stream("Hola, su pedido llegó, gracias.", reply)]
+    spoken = [s async for s in chain.stream("Buenas tardes, su pedido llegó, gracias.", reply)]
     assert [s.voice for s in spoken] == ["neural", "light", "light"]
     assert reply.index == 1
     assert chain.counts[("neural", "failed")] == 1 and chain.counts[("light", "fallback")] == 1
@@ -167,7 +167,7 @@ def test_each_voice_says_the_golden_sentences_audibly_without_clipping(name: str
     for text, _ in GOLDEN:
         pcm = voice.render(speech_text(text))
         seconds = len(pcm) / voice.rate
-        assert 1.5 < seconds < 9, (name, text, seconds)
+        assert 1.5 < seconds < 12, (name, text, seconds)
         peak = int(np.abs(pcm.astype(np.int32)).max())
         assert 3000 < peak < 32767, (name, text, peak)  # audible, not clipped
 
@@ -185,7 +185,8 @@ async def test_neural_and_pico_voices_are_understood_over_the_phone(
     for text, fact in GOLDEN:
         pcm = resample(voice.render(speech_text(text)), voice.rate, TELEPHONY_RATE)
         heard = (await asr.transcribe(ulaw_decode(ulaw_encode(pcm)))).text
-        assert fact in digits(heard).replace(" ", "") + heard.lower(), (name, heard)
+        # compared as spoken words: "45721", "4-5-7-2-1" and "cuatro cinco siete…" agree
+        assert comparable(fact) in comparable(heard), (name, heard)
 
 
 def test_phonemes_are_latin_american_with_clause_punctuation() -> None:

@@ -50,18 +50,24 @@ def test_digits_in_groups_keeps_no_lonely_last_digit() -> None:
 def test_clauses_keep_the_written_text_and_split_at_pauses() -> None:
     pieces = clauses("Sí, tenemos tenis en talla 40, a $289.900. ¿Le envío el enlace?")
     assert [w for w, _ in pieces] == [
-        "Sí,",
-        "tenemos tenis en talla 40,",
+        "Sí, tenemos tenis en talla 40,",
         "a $289.900.",
         "¿Le envío el enlace?",
     ]
-    assert pieces[2][1] == "a doscientos ochenta y nueve mil novecientos pesos."
+    assert pieces[1][1] == "a doscientos ochenta y nueve mil novecientos pesos."
 
 
 def test_clauses_do_not_split_hours_or_grouped_numbers() -> None:
     pieces = clauses("Abrimos de 9 a. m. a 8 p. m. todos los días.")
     assert len(pieces) == 1 and pieces[0][1].startswith("Abrimos de nueve de la mañana")
     assert len(clauses("Cuesta 150.000 pesos.")) == 1
+
+
+def test_a_lone_short_word_joins_the_next_clause() -> None:
+    assert [w for w, _ in clauses("Listo, le envié el enlace. Gracias.")] == [
+        "Listo, le envié el enlace.",
+        "Gracias.",  # the last clause has nothing to join
+    ]
 
 
 def test_empty_clauses_are_dropped() -> None:

@@ -86,11 +86,19 @@ def speech_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def clauses(text: str) -> list[tuple[str, str]]:
+def clauses(text: str, shortest: int = 12) -> list[tuple[str, str]]:
     """Split text where a voice may pause (after , ; : . ! ? …), so the first clause can play
-    while the next is synthesized: (the clause as written, the clause prepared for speech)."""
-    pieces = (part.strip() for part in _CLAUSE_END.split(text))
-    return [(c, said) for c in pieces if c and (said := speech_text(c))]
+    while the next is synthesized: (the clause as written, the clause prepared for speech).
+    A clause shorter than `shortest` characters ("Sí,", "Listo,") joins the next one: a
+    neural voice says a lone short word badly."""
+    pieces = [(c, said) for c in _CLAUSE_END.split(text) if (said := speech_text(c.strip()))]
+    joined: list[tuple[str, str]] = []
+    for written, said in pieces:
+        if joined and len(joined[-1][1]) < shortest:
+            last = joined.pop()
+            written, said = f"{last[0].strip()} {written.strip()}", f"{last[1]} {said}"
+        joined.append((written.strip(), said))
+    return joined
 
 
 # Words a phrase may start with: a long clause is cut before one of them.

@@ -63,6 +63,8 @@ def espeak_phonemes(text: str, language: str = "es-419", timeout_s: float = 5.0)
     except (OSError, subprocess.SubprocessError) as exc:
         raise VoiceError(f"espeak-ng phonemizer failed: {exc!r}"[:200]) from exc
     lines = [line.strip() for line in out.splitlines() if line.strip()]
+    if not lines:
+        raise VoiceError(f"no phonemes for {text[:40]!r}")
     marks = _CLAUSE_PUNCT.findall(text)
     if len(marks) < len(lines):  # a text without a final mark ends as a statement
         marks.append(".")
