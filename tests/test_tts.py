@@ -9,6 +9,7 @@ known, then with the real voices (a corrupt voice file, a text the phonemizer ca
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import threading
 import time
@@ -185,8 +186,10 @@ async def test_neural_and_pico_voices_are_understood_over_the_phone(
     for text, fact in GOLDEN:
         pcm = resample(voice.render(speech_text(text)), voice.rate, TELEPHONY_RATE)
         heard = (await asr.transcribe(ulaw_decode(ulaw_encode(pcm)))).text
-        # compared as spoken words: "45721", "4-5-7-2-1" and "cuatro cinco siete…" agree
-        assert comparable(fact) in comparable(heard), (name, heard)
+        # compared as spoken words ("45721", "4-5-7-2-1" and "cuatro cinco siete…" agree) or
+        # as digits (Whisper may write a dictated "cuatro cinco siete, dos uno" as "457, 21")
+        as_digits = re.sub(r"\D", "", heard)
+        assert comparable(fact) in comparable(heard) or fact in as_digits, (name, heard)
 
 
 def test_phonemes_are_latin_american_with_clause_punctuation() -> None:

@@ -41,6 +41,7 @@ def comparable(text: str) -> str:
     folded, no punctuation."""
     folded = unicodedata.normalize("NFKD", speech_text(text).lower())
     plain = "".join(c for c in folded if not unicodedata.combining(c))
+    plain = re.sub(r"\b(veinti)?un[oa]?\b", r"\1uno", plain)  # "un"/"uno" however counted
     return " ".join(re.sub(r"[^\w\s]", " ", plain).split())
 
 

@@ -44,7 +44,6 @@ from voicebot.telephony.protocol import Dtmf, InboundEvent, Mark, Media, Start, 
 from voicebot.tts import ReplyVoice, Synthesizer
 
 log = structlog.get_logger(__name__)
-_CLAUSE_MARKS = (",", ";", ":")  # a played piece ending so continues the sentence
 
 
 def fixed_speech(settings: Settings) -> list[str]:
@@ -261,6 +260,7 @@ class CallSession:
         )
         self._history: list[Message] = []
         self._mark_turn: dict[str, TurnRecord | None] = {}
+        self._continuing: set[str] = set()  # marks of clauses that continue a reply part
         self._voiced_at: dict[int, float] = {}  # turn -> when the caller's last voiced frame came
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = time.monotonic()
@@ -657,13 +657,16 @@ class CallSession:
     async def _speak(self, text: str, turn: TurnRecord | None, voice: ReplyVoice) -> bool:
         """Say text clause by clause (each plays while the next renders); False when no
         voice could say it."""
-        started = time.perf_counter()
+        started, first = time.perf_counter(), True
         try:
             async for spoken in self._s.tts.stream(text, voice):
                 if turn is not None and turn.tts_first_audio_ms is None:
                     turn.tts_first_audio_ms = _ms(time.perf_counter() - started)
                 mark = self._player.new_mark("reply")
                 self._mark_turn[mark] = turn
+                if not first:  # heard, it joins the text's first clause in the record
+                    self._continuing.add(mark)
+                first = False
                 await self._player.play(Utterance(spoken.text, spoken.pcm, mark))
         except Exception as exc:
             self._log.warning("tts_failed", error=repr(exc)[:200])
@@ -819,17 +822,19 @@ class CallSession:
         """A mark came back: the caller heard this sentence; only now is it history."""
         self._last_activity = time.monotonic()
         turn = self._mark_turn.pop(utterance.mark, None)
+        continuing = utterance.mark in self._continuing
+        self._continuing.discard(utterance.mark)
         text = utterance.text
         if not text:  # the second half of a clause cut in two: its text came with the first
             return
-        # Clauses are played one by one; the record keeps whole sentences.
+        # A reply part is played clause by clause; the record keeps it as one text.
         if turn is not None:
-            if turn.bot and turn.bot[-1].endswith(_CLAUSE_MARKS):
+            if continuing and turn.bot:
                 turn.bot[-1] = f"{turn.bot[-1]} {text}"
             else:
                 turn.bot.append(text)
         said = self.record.transcript
-        if said and said[-1]["role"] == "bot" and said[-1]["text"].endswith(_CLAUSE_MARKS):
+        if continuing and said and said[-1]["role"] == "bot":
             said[-1]["text"] = f"{said[-1]['text']} {text}"
         else:
             said.append({"role": "bot", "text": text})
