@@ -29,6 +29,8 @@ GOLDEN = [
     ("talla 40", "talla cuarenta"),
     ("Aquí tiene el enlace: https://tienda.example.co/p/1", "Aquí tiene el enlace: el enlace"),
     ("**Hola**", "Hola"),
+    ("Recibimos PSE y Nequi", "Recibimos pe ese e y Nequi"),
+    ("por SMS.", "por ese eme ese."),
 ]
 
 

@@ -107,38 +107,39 @@ async def voice_webhook(request: web.Request) -> web.Response:
 
 async def _replayed(app: web.Application, call_sid: str) -> bool:
     """This CallSid was answered within the replay window, by any process (with Redis)."""
-    shared = app[SERVICES].shared
-    if shared is not None:
-        try:
-            return not await shared.claim_call(call_sid, REPLAY_WINDOW_S)
-        except Exception as exc:  # Redis away: this process's memory, rather than no answer
-            log.warning("shared_state_unavailable", error=repr(exc)[:200])
-    answered = app[ANSWERED]
-    now = time.monotonic()
-    while answered and next(iter(answered.values())) < now - REPLAY_WINDOW_S:
-        answered.popitem(last=False)
-    if call_sid in answered:
-        return True
-    answered[call_sid] = now
-    return False
+    return await _claimed_before(app, ANSWERED, call_sid, call_sid, REPLAY_WINDOW_S)
 
 
 async def _token_used(app: web.Application, nonce: str) -> bool:
     """A stream token starts one stream (any process, with Redis): a captured `start`
     cannot be replayed to open another."""
+    return await _claimed_before(
+        app, USED_TOKENS, f"stream-token:{nonce}", nonce, STREAM_TOKEN_TTL_S
+    )
+
+
+async def _claimed_before(
+    app: web.Application,
+    memory: web.AppKey[OrderedDict[str, float]],
+    shared_key: str,
+    key: str,
+    window_s: float,
+) -> bool:
+    """Claim `key` once per `window_s`: True when it was claimed already (in Redis for all
+    processes; in this process's memory when Redis is away or not configured)."""
     shared = app[SERVICES].shared
     if shared is not None:
         try:
-            return not await shared.claim_call(f"stream-token:{nonce}", STREAM_TOKEN_TTL_S)
+            return not await shared.claim_call(shared_key, int(window_s))
         except Exception as exc:  # Redis away: this process's memory, rather than no answer
             log.warning("shared_state_unavailable", error=repr(exc)[:200])
-    used = app[USED_TOKENS]
+    seen = app[memory]
     now = time.monotonic()
-    while used and next(iter(used.values())) < now - STREAM_TOKEN_TTL_S:
-        used.popitem(last=False)
-    if nonce in used:
+    while seen and next(iter(seen.values())) < now - window_s:
+        seen.popitem(last=False)
+    if key in seen:
         return True
-    used[nonce] = now
+    seen[key] = now
     return False
 
 

@@ -43,9 +43,11 @@ def _save(path: Path, pcm: Pcm) -> None:
 
 @dataclass
 class ReplyVoice:
-    """The voice chosen for one reply (index in the chain), so a reply keeps one voice."""
+    """The voice chosen for one reply (index in the chain) and why, so a reply keeps one
+    voice."""
 
     index: int | None = None
+    reason: str = "default"  # default | budget | fallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,7 @@ class VoiceChain:
                     except (OSError, ValueError):
                         pass
                 try:  # no time limit: nobody waits on the line for this
-                    pcm = await self._render(lane, piece, timeout_s=None)
+                    pcm = await self._render(lane, piece, None)
                 except (VoiceError, OSError, RuntimeError, ValueError) as exc:
                     self.counts[(lane.voice.name, "failed")] += 1
                     log.warning("tts_prerender_failed", text=piece[:60], error=repr(exc)[:200])
@@ -166,7 +168,8 @@ class VoiceChain:
         return self._fixed.get(self._key(self._lanes[0].voice, text))
 
     # ---- rendering ------------------------------------------------------------------
-    async def _render(self, lane: _Lane, text: str, timeout_s: float | None = -1.0) -> Pcm:
+    async def _render(self, lane: _Lane, text: str, limit_s: float | None) -> Pcm:
+        """`text` on `lane`'s worker thread, resampled for the phone line."""
         estimate = lane.estimate(text)
         lane.backlog_s += estimate
         loop = asyncio.get_running_loop()
@@ -177,10 +180,10 @@ class VoiceChain:
             return pcm, time.perf_counter() - started
 
         try:
-            pcm, seconds = await asyncio.wait_for(
-                loop.run_in_executor(lane.executor, run),
-                self.timeout_s if timeout_s == -1.0 else timeout_s,
-            )
+            pcm, seconds = await asyncio.wait_for(loop.run_in_executor(lane.executor, run), limit_s)
+        except TimeoutError:
+            lane.learn(text, limit_s or 0.0)  # at least this slow: later budgets know it
+            raise
         finally:
             lane.backlog_s -= estimate
         lane.learn(text, seconds)
@@ -192,19 +195,18 @@ class VoiceChain:
             first = self._lanes[0]
             wait = first.backlog_s + first.estimate(text)
             over = wait > self.budget_s and len(self._lanes) > 1
-            reply.index = 1 if over else 0
-            self.counts[(self._lanes[reply.index].voice.name, "budget" if over else "default")] += 1
+            reply.index, reply.reason = (1, "budget") if over else (0, "default")
         for index in range(reply.index, len(self._lanes)):
             lane = self._lanes[index]
             try:
-                pcm = await self._render(lane, text)
+                pcm = await self._render(lane, text, self.timeout_s)
             except (VoiceError, TimeoutError, OSError, RuntimeError, ValueError) as exc:
                 self.counts[(lane.voice.name, "failed")] += 1
                 log.warning("tts_voice_failed", voice=lane.voice.name, error=repr(exc)[:200])
                 continue
-            if index != reply.index:
-                self.counts[(lane.voice.name, "fallback")] += 1
-                reply.index = index  # the rest of the reply stays with the voice that works
+            if index != reply.index:  # the rest of the reply stays with the voice that works
+                reply.index, reply.reason = index, "fallback"
+            self.counts[(lane.voice.name, reply.reason)] += 1
             return pcm, lane.voice.name
         raise VoiceError(f"no voice could say {text[:40]!r}")
 

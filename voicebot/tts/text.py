@@ -27,6 +27,16 @@ _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap])\.?\s?m\.?(?=\W|$)", re.I
 _NUMBER = re.compile(r"\b\d+(?:,\d+)?\b")
 _PERCENT = re.compile(r"\s?%")
 _NOT_NOUNS = {"a", "al", "de", "del", "e", "en", "o", "u", "y", "por", "para", "con", "hasta"}
+# Initialisms are spelled as Colombians say them: PSE is "pe ese e", SMS "ese eme ese".
+_INITIALISM = re.compile(r"\b[A-ZÑ]{2,4}\b")
+_LETTERS = dict(
+    zip(
+        "ABCDEFGHIJKLMNÑOPQRSTUVWXYZ",
+        "a,be,ce,de,e,efe,ge,hache,i,jota,ka,ele,eme,ene,eñe,o,pe,cu,erre,ese,te,u,uve,doble uve,"
+        "equis,ye,zeta".split(","),
+        strict=True,
+    )
+)
 _URL = re.compile(r"https?://\S+")
 # A clause ends at punctuation followed by a space (not the dot inside "45.900", nor "a. m.").
 _CLAUSE_END = re.compile(r"(?<=[,;:.!?…])(?<!\s[ap]\.)(?<![ap]\.\sm\.)\s+")
@@ -81,6 +91,7 @@ def speech_text(text: str) -> str:
     text = _FIRST_OF_MONTH.sub(lambda m: f"primero de {m.group(1)}", text)
     text = _CLOCK.sub(_clock, text)
     text = _PERCENT.sub(" por ciento", text)
+    text = _INITIALISM.sub(lambda m: " ".join(_LETTERS[c] for c in m.group(0)), text)
     text = _NUMBER.sub(_cardinal, text)
     text = text.replace("*", "").replace("#", "").replace("&", " y ")
     return re.sub(r"\s+", " ", text).strip()
