@@ -1,7 +1,9 @@
 from datetime import UTC, datetime
 
-from voicebot.config import BusinessHours
-from voicebot.handoff.desk import check_password, cookie_agent, hash_password, session_cookie
+from pydantic import SecretStr
+
+from voicebot.config import Agent, BusinessHours
+from voicebot.handoff.desk import check_password, cookie_session, hash_password, session_cookie
 from voicebot.handoff.rules import is_open
 from voicebot.handoff.summary import summarize
 
@@ -61,11 +63,19 @@ def test_summary_comes_from_the_transcript_redacted() -> None:
 def test_passwords_and_session_cookies() -> None:
     stored = hash_password("clave-segura")
     assert check_password("clave-segura", stored) and not check_password("otra", stored)
-    cookie = session_cookie(b"k", "ana")
-    assert cookie_agent(b"k", cookie) == "ana"
-    assert cookie_agent(b"other", cookie) is None
-    assert cookie_agent(b"k", cookie.replace("ana", "bob")) is None
-    assert cookie_agent(b"k", session_cookie(b"k", "ana", ttl_s=-1)) is None
+    ana = Agent(id="ana", name="Ana", phone="+573001112233", password_hash=SecretStr(stored))
+    bob = ana.model_copy(update={"id": "bob"})
+    agents = {"ana": ana, "bob": bob}
+    cookie = session_cookie(b"k", ana)
+    found = cookie_session(b"k", cookie, agents)
+    assert found is not None and found[0].id == "ana"
+    assert cookie_session(b"other", cookie, agents) is None
+    assert cookie_session(b"k", cookie.replace("ana", "bob"), agents) is None
+    assert cookie_session(b"k", session_cookie(b"k", ana, ttl_s=-1), agents) is None
+    # a new password (or the agent removed from config) ends the login
+    changed = ana.model_copy(update={"password_hash": SecretStr(hash_password("nueva"))})
+    assert cookie_session(b"k", cookie, {"ana": changed}) is None
+    assert cookie_session(b"k", cookie, {}) is None
 
 
 def test_a_week_in_config_replaces_the_default_week() -> None:
