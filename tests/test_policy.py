@@ -10,7 +10,6 @@ from voicebot.dialogue.policy import (
     is_backchannel,
     render_system_prompt,
 )
-from voicebot.tts import speech_text
 
 
 @pytest.mark.parametrize(
@@ -92,12 +91,3 @@ def test_system_prompt_has_the_store_facts_and_usted(settings: Settings) -> None
     prompt = render_system_prompt(settings)
     assert settings.store.name in prompt and "8 p. m." in prompt and "usted" in prompt
     assert "{" not in prompt
-
-
-def test_speech_text_for_colombia() -> None:
-    assert speech_text("Cuesta $45.900") == "Cuesta cuarenta y cinco mil novecientos pesos"
-    assert speech_text("Llame al 3001234567") == (
-        "Llame al tres cero cero, uno dos tres, cuatro cinco seis siete"
-    )
-    assert speech_text("Pedido 45721") == "Pedido cuatro cinco siete, dos uno"
-    assert speech_text("Abrimos a las 9") == "Abrimos a las 9"

@@ -24,7 +24,11 @@ def write_config(path: Path, greeting: str, **more: object) -> None:
         "twilio": {"auth_token": AUTH_TOKEN},
         "server": {"watch_config": False},  # reloads here are the endpoint's
         "handoff": {"mode": "off"},
-        "governance": {"ask_consent": False, "admin_token": "admin-token"},
+        "governance": {
+            "ask_consent": False,
+            "legal_basis": "pruebas: contrato vigente",
+            "admin_token": "admin-token",
+        },
         "store": {"database_url": f"sqlite+aiosqlite:///{TEST_DB}"},
         "phrases": {"greeting": greeting},
         **more,

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
@@ -36,9 +38,15 @@ _PAUSE = {",": 0.12, ";": 0.2, ":": 0.2, ".": 0.3, "?": 0.3, "!": 0.3, "…": 0.
 
 
 def _save(path: Path, pcm: Pcm) -> None:
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, pcm)
-    tmp.replace(path)  # atomic: a half-written file never looks like a cached render
+    # A temporary file of this writer's own, then an atomic rename: a half-written file never
+    # looks like a cached render, and processes starting together do not trip on each other.
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npy")
+    try:
+        np.save(tmp, pcm)
+        tmp.replace(path)
+    except OSError as exc:  # a cache that cannot be written costs a render at the next start
+        log.warning("tts_cache_not_written", file=str(path), error=repr(exc)[:200])
+        tmp.unlink(missing_ok=True)
 
 
 @dataclass
