@@ -16,7 +16,8 @@ from voicebot.simulate import fetch_record, place_call
 from voicebot.telephony.server import SERVICES
 
 Clip = Callable[[str], Path]
-ADMIN = {"Authorization": "Bearer admin-token"}
+# the simulated caller reads its call's record back with the admin token (`/calls/{sid}`)
+ADMIN = {"Authorization": f"Bearer {AUTH_TOKEN}"}
 
 
 def write_config(path: Path, greeting: str, **more: object) -> None:
@@ -27,7 +28,7 @@ def write_config(path: Path, greeting: str, **more: object) -> None:
         "governance": {
             "ask_consent": False,
             "legal_basis": "pruebas: contrato vigente",
-            "admin_token": "admin-token",
+            "admin_token": AUTH_TOKEN,
         },
         "store": {"database_url": f"sqlite+aiosqlite:///{TEST_DB}"},
         "phrases": {"greeting": greeting},
