@@ -52,7 +52,8 @@ def fixed_speech(settings: Settings) -> list[str]:
     store = settings.store
     templates = [
         " ".join(str(text).split()).replace("{store_name}", store.name)
-        for text in settings.retail.model_dump().values()
+        for name, text in settings.retail.model_dump().items()
+        if not name.startswith("sms_") and name != "link_chat"  # written, never spoken
     ]
     return [entry.answer for entry in store.faq] + templates
 
