@@ -5,10 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from pydantic import BaseModel
 
-from voicebot.config import load_settings
+from voicebot.config import DEFAULTS_FILE, Settings, load_settings
 from voicebot.config_check import check
 
 BAD = """\
@@ -88,3 +91,32 @@ def test_the_service_refuses_to_start_on_a_bad_file(tmp_path: Path) -> None:
         timeout=60,
     )
     assert out.returncode == 1 and "server.port" in out.stderr
+
+
+def _disagreements(model: type[BaseModel], data: dict[str, Any], path: str) -> list[str]:
+    """Keys of defaults.yaml whose code default says something else (recursing into sections)."""
+    out = []
+    for key, value in data.items():
+        field = model.model_fields[key]
+        sub = field.annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel) and isinstance(value, dict):
+            out += _disagreements(sub, value, f"{path}{key}.")
+        elif not field.is_required():
+            default = field.get_default(call_default_factory=True)
+            # An empty code default means "none until configured" (no holidays, no keyword
+            # lists, no FAQ): the packaged file's value is then the one source of that content.
+            if default != value and default not in ("", [], {}):
+                out.append(f"{path}{key}: code {default!r}, defaults.yaml {value!r}")
+    return out
+
+
+@pytest.mark.fast
+def test_code_defaults_agree_with_the_packaged_defaults_file() -> None:
+    """One source of defaults: a knob the packaged file sets has the same default in code (or
+    none, or an empty one), so a section built in code behaves as the running service does."""
+    data = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    assert _disagreements(Settings, data, "") == []
+    # and the checker does see a disagreement
+    assert _disagreements(Settings, {"audio": {"barge_in_ms": 1}}, "") == [
+        "audio.barge_in_ms: code 600, defaults.yaml 1"
+    ]

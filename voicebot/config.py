@@ -1,6 +1,10 @@
 """The one typed settings object, built at start-up from YAML plus environment secrets.
 
 Nothing else in the package reads environment variables.
+
+Defaults: the packaged `defaults.yaml` is what the service runs with and documents every knob;
+a code default here is either the same value or empty ("none until configured"), which
+`tests/test_config.py` checks, so a section built in code behaves like the running service.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ class AudioSettings(_Section):
     # End the turn at this much silence when the speculative transcript sounds finished (no
     # trailing "de", "y", digit...), instead of waiting `end_of_turn_silence_ms`; 0: off.
     early_end_silence_ms: int = Field(300, ge=0)
-    barge_in_ms: int = Field(400, ge=60)
+    barge_in_ms: int = Field(600, ge=60)  # "sí" is ~450 ms: shorter is a backchannel
     min_utterance_ms: int = Field(120, ge=20)
     max_utterance_s: float = Field(15, gt=0)
     outbound_lead_ms: int = Field(100, ge=0, le=2000)
@@ -230,7 +234,7 @@ class FaqEntry(_Section):
 
 
 class StoreSettings(_Section):
-    name: str = "la tienda"
+    name: str = ""  # the packaged defaults.yaml names the sample store
     facts: str = ""  # what the model may say about the store (its system prompt)
     faq: list[FaqEntry] = []  # first match answers a store question in the ops' own words
     backend: Literal["sql", "http"] = "sql"  # sql: our database; http: the store's own REST API
