@@ -7,6 +7,9 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import pytest
+
 from voicebot.config import KpiSettings, load_settings
 from voicebot.metrics.kpi import call_rows, daily, friction, percentile, to_csv, turn_latencies
 from voicebot.session import CallRecord, TurnRecord
@@ -96,7 +99,7 @@ def test_daily_series_keep_empty_days_and_measure_each_day() -> None:
     assert [d.calls for d in days] == [0, 2, 0, 1, 0]
     d = days[1]
     assert (d.aht_s, d.fcr_pct, d.containment_pct, d.csat, d.revenue_cop) == (60, 50, 50, 4, 89900)
-    assert (d.latency_p50_ms, d.latency_p95_ms) == (2000, 3000)
+    assert (d.latency_p50_ms, d.latency_p95_ms) == (2000, 2900)
     assert days[0].aht_s is None and days[0].csat is None and days[0].latency_p50_ms is None
     assert days[3].at_risk == 1
     # a call late in the evening in Bogotá belongs to that local day, not to UTC's next day
@@ -112,7 +115,13 @@ def test_csv_export_has_a_header_and_one_line_per_call() -> None:
     assert lines[0]["at"] == "2026-11-20T15:00:00+00:00"
 
 
-def test_percentile_nearest_rank() -> None:
-    assert percentile([], 0.5) is None
-    assert percentile([5, 1, 3], 0.5) == 3
-    assert percentile(list(range(1, 101)), 0.95) == 95
+@pytest.mark.fast
+def test_percentile_interpolates_as_numpy_does() -> None:
+    assert percentile([], 50) is None
+    assert percentile([7], 95) == 7
+    assert percentile([5, 1, 3], 50) == 3
+    assert percentile([1, 2, 3, 4], 50) == 2.5  # the median
+    assert percentile(list(range(1, 101)), 95) == 95.05
+    values = [1800.0, 2100, 2600, 1900, 2300, 4100, 950]
+    for q in (0, 5, 50, 90, 95, 99, 100):
+        assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))

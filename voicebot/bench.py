@@ -19,6 +19,7 @@ import numpy as np
 from voicebot.asr import normalize
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LlamaCppModel, TransformersModel
+from voicebot.metrics.kpi import percentile  # the one definition, also /ops's
 from voicebot.simulate import place_call
 from voicebot.telephony.fake_twilio import load_wav
 from voicebot.tts.callers import CALLER_VOICES, ROBOTIC_CALLER, synthesize_caller
@@ -57,10 +58,6 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
         for j, h in enumerate(hyp, 1):
             prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
     return row[len(hyp)] / max(1, len(ref))
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    return float(np.percentile(values, q)) if values else None
 
 
 async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = None) -> int:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -144,7 +146,7 @@ def call_rows(calls: list[dict[str, Any]], fcr_window_days: int) -> list[CallRow
                 csat=record.get("csat"),
                 revenue_cop=int(record.get("outcome", {}).get("revenue_cop", 0)),
                 turns=len(record.get("turns", [])),
-                v2v_p50_ms=statistics.median(v2v) if v2v else None,
+                v2v_p50_ms=percentile(v2v, 50),
                 friction=int(fr.get("score", 0)),
                 risk=bool(fr.get("risk", False)),
                 reasons=", ".join(RISK_LABELS.get(r, r) for r in fr.get("reasons", [])),
@@ -173,12 +175,18 @@ def _pct(hits: int, total: int) -> float | None:
     return round(100 * hits / total, 1) if total else None
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..1); None for no values."""
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (q in 0..100, as numpy takes it), linearly interpolated between the
+    two nearest values; None for no values. The one definition of /ops and `voicebot bench`:
+    numpy's default and spreadsheets' PERCENTILE.INC, so a p95 recomputed from the CSV export
+    matches the page, and p50 is the median."""
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    rank = q / 100 * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (rank - low))
 
 
 def daily(
@@ -210,8 +218,8 @@ def summarise(day: date, group: list[CallRow], latencies: dict[str, list[float]]
         containment_pct=_pct(sum(r.contained for r in group), len(group)),
         csat=round(statistics.fmean(ratings), 2) if ratings else None,
         revenue_cop=sum(r.revenue_cop for r in group),
-        latency_p50_ms=percentile(v2v, 0.5),
-        latency_p95_ms=percentile(v2v, 0.95),
+        latency_p50_ms=percentile(v2v, 50),
+        latency_p95_ms=percentile(v2v, 95),
         at_risk=sum(r.risk for r in group),
     )
 
