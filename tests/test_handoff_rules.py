@@ -1,10 +1,12 @@
 from datetime import UTC, datetime
+from typing import get_args
 
+import pytest
 from pydantic import SecretStr
 
-from voicebot.config import Agent, BusinessHours
+from voicebot.config import Agent, BusinessHours, ReasonLabels, Suggestions, packaged_agent_text
 from voicebot.handoff.desk import check_password, cookie_session, hash_password, session_cookie
-from voicebot.handoff.rules import is_open
+from voicebot.handoff.rules import TransferReason, is_open
 from voicebot.handoff.summary import summarize
 
 HOURS = BusinessHours(
@@ -85,3 +87,32 @@ def test_a_week_in_config_replaces_the_default_week() -> None:
         overrides={"handoff": {"business_hours": {"weekly": {"mon": "08:00-12:00"}}}}, environ={}
     )
     assert s.handoff.business_hours.weekly == {"mon": "08:00-12:00"}
+
+
+@pytest.mark.fast
+def test_every_transfer_reason_has_its_label_and_suggestion_in_config() -> None:
+    texts = packaged_agent_text()
+    reasons = set(get_args(TransferReason))
+    assert set(ReasonLabels.model_fields) == reasons
+    assert set(Suggestions.model_fields) == reasons | {"other"}
+    s = summarize([], "model_failure", "", [])
+    assert s.reason == "falla técnica del asistente" and s.customer == "número oculto"
+    assert s.suggested_action == texts.suggestions.model_failure
+    assert summarize([], "x", "", []).suggested_action == texts.suggestions.other  # unknown
+    assert summarize([], "x", "", []).reason == "x"
+
+
+@pytest.mark.fast
+def test_the_summary_is_worded_by_the_running_config() -> None:
+    from voicebot.config import load_settings
+
+    settings = load_settings(
+        overrides={"agent_text": {"reasons": {"frustration": "cliente enojado"},
+                                  "summary": {"spoken": "{reason} / {suggestion}"}}},
+        environ={},
+    )  # fmt: skip
+    texts = settings.agent_text
+    s = summarize([{"role": "caller", "text": "Pésimo"}], "frustration", "", [], texts=texts)
+    assert s.reason == "cliente enojado" and s.sentiment == "molesto"
+    assert s.spoken(texts) == f"cliente enojado / {texts.suggestions.frustration}"
+    assert s.spoken().startswith("Motivo: Pésimo Razón: cliente enojado. Cliente molesto.")

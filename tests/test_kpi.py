@@ -125,3 +125,20 @@ def test_percentile_interpolates_as_numpy_does() -> None:
     values = [1800.0, 2100, 2600, 1900, 2300, 4100, 950]
     for q in (0, 5, 50, 90, 95, 99, 100):
         assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+
+
+@pytest.mark.fast
+def test_risk_reasons_read_as_the_configured_labels() -> None:
+    reasons = ["friction", "low_csat", "complaint", "unresolved_upset", "callback", "later"]
+    call = stored("A", "+573001111111", T0, friction={"score": 9, "risk": True,
+                                                      "reasons": reasons})  # fmt: skip
+    (row,) = call_rows([call], 7)
+    assert row.reasons == (
+        "mucha fricción, calificación baja, reclamo, molesto y sin solución, "
+        "espera que le devuelvan la llamada, later"  # a code this version has no label for
+    )
+    labels = load_settings(overrides={"agent_text": {"risks": {"complaint": "queja"}}},
+                           environ={}).agent_text.risks  # fmt: skip
+    complaint = call | {"record": call["record"] | {"friction": {"reasons": ["complaint"]}}}
+    (row,) = call_rows([complaint], 7, labels)
+    assert row.reasons == "queja"

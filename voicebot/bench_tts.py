@@ -90,7 +90,8 @@ async def run_tts_bench(settings: Settings) -> int:
     """Print, per voice, WER after the phone codec, first audio, CPU per audio second; then
     the chain's p95 from reply text to first audio at 1 and 6 simultaneous calls."""
     from voicebot.asr import WhisperTranscriber
-    from voicebot.bench import percentile, word_error_rate
+    from voicebot.bench import word_error_rate
+    from voicebot.metrics.kpi import percentile
     from voicebot.service import build_synthesizer
 
     sentences = bot_sentences(settings)

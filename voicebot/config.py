@@ -9,6 +9,7 @@ a code default here is either the same value or empty ("none until configured"),
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -341,6 +342,117 @@ class RetailPhrases(_Section):
     store_unavailable: str
 
 
+class _Labels(_Section):
+    """Texts by code (a transfer reason, a risk flag); `label` reads one."""
+
+    def label(self, code: str, fallback: str | None = None) -> str:
+        """The text of `code`; an unknown code reads as `fallback`, else as itself (a stored
+        record may carry a code an older or newer version wrote)."""
+        if code in type(self).model_fields:
+            return str(getattr(self, code))
+        return code if fallback is None else fallback
+
+
+class ReasonLabels(_Labels):
+    """Why the call came to a person, as the agent reads it: one per transfer reason."""
+
+    transfer_requested: str
+    frustration: str
+    sensitive_topic: str
+    repeated_misunderstanding: str
+    model_failure: str
+    tts_failure: str
+    service_draining: str
+
+
+class Suggestions(ReasonLabels):
+    """The next action suggested to the agent, per transfer reason; `other` for any other."""
+
+    other: str
+
+
+class RiskLabels(_Labels):
+    """Why a call is flagged for follow-up (the /ops friction table and its CSV)."""
+
+    friction: str
+    low_csat: str
+    complaint: str
+    unresolved_upset: str
+    callback: str
+
+
+class SummaryTexts(_Section):
+    """The agent's summary of a call (desk card, whisper); `{...}` from the transcript."""
+
+    no_motive: str  # the caller said nothing before the transfer
+    bot_said: str  # {line}: one of the bot's answers
+    bot_only_greeted: str
+    caller_from: str  # {phone}, masked
+    hidden_number: str
+    upset: str
+    calm: str
+    # the whisper's paragraph: {motive} {reason} {sentiment} {references} {suggestion}
+    spoken: str
+    spoken_references: str  # {references}; left out when the caller gave none
+    unavailable: str  # whispered when the transfer is unknown
+
+
+class MemoryTexts(_Section):
+    """Lines the retail conversation writes for the agent's context and the customer's memory
+    (redacted); `{...}` come from the store's data."""
+
+    customer_consented: str  # {name}
+    customer_not_consented: str  # {name}
+    order: str  # {number} {status}
+    cart: str  # {item} {total}
+    previous_contact: str  # {channel} {date} {summary}
+    order_not_found: str  # {number}
+    order_checked: str  # {number} {status}
+    product_available: str  # {name}
+    product_out_of_stock: str  # {name} {variant}
+    cart_link_sent: str
+    cross_sell_accepted: str
+    return_expired: str  # {number}
+    ticket_opened: str  # {ticket} {kind}
+    ticket_detail: str  # {channel}: the ticket's own detail line
+
+
+class DeskTexts(_Section):
+    """The /agent login page's messages."""
+
+    login_failed: str
+    login_locked: str
+
+
+class OpsTexts(_Section):
+    """The /ops page's plots and messages (its fixed text is in metrics/static/ops.html)."""
+
+    aht_chart: str
+    fcr_chart: str
+    csat_chart: str
+    containment_chart: str
+    revenue_chart: str
+    latency_chart: str
+    containment: str  # series names
+    revenue: str
+    no_data: str  # a plot without calls
+    no_friction: str  # the friction table when no call had any
+    csv_name: str  # the export's file name
+
+
+class AgentText(_Section):
+    """What agents and supervisors read (desk, whisper, /ops, a customer's memory): in the
+    YAML like the caller's phrases, so the store words it and code never does."""
+
+    reasons: ReasonLabels
+    suggestions: Suggestions
+    risks: RiskLabels
+    summary: SummaryTexts
+    memory: MemoryTexts
+    desk: DeskTexts
+    ops: OpsTexts
+
+
 class Settings(_Section):
     """All settings of a voicebot process."""
 
@@ -360,6 +472,7 @@ class Settings(_Section):
     dialogue: DialogueSettings
     phrases: Phrases
     retail: RetailPhrases
+    agent_text: AgentText
 
     def model_ref(self, ref: str) -> str:
         """Resolve a model reference: a folder under models_dir, else a path or a hub name."""
@@ -407,6 +520,14 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     return out
+
+
+@functools.cache
+def packaged_agent_text() -> AgentText:
+    """`agent_text` of the packaged defaults.yaml: for code handed no settings (tests, and
+    callers that do not pass the running config's texts yet)."""
+    data = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    return AgentText.model_validate(data["agent_text"])
 
 
 def load_settings(

@@ -105,6 +105,11 @@ class Concierge:
         values = {"store_name": self._s.store.name, **fields}
         return " ".join(text.format(**values).split())
 
+    def _note(self, template: str, /, **fields: Any) -> str:
+        """A line for the agent's context or the customer's memory (`agent_text.memory`)."""
+        text: str = getattr(self._s.agent_text.memory, template)
+        return " ".join(text.format(**fields).split())
+
     def _item(self, lines: Any) -> str:
         names = [self._product_name(line.sku) for line in lines][:2]
         return " y ".join(n for n in names if n) or "su compra"
@@ -137,14 +142,18 @@ class Concierge:
         except StoreUnavailable:
             self.outcome.store_errors += 1
             return None
-        self.context = [
-            f"Cliente: {c.name} ({'con' if c.consent_data else 'sin'} autorización de datos)"
-        ]
-        self.context += [f"Pedido {o.number}: {o.status}" for o in orders[:3]]
+        consented = "customer_consented" if c.consent_data else "customer_not_consented"
+        self.context = [self._note(consented, name=c.name)]
+        self.context += [self._note("order", number=o.number, status=o.status) for o in orders[:3]]
         if cart:
-            self.context.append(f"Carrito abierto: {self._item(cart.lines)}, {cop(cart.total)}")
+            self.context.append(
+                self._note("cart", item=self._item(cart.lines), total=cop(cart.total))
+            )
         self.context += [
-            f"Contacto previo ({m.channel}, {m.at:%Y-%m-%d}): {m.summary}" for m in memory
+            self._note(
+                "previous_contact", channel=m.channel, date=f"{m.at:%Y-%m-%d}", summary=m.summary
+            )
+            for m in memory
         ]
         if not c.consent_data:
             return None  # no authorisation on record: the standard greeting and the question
@@ -318,12 +327,12 @@ class Concierge:
                 self._pending = Pending(
                     "ask_order_number", kind="order_status", question=q, asked=1
                 )
-                self.notes.append(f"Preguntó por el pedido {number}, que no existe.")
+                self.notes.append(self._note("order_not_found", number=number))
                 return [q]
             order = looked_up
         self._ref(f"order:{order.number}")
         self.outcome.resolved = True
-        self.notes.append(f"Consultó el pedido {order.number}: {order.status}.")
+        self.notes.append(self._note("order_checked", number=order.number, status=order.status))
         return [self._status_sentence(order), *self._after_order(order)]
 
     async def _single_open_order(self, phone: str) -> Order | int | None:
@@ -381,7 +390,7 @@ class Concierge:
         variant = self._variant(query)
         if best.available > 0 and best.within_budget:
             self.outcome.resolved = True
-            self.notes.append(f"Preguntó por {best.product.name}: disponible.")
+            self.notes.append(self._note("product_available", name=best.product.name))
             return [
                 self._say("product_found", name=_lower_first(best.product.name), variant=variant,
                           price=cop(best.product.price)),
@@ -391,7 +400,9 @@ class Concierge:
             "product_out_of_stock", name=_lower_first(best.product.name), variant=variant
         )
         alternative = self.tools.catalog.alternative(best.product, query)
-        self.notes.append(f"Preguntó por {best.product.name}: agotado{variant}.")
+        self.notes.append(
+            self._note("product_out_of_stock", name=best.product.name, variant=variant)
+        )
         if alternative is None:
             others = [c for c in best.product.colors if best.product.stock(query.size, c) > 0]
             if not (query.color and others):
@@ -444,10 +455,10 @@ class Concierge:
         self.outcome.resolved = True
         if p.kind == "cart":
             self.outcome.cart_recovered = True
-            self.notes.append("Se le envió el enlace de su carrito.")
+            self.notes.append(self._note("cart_link_sent"))
         elif p.revenue:
             self.outcome.cross_sell_accepted = True
-            self.notes.append("Aceptó la recomendación y se le envió el enlace.")
+            self.notes.append(self._note("cross_sell_accepted"))
         self.outcome.revenue_cop += p.revenue
         return [reply, self._say("anything_else")]
 
@@ -476,7 +487,7 @@ class Concierge:
                 self._say("anything_else"),
             ]
         if (date.today() - order.delivered_on).days > self._s.store.return_days:
-            self.notes.append(f"Pidió devolver el pedido {order.number}, fuera de plazo.")
+            self.notes.append(self._note("return_expired", number=order.number))
             return [
                 self._say("return_expired", number=order.number, days=self._s.store.return_days)
             ]
@@ -497,12 +508,12 @@ class Concierge:
             NewTicket(
                 kind=p.kind, phone=self.phone or "desconocido", order_number=p.order_number,
                 customer_id=self.customer.id if self.customer else None,
-                detail=redact(f"Registrado por el asistente automático ({self.channel})."),
+                detail=redact(self._note("ticket_detail", channel=self.channel)),
             )
         )  # fmt: skip
         self.outcome.tickets.append(ticket.id)
         self.outcome.resolved = True
-        self.notes.append(f"Se abrió la solicitud {ticket.id} ({p.kind}).")
+        self.notes.append(self._note("ticket_opened", ticket=ticket.id, kind=p.kind))
         said = [self._say("ticket_created", ticket=ticket.id)]
         if self.channel == "voice" and self.phone and self.tools.sms is not None:
             body = self._say("sms_ticket", ticket=ticket.id, kind=p.kind)

@@ -11,6 +11,8 @@ import holidays
 
 from voicebot.config import BusinessHours
 
+# What the agent reads for each reason (label, suggested action) is config: `agent_text.reasons`
+# and `agent_text.suggestions`, one text per reason (tests/test_handoff_rules.py checks both).
 TransferReason = Literal[
     "transfer_requested",
     "frustration",
@@ -20,16 +22,6 @@ TransferReason = Literal[
     "tts_failure",
     "service_draining",
 ]
-
-REASON_LABELS: dict[str, str] = {
-    "transfer_requested": "el cliente pidió un asesor",
-    "frustration": "el cliente está molesto",
-    "sensitive_topic": "tema sensible (pagos, reclamo legal o datos personales)",
-    "repeated_misunderstanding": "el asistente no entendió varias veces",
-    "model_failure": "falla técnica del asistente",
-    "tts_failure": "falla técnica de la voz del asistente",
-    "service_draining": "el servicio se está reiniciando",
-}
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

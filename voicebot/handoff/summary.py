@@ -11,20 +11,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from voicebot.asr import normalize
+from voicebot.config import AgentText, packaged_agent_text
 from voicebot.governance.redaction import mask_phone, redact, redact_lines
-from voicebot.handoff.rules import REASON_LABELS
 
 _REFERENCE = re.compile(r"\b\d{4,12}\b")
-
-TECHNICAL = "Retomar la llamada desde el motivo; el asistente tuvo una falla técnica."
-SUGGESTIONS = {
-    "transfer_requested": "Atender el motivo sin pedirle al cliente que lo repita.",
-    "frustration": "Reconocer la molestia, disculparse y proponer una solución concreta.",
-    "sensitive_topic": "Seguir la política: pagos por enlace; reclamos y datos por canal formal.",
-    "repeated_misunderstanding": "Confirmar el motivo; el asistente no lo entendió bien.",
-    "model_failure": TECHNICAL,
-    "tts_failure": TECHNICAL,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +28,17 @@ class Summary:
     suggested_action: str
     context: list[str] = field(default_factory=list)  # customer, orders, cart, previous contacts
 
-    def spoken(self) -> str:
-        """One short paragraph for the agent's whisper."""
-        refs = f" Referencias: {', '.join(self.references)}." if self.references else ""
-        return (
-            f"Motivo: {self.motive} Razón: {self.reason}. Cliente {self.sentiment}.{refs}"
-            f" Sugerencia: {self.suggested_action}"
+    def spoken(self, texts: AgentText | None = None) -> str:
+        """One short paragraph for the agent's whisper (`agent_text.summary.spoken`; the
+        packaged wording unless the running config's `texts` are given)."""
+        t = (texts or packaged_agent_text()).summary
+        refs = ", ".join(self.references)
+        return t.spoken.format(
+            motive=self.motive,
+            reason=self.reason,
+            sentiment=self.sentiment,
+            references=t.spoken_references.format(references=refs) if refs else "",
+            suggestion=self.suggested_action,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -56,14 +51,18 @@ def summarize(
     caller: str,
     frustration_keywords: list[str],
     context: list[str] | None = None,
+    *,
+    texts: AgentText | None = None,
 ) -> Summary:
-    """Summary of a call's transcript for the agent who takes it."""
+    """Summary of a call's transcript for the agent who takes it, worded by `texts` (the
+    running config's `agent_text`; the packaged wording when not given)."""
+    t = texts or packaged_agent_text()
     caller_lines = redact_lines([t["text"] for t in transcript if t["role"] == "caller"])
     bot_lines = [redact(t["text"]) for t in transcript if t["role"] == "bot"]
-    motive = caller_lines[0] if caller_lines else "el cliente no alcanzó a decir el motivo."
+    motive = caller_lines[0] if caller_lines else t.summary.no_motive
     if len(motive) > 160:
         motive = motive[:157].rsplit(" ", 1)[0] + "…"
-    actions = [f"Respondió: «{line}»" for line in bot_lines[1:][-3:]]  # skip the greeting
+    actions = [t.summary.bot_said.format(line=line) for line in bot_lines[1:][-3:]]  # no greeting
     refs: list[str] = []
     for line in caller_lines:
         refs += [r for r in _REFERENCE.findall(line) if r not in refs]
@@ -71,11 +70,13 @@ def summarize(
     upset = any(f" {normalize(k)} " in f" {said} " for k in frustration_keywords)
     return Summary(
         motive=motive,
-        bot_actions=actions or ["Solo saludó; no resolvió nada todavía."],
+        bot_actions=actions or [t.summary.bot_only_greeted],
         references=refs,
-        customer=f"llama desde {mask_phone(caller)}" if caller else "número oculto",
-        sentiment="molesto" if upset or reason == "frustration" else "tranquilo",
-        reason=REASON_LABELS.get(reason, reason),
-        suggested_action=SUGGESTIONS.get(reason, "Atender el motivo del cliente."),
+        customer=t.summary.caller_from.format(phone=mask_phone(caller))
+        if caller
+        else t.summary.hidden_number,
+        sentiment=t.summary.upset if upset or reason == "frustration" else t.summary.calm,
+        reason=t.reasons.label(reason),
+        suggested_action=t.suggestions.label(reason, t.suggestions.other),
         context=[redact(line) for line in context or []],
     )

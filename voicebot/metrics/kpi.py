@@ -27,8 +27,9 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
-from voicebot.config import KpiSettings
+from voicebot.config import KpiSettings, RiskLabels, packaged_agent_text
 from voicebot.governance.redaction import mask_phone
+from voicebot.text import normalize
 
 if TYPE_CHECKING:
     from voicebot.session import CallRecord
@@ -49,14 +50,14 @@ def _norm(text: str) -> str:
 def friction(record: CallRecord, cfg: KpiSettings) -> dict[str, Any]:
     """The call's friction signals, weighted score and risk flag (computed before redaction,
     so the words are read but only counts are kept)."""
-    said = [_norm(t.heard) for t in record.turns if t.heard.strip()]
+    said = [normalize(t.heard) for t in record.turns if t.heard.strip()]
     repeats = sum(
         1
         for i, text in enumerate(said)
         if len(text) >= 6
         and any(fuzz.ratio(text, earlier) >= cfg.repeat_similarity for earlier in said[:i])
     )
-    words = [_norm(w) for w in cfg.negative_words if _norm(w)]
+    words = [normalize(w) for w in cfg.negative_words if normalize(w)]
     negative = sum(
         1 for text in said if any(re.search(rf"\b{re.escape(w)}\b", text) for w in words)
     )
@@ -117,9 +118,13 @@ def _known(phone: str) -> bool:
     return phone.startswith("+") and "*" not in phone
 
 
-def call_rows(calls: list[dict[str, Any]], fcr_window_days: int) -> list[CallRow]:
+def call_rows(
+    calls: list[dict[str, Any]], fcr_window_days: int, risk_labels: RiskLabels | None = None
+) -> list[CallRow]:
     """Rows of stored calls ({call_sid, phone, at, record}), oldest first; FCR looks ahead
-    for the same customer calling again within the window."""
+    for the same customer calling again within the window. Risk reasons read as
+    `risk_labels` (`agent_text.risks`; the packaged wording when not given)."""
+    labels = risk_labels or packaged_agent_text().risks
     calls = sorted(calls, key=lambda c: c["at"])
     window = timedelta(days=fcr_window_days)
     later: dict[str, list[datetime]] = defaultdict(list)
@@ -149,7 +154,7 @@ def call_rows(calls: list[dict[str, Any]], fcr_window_days: int) -> list[CallRow
                 v2v_p50_ms=percentile(v2v, 50),
                 friction=int(fr.get("score", 0)),
                 risk=bool(fr.get("risk", False)),
-                reasons=", ".join(RISK_LABELS.get(r, r) for r in fr.get("reasons", [])),
+                reasons=", ".join(labels.label(r) for r in fr.get("reasons", [])),
             )
         )
     return rows
