@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from voicebot.asr import normalize
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LlamaCppModel, TransformersModel
 from voicebot.metrics.kpi import percentile  # the one definition, also /ops's
 from voicebot.simulate import place_call
 from voicebot.telephony.fake_twilio import load_wav
+from voicebot.text import digits, has_phrase, normalize, spoken_numbers
 from voicebot.tts.callers import CALLER_VOICES, ROBOTIC_CALLER, synthesize_caller
 
 # Each call speaks these turns in order (the reference texts for WER).
@@ -379,8 +379,7 @@ async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
             if first_at is not None:
                 first.append(first_at * 1000)
             text = " ".join(said)
-            words = f" {normalize(text)} "
-            correct += any(f" {normalize(e)} " in words for e in scenario["expect"])
+            correct += has_phrase(text, scenario["expect"])
             invented += bool(scenario.get("no_digits")) and any(c.isdigit() for c in text)
             tu += bool(_TU.search(text))
             guarded += stats.guarded
@@ -511,15 +510,12 @@ ASR_EVAL_NUMBERS = [
 async def run_asr_bench(settings: Settings) -> int:
     """Whisper on shoppers' turns through the phone codec, full 30 s encoder window vs the
     configured short one: compute per turn and WER (synthetic voices; real Colombian digits)."""
-    from text_to_num import alpha2digit
-
     from voicebot.asr import WhisperTranscriber
     from voicebot.audio.codec import ulaw_decode, ulaw_encode
-    from voicebot.dialogue.understanding import digits
     from voicebot.telephony.fake_twilio import DIGIT_WORDS, real_digits_wav
 
     def wer(ref: str, hyp: str) -> float:  # digits and number words compare equal
-        return word_error_rate(alpha2digit(ref, "es"), alpha2digit(hyp, "es"))
+        return word_error_rate(spoken_numbers(ref), spoken_numbers(hyp))
 
     with tempfile.TemporaryDirectory() as tmp:
         clips: list[tuple[str, str, np.ndarray]] = []

@@ -14,7 +14,6 @@ import os
 import re
 import statistics
 import time
-import unicodedata
 from collections import Counter
 from datetime import date, timedelta
 from importlib import resources
@@ -23,6 +22,7 @@ from voicebot.audio.codec import TELEPHONY_RATE, resample, ulaw_decode, ulaw_enc
 from voicebot.config import Settings
 from voicebot.dialogue.retail import cop, spoken_date
 from voicebot.session import fixed_speech
+from voicebot.text import fold
 from voicebot.tts import ReplyVoice, VoiceChain
 from voicebot.tts.callers import ROBOTIC_CALLER, caller_voice
 from voicebot.tts.text import clauses, head_and_rest, speech_text
@@ -39,10 +39,7 @@ def comparable(text: str) -> str:
     Colombian speech (so "4-5-0-0-3", "45003" and "cuatro cinco cero, cero tres" agree, and
     "$289.900" is "doscientos ochenta y nueve mil novecientos pesos"), accents and case
     folded, no punctuation."""
-    folded = unicodedata.normalize("NFKD", speech_text(text).lower())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    plain = re.sub(r"\b(veinti)?un[oa]?\b", r"\1uno", plain)  # "un"/"uno" however counted
-    return " ".join(re.sub(r"[^\w\s]", " ", plain).split())
+    return re.sub(r"\b(veinti)?un[oa]?\b", r"\1uno", fold(speech_text(text)))  # "un"/"uno"
 
 
 def bot_sentences(settings: Settings) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +14,7 @@ import numpy as np
 
 from voicebot.audio.codec import ASR_RATE, TELEPHONY_RATE, Pcm, pcm_to_float, resample
 from voicebot.config import AsrSettings
+from voicebot.text import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +35,6 @@ WHISPER_WINDOW_S = 30  # what Whisper's encoder was trained on
 MAX_TOKENS_PER_S = 8  # Spanish speech is ~5 Whisper tokens/s; more in a short window is a loop
 LOOP_COMPRESSION = 2.4  # zlib ratio of text that repeats itself (Whisper's own threshold)
 MEL_FRAMES_PER_S = 100
-
-_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
-
-
-def normalize(text: str) -> str:
-    """Lower-case, no punctuation, single spaces: for comparing phrases."""
-    return " ".join(_PUNCT.sub(" ", text.lower()).split())
 
 
 def is_hallucination(

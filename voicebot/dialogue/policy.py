@@ -17,13 +17,19 @@ from typing import Literal
 
 import structlog
 
-from voicebot.asr import normalize
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LanguageModel, Message, SharedModel
 from voicebot.dialogue.retail import Concierge
-from voicebot.dialogue.understanding import retail_intent
+from voicebot.dialogue.understanding import (
+    RuleIntent,
+    Rules,
+    Understanding,
+    rule_intent,
+    understand,
+)
 from voicebot.governance.redaction import redact
 from voicebot.handoff.rules import TransferReason
+from voicebot.text import fold
 
 log = structlog.get_logger(__name__)
 
@@ -57,30 +63,26 @@ class ReplyStats:
     answered_by: Literal["rules", "tools", "model"] | None = None
 
 
-def _contains_phrase(norm_text: str, phrases: list[str]) -> bool:
-    padded = f" {norm_text} "
-    return any(f" {normalize(p)} " in padded for p in phrases if normalize(p))
-
-
-Intent = Literal["transfer_requested", "sensitive_topic", "frustration", "goodbye"]
-
-
-def detect_intent(text: str, settings: Settings) -> Intent | None:
-    """Rule-based intents that must never depend on the model (config keyword lists)."""
-    norm = normalize(text)
-    rules: list[tuple[Intent, list[str]]] = [
+def keyword_rules(settings: Settings) -> Rules:
+    """The config's keyword lists in priority order: transfer, sensitive, frustration, bye."""
+    return [
         ("transfer_requested", settings.dialogue.transfer_keywords),
         ("sensitive_topic", settings.handoff.sensitive_keywords),
         ("frustration", settings.handoff.frustration_keywords),
         ("goodbye", settings.dialogue.goodbye_keywords),
     ]
-    return next((intent for intent, words in rules if _contains_phrase(norm, words)), None)
+
+
+def detect_intent(text: str, settings: Settings) -> RuleIntent | None:
+    """Rule-based intents that must never depend on the model (config keyword lists, matched
+    without regard to case or accents: "comuniqueme con un asesor" is a transfer)."""
+    return rule_intent(fold(text), keyword_rules(settings))
 
 
 def is_backchannel(text: str, settings: Settings) -> bool:
     """'ajá', 'sí', 'mhm'...: the caller is listening, not taking the turn."""
-    words = normalize(text).split()
-    allowed = {normalize(b) for b in settings.dialogue.backchannels}
+    words = fold(text).split()
+    allowed = {fold(b) for b in settings.dialogue.backchannels}
     # Whisper often renders a short "mm"/"sí" as one or two letters ("y", "e"): filler too.
     fillers = [w for w in words if w in allowed or (len(w) <= 2 and w != "no")]
     return len(fillers) == len(words) <= 3
@@ -141,8 +143,9 @@ def clean_sentence(sentence: str) -> str | None:
 
 
 def echoes(sentence: str, caller_text: str) -> bool:
-    """The small model tends to repeat the caller: that is not an answer."""
-    a, b = normalize(sentence), normalize(caller_text)
+    """The small model tends to repeat the caller: that is not an answer. `caller_text` may
+    be folded already (`Understanding.folded`)."""
+    a, b = fold(sentence), fold(caller_text)
     return bool(a) and SequenceMatcher(None, a, b).ratio() >= 0.75
 
 
@@ -160,10 +163,16 @@ class Dialogue:
         self.model = model
         self._system = render_system_prompt(settings)
 
-    def messages(self, history: list[Message], user_text: str) -> list[Message]:
+    def understand(self, text: str) -> Understanding:
+        """The caller's turn understood once, with this config's keyword rules."""
+        return understand(text, keyword_rules(self._settings))
+
+    def messages(
+        self, history: list[Message], user_text: str, turn: Understanding | None = None
+    ) -> list[Message]:
         """System prompt, recent history, the intent's snippet (if ops wrote one), the turn.
         The snippet comes late so the cached prefix (system prompt, history) stays the same."""
-        snippet = self.intent_prompt(user_text)
+        snippet = self.intent_prompt(turn or self.understand(user_text))
         extra = [Message("system", snippet)] if snippet else []
         return [*self._prefix(history), *extra, Message("user", redact(user_text))]
 
@@ -187,10 +196,10 @@ class Dialogue:
             except Exception as exc:
                 log.info("prefill_failed", error=repr(exc)[:200])
 
-    def intent_prompt(self, user_text: str) -> str:
+    def intent_prompt(self, turn: Understanding) -> str:
         """`dialogue.intent_prompts` for the turn's retail intent ("other" when none)."""
         prompts = self._settings.dialogue.intent_prompts
-        return prompts.get(retail_intent(user_text) or "other", "") if prompts else ""
+        return prompts.get(turn.intent or "other", "") if prompts else ""
 
     async def reply(
         self,
@@ -198,19 +207,21 @@ class Dialogue:
         user_text: str,
         stats: ReplyStats,
         concierge: Concierge | None = None,
+        turn: Understanding | None = None,
     ) -> AsyncIterator[ReplyPart]:
-        """Rules, then the store's tools (`concierge`), then the model."""
+        """Rules, then the store's tools (`concierge`), then the model. `turn` is `user_text`
+        understood (`Dialogue.understand`); when None it is understood here, once."""
         s = self._settings
-        intent = detect_intent(user_text, s)
+        turn = turn or self.understand(user_text)
         stats.answered_by = "rules"
-        if intent == "goodbye" or (concierge is not None and concierge.closing(user_text)):
+        if turn.rule == "goodbye" or (concierge is not None and concierge.closing(turn)):
             yield EndCall("goodbye", "farewell")
             return
-        if intent is not None:
-            yield EndCall(intent, "transfer")
+        if turn.rule is not None:
+            yield EndCall(turn.rule, "transfer")
             return
         if concierge is not None:
-            answer = await concierge.handle(user_text)
+            answer = await concierge.handle(turn)
             if answer:
                 stats.answered_by = "tools"
                 stats.first_token_s = time.perf_counter() - stats.started
@@ -218,14 +229,14 @@ class Dialogue:
                     yield Say(sentence)
                 return
         context = " ".join(
-            [self._system, self.intent_prompt(user_text), user_text, *(m.content for m in history)]
+            [self._system, self.intent_prompt(turn), user_text, *(m.content for m in history)]
         )
         splitter = SentenceSplitter()
         said = 0
         stats.answered_by = "model"
         try:
             async with asyncio.timeout(s.llm.timeout_s):
-                pieces = aiter(self.model.stream(self.messages(history, user_text)))
+                pieces = aiter(self.model.stream(self.messages(history, user_text, turn)))
                 while said < s.llm.max_sentences:
                     if said and s.llm.brief_when_busy and self.model_queue() > 1:
                         break  # other callers wait for the model: one sentence is the answer
@@ -238,14 +249,14 @@ class Dialogue:
                     if stats.first_token_s is None:
                         stats.first_token_s = time.perf_counter() - stats.started
                     for sentence in splitter.feed(piece):
-                        part = self._checked(sentence, user_text, context, stats)
+                        part = self._checked(sentence, turn.folded, context, stats)
                         if part is not None:
                             said += 1
                             yield part
                             if part.phrase == "cannot_confirm":
                                 return
                 for sentence in splitter.flush():
-                    part = self._checked(sentence, user_text, context, stats)
+                    part = self._checked(sentence, turn.folded, context, stats)
                     if part is not None and said < s.llm.max_sentences:
                         said += 1
                         yield part
@@ -256,11 +267,9 @@ class Dialogue:
         if said == 0:
             yield Say(s.phrase("not_understood"), "not_understood")
 
-    def _checked(
-        self, sentence: str, user_text: str, context: str, stats: ReplyStats
-    ) -> Say | None:
+    def _checked(self, sentence: str, caller: str, context: str, stats: ReplyStats) -> Say | None:
         text = clean_sentence(sentence)
-        if text is None or echoes(text, user_text):
+        if text is None or echoes(text, caller):
             return None
         if not grounded(text, context):
             stats.guarded += 1

@@ -1,12 +1,13 @@
 """The retail conversation: what a good store agent does on the phone, from the store's data.
 
-A `Concierge` is one customer's conversation (a call or a chat). It understands the turn with
-rules (voicebot/dialogue/understanding.py), acts through audited tools and answers from the
-`retail` templates in config, so every order status, price, date and stock it states came from a
-tool. It asks for a missing slot instead of guessing, asks before any action that changes data or
-sends a message, offers at most `store.max_cross_sell_offers` cross-sells per call, and tracks the
-call's outcome (intents, tools, resolved, revenue attributed). It returns None for a turn it has
-nothing to do with, and the model answers that one.
+A `Concierge` is one customer's conversation (a call or a chat). It reads the turn's
+`Understanding` (voicebot/dialogue/understanding.py: intent and slots, computed once per turn),
+acts through audited tools and answers from the `retail` templates in config, so every order
+status, price, date and stock it states came from a tool. It asks for a missing slot instead of
+guessing, asks before any action that changes data or sends a message, offers at most
+`store.max_cross_sell_offers` cross-sells per call, and tracks the call's outcome (intents,
+tools, resolved, revenue attributed). It returns None for a turn it has nothing to do with, and
+the model answers that one.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import structlog
 from babel.dates import format_date
 
 from voicebot.config import Settings
-from voicebot.dialogue import understanding as nlu
 from voicebot.dialogue.tools import StoreUnavailable, Tools
+from voicebot.dialogue.understanding import Understanding, understand
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
 from voicebot.store.search import ProductQuery
@@ -72,9 +73,10 @@ class Pending:
     """The question the bot asked and what a 'sí' to it does."""
 
     action: Action
-    kind: str = ""  # order_status | return | complaint | callback | product | cart | ref
+    # order_status | return | product | cart (topics); devolución | queja | llamada (tickets)
+    kind: str = ""
     order_number: str | None = None
-    sku: str | None = None
+    sku: str | None = None  # the product of a link offer or of a remembered topic
     cart_id: int | None = None
     revenue: int = 0  # attributed if the caller accepts (cross-sell, cart)
     question: str = ""  # said again when the answer is unclear
@@ -162,9 +164,9 @@ class Concierge:
             (m for m in memory if m.channel == "chat" and m.at >= recent and m.intents), None
         )
         if chat is not None and self.channel == "voice":
-            ref = chat.intents[0]
-            text = self._say("greeting_chat", topic=self._topic(ref), **who)
-            self._pending = Pending("confirm_topic", kind="ref", order_number=ref, question=text)
+            topic = _topic_of(chat.intents[0])
+            text = self._say("greeting_chat", topic=self._topic(topic), **who)
+            self._pending = replace(topic, question=text)
             return text
         if len(open_orders) == 1:
             o = open_orders[0]
@@ -179,25 +181,26 @@ class Concierge:
             return text
         return self._say("greeting_known", **who)
 
-    def _topic(self, ref: str) -> str:
-        kind, _, value = ref.partition(":")
-        if kind == "product":
-            return self._say("topic_product", name=self._product_name(value))
-        return self._say("topic_return" if kind == "return" else "topic_order", number=value)
+    def _topic(self, topic: Pending) -> str:
+        if topic.kind == "product":
+            return self._say("topic_product", name=self._product_name(topic.sku or ""))
+        template = "topic_return" if topic.kind == "return" else "topic_order"
+        return self._say(template, number=topic.order_number)
 
     # ---- turns -------------------------------------------------------------------------
-    def closing(self, text: str) -> bool:
+    def closing(self, turn: Understanding | str) -> bool:
         """'No, gracias' right after '¿algo más?': the caller is done."""
         if not self._asked_more:
             return False
-        slots = nlu.understand(text)
-        return slots.answer is False and slots.intent is None and slots.order_number is None
+        t = _understood(turn)
+        return t.answer is False and t.intent is None and t.order_number is None
 
-    async def handle(self, text: str) -> list[str] | None:
-        """The answer to one caller turn, or None when the model should answer it."""
-        slots = nlu.understand(text)
+    async def handle(self, turn: Understanding | str) -> list[str] | None:
+        """The answer to one caller turn, or None when the model should answer it. Takes the
+        turn's `Understanding` (the dialogue builds it once); a string is understood here."""
+        t = _understood(turn)
         try:
-            answer = await self._handle(text, slots)
+            answer = await self._handle(t)
         except StoreUnavailable:
             self.outcome.store_errors += 1
             self._pending = None
@@ -209,33 +212,33 @@ class Concierge:
         self._asked_more = answer is not None and answer[-1:] == [self._say("anything_else")]
         return answer
 
-    async def _handle(self, text: str, slots: nlu.Slots) -> list[str] | None:
+    async def _handle(self, t: Understanding) -> list[str] | None:
         pending, self._pending = self._pending, None
         if pending is not None:
-            answer = await self._follow_up(pending, text, slots)
+            answer = await self._follow_up(pending, t)
             if answer is not None:
                 return answer
-        intent = slots.intent
-        if intent is None and slots.order_number is not None:
+        intent = t.intent
+        if intent is None and t.order_number is not None:
             intent = "order_status"  # a bare number after "¿me da su número de pedido?"
-        if intent is None and slots.answer is None and self.tools.catalog.mentions_product(text):
+        if intent is None and t.answer is None and self.tools.catalog.mentions_product(t.folded):
             intent = "product_search"  # "un reloj Casio": ASR often drops the "busco"
-        if intent is None and slots.answer is None and self._about_last_product(text):
+        if intent is None and t.answer is None and self._about_last_product(t):
             intent = "product_search"  # "¿y en rojo?" after a product
         if intent is None or intent == "store_info":
             # the ops' own words for a known store question; otherwise the model answers
             # from the store facts in its prompt
-            return self._faq(text)
+            return self._faq(t)
         if intent not in self.outcome.intents:
             self.outcome.intents.append(intent)
         if intent == "order_status":
-            return await self._order_status(slots.order_number)
+            return await self._order_status(t.order_number)
         if intent == "product_search":
-            return await self._product(nlu.product_query(text))
+            return await self._product(t.product)
         if intent == "return":
-            return await self._return(slots.order_number)
+            return await self._return(t.order_number)
         if intent == "complaint":
-            return self._complaint(slots.order_number)
+            return self._complaint(t.order_number)
         if intent == "callback":
             q = self._say("callback_confirm")
             self._pending = Pending("confirm_ticket", kind="llamada", question=q)
@@ -244,36 +247,36 @@ class Concierge:
             return await self._cart()
         return None  # send_link without an offer on the table: the model answers
 
-    def _faq(self, text: str) -> list[str] | None:
-        entry = next((e for e in self._s.store.faq if nlu.has_any(text, e.cues)), None)
+    def _faq(self, t: Understanding) -> list[str] | None:
+        entry = next((e for e in self._s.store.faq if t.says(e.cues)), None)
         if entry is None:
             return None
         if "store_info" not in self.outcome.intents:
             self.outcome.intents.append("store_info")
         return [" ".join(entry.answer.split()), self._say("anything_else")]
 
-    async def _follow_up(self, p: Pending, text: str, slots: nlu.Slots) -> list[str] | None:
+    async def _follow_up(self, p: Pending, t: Understanding) -> list[str] | None:
         """The caller's answer to the bot's last question; None if they moved on."""
         if p.action == "ask_order_number":
-            if slots.order_number is not None:
-                return await self._by_kind(p.kind, slots.order_number)
-            if slots.phone is not None and p.kind == "order_status":  # "mi número es 320…"
-                return await self._order_status(None, phone=slots.phone)
-            if slots.answer is False and p.asked == 0 and self.phone:  # "no lo tengo a mano"
+            if t.order_number is not None:
+                return await self._by_kind(p.kind, t.order_number)
+            if t.phone is not None and p.kind == "order_status":  # "mi número es 320…"
+                return await self._order_status(None, phone=t.phone)
+            if t.answer is False and p.asked == 0 and self.phone:  # "no lo tengo a mano"
                 return await self._by_kind(p.kind, None, by_phone=True)
             return None
         if p.action == "ask_product":
-            if slots.intent is None:
-                return await self._product(nlu.product_query(text))
+            if t.intent is None:
+                return await self._product(t.product)
             return None
-        if slots.answer is None:
-            if slots.intent is not None or slots.order_number is not None or p.asked >= 1:
+        if t.answer is None:
+            if t.intent is not None or t.order_number is not None or p.asked >= 1:
                 return None  # a new request, or still unclear: the caller moved on
-            if self._about_last_product(text):
+            if self._about_last_product(t):
                 return None  # "¿y en rojo?" instead of answering the link offer
             self._pending = replace(p, asked=p.asked + 1)
             return [p.question]
-        if slots.answer is False:
+        if t.answer is False:
             if p.action == "confirm_ticket":
                 return [self._say("declined"), self._say("anything_else")]
             return [self._say("anything_else")]
@@ -290,14 +293,11 @@ class Concierge:
         if p.action == "confirm_topic":
             if p.kind == "cart":
                 return await self._cart()
-            if p.kind == "ref" and p.order_number:
-                kind, _, value = p.order_number.partition(":")
-                if kind == "product":
-                    product = self.tools.catalog.by_sku.get(value)
-                    if product is not None:
-                        return await self._product(ProductQuery(product.name))
-                return await self._by_kind("return" if kind == "return" else "order_status", value)
-            return await self._order_status(p.order_number)
+            if p.kind == "product":
+                product = self.tools.catalog.by_sku.get(p.sku or "")
+                # a product no longer sold: the caller is asked what they are looking for
+                return await self._product(ProductQuery(product.name if product else ""))
+            return await self._by_kind(p.kind, p.order_number)
         if p.action == "confirm_link":
             return await self._send_link(p)
         return await self._open_ticket(p)
@@ -370,9 +370,9 @@ class Concierge:
         return [q]
 
     # ---- products ------------------------------------------------------------------------
-    def _about_last_product(self, text: str) -> bool:
+    def _about_last_product(self, t: Understanding) -> bool:
         """A colour or size alone, after a product: the same kind of item in that variant."""
-        return self._last_product is not None and bool(nlu.color(text) or nlu.size(text))
+        return self._last_product is not None and bool(t.product.color or t.product.size)
 
     async def _product(self, query: ProductQuery) -> list[str]:
         hits = await self.tools.search(query) if query.terms.strip() else []
@@ -539,6 +539,19 @@ class Concierge:
         return Interaction(
             self.phone, self.channel, datetime.now(UTC), summary, tuple(self.refs[:3])
         )
+
+
+def _understood(turn: Understanding | str) -> Understanding:
+    return turn if isinstance(turn, Understanding) else understand(turn)
+
+
+def _topic_of(ref: str) -> Pending:
+    """The question about a remembered reference (order:N, return:N, product:SKU)."""
+    kind, _, value = ref.partition(":")
+    if kind == "product":
+        return Pending("confirm_topic", kind="product", sku=value)
+    kind = "return" if kind == "return" else "order_status"
+    return Pending("confirm_topic", kind=kind, order_number=value or None)
 
 
 def _lower_first(name: str) -> str:

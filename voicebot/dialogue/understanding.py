@@ -1,21 +1,31 @@
-"""Spanish understanding around the model: numbers, phones, sizes, colours, yes/no, intents.
+"""Spanish understanding around the model: one caller turn, understood once.
 
-Pure functions over the caller's transcript. Spoken numbers become digits with `text2num`
-("cuatro cinco siete dos uno" -> 45721, "cuarenta y dos" -> 42); phone numbers are parsed with
-`phonenumbers` for Colombia. Nothing here guesses: a slot that is not clearly in the words is None
-and the dialogue asks for it.
+`understand` reads a transcript into an `Understanding` (frozen): the folded words, the numbers
+as digits, the intent with its confidence, the config's keyword rule, and the slots the retail
+tools use (order number, phone, yes/no, product query with size, colour and price ceiling).
+The dialogue (`policy.py`, `retail.py`) and the product search consume that result; nothing
+downstream parses the words again.
+
+Spoken numbers become digits with `text2num` ("cuatro cinco siete dos uno" -> 45721, "cuarenta
+y dos" -> 42); phone numbers are parsed with `phonenumbers` for Colombia. Nothing here guesses:
+a slot that is not clearly in the words is None and the dialogue asks for it.
+
+The intent comes from keyword cues (`keyword_intent`); a trained classifier fits the same slot
+as an `IntentClassifier` passed to `understand`. The keyword rules (transfer, sensitive topic,
+frustration, goodbye) stay rules: they never depend on a model.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import phonenumbers
-from text_to_num import alpha2digit
 
-from voicebot.store.search import ProductQuery, fold
+from voicebot.store.search import ProductQuery
+from voicebot.text import digits, fold, has_phrase, numbers
 
 RetailIntent = Literal[
     "store_info",  # hours, shipping costs, payment: the store facts in config (model answers)
@@ -74,34 +84,33 @@ _LETTER_SIZES = {"xs": "XS", "s": "S", "m": "M", "l": "L", "xl": "XL", "ese": "S
                  "mediana": "M", "pequena": "S", "extra pequena": "XS"}  # fmt: skip
 
 
-def digits(text: str) -> str:
-    """The transcript with spoken numbers as digits; spaced single digits are joined."""
-    out = alpha2digit(text, "es")
-    # "4 5 7 2 1", "4, 5, 7, 2, 1" or "45 721" (how Whisper writes digits said one by one)
-    # is one number when it is a run of short groups.
-    return re.sub(
-        r"\b\d{1,3}(?:(?:[ -]|, )\d{1,3}){1,}\b", lambda m: re.sub(r"[ ,-]", "", m.group(0)), out
-    )
-
-
-def words(text: str) -> str:
-    """Folded words (no accents, lower case), padded for whole-word tests."""
-    return f" {fold(text)} "
-
-
-def has_any(text: str, cues: list[str]) -> bool:
-    padded = words(text)
-    return any(f" {fold(c)} " in padded for c in cues)
-
-
+_SHIPPING = ["envio", "envios", "domicilio"]
 _SHIPPING_COST = ["cuanto", "costo", "cuesta", "vale", "gratis", "precio", "tarifa", "cobran"]
 
 
-def retail_intent(text: str) -> RetailIntent | None:
+def keyword_intent(folded: str) -> tuple[RetailIntent | None, float]:
+    """The retail intent of folded words by cue lists, with its confidence: 1.0 when a cue
+    matched (rules are sure), (None, 0.0) when none did. An `IntentClassifier`."""
     # "¿cuánto (cuesta) el envío?" is shipping policy, even when ASR garbles the verb.
-    if has_any(text, ["envio", "envios", "domicilio"]) and has_any(text, _SHIPPING_COST):
-        return "store_info"
-    return next((intent for intent, cues in INTENT_CUES if has_any(text, cues)), None)
+    if has_phrase(folded, _SHIPPING) and has_phrase(folded, _SHIPPING_COST):
+        return "store_info", 1.0
+    found = next((intent for intent, cues in INTENT_CUES if has_phrase(folded, cues)), None)
+    return found, 1.0 if found else 0.0
+
+
+def retail_intent(text: str) -> RetailIntent | None:
+    """The turn's retail intent by keyword cues, or None."""
+    return keyword_intent(fold(text))[0]
+
+
+RuleIntent = Literal["transfer_requested", "sensitive_topic", "frustration", "goodbye"]
+# The config's keyword lists in priority order (`dialogue.transfer_keywords`, ...).
+Rules = Sequence[tuple[RuleIntent, Sequence[str]]]
+
+
+def rule_intent(folded: str, rules: Rules) -> RuleIntent | None:
+    """The first keyword rule whose phrase the words contain (accent- and case-insensitive)."""
+    return next((intent for intent, phrases in rules if has_phrase(folded, phrases)), None)
 
 
 # A turn whose last word is one of these is not over: "quiero saber el estado de...".
@@ -134,30 +143,31 @@ def sounds_finished(text: str) -> bool:
     return last not in _DANGLING and not number and not wants
 
 
+def _yes_no(folded: str) -> bool | None:
+    head = " ".join(folded.split()[:3])
+    if not head or has_phrase(head, UNSURE):
+        return None
+    if has_phrase(head, NO) or head.startswith("no "):
+        return False
+    return True if has_phrase(head, YES) else None
+
+
 def yes_no(text: str) -> bool | None:
     """True for a clear yes, False for a clear no, None otherwise (unclear is not consent)."""
-    folded = fold(text).split()
-    if not folded:
-        return None
-    head = " ".join(folded[:3])
-    if has_any(head, UNSURE):
-        return None
-    if has_any(head, NO) or head.startswith("no "):
-        return False
-    if has_any(head, YES):
-        return True
-    return None
+    return _yes_no(fold(text))
+
+
+_PRICE = r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)?\s*\d+\s*(?:mil|pesos)\b"
+
+
+def _order_number(plain: str, length: tuple[int, int] = (5, 8)) -> str | None:
+    found = [c for c in numbers(re.sub(_PRICE, " ", plain)) if length[0] <= len(c) <= length[1]]
+    return found[-1] if found else None
 
 
 def order_number(text: str, length: tuple[int, int] = (5, 8)) -> str | None:
     """A run of 5 to 8 digits (order numbers here); phone numbers are longer, so not taken."""
-    spoken = re.sub(_PRICE, " ", fold(digits(text).replace(".", "")))
-    candidates = re.findall(r"\d+", spoken)
-    found = [c for c in candidates if length[0] <= len(c) <= length[1]]
-    return found[-1] if found else None
-
-
-_PRICE = r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)?\s*\d+\s*(?:mil|pesos)\b"
+    return _order_number(_plain(digits(text)), length)
 
 
 def e164(phone: str) -> str:
@@ -171,62 +181,123 @@ def e164(phone: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def phone_number(text: str) -> str | None:
-    """An E.164 Colombian phone number said in the turn, if any."""
-    for match in phonenumbers.PhoneNumberMatcher(digits(text), "CO"):
+def _phone(spoken: str) -> str | None:
+    for match in phonenumbers.PhoneNumberMatcher(spoken, "CO"):
         if phonenumbers.is_valid_number(match.number):
             return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
-def size(text: str) -> str | None:
-    folded = fold(digits(text))
+def phone_number(text: str) -> str | None:
+    """An E.164 Colombian phone number said in the turn, if any."""
+    return _phone(digits(text))
+
+
+def _size(numbered: str) -> str | None:
     m = re.search(
-        r"\b(?:talla|numero|size)\s+(\d{1,2}|xs|xl|s|m|l|ese|eme|ele|equis ele)\b", folded
+        r"\b(?:talla|numero|size)\s+(\d{1,2}|xs|xl|s|m|l|ese|eme|ele|equis ele)\b", numbered
     )
     if m:
         return _LETTER_SIZES.get(m.group(1), m.group(1).upper())
-    m = re.search(r"\btalla\s+(extra grande|extra pequena|grande|mediana|pequena)\b", folded)
+    m = re.search(r"\btalla\s+(extra grande|extra pequena|grande|mediana|pequena)\b", numbered)
     return _LETTER_SIZES[m.group(1)] if m else None
 
 
-def color(text: str) -> str | None:
-    padded = words(text)
+def size(text: str) -> str | None:
+    """A size after "talla"/"número" ("talla eme" -> "M", "talla cuarenta y dos" -> "42")."""
+    return _size(fold(digits(text)))
+
+
+def _color(folded: str) -> str | None:
+    padded = f" {folded} "
     return next(
         (canon for canon, forms in COLORS.items() if any(f" {f} " in padded for f in forms)), None
     )
 
 
-def max_price(text: str) -> int | None:
-    """'menos de doscientos mil', 'hasta 150.000 pesos', 'máximo 300 mil'."""
-    folded = fold(digits(text).replace(".", ""))
-    m = re.search(r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)\s+(\d+)(\s+mil)?", folded)
+def color(text: str) -> str | None:
+    """The catalogue colour named in any gender or number ("rojas" -> "rojo")."""
+    return _color(fold(text))
+
+
+def _max_price(plain: str) -> int | None:
+    m = re.search(r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)\s+(\d+)(\s+mil)?", plain)
     if not m:
         return None
     value = int(m.group(1)) * (1000 if m.group(2) else 1)
     return value if value >= 1000 else value * 1000  # "hasta 200" means 200 mil here
 
 
-def product_query(text: str) -> ProductQuery:
-    """The caller's words as a catalogue query with its filters."""
-    found_color = color(text)
-    found_size = size(text)
-    terms = re.sub(r"\btalla\s+\S+", " ", fold(digits(text)))
+def max_price(text: str) -> int | None:
+    """'menos de doscientos mil', 'hasta 150.000 pesos', 'máximo 300 mil'."""
+    return _max_price(_plain(digits(text)))
+
+
+def _plain(spoken: str) -> str:
+    """Folded digits view without thousands dots ("45.721" -> "45721", "150.000" -> "150000")."""
+    return fold(spoken.replace(".", ""))
+
+
+def _product_query(folded: str, spoken: str) -> ProductQuery:
+    numbered = fold(spoken)
+    found_color = _color(folded)
+    terms = re.sub(r"\btalla\s+\S+", " ", numbered)
     if found_color:
         for form in COLORS[found_color]:
             terms = re.sub(rf"\b{form}\b", " ", terms)
-    return ProductQuery(terms, found_size, found_color, max_price(text))
+    return ProductQuery(terms, _size(numbered), found_color, _max_price(_plain(spoken)))
+
+
+def product_query(text: str) -> ProductQuery:
+    """The caller's words as a catalogue query with its filters."""
+    return _product_query(fold(text), digits(text))
+
+
+class IntentClassifier(Protocol):
+    """What decides a turn's retail intent from its folded words: the keyword cues today
+    (`keyword_intent`), a trained classifier later. Returns the intent (None: no retail
+    intent, or not sure enough) and a confidence in [0, 1]."""
+
+    def __call__(self, folded: str, /) -> tuple[RetailIntent | None, float]: ...
 
 
 @dataclass(frozen=True, slots=True)
-class Slots:
-    """Everything a turn carried that the retail tools can use."""
+class Understanding:
+    """One caller turn, understood once; everything downstream reads this, not the words."""
 
-    intent: RetailIntent | None
+    text: str  # the transcript as heard
+    folded: str  # `text.fold`: lower case, no accents, no punctuation
+    digits: str  # the transcript with spoken numbers as digits (`text.digits`)
+    intent: RetailIntent | None  # the retail intent (`IntentClassifier`)
+    confidence: float  # the classifier's confidence in `intent`
+    rule: RuleIntent | None  # a config keyword rule that fired (transfer, goodbye...)
     order_number: str | None
-    phone: str | None
-    answer: bool | None
+    phone: str | None  # E.164
+    answer: bool | None  # a clear yes / no to the bot's question
+    product: ProductQuery  # the words as a catalogue query (size, colour, price ceiling)
+
+    def says(self, phrases: Sequence[str]) -> bool:
+        """Whether the turn contains one of the phrases (whole words, accent-insensitive)."""
+        return has_phrase(self.folded, phrases)
 
 
-def understand(text: str) -> Slots:
-    return Slots(retail_intent(text), order_number(text), phone_number(text), yes_no(text))
+def understand(
+    text: str, rules: Rules = (), classify: IntentClassifier = keyword_intent
+) -> Understanding:
+    """Read one caller turn: fold it, turn its numbers into digits, classify its intent, check
+    the keyword `rules` (none: `rule` is None) and fill the slots."""
+    folded = fold(text)
+    spoken = digits(text)
+    intent, confidence = classify(folded)
+    return Understanding(
+        text=text,
+        folded=folded,
+        digits=spoken,
+        intent=intent,
+        confidence=confidence,
+        rule=rule_intent(folded, rules),
+        order_number=_order_number(_plain(spoken)),
+        phone=_phone(spoken),
+        answer=_yes_no(folded),
+        product=_product_query(folded, spoken),
+    )

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import re
 
-from text_to_num import alpha2digit
+from voicebot.text import join_digit_groups, only_digits, spoken_numbers
 
 _SEP = r"[ \-./\u00a0\u202f]"  # what people and Whisper put between digit groups
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -64,8 +64,6 @@ _NAME = re.compile(
     r"(?!un\b|una\b|el\b|la\b|los\b|las\b|mi\b|su\b|qui[eé]n\b|qu[eé]\b|cu[aá]l\b)[^\W\d_]+(?:\s+(?:de\s+(?:la\s+|los\s+)?)?"
     r"[^\W\d_]{2,}){0,3}"
 )
-# digits said in groups ("cuatro mil ciento once, mil ciento once…" -> "4111, 1111, …")
-_DIGIT_RUN = re.compile(r"\b\d{1,4}(?:(?:[ -]|, )\d{1,4})+\b")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -84,13 +82,13 @@ def _is_card(digits: str) -> bool:
 
 
 def _card(match: re.Match[str]) -> str:
-    return "[tarjeta]" if _is_card(re.sub(r"\D", "", match.group(0))) else match.group(0)
+    return "[tarjeta]" if _is_card(only_digits(match.group(0))) else match.group(0)
 
 
 def _phone(match: re.Match[str]) -> str:
     """A Colombian mobile (3xx xxx xxxx) or landline (60x xxx xxxx), with or without 57."""
     text = match.group(0)
-    digits = re.sub(r"\D", "", text)
+    digits = only_digits(text)
     if digits.startswith("57") and len(digits) == 12:
         digits = digits[2:]
     elif text.startswith("+"):
@@ -115,8 +113,9 @@ def redact(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _digits_view(text: str) -> str:
-    """Spoken numbers as digits, digit groups joined ("4111, 1111" -> "41111111")."""
-    return _DIGIT_RUN.sub(lambda m: re.sub(r"\D", "", m.group(0)), alpha2digit(text, "es"))
+    """Spoken numbers as digits, digit groups joined ("4111, 1111" -> "41111111"): groups of
+    up to four, as card numbers are read ("cuatro mil ciento once, mil ciento once…")."""
+    return join_digit_groups(spoken_numbers(text), longest=4)
 
 
 def _redact_written(text: str) -> str:
@@ -148,7 +147,7 @@ def redact_lines(lines: list[str]) -> list[str]:
         head = _HEAD_DIGITS.search(views[i + 1])
         if tail is None or head is None:
             continue
-        digits = re.sub(r"\D", "", tail.group(0) + head.group(1))
+        digits = only_digits(tail.group(0) + head.group(1))
         if _is_card(digits):
             out[i] = redact(views[i][: tail.start()] + "[tarjeta]")
             out[i + 1] = redact(views[i + 1][: head.start(1)] + "[tarjeta]" +
@@ -168,5 +167,5 @@ def redact_transcript(transcript: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def mask_phone(number: str) -> str:
     """+573001234567 -> +57 *** *** 4567: enough for an agent to confirm, not to copy."""
-    digits = re.sub(r"\D", "", number)
+    digits = only_digits(number)
     return f"+{digits[:2]} *** *** {digits[-4:]}" if len(digits) >= 8 else "[teléfono]"

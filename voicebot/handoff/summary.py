@@ -10,9 +10,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from voicebot.asr import normalize
 from voicebot.config import AgentText, packaged_agent_text
 from voicebot.governance.redaction import mask_phone, redact, redact_lines
+from voicebot.text import has_phrase
 
 _REFERENCE = re.compile(r"\b\d{4,12}\b")
 
@@ -66,8 +66,8 @@ def summarize(
     refs: list[str] = []
     for line in caller_lines:
         refs += [r for r in _REFERENCE.findall(line) if r not in refs]
-    said = " ".join(normalize(line) for line in caller_lines)
-    upset = any(f" {normalize(k)} " in f" {said} " for k in frustration_keywords)
+    # the same matcher as the dialogue's frustration rule (accent-insensitive, whole words)
+    upset = has_phrase(" ".join(caller_lines), frustration_keywords)
     return Summary(
         motive=motive,
         bot_actions=actions or [t.summary.bot_only_greeted],

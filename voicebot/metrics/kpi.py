@@ -43,10 +43,6 @@ RISK_LABELS = {
 }
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
 def friction(record: CallRecord, cfg: KpiSettings) -> dict[str, Any]:
     """The call's friction signals, weighted score and risk flag (computed before redaction,
     so the words are read but only counts are kept)."""

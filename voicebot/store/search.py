@@ -9,12 +9,12 @@ out of stock in the asked size is still found, so the bot can say so and offer a
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from voicebot.store import Product
+from voicebot.text import fold
 
 # Words callers use for a category (normalised, singular and plural).
 CATEGORY_WORDS: dict[str, list[str]] = {
@@ -47,18 +47,11 @@ STOPWORDS = set(
 )  # fmt: skip
 
 
-def fold(text: str) -> str:
-    """Lower case without accents or punctuation: the form every comparison uses."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
-
-
 @dataclass(frozen=True, slots=True)
 class ProductQuery:
     """What the caller asked for; filters are optional."""
 
-    terms: str
+    terms: str  # folded words when it comes from an Understanding; any text otherwise
     size: str | None = None
     color: str | None = None
     max_price: int | None = None
@@ -90,6 +83,8 @@ class Catalog:
 
     def search(self, query: ProductQuery, limit: int = 3) -> list[Hit]:
         """Best matches first; ties prefer items available in the asked size and colour."""
+        # Terms from an Understanding are folded already (fold is idempotent and cached, so
+        # this is a lookup for them); a product name or category the concierge passes is not.
         words = [w for w in fold(query.terms).split() if w not in STOPWORDS and not w.isdigit()]
         if not words:
             return []
@@ -119,9 +114,10 @@ class Catalog:
         # A short word is only itself: "mora" (an ASR slip) is not "morral".
         return best / 100 if best >= (90 if len(word) <= 4 else 80) else 0.0
 
-    def mentions_product(self, text: str) -> bool:
-        """The words name a product type or a brand of the catalogue (fuzzily)."""
-        words = [w for w in fold(text).split() if len(w) > 3 and w not in STOPWORDS]
+    def mentions_product(self, folded: str) -> bool:
+        """The folded words (`Understanding.folded`) name a product type or a brand of the
+        catalogue (fuzzily)."""
+        words = [w for w in folded.split() if len(w) > 3 and w not in STOPWORDS]
         return any(fuzz.ratio(w, v) >= 85 for w in words for v in self.vocabulary if len(v) > 3)
 
     def alternative(self, product: Product, query: ProductQuery) -> Product | None:

@@ -1,0 +1,83 @@
+"""The caller's words as text to compare: normalisation, phrase matching and digits (pure).
+
+Every module that compares words uses these, so a phrase means the same everywhere:
+
+- `normalize`: lower case, no punctuation, single spaces; accents kept (text as written:
+  transcripts against references, Whisper's known hallucinations, KPI word counts).
+- `fold`: `normalize` without accents ("Sí, está" -> "si esta"): the form every cue, keyword
+  and catalogue word is matched in, because Whisper writes accents inconsistently and ops
+  write YAML keywords with or without them.
+- `has_phrase`: whole-word phrase matching on folded text ("persona" is not in
+  "personalizado").
+- `digits`: spoken numbers as digits ("cuatro cinco siete dos uno" -> "45721"), with the
+  digit groups Whisper writes for digits said one by one joined.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from text_to_num import alpha2digit
+
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+_NON_DIGIT = re.compile(r"\D")
+_NUMBER = re.compile(r"\d+")
+# Digit groups joined by a space, a dash or ", " ("4 5 7 2 1", "4, 5, 7, 2, 1", "45-721"), by
+# the longest group allowed: 3 for order numbers, 4 for cards read in fours.
+_GROUPS = {
+    longest: re.compile(rf"\b\d{{1,{longest}}}(?:(?:[ -]|, )\d{{1,{longest}}})+\b")
+    for longest in (3, 4)
+}
+
+
+def normalize(text: str) -> str:
+    """Lower case, punctuation as spaces, single spaces; accents kept."""
+    return " ".join(_PUNCT.sub(" ", text.lower()).split())
+
+
+@functools.lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """Lower case without accents or punctuation: the form every word comparison uses.
+    Idempotent, so folding folded text again is harmless (and cached, so it is free)."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def has_phrase(text: str, phrases: Iterable[str]) -> bool:
+    """Whether any of `phrases` occurs in `text` as whole words, ignoring case, accents and
+    punctuation ("Comuníqueme con un asesor" has "asesor"; "Personalizado" has no "persona").
+    An empty phrase matches nothing."""
+    padded = f" {fold(text)} "
+    return any(f" {p} " in padded for p in map(fold, phrases) if p)
+
+
+@functools.lru_cache(maxsize=4096)
+def spoken_numbers(text: str) -> str:
+    """Spanish number words as digits ("cuarenta y dos" -> "42"); the rest unchanged."""
+    spoken: str = alpha2digit(text, "es")
+    return spoken
+
+
+def join_digit_groups(text: str, longest: int = 3) -> str:
+    """Runs of short digit groups as one number ("45 721" -> "45721"): how Whisper writes
+    digits said one by one. `longest` is 3 or 4 (the longest group taken as part of a run)."""
+    return _GROUPS[longest].sub(lambda m: only_digits(m.group(0)), text)
+
+
+def digits(text: str) -> str:
+    """The transcript with spoken numbers as digits; digits said one by one joined."""
+    return join_digit_groups(spoken_numbers(text))
+
+
+def only_digits(text: str) -> str:
+    """Every digit in the text, nothing else ("+57 300-123" -> "57300123")."""
+    return _NON_DIGIT.sub("", text)
+
+
+def numbers(text: str) -> list[str]:
+    """The digit runs in the text, in order ("pedido 45721, talla 42" -> ["45721", "42"])."""
+    return _NUMBER.findall(text)
