@@ -16,7 +16,7 @@ import pytest
 from tests.stores import BACKENDS, open_backend, postgres_server, redis_server
 from voicebot.config import Settings, load_settings
 from voicebot.service import build_services, running_service
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.store import Records, Store
 from voicebot.store.sql import SqlStore
 from voicebot.telephony.fake_cloud import FakeTwilioCloud

@@ -11,7 +11,7 @@ from tests.conftest import ARTIFACTS, CHROMIUM, ServiceFactory
 from tests.test_handoff import AGENT, desk_settings
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.summary import summarize
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")

@@ -12,7 +12,7 @@ from voicebot.asr import WhisperTranscriber, encoder_window_s, is_hallucination,
 from voicebot.audio.codec import ulaw_decode, ulaw_encode
 from voicebot.bench import ASR_EVAL_NUMBERS
 from voicebot.dialogue.understanding import digits
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.telephony.fake_twilio import load_wav
 
 KNOWN = frozenset({normalize("Subtítulos realizados por la comunidad de Amara.org")})

@@ -15,7 +15,7 @@ from voicebot.audio.codec import ulaw_decode, ulaw_encode
 from voicebot.bench import word_error_rate
 from voicebot.dialogue.llm import LanguageModel, Message
 from voicebot.dialogue.policy import Dialogue
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.simulate import fetch_record, place_call
 from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav
 from voicebot.tts.callers import synthesize_caller

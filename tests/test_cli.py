@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from voicebot.session import Services
+from voicebot.services import Services
 
 
 def test_simulate_command_prints_one_call_report(tmp_path) -> None:  # type: ignore[no-untyped-def]

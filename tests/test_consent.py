@@ -12,12 +12,11 @@ import sqlalchemy as sa
 
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
 from tests.test_handoff import ScriptedAsr, desk_settings, handoff_stages, scripted
-from voicebot.session import Services
+from voicebot.services import CALLS, Services
 from voicebot.simulate import fetch_record, place_call
 from voicebot.store.sql import SqlStore, calls_t, meta
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
 from voicebot.telephony.fake_twilio import load_wav
-from voicebot.telephony.server import CALLS
 
 Clip = Callable[[str], Path]
 STRANGER, CAROLINA = "+573001234567", "+573205550101"

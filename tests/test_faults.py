@@ -14,12 +14,11 @@ from voicebot.asr import Transcript
 from voicebot.audio.codec import Pcm
 from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue
-from voicebot.session import Services
+from voicebot.services import CALLS, Services
 from voicebot.simulate import fetch_record, place_call
 from voicebot.store.http import HttpStore
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
 from voicebot.telephony.fake_twilio import FakeTwilioCall
-from voicebot.telephony.server import CALLS
 from voicebot.telephony.twiml import sign
 from voicebot.tts import ReplyVoice, Spoken, VoiceChain
 from voicebot.tts.voices import EspeakVoice, PicoVoice, VoiceError
@@ -154,7 +153,7 @@ async def test_previous_auth_token_still_works_during_rotation(serve: ServiceFac
 async def test_drain_stops_new_calls_and_hands_over_the_ones_in_progress(
     services: Services, serve: ServiceFactory
 ) -> None:
-    from voicebot.telephony.server import drain
+    from voicebot.app import drain
 
     settings = make_settings(handoff={"cold_number": "+576015550000"})
     async with serve(settings) as url, aiohttp.ClientSession() as http:

@@ -19,7 +19,7 @@ from voicebot.config import Settings
 from voicebot.dialogue.policy import Dialogue
 from voicebot.handoff.desk import Desk, hash_password
 from voicebot.handoff.twilio_rest import TwilioRest
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.simulate import fetch_record
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
 from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav

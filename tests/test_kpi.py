@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from voicebot.call.record import CallRecord, TurnRecord
 from voicebot.config import KpiSettings, load_settings
 from voicebot.metrics.kpi import call_rows, daily, friction, percentile, to_csv, turn_latencies
-from voicebot.session import CallRecord, TurnRecord
 
 KPI = load_settings(environ={}).kpi
 

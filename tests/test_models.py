@@ -9,7 +9,7 @@ import pytest
 
 from voicebot import models
 from voicebot.dialogue.llm import LlamaCppModel, TransformersModel
-from voicebot.session import Services
+from voicebot.services import Services
 
 
 def test_whisper_parts_join_into_a_loadable_folder(tmp_path: Path) -> None:

@@ -11,9 +11,8 @@ import yaml
 
 from tests.conftest import AUTH_TOKEN, TEST_DB, ServiceFactory
 from voicebot.config import load_settings
-from voicebot.session import Services
+from voicebot.services import SERVICES, Services
 from voicebot.simulate import fetch_record, place_call
-from voicebot.telephony.server import SERVICES
 
 Clip = Callable[[str], Path]
 # the simulated caller reads its call's record back with the admin token (`/calls/{sid}`)

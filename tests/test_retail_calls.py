@@ -19,7 +19,7 @@ from tests.real_speech import digits_wav
 from voicebot.config import Settings
 from voicebot.dialogue.retail import cop, spoken_date
 from voicebot.handoff.twilio_rest import TwilioRest
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.simulate import place_call
 from voicebot.store.sql import SAMPLE_STORE
 from voicebot.telephony.fake_cloud import FakeTwilioCloud

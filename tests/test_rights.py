@@ -15,14 +15,14 @@ import pytest
 
 from tests.conftest import ServiceFactory, make_settings
 from tests.test_handoff import redis_contents
+from voicebot.call.record import CallRecord
 from voicebot.cluster import RedisShared
 from voicebot.governance.redaction import mask_phone
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.summary import summarize
-from voicebot.session import CallRecord, Services
+from voicebot.services import CALLS, Services
 from voicebot.store import Interaction, NewTicket
 from voicebot.store.sql import SqlStore
-from voicebot.telephony.server import CALLS
 
 PHONE = "+573205550101"
 

@@ -19,9 +19,9 @@ from voicebot.config import Settings
 from voicebot.handoff.desk import Desk, LoginGuard
 from voicebot.handoff.web import SERVICES
 from voicebot.service import with_public_url
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.simulate import fetch_record
-from voicebot.telephony import server
+from voicebot.telephony import edge
 from voicebot.telephony.fake_twilio import FakeTwilioCall, load_wav
 from voicebot.telephony.twiml import sign, stream_token
 
@@ -411,8 +411,8 @@ async def test_idle_sockets_are_closed(
     serve: ServiceFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Slowloris: a socket that never sends `start`, and a call whose media stops."""
-    monkeypatch.setattr(server, "START_TIMEOUT_S", 1)
-    monkeypatch.setattr(server, "RECEIVE_TIMEOUT_S", 1)
+    monkeypatch.setattr(edge, "START_TIMEOUT_S", 1)
+    monkeypatch.setattr(edge, "RECEIVE_TIMEOUT_S", 1)
     async with serve(guarded_settings()) as base_url:
         await _idle_sockets(base_url)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.simulate import fetch_record, place_call
 
 Clip = Callable[[str], Path]

@@ -24,7 +24,7 @@ from voicebot.audio.codec import ulaw_decode, ulaw_encode
 from voicebot.bench_tts import comparable
 from voicebot.models import DEFAULT_MODELS_DIR, piper_joe_voice
 from voicebot.service import build_synthesizer
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.tts import ReplyVoice, VoiceChain
 from voicebot.tts.callers import caller_voice
 from voicebot.tts.text import speech_text

@@ -21,7 +21,7 @@ from importlib import resources
 from voicebot.audio.codec import TELEPHONY_RATE, resample, ulaw_decode, ulaw_encode
 from voicebot.config import Settings
 from voicebot.dialogue.retail import cop, spoken_date
-from voicebot.session import fixed_speech
+from voicebot.services import fixed_speech
 from voicebot.text import fold
 from voicebot.tts import ReplyVoice, VoiceChain
 from voicebot.tts.callers import ROBOTIC_CALLER, caller_voice

@@ -18,11 +18,12 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from voicebot.access import require_bearer, requires
 from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import EndCall, ReplyStats
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.understanding import e164
-from voicebot.handoff.web import SERVICES
+from voicebot.services import SERVICES
 
 log = structlog.get_logger(__name__)
 
@@ -52,17 +53,21 @@ class Conversation:
 CONVERSATIONS = web.AppKey("conversations", OrderedDict[str, Conversation])
 
 
+async def channel_token(request: web.Request) -> str:
+    """The access check of the chat channel: its bearer token (`server.chat_token`)."""
+    settings = request.config_dict[SERVICES].settings
+    require_bearer(request, settings.server.chat_token.get_secret_value())
+    return "channel"
+
+
+@requires("channel")
 async def chat(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    token = services.settings.server.chat_token.get_secret_value()
-    given = request.headers.get("Authorization", "")
-    if not token or not secrets.compare_digest(given, f"Bearer {token}"):
-        raise web.HTTPUnauthorized(text="missing or wrong bearer token")
+    services = request.config_dict[SERVICES]
     try:
         body = ChatRequest.model_validate(await request.json())
     except (ValueError, ValidationError) as exc:
         raise web.HTTPBadRequest(text=f"invalid chat message: {str(exc)[:300]}") from exc
-    conversations = request.app[CONVERSATIONS]
+    conversations = request.config_dict[CONVERSATIONS]
     cid = body.conversation_id or secrets.token_hex(8)
     conv = conversations.get(cid)
     if conv is None or conv.phone != body.phone:
@@ -111,6 +116,9 @@ async def _remember(services: Any, conv: Conversation) -> None:
     conv.remembered = len(concierge.notes)
 
 
-def add_chat_routes(app: web.Application) -> None:
+def channels_app() -> web.Application:
+    """Text channels, mounted at `/channels`."""
+    app = web.Application()
     app[CONVERSATIONS] = OrderedDict()
-    app.router.add_post(CHAT_PATH, chat)
+    app.router.add_post(CHAT_PATH.removeprefix("/channels"), chat)
+    return app

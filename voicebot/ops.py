@@ -18,9 +18,9 @@ import watchfiles
 from aiohttp import web
 from pydantic import ValidationError
 
+from voicebot.access import ACTOR, requires
 from voicebot.config import load_settings
-from voicebot.governance.rights import authorised
-from voicebot.session import Services
+from voicebot.services import SERVICES, Services
 
 log = structlog.get_logger(__name__)
 
@@ -45,13 +45,11 @@ async def reload_config(services: Services, actor: str) -> dict[str, Any]:
     return result
 
 
+@requires("admin")
 async def _reload(request: web.Request) -> web.Response:
-    from voicebot.handoff.web import SERVICES
-
-    services = request.app[SERVICES]
-    authorised(request, services.settings)
+    services = request.config_dict[SERVICES]
     try:
-        return web.json_response(await reload_config(services, f"admin:{request.remote}"))
+        return web.json_response(await reload_config(services, request[ACTOR]))
     except ValueError as exc:
         return web.json_response({"error": "config refused; the last good one stays",
                                   "detail": str(exc)}, status=400)  # fmt: skip
@@ -74,8 +72,6 @@ async def watch_config(services: Services, path: Path) -> None:
 
 async def config_watcher(app: web.Application) -> AsyncIterator[None]:
     """Owned by the app: watches the config file (`server.watch_config`) while it runs."""
-    from voicebot.handoff.web import SERVICES
-
     services = app[SERVICES]
     path = services.settings.config_path
     task = None
@@ -88,5 +84,6 @@ async def config_watcher(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-def add_ops_routes(app: web.Application) -> None:
-    app.router.add_post("/admin/reload", _reload)
+def reload_route(admin: web.Application) -> None:
+    """Config reload on demand, on the `/admin` sub-application."""
+    admin.router.add_post("/reload", _reload)

@@ -13,6 +13,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
+from voicebot.app import create_app, drain
 from voicebot.asr import WhisperTranscriber
 from voicebot.cluster import RedisShared
 from voicebot.config import Settings
@@ -25,10 +26,9 @@ from voicebot.dialogue.llm import (
 from voicebot.dialogue.policy import Dialogue
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.twilio_rest import TwilioRest
-from voicebot.session import Services
+from voicebot.services import Services
 from voicebot.store import open_store
 from voicebot.store.search import Catalog
-from voicebot.telephony.server import create_app, drain
 from voicebot.tts import VoiceChain
 from voicebot.tts.voices import EspeakVoice, KokoroVoice, PicoVoice, PiperVoice, Voice
 

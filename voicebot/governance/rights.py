@@ -7,16 +7,17 @@ one leaves an audit entry; the phone number appears masked in it.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import MutableMapping
 from typing import Any
 
 from aiohttp import web
 
+from voicebot.access import ACTOR, require_bearer, requires
 from voicebot.config import Settings
 from voicebot.dialogue.understanding import e164
 from voicebot.governance.redaction import mask_phone
 from voicebot.handoff.desk import Desk
+from voicebot.services import CALLS, SERVICES
 from voicebot.store import Records
 
 
@@ -70,22 +71,20 @@ async def purge(records: Records, settings: Settings, actor: str) -> dict[str, i
 
 
 # ---- the admin API -------------------------------------------------------------------------
-def authorised(request: web.Request, settings: Settings) -> None:
-    """The admin bearer token (`governance.admin_token`), or 401."""
-    token = settings.governance.admin_token.get_secret_value()
-    given = request.headers.get("Authorization", "")
-    if not token or not secrets.compare_digest(given, f"Bearer {token}"):
-        raise web.HTTPUnauthorized(text="missing or wrong bearer token")
+async def admin_token(request: web.Request) -> str:
+    """The access check of admin routes: the admin bearer token (`governance.admin_token`),
+    or 401."""
+    settings = request.config_dict[SERVICES].settings
+    require_bearer(request, settings.governance.admin_token.get_secret_value())
+    return f"admin:{request.remote}"
 
 
+@requires("admin")
 async def _customer(request: web.Request) -> web.Response:
-    from voicebot.handoff.web import SERVICES
-
-    services = request.app[SERVICES]
-    authorised(request, services.settings)
+    services = request.config_dict[SERVICES]
     if services.records is None:
         raise web.HTTPServiceUnavailable(text="no records database configured")
-    actor = f"admin:{request.remote}"
+    actor = request[ACTOR]
     try:  # the number in the body: URLs end up in access logs and proxies
         body = await request.json()
         phone = str(body["phone"]) if isinstance(body, dict) and "phone" in body else ""
@@ -93,9 +92,7 @@ async def _customer(request: web.Request) -> web.Response:
         phone = ""
     if not phone:
         raise web.HTTPBadRequest(text='send {"phone": "+57..."} as JSON')
-    from voicebot.telephony.server import CALLS
-
-    calls = request.app.get(CALLS)
+    calls = request.config_dict.get(CALLS)
     try:
         if request.path.endswith("/delete"):
             deleted = await delete_customer(services.records, phone, actor, services.desk, calls)
@@ -107,6 +104,7 @@ async def _customer(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text=str(exc)) from exc
 
 
-def add_admin_routes(app: web.Application) -> None:
-    app.router.add_post("/admin/customers/export", _customer)
-    app.router.add_post("/admin/customers/delete", _customer)
+def customer_routes(admin: web.Application) -> None:
+    """Export and deletion of a customer's data, on the `/admin` sub-application."""
+    admin.router.add_post("/customers/export", _customer)
+    admin.router.add_post("/customers/delete", _customer)

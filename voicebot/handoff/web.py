@@ -1,4 +1,5 @@
-"""Routes of the handoff: Twilio's transfer callbacks and the agent desk (/agent)."""
+"""Routes of the handoff: Twilio's transfer callbacks (on `/twilio`) and the agent desk
+(the `/agent` sub-application)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 import structlog
 from aiohttp import web
 
+from voicebot.access import ACTOR, requires
 from voicebot.config import Agent
 from voicebot.handoff.desk import cookie_session, session_cookie, verify_password
 from voicebot.handoff.twilio_rest import (
@@ -22,41 +24,26 @@ from voicebot.handoff.twilio_rest import (
     WHISPER_PATH,
     whisper_twiml,
 )
-from voicebot.session import Services
-from voicebot.telephony.twiml import connect_twiml, signature_valid, stream_token
+from voicebot.services import SERVICES, Services
+from voicebot.telephony.edge import form as twilio_form
+from voicebot.telephony.twiml import TWILIO_PREFIX, connect_twiml, stream_token
 
 log = structlog.get_logger(__name__)
 
 COOKIE = "vb_agent"
 SSE_PING_S = 15
 SAFE_NEXT = ("/ops",)  # pages the login form may return to
-SERVICES = web.AppKey("services", Services)
 DESK_SECRET = web.AppKey("desk_secret", bytes)
-
-
-async def _signed_form(request: web.Request) -> dict[str, str]:
-    """Twilio's callback form, after checking its signature against the public URL."""
-    settings = request.app[SERVICES].settings
-    form = {k: str(v) for k, v in (await request.post()).items()}
-    url = settings.server.public_url + request.path
-    if request.query_string:
-        url += "?" + request.query_string
-    if settings.twilio.validate_signatures and not signature_valid(
-        settings.twilio.accepted_tokens(), url, form, request.headers.get("X-Twilio-Signature")
-    ):
-        log.warning("callback_rejected", reason="bad or missing X-Twilio-Signature", url=url)
-        raise web.HTTPForbidden(text="invalid Twilio signature")
-    return form
 
 
 def _twiml(body: str) -> web.Response:
     return web.Response(text=body, content_type="text/xml")
 
 
+@requires("twilio")
 async def whisper(request: web.Request) -> web.Response:
     """The agent answered: what they hear before the bridge (the call's summary)."""
-    await _signed_form(request)
-    services = request.app[SERVICES]
+    services = request.config_dict[SERVICES]
     transfer = await services.desk.get(request.query.get("transfer", ""))
     if transfer is None:
         return _twiml(whisper_twiml("Transferencia sin resumen disponible."))
@@ -65,10 +52,11 @@ async def whisper(request: web.Request) -> web.Response:
     return _twiml(whisper_twiml(text))
 
 
+@requires("twilio")
 async def dial_done(request: web.Request) -> web.Response:
     """The agent leg ended: completed, or bring the caller back to the bot."""
-    form = await _signed_form(request)
-    services = request.app[SERVICES]
+    form = await twilio_form(request)
+    services = request.config_dict[SERVICES]
     settings = services.settings
     status = form.get("DialCallStatus", "failed")
     transfer = await services.desk.get(request.query.get("transfer", ""))
@@ -117,8 +105,8 @@ async def hold_audio(request: web.Request) -> web.Response:
 async def current_agent(request: web.Request) -> tuple[Agent, str, int] | None:
     """The logged-in agent (agent, session id, expiry): a valid cookie of an agent still in
     the config with the same password, whose login was not ended by a logout."""
-    desk = request.app[SERVICES].desk
-    found = cookie_session(request.app[DESK_SECRET], request.cookies.get(COOKIE), desk.agents)
+    desk = request.config_dict[SERVICES].desk
+    found = cookie_session(request.config_dict[DESK_SECRET], request.cookies.get(COOKIE), desk.agents)
     if found is None or await desk.revoked(found[1]):
         return None
     return found
@@ -129,7 +117,9 @@ def _csrf(request: web.Request) -> None:
         raise web.HTTPForbidden(text="missing X-Requested-With")  # CSRF: only our page posts
 
 
-async def _require_agent(request: web.Request) -> str:
+async def logged_in_agent(request: web.Request) -> str:
+    """The access check of the desk's data routes: a logged-in agent's id (401 otherwise);
+    a POST must come from our page (CSRF)."""
     found = await current_agent(request)
     if found is None:
         raise web.HTTPUnauthorized(text="log in at /agent")
@@ -163,7 +153,7 @@ async def agent_login(request: web.Request) -> web.Response:
     a worker thread (never on the event loop that serves the calls), and an unknown account
     takes the same time and is locked out the same way as a known one."""
     form = await request.post()
-    services = request.app[SERVICES]
+    services = request.config_dict[SERVICES]
     desk, cfg = services.desk, services.settings.handoff
     name = str(form.get("agent", ""))[:32]
     password = str(form.get("password", ""))[:256]
@@ -185,7 +175,7 @@ async def agent_login(request: web.Request) -> web.Response:
     guard.succeeded(limits)
     log.info("agent_login", agent=agent.id)
     response = web.HTTPSeeOther(target or "/agent")
-    cookie = session_cookie(request.app[DESK_SECRET], agent, cfg.session_hours * 3600)
+    cookie = session_cookie(request.config_dict[DESK_SECRET], agent, cfg.session_hours * 3600)
     response.set_cookie(
         COOKIE, cookie, httponly=True, samesite="Strict", path="/",
         secure=request.secure or services.settings.server.public_url.startswith("https://"),
@@ -199,24 +189,25 @@ async def agent_logout(request: web.Request) -> web.Response:
     _csrf(request)
     found = await current_agent(request)
     if found is not None:
-        await request.app[SERVICES].desk.revoke(found[1], found[2])
+        await request.config_dict[SERVICES].desk.revoke(found[1], found[2])
         log.info("agent_logout", agent=found[0].id)
     response = web.json_response({"logged_out": True})
     response.del_cookie(COOKIE, path="/")
     return response
 
 
+@requires("agent")
 async def agent_events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: every transfer now, then each change as it happens."""
-    agent_id = await _require_agent(request)
-    desk = request.app[SERVICES].desk
+    agent_id = request[ACTOR]
+    desk = request.config_dict[SERVICES].desk
     queue = desk.subscribe()
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
     log.info("desk_connected", agent=agent_id)
-    services, shown = request.app[SERVICES], set[str]()
+    services, shown = request.config_dict[SERVICES], set[str]()
     try:
         for transfer in list(desk.transfers.values()):
             await response.write(_sse(transfer.public()))
@@ -260,10 +251,11 @@ def _sse(data: object) -> bytes:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+@requires("agent")
 async def transfer_action(request: web.Request) -> web.Response:
     """POST /agent/transfers/{id}/{accept|decline|outcome}."""
-    agent_id = await _require_agent(request)
-    desk = request.app[SERVICES].desk
+    agent_id = request[ACTOR]
+    desk = request.config_dict[SERVICES].desk
     transfer_id, action = request.match_info["id"], request.match_info["action"]
     if await desk.get(transfer_id) is None:
         raise web.HTTPNotFound(text="unknown transfer")
@@ -281,7 +273,7 @@ async def transfer_action(request: web.Request) -> web.Response:
     else:
         raise web.HTTPNotFound(text="unknown action")
     assert updated is not None
-    await _audit_access(request.app[SERVICES], agent_id, f"desk:{action}", transfer_id)
+    await _audit_access(request.config_dict[SERVICES], agent_id, f"desk:{action}", transfer_id)
     return web.json_response(updated.public())
 
 
@@ -316,38 +308,48 @@ OPS_CSP = (
 )
 
 
-async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Pages with call data: no framing (clickjacking), no foreign script, no caching."""
-    policy = (
-        DESK_CSP if request.path.startswith("/agent")
-        else OPS_CSP if request.path.startswith("/ops") else None
-    )  # fmt: skip
-    if policy is None:
-        return
-    response.headers["Content-Security-Policy"] = policy
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
+def secure_pages(app: web.Application, policy: str) -> None:
+    """Pages with call data (a sub-application's responses): no framing (clickjacking), no
+    foreign script (`policy`), no caching."""
+
+    async def headers(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["Content-Security-Policy"] = policy
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.setdefault("Cache-Control", "no-store")
+
+    app.on_response_prepare.append(headers)
 
 
-def add_routes(app: web.Application) -> None:
-    """Twilio's transfer callbacks and the agent desk, on the service's app."""
-    app.on_response_prepare.append(_security_headers)
-    configured = app[SERVICES].settings.handoff.session_secret.get_secret_value()
-    app[DESK_SECRET] = configured.encode() if configured else secrets.token_bytes(32)
-    app.on_shutdown.append(_close_streams)
-    app.cleanup_ctx.append(_desk_sync)
-    app.router.add_post(WHISPER_PATH, whisper)
-    app.router.add_post(DIAL_DONE_PATH, dial_done)
-    app.router.add_get(HOLD_AUDIO_PATH, hold_audio)
-    app.router.add_get("/agent", agent_page)
-    app.router.add_post("/agent/login", agent_login)
-    app.router.add_post("/agent/logout", agent_logout)
-    app.router.add_get("/agent/events", agent_events)
-    app.router.add_post("/agent/transfers/{id}/{action}", transfer_action)
-    app.router.add_get("/agent/static/desk.css", desk_css)
-    app.router.add_get("/agent/static/desk.js", desk_js)
+def desk_on(root: web.Application) -> None:
+    """The desk's login secret and its sync with other processes, owned by the root app (the
+    ops pages read the same login)."""
+    configured = root[SERVICES].settings.handoff.session_secret.get_secret_value()
+    root[DESK_SECRET] = configured.encode() if configured else secrets.token_bytes(32)
+    root.on_shutdown.append(_close_streams)
+    root.cleanup_ctx.append(_desk_sync)
+
+
+def agent_app() -> web.Application:
+    """The agent desk, mounted at `/agent`."""
+    app = web.Application()
+    secure_pages(app, DESK_CSP)
+    app.router.add_get("", agent_page)
+    app.router.add_post("/login", agent_login)
+    app.router.add_post("/logout", agent_logout)
+    app.router.add_get("/events", agent_events)
+    app.router.add_post("/transfers/{id}/{action}", transfer_action)
+    app.router.add_get("/static/desk.css", desk_css)
+    app.router.add_get("/static/desk.js", desk_js)
+    return app
+
+
+def transfer_callbacks(twilio: web.Application) -> None:
+    """Twilio's transfer callbacks, on the `/twilio` sub-application."""
+    twilio.router.add_post(WHISPER_PATH.removeprefix(TWILIO_PREFIX), whisper)
+    twilio.router.add_post(DIAL_DONE_PATH.removeprefix(TWILIO_PREFIX), dial_done)
+    twilio.router.add_get(HOLD_AUDIO_PATH.removeprefix(TWILIO_PREFIX), hold_audio)
 
 
 LOGIN_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">

@@ -11,7 +11,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from voicebot.session import CallRecord
+    from voicebot.call.record import CallRecord
 
 STAGES = ("voice_to_voice", "endpoint", "asr", "llm_first_token", "tts_first_audio")
 _BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0)

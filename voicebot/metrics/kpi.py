@@ -32,15 +32,7 @@ from voicebot.governance.redaction import mask_phone
 from voicebot.text import normalize
 
 if TYPE_CHECKING:
-    from voicebot.session import CallRecord
-
-RISK_LABELS = {
-    "friction": "mucha fricción",
-    "low_csat": "calificación baja",
-    "complaint": "reclamo",
-    "unresolved_upset": "molesto y sin solución",
-    "callback": "espera que le devuelvan la llamada",
-}
+    from voicebot.call.record import CallRecord
 
 
 def friction(record: CallRecord, cfg: KpiSettings) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from aiohttp import web
 from babel.dates import format_date
 from pygal.style import Style
 
+from voicebot.access import ACTOR, require_bearer, requires
 from voicebot.dialogue.retail import cop
-from voicebot.governance.rights import authorised
-from voicebot.handoff.web import SERVICES, current_agent
+from voicebot.handoff.web import OPS_CSP, current_agent, secure_pages
 from voicebot.metrics.kpi import CallRow, Day, call_rows, daily, summarise, to_csv, turn_latencies
-from voicebot.session import Services
+from voicebot.services import SERVICES, Services
 
 log = structlog.get_logger(__name__)
 
@@ -33,11 +33,12 @@ _STYLE = Style(
 )  # fmt: skip
 
 
-async def _viewer(request: web.Request) -> str:
-    """Who is asking: `admin` (bearer token) or a supervisor's id; else 401/403/login."""
-    services = request.app[SERVICES]
+async def supervisor(request: web.Request) -> str:
+    """The access check of the KPI pages: `admin` (bearer token) or a supervisor's id; else
+    401/403/login."""
+    services = request.config_dict[SERVICES]
     if request.headers.get("Authorization"):
-        authorised(request, services.settings)
+        require_bearer(request, services.settings.governance.admin_token.get_secret_value())
         return "admin"
     found = await current_agent(request)
     if found is None:
@@ -51,7 +52,7 @@ async def _viewer(request: web.Request) -> str:
 async def _period(request: web.Request) -> tuple[list[CallRow], list[Day], Day]:
     """The calls of the last `?days=` days (default `kpi.ops_days`): rows, each day's KPIs and
     the whole period's."""
-    services = request.app[SERVICES]
+    services = request.config_dict[SERVICES]
     if services.records is None:
         raise web.HTTPServiceUnavailable(text="no records database configured")
     settings = services.settings
@@ -75,9 +76,10 @@ async def _audit(services: Services, viewer: str, action: str, detail: dict[str,
         await services.records.audit(f"ops:{viewer}", action, detail, "shown")
 
 
+@requires("supervisor")
 async def ops_page(request: web.Request) -> web.Response:
-    viewer = await _viewer(request)
-    services = request.app[SERVICES]
+    viewer = request[ACTOR]
+    services = request.config_dict[SERVICES]
     rows, days, period = await _period(request)
     await _audit(services, viewer, "ops:view", {"calls": len(rows), "days": len(days)})
     settings = services.settings
@@ -86,9 +88,10 @@ async def ops_page(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html")
 
 
+@requires("supervisor")
 async def ops_csv(request: web.Request) -> web.Response:
-    viewer = await _viewer(request)
-    services = request.app[SERVICES]
+    viewer = request[ACTOR]
+    services = request.config_dict[SERVICES]
     rows, days, _period_kpis = await _period(request)
     await _audit(services, viewer, "ops:export", {"calls": len(rows), "days": len(days)})
     return web.Response(
@@ -168,9 +171,13 @@ def render_page(
     )  # fmt: skip
 
 
-def add_kpi_routes(app: web.Application) -> None:
-    app.router.add_get("/ops", ops_page)
-    app.router.add_get("/ops/calls.csv", ops_csv)
+def ops_app() -> web.Application:
+    """The KPI pages, mounted at `/ops`."""
+    app = web.Application()
+    secure_pages(app, OPS_CSP)
+    app.router.add_get("", ops_page)
+    app.router.add_get("/calls.csv", ops_csv)
+    return app
 
 
 OPS_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
 
 from voicebot.audio.codec import FRAME_MS, Pcm, frames, ulaw_encode
+from voicebot.clock import Clock, LoopClock
 from voicebot.telephony.protocol import clear_message, mark_message, media_message
 
 log = structlog.get_logger(__name__)
@@ -44,7 +44,9 @@ class Player:
         on_heard: Callable[[Utterance], None],
         on_stalled: Callable[[], None] = lambda: None,
         queue_size: int = 8,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock = clock or LoopClock()  # the loop's: tests may fast-forward it
         self._sid = stream_sid
         self._send_raw = send
         self._lead = lead_ms / 1000
@@ -57,11 +59,10 @@ class Player:
         self._discarded: set[str] = set()  # marks whose audio a `clear` dropped
         self._epoch = 0
         self._current: Utterance | None = None
-        self._play_until = 0.0  # monotonic time when Twilio's buffer runs dry
+        self._play_until = 0.0  # clock time when Twilio's buffer runs dry
         self._idle = asyncio.Event()
         self._idle.set()
         self._ids = itertools.count(1)
-        self.frames_sent = 0
 
     def new_mark(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"
@@ -138,13 +139,12 @@ class Player:
                 for i, frame in enumerate(frames(ulaw_encode(utterance.pcm))):
                     if self._epoch != epoch:
                         break
-                    now = time.monotonic()
+                    now = self._clock.now()
                     self._play_until = max(self._play_until, now) + FRAME_S
                     await self._send(media_message(self._sid, frame))
-                    self.frames_sent += 1
                     if i == 0:
                         self._on_started(utterance)
-                    ahead = self._play_until - time.monotonic() - self._lead
+                    ahead = self._play_until - self._clock.now() - self._lead
                     if ahead > 0:
                         await asyncio.sleep(ahead)
                 # Re-check after the last sleep: a mark sent after a `clear` would be echoed

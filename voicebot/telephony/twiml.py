@@ -12,8 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, Hangup, Stream, VoiceResponse
 
-VOICE_PATH = "/twilio/voice"
-STREAM_PATH = "/twilio/stream"
+TWILIO_PREFIX = "/twilio"  # the sub-application of every route Twilio calls
+VOICE_PATH = f"{TWILIO_PREFIX}/voice"
+STREAM_PATH = f"{TWILIO_PREFIX}/stream"
 
 
 def stream_url(public_url: str) -> str:

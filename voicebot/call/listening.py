@@ -1,0 +1,147 @@
+"""Turn taking: caller audio in, caller events out.
+
+VAD and the turn detector decide when the caller starts, talks over the bot and ends a turn;
+at the first short silence the words so far are transcribed speculatively, and a turn whose
+words already sound finished ends early instead of waiting for the full silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from voicebot.asr import Transcript
+from voicebot.audio.codec import FRAME_SAMPLES, ulaw_decode
+from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, TurnEnded
+from voicebot.clock import Clock
+from voicebot.config import AudioSettings
+from voicebot.dialogue.understanding import sounds_finished
+
+Pending = asyncio.Task[Transcript | None]
+
+
+class SpeechDetector(Protocol):
+    """Voice activity on one 20 ms PCM16 8 kHz frame."""
+
+    def is_speech(self, pcm_frame: bytes) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CallerStarted:
+    """The caller started talking."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallerTalksOver:
+    """The caller has talked long enough over the bot to be interrupting it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallerTurn:
+    """The caller finished a turn."""
+
+    pcm: bytes
+    voiced_at: float  # clock time of the last voiced frame
+    endpoint_s: float  # from the last voiced frame to this decision
+    sustained: bool  # long enough to be a request, not a backchannel
+    transcript: Pending | None  # a speculative pass over exactly these words, if one ran
+
+
+ListenEvent = CallerStarted | CallerTalksOver | CallerTurn
+
+
+class Listener:
+    """Feeds Twilio's mu-law audio through VAD and the turn detector."""
+
+    def __init__(
+        self,
+        cfg: AudioSettings,
+        vad: SpeechDetector,
+        transcribe: Callable[[bytes], Coroutine[Any, Any, Transcript | None]],
+        spawn: Callable[[Coroutine[Any, Any, Transcript | None]], Pending],
+        clock: Clock,
+    ) -> None:
+        self._cfg = cfg
+        self._vad = vad
+        self._transcribe = transcribe
+        self._spawn = spawn
+        self._clock = clock
+        self._detector = TurnDetector(
+            start_ms=cfg.speech_start_ms,
+            end_silence_ms=cfg.end_of_turn_silence_ms,
+            sustained_ms=cfg.barge_in_ms,
+            min_utterance_ms=cfg.min_utterance_ms,
+            max_utterance_ms=int(cfg.max_utterance_s * 1000),
+        )
+        self._partial = b""  # mu-law bytes not yet making a whole 20 ms frame
+        self.last_voiced_at = 0.0
+        # speculative transcription started at early silence: (voiced ms it covers, task)
+        self._speculation: tuple[int, Pending] | None = None
+
+    @property
+    def in_speech(self) -> bool:
+        return self._detector.in_speech
+
+    def feed(self, payload: bytes, bot_speaking: bool) -> list[ListenEvent]:
+        """One media payload; the events it completed, in order."""
+        data = self._partial + payload
+        whole = len(data) - len(data) % FRAME_SAMPLES
+        self._partial = data[whole:]
+        events: list[ListenEvent] = []
+        for offset in range(0, whole, FRAME_SAMPLES):
+            pcm = ulaw_decode(data[offset : offset + FRAME_SAMPLES]).tobytes()
+            voiced = self._vad.is_speech(pcm)
+            now = self._clock.now()
+            if voiced:
+                self.last_voiced_at = now
+            event = self._detector.feed(pcm, voiced)
+            if event is None and self._sounds_finished():
+                event = self._detector.end_now()
+            self._maybe_speculate(bot_speaking)
+            if isinstance(event, SpeechStarted):
+                self._speculation = None
+                events.append(CallerStarted())
+            elif isinstance(event, SustainedSpeech) and bot_speaking:
+                events.append(CallerTalksOver())
+            elif isinstance(event, TurnEnded):
+                events.append(
+                    CallerTurn(
+                        event.pcm,
+                        self.last_voiced_at,
+                        now - self.last_voiced_at,
+                        event.sustained,
+                        self._take_speculation(event),
+                    )
+                )
+        return events
+
+    def _maybe_speculate(self, bot_speaking: bool) -> None:
+        """At the first short silence, transcribe what the caller said so far: if they stay
+        silent until the turn ends, the transcript is ready (or nearly) when it does."""
+        wait_ms, det = self._cfg.speculative_asr_ms, self._detector
+        if not wait_ms or det.trailing_silence_ms != wait_ms or bot_speaking:
+            return
+        if self._speculation is not None and self._speculation[0] == det.voiced_ms:
+            return
+        task = self._spawn(self._transcribe(det.utterance_so_far()))
+        self._speculation = (det.voiced_ms, task)
+
+    def _sounds_finished(self) -> bool:
+        """The speculative transcript is ready, nothing was said since, the silence is long
+        enough and the words read as a whole turn: answer now rather than at the full silence."""
+        early_ms, spec, det = self._cfg.early_end_silence_ms, self._speculation, self._detector
+        if not early_ms or spec is None or det.trailing_silence_ms < early_ms:
+            return False
+        task = spec[1]
+        if det.voiced_ms != spec[0] or not task.done() or task.cancelled():
+            return False
+        transcript = task.result()
+        return transcript is not None and sounds_finished(transcript.text)
+
+    def _take_speculation(self, event: TurnEnded) -> Pending | None:
+        spec, self._speculation = self._speculation, None
+        if spec is not None and spec[0] == event.voiced_ms:
+            return spec[1]  # nothing was said after it: same words
+        return None

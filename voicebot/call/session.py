@@ -1,0 +1,460 @@
+"""One phone call, end to end: the only place that knows the whole flow.
+
+    Twilio media ──► Listener (VAD, turns) ──► ASR ──► Dialogue ──► Speaker (TTS, player)
+                          │                                              ▲
+                          └── caller talks over the bot: `clear` ────────┘
+
+Around the turns: the consent question, the survey and the transfer are small state machines
+in their own modules; `decision` says where the call goes when the bot's part ends. The
+session owns every task (one TaskGroup) and ends the call with a phrase and a logged reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
+
+import numpy as np
+import structlog
+
+from voicebot.asr import Transcript
+from voicebot.audio.turns import Vad
+from voicebot.call.consent import Consent
+from voicebot.call.decision import NO_PERSON, Strikes, next_step
+from voicebot.call.listening import (
+    CallerStarted,
+    CallerTalksOver,
+    CallerTurn,
+    Listener,
+    Pending,
+    SpeechDetector,
+)
+from voicebot.call.record import CallRecord, TurnRecord
+from voicebot.call.speaking import Speaker, ms
+from voicebot.call.survey import Survey
+from voicebot.call.transfer import Handover
+from voicebot.clock import Clock, LoopClock
+from voicebot.dialogue.llm import Message
+from voicebot.dialogue.policy import EndCall, ReplyStats, is_backchannel
+from voicebot.dialogue.understanding import retail_intent
+from voicebot.governance.redaction import mask_phone, redact
+from voicebot.handoff.desk import Transfer
+from voicebot.metrics.kpi import friction
+from voicebot.services import Services
+from voicebot.telephony.protocol import Dtmf, InboundEvent, Mark, Media, Start, Stop
+from voicebot.tts import ReplyVoice
+
+log = structlog.get_logger(__name__)
+
+
+class CallSession:
+    """One call: feeds caller audio through the stages and plays the replies."""
+
+    def __init__(
+        self,
+        services: Services,
+        start: Start,
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[], Coroutine[Any, Any, None]],
+        resume: Transfer | None = None,
+        *,
+        clock: Clock | None = None,
+        vad: SpeechDetector | None = None,
+    ) -> None:
+        # A snapshot: a config reload during this call applies to the next calls only.
+        self._s = s = dataclasses.replace(services)
+        self._clock = clock = clock or LoopClock()
+        self._resume = resume  # back from a transfer no agent took
+        self._close = close
+        self.record = CallRecord(
+            start.call_sid, start.stream_sid, start.custom_parameters.get("from", "")
+        )
+        self.record.config_version = s.settings.config_version
+        self.record.legal_basis = s.settings.governance.legal_basis
+        self._log = log.bind(call_sid=start.call_sid)
+        self._concierge = s.concierge(self.record.caller, "voice", actor=f"bot:{start.call_sid}")
+        self._history: list[Message] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tg: asyncio.TaskGroup | None = None
+        restored = resume.consent if resume is not None else None
+        self._consent = Consent(
+            self.record, s.settings, s.records, self._spawn, self._log, restored
+        )
+        self._survey = Survey(self.record, s.settings.dialogue.csat_wait_s)
+        self._strikes = Strikes(s.settings.handoff.failed_turns_before_transfer)
+        self._listener = Listener(
+            s.settings.audio,
+            vad or Vad(s.settings.audio.vad_aggressiveness),
+            self._transcribe,
+            self._spawn,
+            clock,
+        )
+        self._speaker = Speaker(
+            s.settings, s.tts, s.phrase_audio, self.record, self._history,
+            start.stream_sid, send, self._on_stalled, clock, self._log,
+        )  # fmt: skip
+        self._speaker.on_heard = self._touch
+        self._handover = Handover(
+            s.settings, s.desk, s.rest, self.record, self._concierge, self._speaker, self._log
+        )
+        self._started = self._last_activity = clock.now()
+        self._turn_task: asyncio.Task[None] | None = None
+        self._turn_pcm = b""  # audio of the turn being answered, until the answer starts
+        self._answering = False
+        self._ending = False
+
+    @property
+    def transferred(self) -> bool:
+        """Handed to Twilio for a transfer: a new stream for this call may follow."""
+        return self._handover.transferred
+
+    # ---- lifecycle -------------------------------------------------------------------
+    async def run(self, events: AsyncIterator[InboundEvent]) -> CallRecord:
+        """Run the call until the caller hangs up or the bot ends it."""
+        self._log.info("call_started", caller=mask_phone(self.record.caller))
+        try:
+            async with asyncio.TaskGroup() as tg:
+                self._tg = tg
+                player = tg.create_task(self._speaker.player.run())
+                idle = tg.create_task(self._idle())
+                if self._resume is None:
+                    self._spawn(self._greet())
+                else:
+                    self._spawn(self._handover.returned(self._resume, self._history))
+                async for event in events:
+                    if self._on_event(event):
+                        break
+                else:  # the socket closed without `stop`: Twilio or the network dropped it
+                    if self.record.ended_by is None and not self._ending:
+                        self.record.ended_by = "dropped"
+                for task in [player, idle, *self._tasks]:
+                    task.cancel()
+        finally:
+            self.record.duration_s = round(self._clock.now() - self._started, 3)
+            self.record.ended_by = self.record.ended_by or "caller"
+            self.record.misunderstood = self._strikes.total
+            self.record.friction = friction(self.record, self._s.settings.kpi)
+            self._log.info(
+                "call_ended", ended_by=self.record.ended_by, reason=self.record.end_reason
+            )
+            await self._persist(final=True)
+        return self.record
+
+    def drain(self) -> None:
+        """The process is shutting down: hand this call to a person now."""
+        if not self._ending and self._tg is not None:
+            self._spawn(self._end(EndCall("service_draining", "transfer")))
+
+    async def _persist(self, final: bool = False) -> None:
+        """Write the call record (every turn, so a crash loses little) and, at the end, what
+        to remember of a customer who authorised it. A database error never stops the call."""
+        self.record.misunderstood = self._strikes.total
+        records = self._s.records
+        if records is None:
+            return
+        if self._concierge is not None:
+            self.record.outcome = self._concierge.outcome.as_dict()
+        try:
+            async with asyncio.timeout(self._s.settings.store.tool_timeout_s):
+                stored = self.record.stored()  # without consent: a masked number, no words
+                await records.save_call(self.record.call_sid, stored["caller"], stored)
+                evidence = self._consent.unanswered() if final else None
+                if evidence is not None:
+                    await records.save_consent(evidence)
+                if final and self._concierge is not None and self.record.consented:
+                    memory = self._concierge.interaction()
+                    if memory is not None:
+                        await records.remember(memory)
+        except Exception as exc:
+            self._log.error("call_record_not_saved", error=repr(exc)[:200])
+
+    async def _greet(self) -> None:
+        """A known customer is greeted by name and about their open order or cart."""
+        text = None
+        if self._concierge is not None:
+            try:
+                async with asyncio.timeout(self._s.settings.store.tool_timeout_s):
+                    text = await self._concierge.greeting()
+            except TimeoutError:
+                self._log.warning("greeting_lookup_slow")
+            customer = self._concierge.customer
+            if customer is not None and customer.consent_data:
+                self._consent.on_file()
+        if text is None or not await self._speaker.speak(text, None, ReplyVoice()):
+            await self._speaker.say("greeting")
+        if self._consent.pending:
+            await self._speaker.say("consent_question")
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        assert self._tg is not None, "tasks are spawned only while the call runs"
+        task = self._tg.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _touch(self) -> None:
+        self._last_activity = self._clock.now()
+
+    # ---- inbound events --------------------------------------------------------------
+    def _on_event(self, event: InboundEvent) -> bool:
+        """Handle one inbound event; True when the caller's side has stopped."""
+        match event:
+            case Media(payload=payload):
+                for heard in self._listener.feed(payload, self._speaker.speaking):
+                    self._on_caller(heard)
+            case Mark(name=name):
+                if not self._speaker.player.on_mark(name):
+                    self._log.warning("unknown_mark", mark=name)
+            case Dtmf(digit=digit):
+                self.record.dtmf.append(digit)
+                self._touch()
+                if self._survey.on_key(digit):
+                    pass
+                elif self._consent.on_key(digit):
+                    self._spawn(self._consent_reply())
+                elif digit == "0" and not self._ending:
+                    self._spawn(self._end(EndCall("transfer_requested", "transfer")))
+            case Stop():
+                self.record.ended_by = "transfer" if self.transferred else "caller"
+                return True
+            case _:
+                self._log.warning("unexpected_event", event=type(event).__name__)
+        return False
+
+    def _on_caller(self, heard: CallerStarted | CallerTalksOver | CallerTurn) -> None:
+        match heard:
+            case CallerStarted():
+                self._touch()
+                if not self._speaker.speaking and not self._answering_now():
+                    # the chat so far is known: the model computes it while the caller talks
+                    self._spawn(self._s.dialogue.prepare(list(self._history)))
+            case CallerTalksOver():
+                self._barge_in()
+            case CallerTurn():
+                self._touch()
+                self._on_turn(heard)
+
+    def _answering_now(self) -> bool:
+        """A caller turn is being served (transcribed, answered or spoken)."""
+        return self._turn_task is not None and not self._turn_task.done()
+
+    def _on_turn(self, turn: CallerTurn) -> None:
+        if self._ending:
+            return
+        if self._speaker.speaking and not turn.sustained:
+            # A short sound over the bot: a backchannel ("ajá") must not cut it off.
+            self._spawn(self._short_interjection(turn.pcm, turn.voiced_at))
+            return
+        pcm, given = turn.pcm, turn.transcript
+        if self._answering_now() and not self._answering:
+            # The caller went on before we answered: answer both parts together.
+            assert self._turn_task is not None
+            self._turn_task.cancel()
+            pcm, given = self._turn_pcm + pcm, None
+        self._start_turn(pcm, turn.voiced_at, turn.endpoint_s, given)
+
+    def _start_turn(
+        self, pcm: bytes, voiced_at: float, endpoint_s: float, given: Transcript | Pending | None
+    ) -> None:
+        self._turn_pcm = pcm
+        self._answering = False
+        self._turn_task = self._spawn(self._turn(pcm, voiced_at, endpoint_s, given))
+
+    async def _short_interjection(self, pcm: bytes, voiced_at: float) -> None:
+        transcript = await self._transcribe(pcm)
+        if transcript is None or is_backchannel(transcript.text, self._s.settings):
+            text = transcript.text if transcript else ""
+            self.record.ignored_backchannels.append(text)
+            self._log_words("backchannel_ignored", text)
+            return
+        if self._speaker.speaking:  # a short real request ("espere", "no"): interrupt
+            self._barge_in()
+        self._start_turn(pcm, voiced_at, 0.0, transcript)
+
+    def _barge_in(self) -> None:
+        if self._ending:
+            return
+        self.record.barge_ins += 1
+        self._log.info("barge_in")
+        if self._answering_now():
+            assert self._turn_task is not None
+            self._turn_task.cancel()  # stops the LLM stream and pending TTS
+        self._speaker.interrupted()
+        self._spawn(self._speaker.clear())
+
+    # ---- one turn --------------------------------------------------------------------
+    async def _transcribe(self, pcm: bytes) -> Transcript | None:
+        try:
+            return await self._s.asr.transcribe(np.frombuffer(pcm, dtype=np.int16))
+        except Exception as exc:
+            self._log.warning("asr_failed", error=repr(exc)[:200])
+            return None
+
+    async def _turn(
+        self, pcm: bytes, voiced_at: float, endpoint_s: float, given: Transcript | Pending | None
+    ) -> None:
+        # From the end of the caller's turn: slow ASR or a slow model must not mean dead air.
+        filler = self._spawn(self._filler_after(self._s.settings.llm.filler_after_s))
+        try:
+            await self._serve_turn(pcm, voiced_at, endpoint_s, given, filler)
+        finally:
+            filler.cancel()
+            await self._persist()
+
+    async def _serve_turn(
+        self,
+        pcm: bytes,
+        voiced_at: float,
+        endpoint_s: float,
+        given: Transcript | Pending | None,
+        filler: asyncio.Task[None],
+    ) -> None:
+        asr_started = self._clock.now()
+        transcript = await given if isinstance(given, asyncio.Task) else given
+        if transcript is None:
+            transcript = await self._transcribe(pcm)
+            if transcript is None:
+                if self._strikes.failed():
+                    await self._end(EndCall("repeated_misunderstanding", "transfer"))
+                else:
+                    await self._speaker.say("not_understood")
+                return
+        text = transcript.text
+        if not text:
+            self._log.info("empty_transcript", dropped=transcript.dropped)
+            return
+        # What the caller waited for after the end of the turn: less than a whole pass when
+        # the speculative one was kept.
+        turn = TurnRecord(
+            text,
+            endpoint_ms=ms(endpoint_s),
+            asr_ms=ms(self._clock.now() - asr_started),
+            asr_compute_ms=ms(transcript.seconds),
+        )
+        self._speaker.answering(turn, voiced_at)
+        self.record.turns.append(turn)
+        self._log_words("caller_said", text)
+        if self._consent.pending and self._consent.on_words(text):
+            self.record.transcript.append({"role": "caller", "text": text})
+            await self._consent_reply()  # "sí"/"no" answered it; anything else is a request
+            return
+        self._answering = True
+        history = list(self._history)
+        self._history.append(Message("user", text))
+        self.record.transcript.append({"role": "caller", "text": text})
+        await self._answer(turn, history, text, filler)
+
+    async def _answer(
+        self, turn: TurnRecord, history: list[Message], text: str, filler: asyncio.Task[None]
+    ) -> None:
+        voice, stats = ReplyVoice(), ReplyStats()  # one voice for the whole reply
+        async for part in self._s.dialogue.reply(history, text, stats, self._concierge):
+            filler.cancel()
+            turn.llm_first_token_ms = ms(stats.first_token_s)
+            turn.guarded_sentences = stats.guarded
+            turn.answered_by = stats.answered_by
+            if isinstance(part, EndCall):
+                await self._end(part)
+                return
+            if self._strikes.served(part.phrase):
+                await self._end(EndCall("repeated_misunderstanding", "transfer"))
+                return
+            if part.phrase in self._s.phrase_audio:
+                await self._speaker.say(part.phrase, turn)
+            elif not await self._speaker.speak(part.text, turn, voice):
+                await self._end(EndCall("tts_failure", "technical_problem"))
+                return
+
+    def _log_words(self, event: str, text: str) -> None:
+        """Logs carry the caller's words redacted and only with consent; without it, only
+        their length and intent."""
+        if self.record.consented:
+            self._log.info(event, text=redact(text))
+        else:
+            words = len(text.split())
+            self._log.info(event, chars=len(text), words=words, intent=retail_intent(text))
+
+    async def _consent_reply(self) -> None:
+        if self._speaker.speaking:
+            await self._speaker.clear()  # a key pressed during the question answers it
+        await self._speaker.say(self._consent.reply_phrase)
+
+    async def _filler_after(self, seconds: float) -> None:
+        """A slow model must not mean dead air: say a short filler once; at once when other
+        calls' replies are queued on the model in front of this one (the answer will be late)."""
+        busy_s, poll_s = self._s.settings.llm.filler_when_busy_s, FILLER_POLL_S
+        started = self._clock.now()
+        while (waited := self._clock.now() - started) < seconds:
+            if busy_s and waited >= busy_s and self._s.dialogue.model_queue() > 1:
+                break
+            await self._clock.sleep(poll_s)
+        if not self._speaker.speaking:
+            await self._speaker.say("filler")
+
+    # ---- the end of the bot's part ---------------------------------------------------
+    async def _end(self, end: EndCall) -> None:
+        """Hand the call to a person, or say the closing phrase and close the stream."""
+        if self._ending:
+            return
+        self._ending = True
+        self.record.end_reason = end.reason
+        self._log.info("ending_call", reason=end.reason)
+        if self._speaker.speaking:
+            await self._speaker.clear()
+        step = next_step(end, self._s.settings.handoff.mode != "off")
+        if step.to_person:
+            outcome = await self._handover.transfer(end.reason, step.resumes)
+            if outcome == "go_on":  # nobody to take it: the bot carries on
+                self._ending = False
+                self.record.end_reason = None
+            if outcome != "hang_up":
+                return
+            step = NO_PERSON
+        if end.reason == "goodbye" and self._s.settings.dialogue.csat_survey:
+            rated = await self._survey.run(
+                self._speaker.say, self._speaker.phrase_seconds("csat_question", 0.0)
+            )
+            if rated:
+                self._log.info("csat", score=self.record.csat)
+        await self._speaker.say(step.phrase)
+        played_s = self._speaker.phrase_seconds(step.phrase, UNKNOWN_PHRASE_S)
+        await self._speaker.wait_idle(played_s + CLOSING_MARGIN_S)
+        self.record.ended_by = step.ended_by
+        await self._close()
+
+    def _on_stalled(self) -> None:
+        """The connection stopped taking our audio: end the call, keep its record."""
+        self.record.ended_by = "dropped"
+        self._spawn(self._close())
+
+    async def _idle(self) -> None:
+        """Silence on the line: ask again, then say goodbye."""
+        cfg = self._s.settings.audio
+        while True:
+            await self._clock.sleep(IDLE_POLL_S)
+            busy = (
+                self._speaker.speaking
+                or self._listener.in_speech
+                or self._answering_now()
+                or self._ending
+            )
+            now = self._clock.now()
+            if busy:
+                self._last_activity = max(self._last_activity, now - IDLE_POLL_S)
+                continue
+            if now - self._last_activity < cfg.idle_reprompt_s:
+                continue
+            if self.record.reprompts >= cfg.idle_reprompts_before_hangup:
+                self._spawn(self._end(EndCall("idle", "idle_goodbye")))
+                return
+            self.record.reprompts += 1
+            self._last_activity = now
+            await self._speaker.say("reprompt")
+
+
+IDLE_POLL_S = 0.25
+FILLER_POLL_S = 0.05
+UNKNOWN_PHRASE_S = 5.0  # a closing phrase whose audio is not pre-rendered plays about this long
+CLOSING_MARGIN_S = 3.0  # then the marks may come back late
