@@ -1,7 +1,16 @@
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
 import pytest
 
+from tests.conftest import make_settings
 from voicebot.config import Settings
+from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import (
+    Dialogue,
+    EndCall,
+    ReplyStats,
+    Say,
     SentenceSplitter,
     clean_sentence,
     detect_intent,
@@ -10,6 +19,8 @@ from voicebot.dialogue.policy import (
     is_backchannel,
     render_system_prompt,
 )
+
+pytestmark = pytest.mark.fast  # pure rules and a scripted model: the fast tier
 
 
 @pytest.mark.parametrize(
@@ -91,3 +102,47 @@ def test_system_prompt_has_the_store_facts_and_usted(settings: Settings) -> None
     prompt = render_system_prompt(settings)
     assert settings.store.name in prompt and "8 p. m." in prompt and "usted" in prompt
     assert "{" not in prompt
+
+
+@pytest.mark.parametrize(
+    ("keyword", "said"),
+    [
+        ("atención humana", "Quiero atencion humana"),  # the YAML has the accent, Whisper not
+        ("comuniqueme", "Comuníqueme con alguien, por favor"),  # and the other way round
+        ("ASESOR", "un asesor"),
+    ],
+)
+def test_yaml_transfer_keywords_ignore_accents_and_case(keyword: str, said: str) -> None:
+    # regression: policy matched keywords with their accents while retail cues folded them
+    settings = make_settings(dialogue={"transfer_keywords": [keyword]})
+    assert detect_intent(said, settings) == "transfer_requested"
+    assert Dialogue(settings, _Scripted([])).understand(said).rule == "transfer_requested"
+
+
+class _Scripted:
+    """A language model that streams fixed pieces (no model loaded)."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = pieces
+        self.seen: list[list[Message]] = []
+
+    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        self.seen.append(messages)
+        for piece in self.pieces:
+            yield piece
+
+
+async def test_reply_reads_the_understanding_it_is_given(settings: Settings) -> None:
+    dialogue = Dialogue(settings, _Scripted(["Con gusto le ayudo."]))
+    turn = dialogue.understand("Quiero saber algo")
+    assert turn.rule is None and turn.intent is None and turn.confidence == 0.0
+    parts = [p async for p in dialogue.reply([], turn.text, ReplyStats(), turn=turn)]
+    assert parts == [Say("Con gusto le ayudo.")]
+    # the rule decision comes from the turn, not from parsing the words again
+    ended = [
+        p
+        async for p in dialogue.reply(
+            [], turn.text, ReplyStats(), turn=replace(turn, rule="goodbye")
+        )
+    ]
+    assert ended == [EndCall("goodbye", "farewell")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aiohttp import web
@@ -19,7 +19,7 @@ from voicebot.config import Settings
 from voicebot.dialogue.retail import Concierge, cop, spoken_date
 from voicebot.dialogue.tools import Tools
 from voicebot.handoff.twilio_rest import TwilioRest
-from voicebot.store import Records, Store
+from voicebot.store import Interaction, Records, Store
 from voicebot.store.http import HttpStore
 from voicebot.store.search import Catalog
 from voicebot.telephony.fake_cloud import FakeTwilioCloud
@@ -286,3 +286,28 @@ async def test_a_colour_alone_after_a_product_asks_about_the_same_kind_of_item(t
     assert again is not None and again[0].startswith("En este momento no nos quedan gorra")
     # without a product before, a colour alone is not a product search
     assert await talk("").handle("¿Y en rojo?") is None
+
+
+@pytest.mark.parametrize(
+    ("ref", "topic", "answer"),
+    [
+        ("product:ZAP-002", "zapatillas Adidas Revolution", "zapatillas Adidas Revolution"),
+        ("order:45721", "su pedido 45721", "Su pedido 45721"),
+        ("return:45721", "45721", "45721"),
+    ],
+)
+async def test_a_recent_chat_topic_is_offered_on_the_phone(
+    talk, backend: tuple[Store, Records], ref: str, topic: str, answer: str
+) -> None:
+    _, records = backend
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    await records.remember(Interaction(CAROLINA, "chat", an_hour_ago, "Escribió.", (ref,)))
+    c = talk(CAROLINA)
+    greeting = await c.greeting()
+    assert greeting is not None and "chat" in greeting and topic in greeting
+    pending = c._pending
+    # regression: a product ref travelled in Pending.order_number as "product:SKU"
+    assert pending is not None and ":" not in (pending.order_number or "")
+    assert pending.sku == (ref.split(":")[1] if ref.startswith("product:") else None)
+    said = await c.handle("Sí, por eso.")
+    assert said is not None and answer in said[0]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from voicebot.dialogue import understanding as nlu
+from voicebot.dialogue.understanding import RetailIntent, Understanding, understand
+from voicebot.store.search import ProductQuery
+from voicebot.text import digits, fold
+
+pytestmark = pytest.mark.fast  # pure functions: the fast tier
 
 
 @pytest.mark.parametrize(
@@ -126,3 +133,58 @@ def test_whole_turns_sound_finished(text: str) -> None:
 )
 def test_turns_that_trail_off_do_not(text: str) -> None:
     assert not nlu.sounds_finished(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quiero devolver el pedido cuatro cinco siete dos uno",
+        "¿Tienen tenis Adidas talla cuarenta y dos en rojo por menos de doscientos mil?",
+        "mi número es tres dos cero cinco cinco cinco cero uno cero uno",
+        "Sí, por favor",
+        "buenas tardes",
+    ],
+)
+def test_the_understanding_has_what_each_reader_finds(text: str) -> None:
+    turn = understand(text)
+    assert turn.text == text and turn.folded == fold(text) and turn.digits == digits(text)
+    assert turn.intent == nlu.retail_intent(text)
+    assert turn.confidence == (1.0 if turn.intent else 0.0)
+    assert turn.order_number == nlu.order_number(text)
+    assert turn.phone == nlu.phone_number(text)
+    assert turn.answer == nlu.yes_no(text)
+    assert turn.product == nlu.product_query(text)
+    assert turn.rule is None  # no keyword rules given
+
+
+def test_the_understanding_is_frozen() -> None:
+    turn = understand("¿Dónde está mi pedido 45721?")
+    assert (turn.intent, turn.order_number) == ("order_status", "45721")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        turn.intent = "return"  # type: ignore[misc]
+
+
+def test_keyword_rules_come_first_in_their_order() -> None:
+    rules: nlu.Rules = [("transfer_requested", ["asesor"]), ("goodbye", ["chao", "gracias"])]
+    assert understand("Chao, gracias", rules).rule == "goodbye"
+    assert understand("Gracias, páseme a un asesór", rules).rule == "transfer_requested"
+    assert understand("Hola", rules).rule is None
+
+
+def test_a_classifier_fills_the_intent_slot() -> None:
+    seen: list[str] = []
+
+    def classifier(folded: str) -> tuple[RetailIntent | None, float]:
+        seen.append(folded)
+        return ("complaint", 0.83) if "roto" in folded else (None, 0.4)
+
+    turn = understand("¡Me llegó ROTO el pedido 45721!", classify=classifier)
+    assert seen == ["me llego roto el pedido 45721"]  # folded words, once
+    assert (turn.intent, turn.confidence, turn.order_number) == ("complaint", 0.83, "45721")
+    assert understand("hola", classify=classifier).intent is None
+
+
+def test_says_matches_phrases_without_accents() -> None:
+    turn = understand("¿Cuánto cuesta el envío?")
+    assert turn.says(["cuanto cuesta"]) and turn.says(["envío"]) and not turn.says(["costo"])
+    assert isinstance(turn, Understanding) and isinstance(turn.product, ProductQuery)

@@ -1,8 +1,8 @@
 """The tools the dialogue acts through: typed arguments, a time limit and an audit entry each.
 
-Each tool's arguments are a pydantic model, so the same schemas describe them to an
-OpenAI-compatible model (`schemas()`) and check what the rule-based dialogue passes. Every call
-is audited (who, when, what, result; personal data redacted) and timed for the outcome record.
+Each tool's arguments are a pydantic model that checks what the rule-based dialogue passes.
+Every call is audited (who, when, what, result; personal data redacted) and timed for the
+outcome record.
 """
 
 from __future__ import annotations
@@ -64,32 +64,6 @@ class SmsArgs(BaseModel):
 
     to: str = Field(pattern=r"^\+\d{8,15}$")
     body: str = Field(min_length=1, max_length=320)
-
-
-TOOL_ARGS: dict[str, type[BaseModel]] = {
-    "order_status": OrderStatusArgs,
-    "orders_by_phone": PhoneArgs,
-    "customer_by_phone": PhoneArgs,
-    "open_cart": CustomerArgs,
-    "search_products": SearchArgs,
-    "create_ticket": TicketArgs,
-    "send_sms": SmsArgs,
-}
-
-
-def schemas() -> list[dict[str, Any]]:
-    """OpenAI-style function schemas of every tool."""
-    return [
-        {
-            "type": "function",
-            "function": {
-                "name": name,
-                "description": (model.__doc__ or "").strip(),
-                "parameters": model.model_json_schema(),
-            },
-        }
-        for name, model in TOOL_ARGS.items()
-    ]
 
 
 class SmsSender(Protocol):
