@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 import aiohttp
@@ -9,6 +10,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS, CHROMIUM, ServiceFactory
 from tests.test_handoff import AGENT, desk_settings
+from voicebot.handoff import web
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.summary import summarize
 from voicebot.services import Services
@@ -95,3 +97,14 @@ async def test_desk_api_needs_a_login_and_csrf_header(
             assert resp.status == 303
         async with http.post(url + "/agent/transfers/T1/accept") as resp:
             assert resp.status == 403  # logged in, but not from the desk page
+
+
+@pytest.mark.fast
+def test_the_desk_page_is_package_files() -> None:
+    """HTML, CSS and JS ship as package data (pyproject) and are read through importlib."""
+    static = resources.files("voicebot.handoff") / "static"
+    assert web.DESK_JS == (static / "desk.js").read_text(encoding="utf-8")
+    assert "{error}" in web.LOGIN_PAGE and "{next}" in web.LOGIN_PAGE
+    assert "{agent}" in web.DESK_PAGE and "/agent/static/desk.js" in web.DESK_PAGE
+    assert "'X-Requested-With': 'voicebot-desk'" in web.DESK_JS  # the CSRF header the API wants
+    assert ".card{" in web.DESK_CSS

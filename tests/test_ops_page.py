@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from tests.conftest import ARTIFACTS, AUTH_TOKEN, CHROMIUM, ServiceFactory, make_settings
 from tests.test_handoff import AGENT
 from voicebot.handoff.desk import Desk, hash_password
+from voicebot.metrics.kpi import call_rows, daily, summarise, turn_latencies
+from voicebot.metrics.page import render_page
 from voicebot.simulate import place_call
 from voicebot.store.sql import SqlStore, calls_t
 
@@ -130,3 +132,30 @@ async def test_ops_needs_a_supervisor_or_the_admin_token(
             assert resp.status == 403
     actions = [(e["actor"], e["action"]) for e in await own_records.audit_entries(10)]
     assert ("ops:admin", "ops:export") in actions  # data access is audited
+
+
+@pytest.mark.fast
+def test_the_page_comes_from_its_template_and_the_configured_texts() -> None:
+    """No browser, no calls: rows straight into the renderer."""
+    at = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    stored = [{"call_sid": "CA1", "phone": "+573001112233", "at": at,
+               "record": {"duration_s": 40, "csat": 2, "ended_by": "caller",
+                          "outcome": {"resolved": False, "revenue_cop": 89900},
+                          "turns": [{"voice_to_voice_ms": 1800}, {"voice_to_voice_ms": 2600}],
+                          "friction": {"score": 7, "risk": True,
+                                       "reasons": ["friction"]}}}]  # fmt: skip
+    texts = make_settings(agent_text={"ops": {"fcr_chart": "Resolución (%)"}}).agent_text
+    rows = call_rows(stored, 7, texts.risks)
+    latencies = turn_latencies(stored)
+    days = daily(rows, latencies, at.date() - timedelta(days=1), at.date(), "America/Bogota")
+    page = render_page(rows, days, summarise(days[0].day, rows, latencies), "La <Quinta>",
+                       "admin", "America/Bogota", texts.ops)  # fmt: skip
+    assert "<title>Indicadores · La &lt;Quinta&gt;</title>" in page
+    assert "<span>Ingresos</span><b>$89.900</b>" in page
+    assert "<span>Latencia p95</span><b>2560 ms</b>" in page  # interpolated, as bench does
+    assert ">Resolución (%)<" in page and ">AHT (s)<" in page
+    assert "mucha fricción" in page and "Sin llamadas" in page  # pygal keeps its no-data text
+    empty = render_page([], days, summarise(days[0].day, [], {}), "X", "admin",
+                        "America/Bogota", texts.ops)  # fmt: skip
+    assert "Ninguna llamada con fricción en el periodo." in empty
+    assert "{" not in empty.split("<style>")[0]  # every template field filled in

@@ -10,6 +10,7 @@ import json
 import secrets
 import wave
 from collections.abc import AsyncIterator
+from importlib import resources
 
 import numpy as np
 import structlog
@@ -34,6 +35,12 @@ COOKIE = "vb_agent"
 SSE_PING_S = 15
 SAFE_NEXT = ("/ops",)  # pages the login form may return to
 DESK_SECRET = web.AppKey("desk_secret", bytes)
+# The desk's pages, style and script are package files (handoff/static/), read once.
+_STATIC = resources.files("voicebot.handoff") / "static"
+LOGIN_PAGE, DESK_PAGE, DESK_CSS, DESK_JS = (
+    (_STATIC / name).read_text(encoding="utf-8")
+    for name in ("login.html", "desk.html", "desk.css", "desk.js")
+)
 
 
 def _twiml(body: str) -> web.Response:
@@ -46,9 +53,10 @@ async def whisper(request: web.Request) -> web.Response:
     services = request.config_dict[SERVICES]
     transfer = await services.desk.get(request.query.get("transfer", ""))
     if transfer is None:
-        return _twiml(whisper_twiml("Transferencia sin resumen disponible."))
+        return _twiml(whisper_twiml(services.settings.agent_text.summary.unavailable))
     await services.desk.update(transfer.id, by="twilio", status="connected")
-    text = services.settings.phrase("whisper").replace("{summary}", transfer.summary.spoken())
+    summary = transfer.summary.spoken(services.settings.agent_text)
+    text = services.settings.phrase("whisper").replace("{summary}", summary)
     return _twiml(whisper_twiml(text))
 
 
@@ -128,17 +136,13 @@ async def logged_in_agent(request: web.Request) -> str:
     return found[0].id
 
 
-LOGIN_ERRORS = {
-    "1": "Usuario o contraseña incorrectos.",
-    "2": "Demasiados intentos fallidos. Intente de nuevo más tarde.",
-}
-
-
 async def agent_page(request: web.Request) -> web.Response:
     found = await current_agent(request)
     if found is None:
-        message = LOGIN_ERRORS.get(request.query.get("error", ""), "")
-        error = f'<p class="error">{message}</p>' if message else ""
+        texts = request.config_dict[SERVICES].settings.agent_text.desk
+        errors = {"1": texts.login_failed, "2": texts.login_locked}
+        message = errors.get(request.query.get("error", ""), "")
+        error = f'<p class="error">{html.escape(message)}</p>' if message else ""
         target = request.query.get("next", "")
         page = LOGIN_PAGE.replace("{error}", error).replace(
             "{next}", html.escape(target if target in SAFE_NEXT else "")
@@ -351,89 +355,3 @@ def transfer_callbacks(twilio: web.Application) -> None:
     twilio.router.add_post(DIAL_DONE_PATH.removeprefix(TWILIO_PREFIX), dial_done)
     twilio.router.add_get(HOLD_AUDIO_PATH.removeprefix(TWILIO_PREFIX), hold_audio)
 
-
-LOGIN_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
-<title>Escritorio de asesores</title><link rel="stylesheet" href="/agent/static/desk.css"></head>
-<body class="login"><form method="post" action="/agent/login" class="card">
-<h1>Escritorio de asesores</h1>{error}<input type="hidden" name="next" value="{next}">
-<label>Usuario <input name="agent" autocomplete="username" required></label>
-<label>Contraseña <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Entrar</button></form></body></html>"""
-
-DESK_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
-<title>Escritorio de asesores</title><link rel="stylesheet" href="/agent/static/desk.css"></head>
-<body><header><h1>Transferencias</h1><span class="who">{agent}</span>
-<button id="logout" type="button">Salir</button></header>
-<main id="transfers"><p class="empty">No hay transferencias por ahora.</p></main>
-<script src="/agent/static/desk.js"></script></body></html>"""
-
-DESK_CSS = """
-body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
-header{display:flex;gap:1rem;align-items:center;padding:.8rem 1.5rem;background:#1d3557;color:#fff}
-header h1{font-size:1.2rem;margin:0;flex:1}header form{margin:0}
-main{padding:1.5rem;display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(420px,1fr))}
-.card{background:#fff;border-radius:10px;padding:1rem 1.2rem;box-shadow:0 1px 3px #0002}
-.card h2{font-size:1.05rem;margin:.1rem 0 .6rem}.meta{color:#555;font-size:.9rem}
-.status{display:inline-block;padding:.1rem .5rem;border-radius:1rem;background:#e9ecef;font-size:.8rem}
-.status.ringing{background:#ffe8a3}.status.accepted,.status.connected{background:#c7f0d2}
-.status.no-answer,.status.busy,.status.failed,.status.declined{background:#f8d0d0}
-dl{display:grid;grid-template-columns:9rem 1fr;gap:.3rem .8rem;margin:.6rem 0}dt{font-weight:600}
-details{margin:.5rem 0}.line{margin:.2rem 0}.line.caller b{color:#1d3557}.line.bot b{color:#6c757d}
-button{border:0;border-radius:6px;padding:.45rem .9rem;cursor:pointer;background:#1d3557;color:#fff}
-button.secondary{background:#adb5bd}.actions{display:flex;gap:.5rem;flex-wrap:wrap;margin-top:.6rem}
-.login{display:grid;place-items:center;height:100vh}.login form{display:grid;gap:.8rem;width:20rem}
-.login input{width:100%;padding:.4rem;box-sizing:border-box}.error{color:#b00020}.empty{color:#666}
-"""
-
-DESK_JS = """
-const STATUS = {ringing: 'Timbrando', accepted: 'Aceptada', declined: 'Rechazada', connected: 'Conectada',
-  completed: 'Finalizada', 'no-answer': 'Sin respuesta', busy: 'Ocupado', failed: 'Falló',
-  canceled: 'Cancelada', callback: 'Llamada agendada'};
-const OUTCOME = {resolved: 'Resuelto', follow_up: 'Requiere seguimiento'};
-const transfers = new Map();
-const main = document.getElementById('transfers');
-const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
-async function act(id, action, body) {
-  const r = await fetch(`/agent/transfers/${id}/${action}`, {method: 'POST',
-    headers: {'X-Requested-With': 'voicebot-desk', 'Content-Type': 'application/json'},
-    body: JSON.stringify(body || {})});
-  if (!r.ok) alert(await r.text());
-}
-function render() {
-  if (!transfers.size) return;
-  main.innerHTML = [...transfers.values()].reverse().map(t => {
-    const s = t.summary;
-    const lines = t.transcript.map(l => `<p class="line ${l.role}"><b>${l.role === 'caller' ? 'Cliente' : 'Asistente'}:</b> ${esc(l.text)}</p>`).join('');
-    const outcome = t.outcome ? `<p class="outcome">Resultado: <b>${esc(OUTCOME[t.outcome] || t.outcome)}</b> ${esc(t.notes)}</p>` : '';
-    return `<section class="card transfer" data-id="${esc(t.id)}">
-      <h2>${esc(s.motive)}</h2>
-      <span class="status ${esc(t.status)}">${esc(STATUS[t.status] || t.status)}</span>
-      <span class="meta">${esc(t.id)} · ${new Date(t.created_at * 1000).toLocaleTimeString()}</span>
-      <dl><dt>Razón</dt><dd>${esc(s.reason)}</dd><dt>Cliente</dt><dd>${esc(s.customer)} · ${esc(s.sentiment)}</dd>
-      <dt>Contexto</dt><dd class="context">${(s.context || []).map(esc).join('<br>') || '—'}</dd>
-      <dt>Referencias</dt><dd>${esc(s.references.join(', ') || '—')}</dd>
-      <dt>Hizo el asistente</dt><dd>${s.bot_actions.map(esc).join('<br>')}</dd>
-      <dt>Sugerencia</dt><dd class="suggestion">${esc(s.suggested_action)}</dd></dl>
-      <details><summary>Transcripción</summary>${lines}</details>${outcome}
-      <div class="actions">
-        <button class="accept" data-action="accept">Aceptar</button>
-        <button class="secondary decline" data-action="decline">Rechazar</button>
-        <button class="secondary resolved" data-action="outcome" data-outcome="resolved">Resuelto</button>
-        <button class="secondary follow" data-action="outcome" data-outcome="follow_up">Requiere seguimiento</button>
-      </div></section>`;
-  }).join('');
-}
-// no inline handlers: the page's Content-Security-Policy allows only this file's script
-main.addEventListener('click', e => {
-  const b = e.target.closest('button[data-action]');
-  if (!b) return;
-  const id = b.closest('section.transfer').dataset.id;
-  act(id, b.dataset.action, b.dataset.outcome ? {outcome: b.dataset.outcome} : undefined);
-});
-document.getElementById('logout').addEventListener('click', async () => {
-  await fetch('/agent/logout', {method: 'POST', headers: {'X-Requested-With': 'voicebot-desk'}});
-  location.href = '/agent';
-});
-const events = new EventSource('/agent/events');
-events.onmessage = e => { const t = JSON.parse(e.data); transfers.set(t.id, t); render(); };
-"""

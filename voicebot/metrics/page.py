@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from babel.dates import format_date
 from pygal.style import Style
 
 from voicebot.access import ACTOR, require_bearer, requires
+from voicebot.config import OpsTexts
 from voicebot.dialogue.retail import cop
 from voicebot.handoff.web import OPS_CSP, current_agent, secure_pages
 from voicebot.metrics.kpi import CallRow, Day, call_rows, daily, summarise, to_csv, turn_latencies
@@ -26,6 +28,11 @@ from voicebot.services import SERVICES, Services
 log = structlog.get_logger(__name__)
 
 FRICTION_ROWS = 20
+# The page's HTML and CSS are package files (metrics/static/); the CSS is inlined because the
+# page's Content-Security-Policy allows no stylesheet from elsewhere.
+_STATIC = resources.files("voicebot.metrics") / "static"
+OPS_PAGE = (_STATIC / "ops.html").read_text(encoding="utf-8")
+OPS_CSS = (_STATIC / "ops.css").read_text(encoding="utf-8")
 _STYLE = Style(
     background="white", plot_background="white", colors=("#1d3557", "#e63946"),
     font_family="system-ui, sans-serif", label_font_size=11, major_label_font_size=11,
@@ -66,7 +73,7 @@ async def _period(request: web.Request) -> tuple[list[CallRow], list[Day], Day]:
     first = today - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), ZoneInfo(zone)).astimezone(UTC)
     calls = await services.records.calls_since(since)
-    rows = call_rows(calls, settings.kpi.fcr_window_days)
+    rows = call_rows(calls, settings.kpi.fcr_window_days, settings.agent_text.risks)
     latencies = turn_latencies(calls)
     return rows, daily(rows, latencies, first, today, zone), summarise(first, rows, latencies)
 
@@ -84,7 +91,7 @@ async def ops_page(request: web.Request) -> web.Response:
     await _audit(services, viewer, "ops:view", {"calls": len(rows), "days": len(days)})
     settings = services.settings
     page = render_page(rows, days, period, settings.store.name, viewer,
-                       settings.handoff.business_hours.timezone)  # fmt: skip
+                       settings.handoff.business_hours.timezone, settings.agent_text.ops)  # fmt: skip
     return web.Response(text=page, content_type="text/html")
 
 
@@ -94,19 +101,22 @@ async def ops_csv(request: web.Request) -> web.Response:
     services = request.config_dict[SERVICES]
     rows, days, _period_kpis = await _period(request)
     await _audit(services, viewer, "ops:export", {"calls": len(rows), "days": len(days)})
+    name = services.settings.agent_text.ops.csv_name.replace('"', "")
     return web.Response(
         text=to_csv(rows),
         content_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="llamadas.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-def _chart(title: str, labels: list[str], series: dict[str, list[float | None]]) -> str:
+def _chart(
+    title: str, labels: list[str], series: dict[str, list[float | None]], no_data: str
+) -> str:
     chart = pygal.Line(
         style=_STYLE, width=560, height=260, show_legend=len(series) > 1,
         legend_at_bottom=True, x_label_rotation=0, show_minor_x_labels=False,
         js=[], disable_xml_declaration=True, allow_interruptions=True, title=title,
-        no_data_text="Sin llamadas", dots_size=3, truncate_label=-1,
+        no_data_text=no_data, dots_size=3, truncate_label=-1,
     )  # fmt: skip
     chart.x_labels = labels
     chart.x_labels_major = labels[:: max(1, len(labels) // 7)]
@@ -120,33 +130,22 @@ def _fmt(value: float | None, suffix: str = "") -> str:
 
 
 def render_page(
-    rows: list[CallRow], days: list[Day], period: Day, store: str, viewer: str, tz: str
-) -> str:
-    """The whole page: period totals, one plot per KPI, the calls with the most friction."""
+    rows: list[CallRow], days: list[Day], period: Day, store: str, viewer: str, tz: str,
+    texts: OpsTexts,
+) -> str:  # fmt: skip
+    """The whole page: period totals, one plot per KPI, the calls with the most friction;
+    its fixed text is in static/ops.html, what code words is `texts` (`agent_text.ops`)."""
     labels = [format_date(d.day, "d MMM", locale="es_CO") for d in days]
-    tiles = {
-        "Llamadas": str(period.calls),
-        "AHT": _fmt(period.aht_s, " s"),
-        "FCR": _fmt(period.fcr_pct, " %"),
-        "Contención": _fmt(period.containment_pct, " %"),
-        "CSAT": _fmt(period.csat, " / 5"),
-        "Ingresos": cop(period.revenue_cop),
-        "Latencia p50": _fmt(period.latency_p50_ms, " ms"),
-        "Latencia p95": _fmt(period.latency_p95_ms, " ms"),
-        "En riesgo": str(period.at_risk),
-    }
-    charts = [
-        _chart("AHT (s)", labels, {"AHT": [d.aht_s for d in days]}),
-        _chart("FCR (%)", labels, {"FCR": [d.fcr_pct for d in days]}),
-        _chart("CSAT (1-5)", labels, {"CSAT": [d.csat for d in days]}),
-        _chart("Contención (%)", labels, {"Contención": [d.containment_pct for d in days]}),
-        _chart("Ingresos atribuidos (COP)", labels, {"Ingresos": [d.revenue_cop for d in days]}),
-        _chart(
-            "Latencia voz a voz (ms)",
-            labels,
-            {"p50": [d.latency_p50_ms for d in days], "p95": [d.latency_p95_ms for d in days]},
-        ),
-    ]
+    t = texts
+    charts: list[tuple[str, dict[str, list[float | None]]]] = [
+        (t.aht_chart, {"AHT": [d.aht_s for d in days]}),
+        (t.fcr_chart, {"FCR": [d.fcr_pct for d in days]}),
+        (t.csat_chart, {"CSAT": [d.csat for d in days]}),
+        (t.containment_chart, {t.containment: [d.containment_pct for d in days]}),
+        (t.revenue_chart, {t.revenue: [d.revenue_cop for d in days]}),
+        (t.latency_chart,
+         {"p50": [d.latency_p50_ms for d in days], "p95": [d.latency_p95_ms for d in days]}),
+    ]  # fmt: skip
     worst = sorted(rows, key=lambda r: (r.risk, r.friction), reverse=True)[:FRICTION_ROWS]
     worst = [r for r in worst if r.friction or r.risk]
     lines = (
@@ -157,17 +156,27 @@ def render_page(
             f"<td>{html.escape(r.reasons) or '—'}</td><td><code>{html.escape(r.call_sid)}</code></td></tr>"
             for r in worst
         )
-        or '<tr><td colspan="7" class="empty">Ninguna llamada con fricción en el periodo.</td></tr>'
+        or f'<tr><td colspan="7" class="empty">{html.escape(t.no_friction)}</td></tr>'
     )
-    tile_html = "".join(
-        f'<div class="tile"><span>{html.escape(k)}</span><b>{html.escape(v)}</b></div>'
-        for k, v in tiles.items()
+    tiles = {
+        "calls": str(period.calls),
+        "aht": _fmt(period.aht_s, " s"),
+        "fcr": _fmt(period.fcr_pct, " %"),
+        "containment": _fmt(period.containment_pct, " %"),
+        "csat": _fmt(period.csat, " / 5"),
+        "revenue": cop(period.revenue_cop),
+        "p50": _fmt(period.latency_p50_ms, " ms"),
+        "p95": _fmt(period.latency_p95_ms, " ms"),
+        "at_risk": str(period.at_risk),
+    }
+    plots = "".join(
+        f'<figure class="plot">{_chart(title, labels, series, t.no_data)}</figure>'
+        for title, series in charts
     )
-    plots = "".join(f'<figure class="plot">{svg}</figure>' for svg in charts)
     return OPS_PAGE.format(
         store=html.escape(store), viewer=html.escape(viewer), days=len(days),
-        first=days[0].day.isoformat(), last=days[-1].day.isoformat(), tiles=tile_html,
-        plots=plots, lines=lines, css=OPS_CSS,
+        first=days[0].day.isoformat(), last=days[-1].day.isoformat(), plots=plots, lines=lines,
+        css=OPS_CSS, **{name: html.escape(value) for name, value in tiles.items()},
     )  # fmt: skip
 
 
@@ -178,31 +187,3 @@ def ops_app() -> web.Application:
     app.router.add_get("", ops_page)
     app.router.add_get("/calls.csv", ops_csv)
     return app
-
-
-OPS_PAGE = """<!doctype html><html lang="es"><head><meta charset="utf-8">
-<title>Indicadores · {store}</title><style>{css}</style></head><body>
-<header><h1>Indicadores del asistente · {store}</h1><span>{first} a {last} ({days} días) · {viewer}</span>
-<a href="/ops/calls.csv?days={days}" class="button" download>Exportar CSV</a></header>
-<main><section class="tiles">{tiles}</section><section class="plots">{plots}</section>
-<section class="card"><h2>Llamadas con más fricción</h2>
-<table id="friction"><thead><tr><th>Fecha</th><th>Cliente</th><th>Duración</th><th>Terminó por</th>
-<th>Fricción</th><th>Riesgo</th><th>Llamada</th></tr></thead><tbody>{lines}</tbody></table>
-<p class="note">AHT: duración media con el asistente. Contención: resueltas sin asesor. FCR: resueltas
-sin que el cliente vuelva a llamar en la ventana configurada. Fricción: repeticiones,
-malentendidos, interrupciones, palabras negativas y silencios largos.</p></section></main></body></html>"""
-
-OPS_CSS = """
-body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
-header{display:flex;gap:1rem;align-items:center;padding:.8rem 1.5rem;background:#1d3557;color:#fff}
-header h1{font-size:1.2rem;margin:0;flex:1}.button{background:#fff;color:#1d3557;padding:.4rem .8rem;
-border-radius:6px;text-decoration:none;font-weight:600}main{padding:1.2rem 1.5rem;display:grid;gap:1rem}
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.8rem}
-.tile{background:#fff;border-radius:10px;padding:.7rem 1rem;box-shadow:0 1px 3px #0002;display:grid}
-.tile span{color:#555;font-size:.85rem}.tile b{font-size:1.4rem}
-.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:.8rem}
-.plot{margin:0;background:#fff;border-radius:10px;padding:.4rem;box-shadow:0 1px 3px #0002}
-.card{background:#fff;border-radius:10px;padding:1rem 1.2rem;box-shadow:0 1px 3px #0002}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;
-border-bottom:1px solid #e3e5e8}tr.risk td{background:#fff1f1}.empty,.note{color:#666}
-"""
