@@ -92,7 +92,9 @@ async def test_barge_in_clears_audio_and_keeps_only_heard_sentences(
         assert await call.wait_bot_audio(voiced_at, 20) is not None, "the bot answers the turn"
         await call.wait_bot_quiet(1.5, limit_s=40)
     assert call.playback.clears, "barge-in must send clear"
-    assert call.playback.clears[0] - spoke < 1.5
+    # Stopped while the caller was still talking (the ~3 s request): an order, not a wall-clock
+    # threshold (the machine may be busy); the milliseconds are the fast tier's and the bench's.
+    assert spoke < call.playback.clears[0] < voiced_at
     record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
     assert record is not None and record["barge_ins"] >= 1
     bot_lines = [t["text"] for t in record["transcript"] if t["role"] == "bot"]

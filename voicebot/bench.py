@@ -414,7 +414,7 @@ async def run_store_bench(settings: Settings, rounds: int = 30) -> int:
     Uses `store.database_url` (set VOICEBOT_STORE__DATABASE_URL for PostgreSQL); a SQLite
     default is replaced by a throwaway copy so the bench's tickets land nowhere."""
     from voicebot.dialogue.tools import Tools
-    from voicebot.store import close_store, open_store
+    from voicebot.store.connect import close_store, open_store
     from voicebot.store.search import Catalog, ProductQuery
     from voicebot.store.sql import SAMPLE_STORE
 

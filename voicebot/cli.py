@@ -94,7 +94,7 @@ async def _data(settings: Settings, args: argparse.Namespace) -> int:
     import getpass
 
     from voicebot.governance import rights
-    from voicebot.store import close_store, open_store
+    from voicebot.store.connect import close_store, open_store
 
     store, records = await open_store(settings)
     actor = f"cli:{getpass.getuser()}"
@@ -237,7 +237,7 @@ async def _try(settings: Settings, text: str, caller: str) -> int:
     from voicebot.dialogue.retail import Concierge
     from voicebot.dialogue.tools import Tools
     from voicebot.service import build_language_model
-    from voicebot.store import close_store, open_store
+    from voicebot.store.connect import close_store, open_store
     from voicebot.store.search import Catalog
 
     dialogue = Dialogue(settings, await asyncio.to_thread(build_language_model, settings))

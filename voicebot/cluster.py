@@ -65,8 +65,6 @@ class Shared(Protocol):
         """Transfers changed by other processes, as they happen."""
         ...
 
-    async def ping(self) -> bool: ...
-
     async def close(self) -> None: ...
 
 
@@ -167,12 +165,6 @@ class RedisShared:
                     yield event["transfer"]
         finally:
             await pubsub.aclose()
-
-    async def ping(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except (aioredis.RedisError, OSError):
-            return False
 
     async def close(self) -> None:
         await self._redis.aclose()

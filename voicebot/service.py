@@ -27,7 +27,7 @@ from voicebot.dialogue.policy import Dialogue
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.twilio_rest import TwilioRest
 from voicebot.services import Services
-from voicebot.store import open_store
+from voicebot.store.connect import open_store
 from voicebot.store.search import Catalog
 from voicebot.tts import VoiceChain
 from voicebot.tts.voices import EspeakVoice, KokoroVoice, PicoVoice, PiperVoice, Voice

@@ -100,13 +100,6 @@ class TurnDetector:
         """The current utterance's audio (for a speculative transcription)."""
         return b"".join(self._buf)
 
-    def reset(self) -> None:
-        """Forget the current utterance (e.g. when the bot starts a new prompt)."""
-        self._active = False
-        self._sustained = False
-        self._buf = []
-        self._recent.clear()
-
     def feed(self, pcm_frame: bytes, voiced: bool) -> TurnEvent | None:
         """Add one 20 ms frame and its VAD decision; return an event if one happened."""
         self._frame_no += 1

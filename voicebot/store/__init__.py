@@ -156,28 +156,3 @@ class Records(Protocol):
     async def call(self, call_sid: str) -> dict[str, Any] | None: ...
     async def calls_since(self, since: datetime) -> list[dict[str, Any]]: ...
     async def close(self) -> None: ...
-
-
-async def close_store(store: Store, records: Records) -> None:
-    """Close both; with the SQL backend they are one object, closed once."""
-    await store.close()
-    if id(records) != id(store):
-        await records.close()
-
-
-async def open_store(settings: Any) -> tuple[Store, Records]:
-    """The configured store and our records database (`settings` is a voicebot Settings)."""
-    from pathlib import Path
-
-    from voicebot.store.http import HttpStore
-    from voicebot.store.sql import SAMPLE_STORE, SqlStore
-
-    cfg = settings.store
-    seed = {"sample": SAMPLE_STORE, "none": None}.get(cfg.seed, Path(cfg.seed))
-    key = settings.governance.audit_key.get_secret_value().encode()
-    if cfg.backend == "http":
-        records = await SqlStore.open(cfg.database_url, seed=None, audit_key=key)
-        api = HttpStore(cfg.api_url, cfg.api_token.get_secret_value(), cfg.api_timeout_s)
-        return api, records
-    sql = await SqlStore.open(cfg.database_url, seed=seed, audit_key=key)
-    return sql, sql
