@@ -252,6 +252,25 @@ async def test_no_agent_reachable_leaves_a_callback_and_the_bot_goes_on() -> Non
     assert len(call.services.desk.callbacks) == 1
 
 
+async def test_the_agent_reads_the_reason_in_the_store_s_own_words() -> None:
+    # Regression: the transfer summarised with the packaged wording, ignoring `agent_text`.
+    call = Call(
+        settings(
+            handoff={"mode": "cold", "cold_number": "+576015550000"},
+            agent_text={"reasons": {"transfer_requested": "pidió hablar con alguien"}},
+        )
+    )
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        line.press("0")
+        await call.until(lambda: bool(call.services.desk.callbacks))
+
+    with virtual_time():
+        await call.run(caller)
+    assert call.services.desk.callbacks[0]["summary"]["reason"] == "pidió hablar con alguien"
+
+
 async def test_a_failing_model_is_never_silence() -> None:
     model = ScriptedModel()
     model.fail = True

@@ -53,6 +53,7 @@ class Handover:
             record.caller,
             settings.frustration_keywords,
             self._concierge.context + self._concierge.notes if self._concierge else [],
+            texts=self._settings.agent_text,
         )
         agent = self._desk.available_agent() if settings.mode == "desk" else None
         number = agent.phone if agent is not None else settings.cold_number
