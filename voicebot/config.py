@@ -82,6 +82,16 @@ class AudioSettings(_Section):
     idle_reprompts_before_hangup: int = Field(2, ge=0)
 
 
+class CallTimings(_Section):
+    """How the call session paces itself around its phrases and checks."""
+
+    idle_check_s: float = Field(0.25, gt=0)  # how often a silent line is looked at
+    filler_check_s: float = Field(0.05, gt=0)  # how often a slow reply is looked at
+    closing_margin_s: float = Field(3.0, ge=0)  # after the closing phrase, for late marks
+    closing_unrendered_s: float = Field(5.0, ge=0)  # a closing phrase without audio plays ~this
+    hold_play_limit_s: float = Field(10.0, gt=0)  # the hold phrase plays before the transfer
+
+
 class AsrSettings(_Section):
     model: str = "whisper-base"
     compute_type: str = "int8"
@@ -462,6 +472,7 @@ class Settings(_Section):
     server: ServerSettings = ServerSettings()
     twilio: TwilioSettings = TwilioSettings()
     audio: AudioSettings = AudioSettings()
+    timings: CallTimings = CallTimings()
     asr: AsrSettings = AsrSettings()
     llm: LlmSettings = LlmSettings()
     tts: TtsSettings = TtsSettings()

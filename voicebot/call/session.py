@@ -384,7 +384,8 @@ class CallSession:
     async def _filler_after(self, seconds: float) -> None:
         """A slow model must not mean dead air: say a short filler once; at once when other
         calls' replies are queued on the model in front of this one (the answer will be late)."""
-        busy_s, poll_s = self._s.settings.llm.filler_when_busy_s, FILLER_POLL_S
+        busy_s = self._s.settings.llm.filler_when_busy_s
+        poll_s = self._s.settings.timings.filler_check_s
         started = self._clock.now()
         while (waited := self._clock.now() - started) < seconds:
             if busy_s and waited >= busy_s and self._s.dialogue.model_queue() > 1:
@@ -419,8 +420,9 @@ class CallSession:
             if rated:
                 self._log.info("csat", score=self.record.csat)
         await self._speaker.say(step.phrase)
-        played_s = self._speaker.phrase_seconds(step.phrase, UNKNOWN_PHRASE_S)
-        await self._speaker.wait_idle(played_s + CLOSING_MARGIN_S)
+        timings = self._s.settings.timings
+        played_s = self._speaker.phrase_seconds(step.phrase, timings.closing_unrendered_s)
+        await self._speaker.wait_idle(played_s + timings.closing_margin_s)
         self.record.ended_by = step.ended_by
         await self._close()
 
@@ -431,9 +433,9 @@ class CallSession:
 
     async def _idle(self) -> None:
         """Silence on the line: ask again, then say goodbye."""
-        cfg = self._s.settings.audio
+        cfg, poll_s = self._s.settings.audio, self._s.settings.timings.idle_check_s
         while True:
-            await self._clock.sleep(IDLE_POLL_S)
+            await self._clock.sleep(poll_s)
             busy = (
                 self._speaker.speaking
                 or self._listener.in_speech
@@ -442,7 +444,7 @@ class CallSession:
             )
             now = self._clock.now()
             if busy:
-                self._last_activity = max(self._last_activity, now - IDLE_POLL_S)
+                self._last_activity = max(self._last_activity, now - poll_s)
                 continue
             if now - self._last_activity < cfg.idle_reprompt_s:
                 continue
@@ -453,8 +455,3 @@ class CallSession:
             self._last_activity = now
             await self._speaker.say("reprompt")
 
-
-IDLE_POLL_S = 0.25
-FILLER_POLL_S = 0.05
-UNKNOWN_PHRASE_S = 5.0  # a closing phrase whose audio is not pre-rendered plays about this long
-CLOSING_MARGIN_S = 3.0  # then the marks may come back late

@@ -18,7 +18,6 @@ from voicebot.handoff.summary import summarize
 from voicebot.handoff.twilio_rest import TwilioRest, transfer_twiml
 
 Outcome = Literal["transferred", "go_on", "hang_up"]
-HOLD_PLAY_LIMIT_S = 10.0  # the hold phrase plays out before Twilio takes the call
 
 
 class Handover:
@@ -70,7 +69,7 @@ class Handover:
             )
             self._log.info("transfer", reason=reason, transfer=transfer.id, warm=agent is not None)
             await self._speaker.say("hold")
-            await self._speaker.wait_idle(HOLD_PLAY_LIMIT_S)
+            await self._speaker.wait_idle(self._settings.timings.hold_play_limit_s)
             twiml = transfer_twiml(self._settings, transfer.id, number, warm=agent is not None)
             # Set before the request: Twilio may send the stream's `stop` before its answer.
             self.transferred = True
