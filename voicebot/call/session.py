@@ -23,6 +23,7 @@ from voicebot.asr import Transcript
 from voicebot.audio.turns import Vad
 from voicebot.call.consent import Consent
 from voicebot.call.decision import NO_PERSON, Strikes, next_step
+from voicebot.call.idle import IdleWatch
 from voicebot.call.listening import (
     CallerStarted,
     CallerTalksOver,
@@ -32,12 +33,13 @@ from voicebot.call.listening import (
     SpeechDetector,
 )
 from voicebot.call.record import CallRecord, TurnRecord
+from voicebot.call.replying import Replier
 from voicebot.call.speaking import Speaker, ms
 from voicebot.call.survey import Survey
 from voicebot.call.transfer import Handover
 from voicebot.clock import Clock, LoopClock
 from voicebot.dialogue.llm import Message
-from voicebot.dialogue.policy import EndCall, ReplyStats, is_backchannel
+from voicebot.dialogue.policy import EndCall, is_backchannel
 from voicebot.dialogue.understanding import retail_intent
 from voicebot.governance.redaction import mask_phone, redact
 from voicebot.handoff.desk import Transfer
@@ -95,11 +97,18 @@ class CallSession:
             s.settings, s.tts, s.phrase_audio, self.record, self._history,
             start.stream_sid, send, self._on_stalled, clock, self._log,
         )  # fmt: skip
-        self._speaker.on_heard = self._touch
+        self._replier = Replier(
+            s.settings, s.dialogue, self._speaker, self._strikes, self._concierge, clock
+        )
         self._handover = Handover(
             s.settings, s.desk, s.rest, self.record, self._concierge, self._speaker, self._log
         )
-        self._started = self._last_activity = clock.now()
+        self._idle = IdleWatch(
+            s.settings, self.record, clock, self._busy, lambda: self._speaker.say("reprompt"),
+            lambda: self._spawn(self._end(EndCall("idle", "idle_goodbye"))),
+        )  # fmt: skip
+        self._speaker.on_heard = self._idle.touch
+        self._started = clock.now()
         self._turn_task: asyncio.Task[None] | None = None
         self._turn_pcm = b""  # audio of the turn being answered, until the answer starts
         self._answering = False
@@ -118,7 +127,7 @@ class CallSession:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
                 player = tg.create_task(self._speaker.player.run())
-                idle = tg.create_task(self._idle())
+                idle = tg.create_task(self._idle.run())
                 if self._resume is None:
                     self._spawn(self._greet())
                 else:
@@ -194,8 +203,14 @@ class CallSession:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _touch(self) -> None:
-        self._last_activity = self._clock.now()
+    def _busy(self) -> bool:
+        """Someone is talking, a turn is being served, or the call is ending."""
+        return (
+            self._speaker.speaking
+            or self._listener.in_speech
+            or self._answering_now()
+            or self._ending
+        )
 
     # ---- inbound events --------------------------------------------------------------
     def _on_event(self, event: InboundEvent) -> bool:
@@ -209,7 +224,7 @@ class CallSession:
                     self._log.warning("unknown_mark", mark=name)
             case Dtmf(digit=digit):
                 self.record.dtmf.append(digit)
-                self._touch()
+                self._idle.touch()
                 if self._survey.on_key(digit):
                     pass
                 elif self._consent.on_key(digit):
@@ -226,14 +241,14 @@ class CallSession:
     def _on_caller(self, heard: CallerStarted | CallerTalksOver | CallerTurn) -> None:
         match heard:
             case CallerStarted():
-                self._touch()
+                self._idle.touch()
                 if not self._speaker.speaking and not self._answering_now():
                     # the chat so far is known: the model computes it while the caller talks
                     self._spawn(self._s.dialogue.prepare(list(self._history)))
             case CallerTalksOver():
                 self._barge_in()
             case CallerTurn():
-                self._touch()
+                self._idle.touch()
                 self._on_turn(heard)
 
     def _answering_now(self) -> bool:
@@ -296,7 +311,7 @@ class CallSession:
         self, pcm: bytes, voiced_at: float, endpoint_s: float, given: Transcript | Pending | None
     ) -> None:
         # From the end of the caller's turn: slow ASR or a slow model must not mean dead air.
-        filler = self._spawn(self._filler_after(self._s.settings.llm.filler_after_s))
+        filler = self._spawn(self._replier.filler_after(self._s.settings.llm.filler_after_s))
         try:
             await self._serve_turn(pcm, voiced_at, endpoint_s, given, filler)
         finally:
@@ -344,28 +359,9 @@ class CallSession:
         history = list(self._history)
         self._history.append(Message("user", text))
         self.record.transcript.append({"role": "caller", "text": text})
-        await self._answer(turn, history, text, filler)
-
-    async def _answer(
-        self, turn: TurnRecord, history: list[Message], text: str, filler: asyncio.Task[None]
-    ) -> None:
-        voice, stats = ReplyVoice(), ReplyStats()  # one voice for the whole reply
-        async for part in self._s.dialogue.reply(history, text, stats, self._concierge):
-            filler.cancel()
-            turn.llm_first_token_ms = ms(stats.first_token_s)
-            turn.guarded_sentences = stats.guarded
-            turn.answered_by = stats.answered_by
-            if isinstance(part, EndCall):
-                await self._end(part)
-                return
-            if self._strikes.served(part.phrase):
-                await self._end(EndCall("repeated_misunderstanding", "transfer"))
-                return
-            if part.phrase in self._s.phrase_audio:
-                await self._speaker.say(part.phrase, turn)
-            elif not await self._speaker.speak(part.text, turn, voice):
-                await self._end(EndCall("tts_failure", "technical_problem"))
-                return
+        end = await self._replier.answer(turn, history, text, filler)
+        if end is not None:
+            await self._end(end)
 
     def _log_words(self, event: str, text: str) -> None:
         """Logs carry the caller's words redacted and only with consent; without it, only
@@ -380,19 +376,6 @@ class CallSession:
         if self._speaker.speaking:
             await self._speaker.clear()  # a key pressed during the question answers it
         await self._speaker.say(self._consent.reply_phrase)
-
-    async def _filler_after(self, seconds: float) -> None:
-        """A slow model must not mean dead air: say a short filler once; at once when other
-        calls' replies are queued on the model in front of this one (the answer will be late)."""
-        busy_s = self._s.settings.llm.filler_when_busy_s
-        poll_s = self._s.settings.timings.filler_check_s
-        started = self._clock.now()
-        while (waited := self._clock.now() - started) < seconds:
-            if busy_s and waited >= busy_s and self._s.dialogue.model_queue() > 1:
-                break
-            await self._clock.sleep(poll_s)
-        if not self._speaker.speaking:
-            await self._speaker.say("filler")
 
     # ---- the end of the bot's part ---------------------------------------------------
     async def _end(self, end: EndCall) -> None:
@@ -430,28 +413,3 @@ class CallSession:
         """The connection stopped taking our audio: end the call, keep its record."""
         self.record.ended_by = "dropped"
         self._spawn(self._close())
-
-    async def _idle(self) -> None:
-        """Silence on the line: ask again, then say goodbye."""
-        cfg, poll_s = self._s.settings.audio, self._s.settings.timings.idle_check_s
-        while True:
-            await self._clock.sleep(poll_s)
-            busy = (
-                self._speaker.speaking
-                or self._listener.in_speech
-                or self._answering_now()
-                or self._ending
-            )
-            now = self._clock.now()
-            if busy:
-                self._last_activity = max(self._last_activity, now - poll_s)
-                continue
-            if now - self._last_activity < cfg.idle_reprompt_s:
-                continue
-            if self.record.reprompts >= cfg.idle_reprompts_before_hangup:
-                self._spawn(self._end(EndCall("idle", "idle_goodbye")))
-                return
-            self.record.reprompts += 1
-            self._last_activity = now
-            await self._speaker.say("reprompt")
-

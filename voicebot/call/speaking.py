@@ -108,6 +108,10 @@ class Speaker:
         self._mark_turn[mark] = turn
         await self.player.play(Utterance(text, audio, mark))
 
+    def has_phrase(self, name: str) -> bool:
+        """A fixed phrase with pre-rendered audio."""
+        return name in self._phrase_audio
+
     def phrase_seconds(self, name: str, unknown_s: float) -> float:
         """How long a pre-rendered phrase plays (`unknown_s` when it was not rendered)."""
         audio = self._phrase_audio.get(name)
