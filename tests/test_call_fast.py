@@ -303,11 +303,11 @@ async def test_a_failing_voice_mid_reply_ends_with_the_technical_phrase() -> Non
     assert call.said()[-1] == call.settings.phrase("technical_problem")
 
 
-async def test_turns_not_understood_go_to_a_person() -> None:
+async def test_turns_not_understood_are_asked_again_in_other_words_then_a_person() -> None:
     asr = ScriptedAsr()
     call = Call(settings(), asr=asr)
     limit = call.settings.handoff.failed_turns_before_transfer
-    sorry = call.settings.phrase("not_understood")
+    phrases = [call.settings.phrase("not_understood"), call.settings.phrase("not_understood_again")]
 
     async def caller(line: Line) -> None:
         await _greeted(call, line)
@@ -315,14 +315,48 @@ async def test_turns_not_understood_go_to_a_person() -> None:
         for round_ in range(1, limit + 1):
             await line.say("algo", 800)
             if round_ < limit:
-                await call.until(lambda n=round_: call.said().count(sorry) == n)
+                await call.until(lambda n=round_: len(call.said()) == 1 + n)
         await call.until(lambda: line.closed)
 
     with virtual_time():
         record = await call.run(caller)
+    assert limit == 3  # asked again, again in other words, then a person
     assert record.end_reason == "repeated_misunderstanding"
     assert record.misunderstood == limit
-    assert call.settings.phrase("not_understood") in call.said()
+    assert call.said()[1:3] == phrases
+    assert call.said()[-1] == call.settings.phrase("transfer")
+
+
+async def test_a_wordless_turn_is_asked_again_not_met_with_silence() -> None:
+    # Regression: an empty transcript (Whisper heard no words or dropped a loop) was silence.
+    asr = ScriptedAsr()
+    call = Call(settings(), asr=asr)
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        await line.say("", 1200)  # words Whisper does not get
+        await call.until(lambda: len(call.said()) == 2)
+        await line.say("", 200)  # a short sound with no words: noise, not a turn to answer
+        await line.silence(1500)
+
+    with virtual_time():
+        record = await call.run(caller)
+    assert call.said()[1] == call.settings.phrase("not_understood")
+    assert len(call.said()) == 2 and record.misunderstood == 1
+
+
+async def test_the_report_keeps_the_closing_phrase_of_the_turn_that_ended_the_call() -> None:
+    # Regression: a turn ended with a fixed phrase (farewell, transfer) had an empty `bot`.
+    call = Call(settings())
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        await line.say("quiero hablar con un asesor", 1100)
+        await call.until(lambda: line.closed)
+
+    with virtual_time():
+        record = await call.run(caller)
+    assert record.turns[0].bot == [call.settings.phrase("transfer")]
 
 
 async def test_silence_is_asked_again_then_the_bot_says_goodbye() -> None:

@@ -58,6 +58,10 @@ class Strikes:
             return False
         return self.failed()
 
+    def reprompt(self) -> str:
+        """The phrase asking the caller again: worded differently after the first time."""
+        return "not_understood" if self._row <= 1 else "not_understood_again"
+
     def failed(self) -> bool:
         """Count a turn not served (nothing heard, nothing understood)."""
         self._row += 1

@@ -49,8 +49,9 @@ class Replier:
                 return part
             if self._strikes.served(part.phrase):
                 return EndCall("repeated_misunderstanding", "transfer")
-            if part.phrase is not None and self._speaker.has_phrase(part.phrase):
-                await self._speaker.say(part.phrase, turn)
+            phrase = self._strikes.reprompt() if part.phrase == "not_understood" else part.phrase
+            if phrase is not None and self._speaker.has_phrase(phrase):
+                await self._speaker.say(phrase, turn)
             elif not await self._speaker.speak(part.text, turn, voice):
                 return EndCall("tts_failure", "technical_problem")
         return None

@@ -331,14 +331,16 @@ class CallSession:
         if transcript is None:
             transcript = await self._transcribe(pcm)
             if transcript is None:
-                if self._strikes.failed():
-                    await self._end(EndCall("repeated_misunderstanding", "transfer"))
-                else:
-                    await self._speaker.say("not_understood")
+                await self._not_heard()
                 return
         text = transcript.text
         if not text:
+            # Whisper heard no words, or only a loop it dropped: never silence for a caller
+            # who talked; a short sound with no words is noise.
             self._log.info("empty_transcript", dropped=transcript.dropped)
+            heard_s = self._s.settings.timings.empty_turn_reprompt_s
+            if transcript.dropped or transcript.audio_s >= heard_s:
+                await self._not_heard()
             return
         # What the caller waited for after the end of the turn: less than a whole pass when
         # the speculative one was kept.
@@ -361,7 +363,15 @@ class CallSession:
         self.record.transcript.append({"role": "caller", "text": text})
         end = await self._replier.answer(turn, history, text, filler)
         if end is not None:
-            await self._end(end)
+            await self._end(end, turn)
+
+    async def _not_heard(self) -> None:
+        """A turn with no words the bot could use: ask again (worded differently the second
+        time), then a person."""
+        if self._strikes.failed():
+            await self._end(EndCall("repeated_misunderstanding", "transfer"))
+        else:
+            await self._speaker.say(self._strikes.reprompt())
 
     def _log_words(self, event: str, text: str) -> None:
         """Logs carry the caller's words redacted and only with consent; without it, only
@@ -378,8 +388,9 @@ class CallSession:
         await self._speaker.say(self._consent.reply_phrase)
 
     # ---- the end of the bot's part ---------------------------------------------------
-    async def _end(self, end: EndCall) -> None:
-        """Hand the call to a person, or say the closing phrase and close the stream."""
+    async def _end(self, end: EndCall, turn: TurnRecord | None = None) -> None:
+        """Hand the call to a person, or say the closing phrase and close the stream (what is
+        said is part of `turn`'s record when a caller turn led here)."""
         if self._ending:
             return
         self._ending = True
@@ -389,7 +400,7 @@ class CallSession:
             await self._speaker.clear()
         step = next_step(end, self._s.settings.handoff.mode != "off")
         if step.to_person:
-            outcome = await self._handover.transfer(end.reason, step.resumes)
+            outcome = await self._handover.transfer(end.reason, step.resumes, turn)
             if outcome == "go_on":  # nobody to take it: the bot carries on
                 self._ending = False
                 self.record.end_reason = None
@@ -398,11 +409,12 @@ class CallSession:
             step = NO_PERSON
         if end.reason == "goodbye" and self._s.settings.dialogue.csat_survey:
             rated = await self._survey.run(
-                self._speaker.say, self._speaker.phrase_seconds("csat_question", 0.0)
+                lambda name: self._speaker.say(name, turn),
+                self._speaker.phrase_seconds("csat_question", 0.0),
             )
             if rated:
                 self._log.info("csat", score=self.record.csat)
-        await self._speaker.say(step.phrase)
+        await self._speaker.say(step.phrase, turn)
         timings = self._s.settings.timings
         played_s = self._speaker.phrase_seconds(step.phrase, timings.closing_unrendered_s)
         await self._speaker.wait_idle(played_s + timings.closing_margin_s)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from voicebot.call.record import CallRecord
+from voicebot.call.record import CallRecord, TurnRecord
 from voicebot.call.speaking import Speaker
 from voicebot.config import Settings
 from voicebot.dialogue.llm import Message
@@ -42,9 +42,10 @@ class Handover:
         self._log = log
         self.transferred = False  # Twilio will stop the stream: that is not a hang-up
 
-    async def transfer(self, reason: str, resumes: bool) -> Outcome:
+    async def transfer(self, reason: str, resumes: bool, turn: TurnRecord | None = None) -> Outcome:
         """Transfer now if a person can take it; otherwise leave a callback ticket and say so
-        (`go_on`), or `hang_up` when the bot cannot go on (`resumes` false)."""
+        (`go_on`), or `hang_up` when the bot cannot go on (`resumes` false). What the bot says
+        belongs to `turn` when a caller turn led here."""
         settings, record = self._settings.handoff, self._record
         summary = summarize(
             record.transcript,
@@ -68,7 +69,7 @@ class Handover:
                 consent="no" if record.consent == "pending" else record.consent,
             )
             self._log.info("transfer", reason=reason, transfer=transfer.id, warm=agent is not None)
-            await self._speaker.say("hold")
+            await self._speaker.say("hold", turn)
             await self._speaker.wait_idle(self._settings.timings.hold_play_limit_s)
             twiml = transfer_twiml(self._settings, transfer.id, number, warm=agent is not None)
             # Set before the request: Twilio may send the stream's `stop` before its answer.
@@ -86,7 +87,7 @@ class Handover:
         record.callback = True
         if not resumes:
             return "hang_up"
-        await self._speaker.say("agent_unavailable" if open_now else "out_of_hours")
+        await self._speaker.say("agent_unavailable" if open_now else "out_of_hours", turn)
         return "go_on"
 
     def _desk_transcript(self) -> list[dict[str, str]]:
