@@ -90,6 +90,7 @@ class CallTimings(_Section):
     closing_margin_s: float = Field(3.0, ge=0)  # after the closing phrase, for late marks
     closing_unrendered_s: float = Field(5.0, ge=0)  # a closing phrase without audio plays ~this
     hold_play_limit_s: float = Field(10.0, gt=0)  # the hold phrase plays before the transfer
+    empty_turn_reprompt_s: float = Field(1.0, ge=0)  # a wordless turn this long is asked again
 
 
 class AsrSettings(_Section):
@@ -207,7 +208,8 @@ class HandoffSettings(_Section):
     mode: Literal["desk", "cold", "off"] = "desk"
     cold_number: str = ""  # plain number for mode cold, or when no desk agent is online
     dial_timeout_s: int = Field(20, ge=5, le=120)
-    failed_turns_before_transfer: int = Field(2, ge=1)
+    # Turns in a row the bot could not use: asked again, again in other words, then a person.
+    failed_turns_before_transfer: int = Field(3, ge=1)
     frustration_keywords: list[str] = []
     sensitive_keywords: list[str] = []
     business_hours: BusinessHours = BusinessHours()
@@ -288,6 +290,7 @@ class Phrases(_Section):
     transfer: str
     farewell: str
     not_understood: str
+    not_understood_again: str  # the second time in a row, worded differently
     cannot_confirm: str
     technical_problem: str
     hold: str
