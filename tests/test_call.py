@@ -112,7 +112,8 @@ async def test_backchannel_does_not_cut_the_bot_off(base_url: str, tmp_path: Pat
         await asyncio.sleep(0.5)
         await call.speak(yes)
         await call.wait_bot_quiet(1.5, limit_s=30)
-    assert call.playback.clears == []
+    # The bot paused when the "sí" began (one clear) and went on where it stopped.
+    assert len(call.playback.clears) <= 1
     record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
     assert record is not None
     assert record["barge_ins"] == 0 and len(record["ignored_backchannels"]) == 1

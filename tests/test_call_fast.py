@@ -58,7 +58,7 @@ async def test_a_turn_is_answered_and_heard() -> None:
     assert record.ended_by == "caller"
 
 
-async def test_barge_in_clears_the_bot_within_the_sustained_speech_time() -> None:
+async def test_the_bot_stops_at_once_and_a_real_interruption_cancels_the_reply() -> None:
     model = ScriptedModel({"cuénteme de los envíos": LONG_REPLY})
     call = Call(settings(), model=model)
     times: dict[str, float] = {}
@@ -79,12 +79,11 @@ async def test_barge_in_clears_the_bot_within_the_sustained_speech_time() -> Non
 
     with virtual_time():
         record = await call.run(caller)
-    assert call.line.clears, "barge-in sends clear"
+    assert call.line.clears, "the caller's speech stops the bot with a clear"
     stop_ms = (call.line.clears[0] - times["spoke"]) * 1000
-    # The sustained-speech time (so "sí"/"ajá" pass: its last frame arrives one frame after
-    # the first one's start) and at most a frame of sending.
-    sustained = call.settings.audio.barge_in_ms
-    assert sustained - 20 <= stop_ms <= sustained + 20
+    # Paused as soon as speech starts (the detector's start window, its last frame one frame
+    # after the first one's start), well under 250 ms; sustained speech then cancels the reply.
+    assert stop_ms <= call.settings.audio.speech_start_ms + 20 <= 250
     first = record.turns[0]
     assert first.interrupted and record.barge_ins == 1
     assert first.bot and LONG_REPLY.startswith(" ".join(first.bot))  # only what was heard
@@ -92,21 +91,65 @@ async def test_barge_in_clears_the_bot_within_the_sustained_speech_time() -> Non
     assert record.turns[1].heard == "espere espere una pregunta"
 
 
-async def test_a_backchannel_does_not_cut_the_bot_off() -> None:
+async def test_a_backchannel_pauses_the_bot_which_goes_on_where_it_stopped() -> None:
     call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
+    times: dict[str, float] = {}
 
     async def caller(line: Line) -> None:
         await _greeted(call, line)
         await line.say("cuénteme de los envíos", 1000)
         await call.until(lambda: "Claro que sí" in " ".join(call.said()))  # the reply plays
+        await line.silence(400)  # mid-sentence
+        times["spoke"], times["played"] = line.now(), line.bot_audio_s
         await line.say("ajá", 300)
         await call.until(lambda: "mensaje" in " ".join(call.said()))
 
     with virtual_time():
         record = await call.run(caller)
-    assert not call.line.clears and record.barge_ins == 0
-    assert record.ignored_backchannels == ["ajá"]
+    line = call.line
+    assert len(line.clears) == 1 and (line.clears[0] - times["spoke"]) * 1000 <= 250
+    assert record.barge_ins == 0 and record.ignored_backchannels == ["ajá"]
+    # Nothing was lost: the whole reply was heard, in order, and the cut sentence was replayed
+    # from a little before where it stopped.
     assert " ".join(record.turns[0].bot) == LONG_REPLY and not record.turns[0].interrupted
+    reply_s = len(LONG_REPLY) * call.voice.char_s
+    greeting_s = len(call.settings.phrase("greeting")) * call.voice.char_s
+    assert line.bot_audio_s > greeting_s + reply_s
+
+
+async def test_a_noise_over_the_bot_pauses_it_only_briefly() -> None:
+    call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        await line.say("cuénteme de los envíos", 1000)
+        await call.until(lambda: "Claro que sí" in " ".join(call.said()))
+        await line.say("", 100)  # a click: starts like speech, too short to be a turn
+        await call.until(lambda: "mensaje" in " ".join(call.said()))
+
+    with virtual_time():
+        record = await call.run(caller)
+    assert len(call.line.clears) == 1 and call.asr.passes == 1  # none over the click
+    assert " ".join(record.turns[0].bot) == LONG_REPLY and record.barge_ins == 0
+
+
+async def test_with_pausing_off_a_backchannel_does_not_touch_the_audio() -> None:
+    call = Call(
+        settings(audio={"pause_on_speech": False}),
+        model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}),
+    )
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        await line.say("cuénteme de los envíos", 1000)
+        await call.until(lambda: "Claro que sí" in " ".join(call.said()))
+        await line.say("ajá", 300)
+        await call.until(lambda: "mensaje" in " ".join(call.said()))
+
+    with virtual_time():
+        record = await call.run(caller)
+    assert not call.line.clears and record.ignored_backchannels == ["ajá"]
+    assert " ".join(record.turns[0].bot) == LONG_REPLY
 
 
 async def test_a_caller_who_goes_on_is_answered_once_for_both_parts() -> None:

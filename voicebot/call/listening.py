@@ -34,6 +34,11 @@ class CallerStarted:
 
 
 @dataclass(frozen=True, slots=True)
+class CallerStopped:
+    """What started as speech was too short to be a turn (a click, a cough)."""
+
+
+@dataclass(frozen=True, slots=True)
 class CallerTalksOver:
     """The caller has talked long enough over the bot to be interrupting it."""
 
@@ -49,7 +54,7 @@ class CallerTurn:
     transcript: Pending | None  # a speculative pass over exactly these words, if one ran
 
 
-ListenEvent = CallerStarted | CallerTalksOver | CallerTurn
+ListenEvent = CallerStarted | CallerStopped | CallerTalksOver | CallerTurn
 
 
 class Listener:
@@ -96,6 +101,7 @@ class Listener:
             now = self._clock.now()
             if voiced:
                 self.last_voiced_at = now
+            was_speech = self._detector.in_speech
             event = self._detector.feed(pcm, voiced)
             if event is None and self._sounds_finished():
                 event = self._detector.end_now()
@@ -105,6 +111,8 @@ class Listener:
                 events.append(CallerStarted())
             elif isinstance(event, SustainedSpeech) and bot_speaking:
                 events.append(CallerTalksOver())
+            elif event is None and was_speech and not self._detector.in_speech:
+                events.append(CallerStopped())
             elif isinstance(event, TurnEnded):
                 events.append(
                     CallerTurn(

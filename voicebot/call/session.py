@@ -26,9 +26,11 @@ from voicebot.call.decision import NO_PERSON, Strikes, next_step
 from voicebot.call.idle import IdleWatch
 from voicebot.call.listening import (
     CallerStarted,
+    CallerStopped,
     CallerTalksOver,
     CallerTurn,
     Listener,
+    ListenEvent,
     Pending,
     SpeechDetector,
 )
@@ -238,13 +240,19 @@ class CallSession:
                 self._log.warning("unexpected_event", event=type(event).__name__)
         return False
 
-    def _on_caller(self, heard: CallerStarted | CallerTalksOver | CallerTurn) -> None:
+    def _on_caller(self, heard: ListenEvent) -> None:
         match heard:
             case CallerStarted():
                 self._idle.touch()
-                if not self._speaker.speaking and not self._answering_now():
+                if self._speaker.speaking:
+                    if self._s.settings.audio.pause_on_speech and not self._ending:
+                        # Stop talking at once; a backchannel resumes, a request cancels.
+                        self._spawn(self._speaker.player.pause())
+                elif not self._answering_now():
                     # the chat so far is known: the model computes it while the caller talks
                     self._spawn(self._s.dialogue.prepare(list(self._history)))
+            case CallerStopped():
+                self._speaker.player.resume()  # a noise, not the caller taking the turn
             case CallerTalksOver():
                 self._barge_in()
             case CallerTurn():
@@ -283,6 +291,7 @@ class CallSession:
             text = transcript.text if transcript else ""
             self.record.ignored_backchannels.append(text)
             self._log_words("backchannel_ignored", text)
+            self._speaker.player.resume()  # the bot goes on from where it stopped
             return
         if self._speaker.speaking:  # a short real request ("espere", "no"): interrupt
             self._barge_in()
