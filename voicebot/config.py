@@ -75,6 +75,9 @@ class AudioSettings(_Section):
     # trailing "de", "y", digit...), instead of waiting `end_of_turn_silence_ms`; 0: off.
     early_end_silence_ms: int = Field(300, ge=0)
     barge_in_ms: int = Field(600, ge=60)  # "sí" is ~450 ms: shorter is a backchannel
+    # The bot pauses as soon as the caller starts talking over it, and goes on from where the
+    # caller stopped hearing after a backchannel or a noise; off: it talks on until barge-in.
+    pause_on_speech: bool = True
     min_utterance_ms: int = Field(120, ge=20)
     max_utterance_s: float = Field(15, gt=0)
     outbound_lead_ms: int = Field(100, ge=0, le=2000)
