@@ -22,8 +22,9 @@ TRAIN = ROOT / "data" / "intents" / "train.jsonl"
 
 # Set from the committed model's figures (models/intents/README.md), a few points under them:
 # a retrained model that loses more than that fails here.
-MIN_HELDOUT_ACCURACY = 0.90
-MIN_INTENT_RECALL = 0.70
+MIN_HELDOUT_ACCURACY = 0.88  # 0.908 at commit
+MIN_INTENT_RECALL = 0.70  # lowest at commit: payment and out_of_scope, 0.737
+MIN_BLIND_ACCURACY = 0.85  # 0.884 at commit on the lines written after the first evaluation
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,9 @@ def test_heldout_accuracy(model: IntentModel) -> None:
     assert accuracy >= MIN_HELDOUT_ACCURACY
     recall = {intent: h / n for intent, (h, n) in hits.items()}
     assert min(recall.values()) >= MIN_INTENT_RECALL, recall
+    blind = [r for r in lines if r["source"].startswith("hand_blind")]
+    blind_hits = sum(model.predict(r["text"])[0] == r["intent"] for r in blind)
+    assert blind_hits / len(blind) >= MIN_BLIND_ACCURACY
 
 
 @pytest.mark.parametrize(
