@@ -962,6 +962,16 @@ def dress(text: str, intent: str, rng: random.Random) -> str:
     return f"{opening}{text}{closing}".strip()
 
 
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+
+
 def held_out_keys() -> set[str]:
     """The held-out lines, normalised. Short turns ("sí, buenas") can come out word for word as
     a held-out line: those are left out of training (the only use of the held-out set here)."""
@@ -1043,7 +1053,7 @@ def speak(
 
     done: list[dict[str, Any]] = []
     if sink is not None and sink.exists():
-        done = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines()]
+        done = read_jsonl(sink)
     said = {r["said"] for r in done}
     asr = transcriber()
     out = list(done)
@@ -1093,14 +1103,12 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.speak_heldout:
-        hand = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()]
+        hand = read_jsonl(HELDOUT)
         hand = [r for r in hand if not r["source"].endswith("_asr")]  # a re-run replaces them
         todo = [{"text": r["text"], "intent": r["intent"], "from": r["source"]} for r in hand]
         spoken = speak([r for r, h in zip(todo, hand, strict=True) if h.get("speak")], 600)
         lines = hand + [{**r, "source": f"{r.pop('from')}_asr"} for r in spoken]
-        HELDOUT.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8"
-        )
+        write_jsonl(HELDOUT, lines)
         print(f"{len(spoken)} hand lines through Whisper added to {HELDOUT}")
         return
 
@@ -1121,12 +1129,9 @@ def main() -> None:
         )
     if ASR_OUT.exists():
         held = held_out_keys()
-        spoken_rows = map(json.loads, ASR_OUT.read_text(encoding="utf-8").splitlines())
-        rows += [r for r in spoken_rows if normalize(r["text"]) not in held]
+        rows += [r for r in read_jsonl(ASR_OUT) if normalize(r["text"]) not in held]
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-    )
+    write_jsonl(OUT, rows)
     counts = {s: sum(r["source"] == s for r in rows) for s in ("template", "asr")}
     print(f"{len(rows)} lines ({counts}) -> {OUT}")
 
