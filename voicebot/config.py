@@ -121,6 +121,8 @@ class LlmSettings(_Section):
     max_new_tokens: int = Field(60, ge=1)
     context_tokens: int = Field(2048, ge=256)  # llamacpp: the context window it allocates
     max_sentences: int = Field(3, ge=1)
+    # a model sentence longer than this is cut at a clause, or dropped (dialogue/guards.py)
+    max_sentence_words: int = Field(30, ge=5)
     cpu_threads: int = Field(2, ge=1)
     first_token_timeout_s: float = Field(6, gt=0)
     filler_after_s: float = Field(2.0, gt=0)  # after the caller's turn; no reply yet: filler
@@ -307,6 +309,7 @@ class Phrases(_Section):
     consent_given: str
     consent_refused: str
     whisper: str  # what the agent hears before the bridge; {summary} is filled in
+    guarded_answer: str  # instead of a model sentence in "tú" that has no safe usted form
 
 
 class RetailPhrases(_Section):

@@ -12,12 +12,15 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Literal
 
 import structlog
 
 from voicebot.config import Settings
+from voicebot.dialogue.guards import check, guard_rules
+from voicebot.dialogue.guards import clean_sentence as clean_sentence  # moved; re-exported
+from voicebot.dialogue.guards import echoes as echoes
+from voicebot.dialogue.guards import grounded as grounded
 from voicebot.dialogue.llm import LanguageModel, Message, SharedModel
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.understanding import (
@@ -97,8 +100,6 @@ def render_system_prompt(settings: Settings) -> str:
 # A sentence ends at . ! ? followed by a capital or an opening ¿ ¡: "9 a. m. a 8 p. m." stays whole.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[¿¡\"A-ZÁÉÍÓÚÑ])")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
-_MARKDOWN = re.compile(r"[*_`#>|]+")
-_NUMBER = re.compile(r"\d[\d.,:]*")
 
 
 class SentenceSplitter:
@@ -132,27 +133,6 @@ class SentenceSplitter:
     def flush(self) -> list[str]:
         rest, self._buf = self._buf, ""
         return [rest] if rest.strip() else []
-
-
-def clean_sentence(sentence: str) -> str | None:
-    """Spoken form of a model sentence, or None if it is not speech (JSON, code)."""
-    text = " ".join(_MARKDOWN.sub(" ", sentence).split())
-    if not text or "{" in text or "}" in text or '":' in text:
-        return None
-    return text if any(c.isalpha() for c in text) else None
-
-
-def echoes(sentence: str, caller_text: str) -> bool:
-    """The small model tends to repeat the caller: that is not an answer. `caller_text` may
-    be folded already (`Understanding.folded`)."""
-    a, b = fold(sentence), fold(caller_text)
-    return bool(a) and SequenceMatcher(None, a, b).ratio() >= 0.75
-
-
-def grounded(sentence: str, context: str) -> bool:
-    """Every number stated must appear in the context (store facts, the caller's words)."""
-    digits_in_context = {n.strip(".,:") for n in _NUMBER.findall(context)}
-    return all(n.strip(".,:") in digits_in_context for n in _NUMBER.findall(sentence))
 
 
 class Dialogue:
@@ -268,11 +248,13 @@ class Dialogue:
             yield Say(s.phrase("not_understood"), "not_understood")
 
     def _checked(self, sentence: str, caller: str, context: str, stats: ReplyStats) -> Say | None:
-        text = clean_sentence(sentence)
-        if text is None or echoes(text, caller):
-            return None
-        if not grounded(text, context):
-            stats.guarded += 1
-            log.info("ungrounded_sentence_replaced", chars=len(text))  # never the words
-            return Say(self._settings.phrase("cannot_confirm"), "cannot_confirm")
-        return Say(text)
+        """One model sentence through the guards (`dialogue/guards.py`), counted and logged."""
+        checked = check(sentence, caller, context, guard_rules(self._settings))
+        if not checked.guards:
+            return Say(checked.text) if checked.text else None
+        # the replacement of a "tú" sentence is said once per reply: after another guarded
+        # sentence it would only repeat itself
+        once = checked.phrase != "guarded_answer" or stats.guarded == 0
+        stats.guarded += len(checked.guards)
+        log.info("model_sentence_guarded", guards=list(checked.guards), chars=len(sentence))
+        return Say(checked.text, checked.phrase) if checked.text and once else None
