@@ -75,7 +75,7 @@ def test_yes_no(text: str, answer: bool | None) -> None:
         ("Quiero devolver la licuadora", "return"),
         ("necesito un cambio de talla", "return"),
         ("¿Tienen tenis Adidas?", "product_search"),
-        ("¿Cuánto vale la licuadora Oster?", "product_search"),
+        ("¿Cuánto vale la licuadora Oster?", "price"),  # a price question: of that product
         ("¿Cuánto vale el envío a Cali?", "store_info"),  # policy: from the facts, not a tool
         ("Quiero saber cuánto tueta el envío.", "store_info"),  # regression: ASR slip
         ("¿Hacen envíos a Pasto?", "store_info"),

@@ -116,6 +116,9 @@ class AsrSettings(_Section):
 class LlmSettings(_Section):
     backend: Literal["llamacpp", "transformers", "openai"] = "llamacpp"
     model: str = "qwen0.5b-q4_k_m.gguf"
+    # a LoRA adapter for `model`: a folder under models_dir (its GGUF for llamacpp, its peft
+    # files for transformers) or a path; "": the base model alone
+    adapter: str = ""
     base_url: str = "http://127.0.0.1:8000/v1"
     api_key: SecretStr = SecretStr("")
     max_new_tokens: int = Field(60, ge=1)
@@ -249,6 +252,9 @@ class FaqEntry(_Section):
 
     cues: list[str] = Field(min_length=1)  # any of these in the caller's words (accents ignored)
     answer: str = Field(min_length=1)
+    # the trained intent this entry also answers when none of its cues is in the words
+    # ("¿aceptan tarjeta?" is a payment question without the word "pago")
+    intent: Literal["shipping", "payment"] | None = None
 
 
 class StoreSettings(_Section):
@@ -264,6 +270,11 @@ class StoreSettings(_Section):
     tool_timeout_s: float = Field(3, gt=0)  # a store call slower than this is a store failure
     catalog_refresh_s: float = Field(60, gt=0)  # products and stock reloaded this often
     shop_url: str = "https://tienda.example.co"  # links sent by SMS: {shop_url}/p/{sku}
+    # the store's secure payment page, texted instead of taking card data by phone
+    payment_url: str = "https://tienda.example.co/pagos"
+    # order numbers have this many digits; another length is read back before the lookup
+    # (a misheard digit); 0: any length from 5 to 8 is taken as said
+    order_number_digits: int = Field(5, ge=0, le=8)
     return_days: int = Field(30, ge=0)
     max_cross_sell_offers: int = Field(1, ge=0)  # per call
     memory_contacts: int = Field(3, ge=0)  # previous contacts recalled for a known customer
@@ -277,8 +288,14 @@ class DialogueSettings(_Section):
     # retail intents, or "other" for none); a system message just before the caller's words
     intent_prompts: dict[
         Literal["store_info", "order_status", "product_search", "return", "complaint",
-                "callback", "cart", "send_link", "other"], str
+                "callback", "cart", "send_link", "price", "stock", "payment", "shipping",
+                "data_rights", "person", "goodbye", "out_of_scope", "other_language",
+                "other"], str
     ] = {}  # fmt: skip
+    # the trained intent model (a file under models_dir or a path); "": keyword cues only
+    intent_model: str = "intents/intents.npz"
+    # below this probability the model's intent is not taken (the keyword cues decide)
+    intent_threshold: float = Field(0.7, ge=0, le=1)
     transfer_keywords: list[str]
     csat_survey: bool = False  # after a goodbye, ask for a 1-5 rating by DTMF
     csat_wait_s: float = Field(8, gt=0)
@@ -310,6 +327,11 @@ class Phrases(_Section):
     consent_refused: str
     whisper: str  # what the agent hears before the bridge; {summary} is filled in
     guarded_answer: str  # instead of a model sentence in "tú" that has no safe usted form
+    card_data: str  # card digits or a security code said aloud: never taken, never repeated
+    data_rights: str  # Ley 1581: how to see, correct or erase one's data (not by voice)
+    out_of_scope: str  # what the store can help with, instead of free talk
+    other_language: str  # English: the line is in Spanish, a person is offered
+    offer_person: str  # without the store's tools: a person is offered
 
 
 class RetailPhrases(_Section):
@@ -325,6 +347,7 @@ class RetailPhrases(_Section):
     order_delivered: str
     order_cancelled: str
     order_not_found: str
+    order_not_found_again: str  # {number}: the second miss; a person is offered next
     order_several: str
     product_ask: str
     product_found: str
@@ -353,6 +376,14 @@ class RetailPhrases(_Section):
     topic_product: str
     topic_return: str
     callback_confirm: str
+    callback_ask_phone: str
+    callback_confirm_phone: str  # {last4}
+    product_price: str  # {name} {price}
+    payment_link_offer: str
+    sms_payment: str  # {url}
+    order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit
+    order_ask_again: str
+    offer_person: str  # after one re-ask for the same thing
     ticket_created: str
     ticket_sms_sent: str
     sms_ticket: str

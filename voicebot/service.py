@@ -23,7 +23,7 @@ from voicebot.dialogue.llm import (
     OpenAICompatModel,
     TransformersModel,
 )
-from voicebot.dialogue.policy import Dialogue
+from voicebot.dialogue.policy import Dialogue, load_intent_model
 from voicebot.handoff.desk import Desk
 from voicebot.handoff.twilio_rest import TwilioRest
 from voicebot.services import Services
@@ -53,10 +53,38 @@ def configure_logging(level: str = "info", json_logs: bool = False) -> None:
 
 def build_language_model(settings: Settings) -> LanguageModel:
     if settings.llm.backend == "openai":
+        adapter_file(settings)  # refuses an adapter: the server loads its own
         return OpenAICompatModel(settings.llm, settings.llm.model)
+    model = settings.model_ref(settings.llm.model)
     if settings.llm.backend == "llamacpp":
-        return LlamaCppModel(settings.model_ref(settings.llm.model), settings.llm)
-    return TransformersModel(settings.model_ref(settings.llm.model), settings.llm)
+        return LlamaCppModel(model, settings.llm, adapter_file(settings))
+    return TransformersModel(model, settings.llm, adapter_file(settings))
+
+
+def adapter_file(settings: Settings) -> str:
+    """`llm.adapter` resolved for the configured backend ("" for none): the GGUF file for
+    llama.cpp, the peft folder for transformers. A missing adapter stops start-up here rather
+    than the service quietly running the base model the config did not ask for."""
+    ref = settings.llm.adapter
+    if not ref:
+        return ""
+    if settings.llm.backend == "openai":
+        raise ValueError('llm.adapter: an OpenAI-compatible server loads its own; set it to ""')
+    path = Path(settings.model_ref(ref))
+    if settings.llm.backend == "llamacpp":
+        if path.is_dir():  # the adapter's folder holds one GGUF form of it
+            path = next(iter(sorted(path.glob("*.gguf"))), path / "*.gguf")
+        found, kind = path.is_file() and path.suffix == ".gguf", "GGUF LoRA file"
+    else:
+        if path.is_file():
+            path = path.parent
+        found, kind = (path / "adapter_config.json").is_file(), "peft adapter folder"
+    if not found:
+        raise FileNotFoundError(
+            f"llm.adapter {ref!r}: no {kind} at {path} (a folder under models/ or a path); "
+            'set llm.adapter: "" to run the base model'
+        )
+    return str(path)
 
 
 def build_voice(settings: Settings, name: str) -> Voice:
@@ -105,10 +133,11 @@ def build_synthesizer(settings: Settings) -> VoiceChain:
 
 async def build_services(settings: Settings) -> Services:
     """Load every model once (in worker threads) and pre-render the fixed phrases."""
-    asr, llm, tts = await asyncio.gather(
+    asr, llm, tts, intents = await asyncio.gather(
         asyncio.to_thread(WhisperTranscriber, settings.model_ref(settings.asr.model), settings.asr),
         asyncio.to_thread(build_language_model, settings),
         asyncio.to_thread(build_synthesizer, settings),
+        asyncio.to_thread(load_intent_model, settings),
     )
     store, records = await open_store(settings)
     g = settings.governance
@@ -123,7 +152,7 @@ async def build_services(settings: Settings) -> Services:
     )
     desk = Desk(settings.handoff.agents, shared)
     services = Services(
-        settings, asr, tts, Dialogue(settings, llm), desk=desk, rest=TwilioRest(settings),
+        settings, asr, tts, Dialogue(settings, llm, intents), desk=desk, rest=TwilioRest(settings),
         store=store, records=records, catalog=Catalog(await store.products()), shared=shared,
     )  # fmt: skip
     await services.prerender_phrases()

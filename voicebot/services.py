@@ -72,13 +72,17 @@ class Services:
         for section in ("asr", "llm", "tts", "models_dir"):
             if getattr(settings, section) != getattr(self.settings, section):
                 raise ValueError(f"{section} changed: that needs a restart (models load at start)")
+        if settings.dialogue.intent_model != self.settings.dialogue.intent_model:
+            raise ValueError("dialogue.intent_model changed: that needs a restart")
         if settings.server != self.settings.server:
             # The listening socket and the URL Twilio signs stay as the process started them.
             log.warning(
                 "config_reload_keeps_server_section", detail="server changes need a restart"
             )
             settings = settings.model_copy(update={"server": self.settings.server})
-        fresh = Services(settings, self.asr, self.tts, Dialogue(settings, self.dialogue.model))
+        # the same models, the new settings (an intent threshold reloads; the model does not)
+        dialogue = Dialogue(settings, self.dialogue.model, self.dialogue.intents)
+        fresh = Services(settings, self.asr, self.tts, dialogue)
         await fresh.prerender_phrases()
         # Swapped together, between two awaits: a new call sees all old or all new.
         self.settings, self.dialogue, self.phrase_audio = (

@@ -1,8 +1,11 @@
 """The dialogue policy around the model: rules first, the model for free talk, facts guarded.
 
-The embedded model is small and invents facts, so: transfer and goodbye are decided by rules,
-replies are cut into short spoken sentences, and a sentence stating a number that is in
-neither the store facts nor the caller's words is replaced by a fixed phrase.
+The embedded model is small and invents facts, so: transfer and goodbye are decided by rules
+(the config's keywords, then the trained intents: a person asked for in any words, thanks and
+goodbye), replies are cut into short spoken sentences, and a sentence stating a number that is
+in neither the store facts nor the caller's words is replaced by a fixed phrase. Card data, a
+data-rights request, another language and a question the store cannot answer get fixed
+phrases, never the model.
 """
 
 from __future__ import annotations
@@ -21,12 +24,17 @@ from voicebot.dialogue.guards import check, guard_rules
 from voicebot.dialogue.guards import clean_sentence as clean_sentence  # moved; re-exported
 from voicebot.dialogue.guards import echoes as echoes
 from voicebot.dialogue.guards import grounded as grounded
+from voicebot.dialogue.intents import IntentModel
 from voicebot.dialogue.llm import LanguageModel, Message, SharedModel
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.understanding import (
+    IntentClassifier,
+    LabelModel,
     RuleIntent,
     Rules,
+    TrainedIntents,
     Understanding,
+    keyword_intent,
     rule_intent,
     understand,
 )
@@ -74,6 +82,27 @@ def keyword_rules(settings: Settings) -> Rules:
         ("frustration", settings.handoff.frustration_keywords),
         ("goodbye", settings.dialogue.goodbye_keywords),
     ]
+
+
+def load_intent_model(settings: Settings) -> IntentModel | None:
+    """The trained intent model of `dialogue.intent_model`, loaded once at start-up; None
+    (keyword cues only) when the setting is empty or the file cannot be read."""
+    ref = settings.dialogue.intent_model
+    if not ref:
+        return None
+    try:
+        return IntentModel.load(settings.model_ref(ref))
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("intent_model_unavailable", model=ref, error=repr(exc)[:200])
+        return None
+
+
+# The turn's intent (or slot) that a fixed phrase answers, without the store's tools too.
+_FIXED_ANSWERS = {
+    "data_rights": "data_rights",
+    "out_of_scope": "out_of_scope",
+    "other_language": "other_language",
+}
 
 
 def detect_intent(text: str, settings: Settings) -> RuleIntent | None:
@@ -138,14 +167,24 @@ class SentenceSplitter:
 class Dialogue:
     """Produces the bot's reply to a caller turn, sentence by sentence."""
 
-    def __init__(self, settings: Settings, model: LanguageModel) -> None:
+    def __init__(
+        self, settings: Settings, model: LanguageModel, intents: LabelModel | None = None
+    ) -> None:
+        """`intents`: the trained intent model (`load_intent_model`, loaded once by the
+        service); None: the keyword cues decide the intent."""
         self._settings = settings
         self.model = model
+        self.intents = intents
+        self._classify: IntentClassifier = (
+            TrainedIntents(intents, settings.dialogue.intent_threshold)
+            if intents is not None
+            else keyword_intent
+        )
         self._system = render_system_prompt(settings)
 
     def understand(self, text: str) -> Understanding:
-        """The caller's turn understood once, with this config's keyword rules."""
-        return understand(text, keyword_rules(self._settings))
+        """The caller's turn understood once, with this config's keyword rules and intents."""
+        return understand(text, keyword_rules(self._settings), self._classify)
 
     def messages(
         self, history: list[Message], user_text: str, turn: Understanding | None = None
@@ -194,11 +233,15 @@ class Dialogue:
         s = self._settings
         turn = turn or self.understand(user_text)
         stats.answered_by = "rules"
-        if turn.rule == "goodbye" or (concierge is not None and concierge.closing(turn)):
+        done = concierge.closing(turn) if concierge is not None else turn.intent == "goodbye"
+        if turn.rule == "goodbye" or (turn.rule is None and done):
             yield EndCall("goodbye", "farewell")
             return
         if turn.rule is not None:
             yield EndCall(turn.rule, "transfer")
+            return
+        if turn.intent == "person" or (concierge is not None and concierge.accepts_person(turn)):
+            yield EndCall("transfer_requested", "transfer")
             return
         if concierge is not None:
             answer = await concierge.handle(turn)
@@ -208,6 +251,12 @@ class Dialogue:
                 for sentence in answer:
                     yield Say(sentence)
                 return
+        fixed = "card_data" if turn.card else _FIXED_ANSWERS.get(turn.intent or "")
+        if fixed is not None:  # without the store's tools: the phrase, never the model
+            yield Say(s.phrase(fixed), fixed)
+            if fixed == "card_data":
+                yield Say(s.phrase("offer_person"), "offer_person")
+            return
         context = " ".join(
             [self._system, self.intent_prompt(turn), user_text, *(m.content for m in history)]
         )
@@ -234,6 +283,8 @@ class Dialogue:
                             said += 1
                             yield part
                             if part.phrase == "cannot_confirm":
+                                if concierge is not None:  # it asks for the order number
+                                    concierge.expect_order_number()
                                 return
                 for sentence in splitter.flush():
                     part = self._checked(sentence, turn.folded, context, stats)

@@ -8,6 +8,12 @@ guessing, asks before any action that changes data or sends a message, offers at
 `store.max_cross_sell_offers` cross-sells per call, and tracks the call's outcome (intents,
 tools, resolved, revenue attributed). It returns None for a turn it has nothing to do with, and
 the model answers that one.
+
+Dialogue state: `Pending` is the question the bot asked (an order number, a confirmation, a
+product, a number read back, a person offered) and what an answer to it does; the last product
+talked about is what "¿cuánto cuesta?" or "¿y en negro?" refers to. A slot the caller could not
+give is asked again once, in other words, then a person is offered. Card data said aloud is
+never taken: the caller hears why and is offered the payment link.
 """
 
 from __future__ import annotations
@@ -62,9 +68,12 @@ class Outcome:
 Action = Literal[
     "ask_order_number",  # waiting for an order number (kind says what for)
     "ask_product",  # waiting for a product description
+    "ask_phone",  # waiting for the number to call back
     "confirm_topic",  # "¿llama por su pedido de…?"
-    "confirm_link",  # send a product or cart link
+    "confirm_link",  # send a product, cart or payment link
     "confirm_ticket",  # open a return, complaint or callback ticket
+    "confirm_number",  # an uncertain order number read back
+    "offer_person",  # "¿quiere que le comunique con un asesor?": a yes is a transfer
 ]
 
 
@@ -73,9 +82,11 @@ class Pending:
     """The question the bot asked and what a 'sí' to it does."""
 
     action: Action
-    # order_status | return | product | cart (topics); devolución | queja | llamada (tickets)
+    # order_status | return | complaint | product | cart (topics, order-number slots);
+    # devolución | queja | llamada (tickets); product | cart | payment (links)
     kind: str = ""
     order_number: str | None = None
+    phone: str | None = None  # the number a callback ticket is for, when not the caller's
     sku: str | None = None  # the product of a link offer or of a remembered topic
     cart_id: int | None = None
     revenue: int = 0  # attributed if the caller accepts (cross-sell, cart)
@@ -100,6 +111,7 @@ class Concierge:
         self._pending: Pending | None = None
         self._asked_more = False  # the last answer ended with "¿algo más?"
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
+        self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
 
     # ---- templates ---------------------------------------------------------------------
     def _say(self, template: str, /, **fields: Any) -> str:
@@ -189,11 +201,25 @@ class Concierge:
 
     # ---- turns -------------------------------------------------------------------------
     def closing(self, turn: Understanding | str) -> bool:
-        """'No, gracias' right after '¿algo más?': the caller is done."""
+        """'No, gracias' right after '¿algo más?', or thanks and goodbye when no question is
+        open (or only an offer, which thanks declines): the caller is done."""
+        t = _understood(turn)
+        if t.intent == "goodbye" and t.order_number is None:
+            p = self._pending
+            return p is None or p.action in ("confirm_link", "offer_person")
         if not self._asked_more:
             return False
-        t = _understood(turn)
         return t.answer is False and t.intent is None and t.order_number is None
+
+    def accepts_person(self, turn: Understanding | str) -> bool:
+        """A yes to the bot's offer of a person: the dialogue transfers the call."""
+        p = self._pending
+        return p is not None and p.action == "offer_person" and _understood(turn).answer is True
+
+    def expect_order_number(self) -> None:
+        """The bot asked for an order number in its own words (the model's guard phrase): the
+        next turn's number is answered as an order, not as whatever else it mentions."""
+        self._pending = Pending("ask_order_number", kind="order_status", asked=1)
 
     async def handle(self, turn: Understanding | str) -> list[str] | None:
         """The answer to one caller turn, or None when the model should answer it. Takes the
@@ -214,73 +240,176 @@ class Concierge:
 
     async def _handle(self, t: Understanding) -> list[str] | None:
         pending, self._pending = self._pending, None
+        if t.card:
+            return self._card_refused()  # before any follow-up: the digits are no answer
         if pending is not None:
             answer = await self._follow_up(pending, t)
             if answer is not None:
                 return answer
         intent = t.intent
-        if intent is None and t.order_number is not None:
-            intent = "order_status"  # a bare number after "¿me da su número de pedido?"
-        if intent is None and t.answer is None and self.tools.catalog.mentions_product(t.folded):
+        if intent == "other_language":
+            return self._offer_person_with("other_language")
+        if t.order_number is not None and intent not in _NUMBERED:
+            # a number after "¿me da su número de pedido?" (the bot's or the model's), even
+            # when the words around it sound like a shipping or price question
+            intent = "order_status"
+        vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
+        if vague and self.tools.catalog.mentions_product(t.folded):
             intent = "product_search"  # "un reloj Casio": ASR often drops the "busco"
-        if intent is None and t.answer is None and self._about_last_product(t):
-            intent = "product_search"  # "¿y en rojo?" after a product
-        if intent is None or intent == "store_info":
-            # the ops' own words for a known store question; otherwise the model answers
-            # from the store facts in its prompt
-            return self._faq(t)
-        if intent not in self.outcome.intents:
-            self.outcome.intents.append(intent)
+        elif vague and self._about_last_product(t):
+            intent = "stock"  # "¿y en rojo?" after a product
+        if intent in (None, "store_info", "shipping", "out_of_scope"):
+            # the ops' own words for a known store question; otherwise the model answers from
+            # the store facts in its prompt, or the caller hears what the store can do
+            answer = self._faq(t, intent)
+            if answer is None and intent == "out_of_scope":
+                self._intent("out_of_scope")
+                return [self._s.phrase("out_of_scope")]
+            return answer
+        if intent in ("person", "goodbye"):
+            return None  # the dialogue's: a transfer or the farewell
+        self._intent(intent)
         if intent == "order_status":
             return await self._order_status(t.order_number)
         if intent == "product_search":
             return await self._product(t.product)
+        if intent in ("price", "stock"):
+            return await self._about_product(intent, t)
+        if intent == "payment":
+            return self._payment(t)
+        if intent == "data_rights":
+            return self._offer_person_with("data_rights")
         if intent == "return":
             return await self._return(t.order_number)
         if intent == "complaint":
             return self._complaint(t.order_number)
         if intent == "callback":
-            q = self._say("callback_confirm")
-            self._pending = Pending("confirm_ticket", kind="llamada", question=q)
-            return [q]
+            return self._callback(None)
         if intent == "cart":
             return await self._cart()
         return None  # send_link without an offer on the table: the model answers
 
-    def _faq(self, t: Understanding) -> list[str] | None:
-        entry = next((e for e in self._s.store.faq if t.says(e.cues)), None)
+    def _intent(self, intent: str) -> None:
+        if intent not in self.outcome.intents:
+            self.outcome.intents.append(intent)
+
+    def _miss(self, slot: str) -> bool:
+        """Count an answer that did not give `slot`; True once it was asked again already (a
+        person is offered then, not the same question a third time)."""
+        self._misses[slot] = self._misses.get(slot, 0) + 1
+        return self._misses[slot] >= 2
+
+    def _offer_person(self, sentence: str | None = None) -> list[str]:
+        q = self._say("offer_person")
+        self._pending = Pending("offer_person", question=q)
+        return [sentence, q] if sentence else [q]
+
+    def _offer_person_with(self, phrase: str) -> list[str]:
+        """A fixed phrase that ends by offering a person (data rights, English)."""
+        q = self._s.phrase(phrase)
+        self._pending = Pending("offer_person", question=q)
+        return [q]
+
+    def _card_refused(self) -> list[str]:
+        """Card data said aloud: why it is not taken, then the payment link. Nothing of the
+        turn is noted, looked up or repeated."""
+        self._intent("payment")
+        q = self._say("payment_link_offer")
+        self._pending = Pending("confirm_link", kind="payment", question=q)
+        return [self._s.phrase("card_data"), q]
+
+    def _payment(self, t: Understanding) -> list[str]:
+        """Payment methods in the ops' words, then the offer of the payment link."""
+        entry = self._faq_entry(t, "payment")
+        q = self._say("payment_link_offer")
+        self._pending = Pending("confirm_link", kind="payment", question=q)
+        return [" ".join(entry.answer.split()), q] if entry else [q]
+
+    def _callback(self, phone: str | None) -> list[str]:
+        phone = phone or self.phone
+        if not phone:  # a hidden number: ask where to call
+            q = self._say("callback_ask_phone")
+            self._pending = Pending("ask_phone", kind="llamada", question=q)
+            return [q]
+        q = (self._say("callback_confirm") if phone == self.phone
+             else self._say("callback_confirm_phone", last4=phone[-4:]))  # fmt: skip
+        self._pending = Pending("confirm_ticket", kind="llamada", phone=phone, question=q)
+        return [q]
+
+    def _faq_entry(self, t: Understanding, intent: str | None) -> Any:
+        """The FAQ entry whose cue the words contain, else the one for the turn's intent."""
+        faq = self._s.store.faq
+        found = next((e for e in faq if t.says(e.cues)), None)
+        return found or next((e for e in faq if intent and e.intent == intent), None)
+
+    def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
+        entry = self._faq_entry(t, intent)
         if entry is None:
             return None
-        if "store_info" not in self.outcome.intents:
-            self.outcome.intents.append("store_info")
+        self._intent("store_info")
         return [" ".join(entry.answer.split()), self._say("anything_else")]
 
     async def _follow_up(self, p: Pending, t: Understanding) -> list[str] | None:
         """The caller's answer to the bot's last question; None if they moved on."""
-        if p.action == "ask_order_number":
+        moved_on = t.intent is not None and t.intent not in ("stock", "price", "out_of_scope")
+        if p.action in ("ask_order_number", "confirm_number"):
             if t.order_number is not None:
-                return await self._by_kind(p.kind, t.order_number)
+                return await self._numbered(p.kind, t.order_number)
+            if p.action == "confirm_number" and t.answer is True:
+                return await self._by_kind(p.kind, p.order_number)
             if t.phone is not None and p.kind == "order_status":  # "mi número es 320…"
                 return await self._order_status(None, phone=t.phone)
             if t.answer is False and p.asked == 0 and self.phone:  # "no lo tengo a mano"
                 return await self._by_kind(p.kind, None, by_phone=True)
-            return None
+            if moved_on:
+                return None
+            return self._ask_number_again(p)
         if p.action == "ask_product":
-            if t.intent is None:
-                return await self._product(t.product)
-            return None
+            return None if moved_on else await self._product(t.product)
+        if p.action == "ask_phone":
+            if t.phone is not None:
+                return self._callback(t.phone)
+            if moved_on:
+                return None
+            if self._miss("phone"):
+                return self._offer_person()
+            self._pending = replace(p, asked=p.asked + 1)
+            return [p.question]
         if t.answer is None:
-            if t.intent is not None or t.order_number is not None or p.asked >= 1:
-                return None  # a new request, or still unclear: the caller moved on
-            if self._about_last_product(t):
-                return None  # "¿y en rojo?" instead of answering the link offer
+            if moved_on or t.order_number is not None:
+                return None  # a new request: the caller moved on
+            about_last = t.intent in ("price", "stock") and self._last_product is not None
+            if about_last or self._about_last_product(t):
+                return None  # "¿y en rojo?", "¿cuánto cuesta?" instead of answering the offer
+            if p.asked >= 1:
+                return self._offer_person() if p.action != "offer_person" else None
             self._pending = replace(p, asked=p.asked + 1)
             return [p.question]
         if t.answer is False:
             if p.action == "confirm_ticket":
                 return [self._say("declined"), self._say("anything_else")]
             return [self._say("anything_else")]
+        if p.action == "offer_person":
+            return None  # a yes: the dialogue transfers (`accepts_person`)
         return await self._confirmed(p)
+
+    def _ask_number_again(self, p: Pending) -> list[str]:
+        """No number in the answer: asked once more in other words, then a person."""
+        if self._miss("order"):
+            return self._offer_person()
+        q = self._say("order_ask_again")
+        self._pending = Pending("ask_order_number", kind=p.kind, question=q, asked=1)
+        return [q]
+
+    async def _numbered(self, kind: str, number: str) -> list[str]:
+        """An order number given for `kind`: looked up, or read back first when its length
+        is not the store's (a digit misheard or missed)."""
+        expected = self._s.store.order_number_digits
+        if expected and len(number) != expected:
+            q = self._say("order_confirm_number", digits=" ".join(number))
+            self._pending = Pending("confirm_number", kind=kind, order_number=number, question=q)
+            return [q]
+        return await self._by_kind(kind, number)
 
     async def _by_kind(self, kind: str, number: str | None, by_phone: bool = False) -> list[str]:
         if kind == "return":
@@ -300,6 +429,8 @@ class Concierge:
             return await self._by_kind(p.kind, p.order_number)
         if p.action == "confirm_link":
             return await self._send_link(p)
+        if p.action == "confirm_number":
+            return await self._by_kind(p.kind, p.order_number)
         return await self._open_ticket(p)
 
     # ---- orders --------------------------------------------------------------------------
@@ -323,17 +454,22 @@ class Concierge:
         else:
             looked_up = await self.tools.order_status(number)
             if looked_up is None:
-                q = self._say("order_not_found", number=number)
-                self._pending = Pending(
-                    "ask_order_number", kind="order_status", question=q, asked=1
-                )
                 self.notes.append(self._note("order_not_found", number=number))
-                return [q]
+                return self._not_found("order_status", number)
             order = looked_up
         self._ref(f"order:{order.number}")
+        self._misses.pop("order", None)
         self.outcome.resolved = True
         self.notes.append(self._note("order_checked", number=order.number, status=order.status))
         return [self._status_sentence(order), *self._after_order(order)]
+
+    def _not_found(self, kind: str, number: str) -> list[str]:
+        """No order with that number: asked to repeat it once, then a person is offered."""
+        if self._miss("order"):
+            return self._offer_person(self._say("order_not_found_again", number=number))
+        q = self._say("order_not_found", number=number)
+        self._pending = Pending("ask_order_number", kind=kind, question=q, asked=1)
+        return [q]
 
     async def _single_open_order(self, phone: str) -> Order | int | None:
         """The only open order for a phone, the count when several, None when none."""
@@ -374,6 +510,20 @@ class Concierge:
         """A colour or size alone, after a product: the same kind of item in that variant."""
         return self._last_product is not None and bool(t.product.color or t.product.size)
 
+    async def _about_product(self, intent: str, t: Understanding) -> list[str]:
+        """A price or a size/colour question: about the product it names, else about the
+        one just talked about ("¿cuánto cuesta?", "¿y en negro?"), else asked which."""
+        last = self._last_product
+        if self.tools.catalog.mentions_product(t.folded) or last is None:
+            return await self._product(t.product)
+        if intent == "price" and not (t.product.color or t.product.size):
+            self._ref(f"product:{last.sku}")
+            return [
+                self._say("product_price", name=_lower_first(last.name), price=cop(last.price)),
+                self._offer_link(last),
+            ]
+        return await self._product(replace(t.product, terms=last.category))
+
     async def _product(self, query: ProductQuery) -> list[str]:
         hits = await self.tools.search(query) if query.terms.strip() else []
         if not hits and self._last_product is not None and (query.color or query.size):
@@ -381,10 +531,13 @@ class Concierge:
             query = replace(query, terms=self._last_product.category)
             hits = await self.tools.search(query)
         if not hits:
+            if query.terms.strip() and self._miss("product"):
+                return self._offer_person()
             q = self._say("product_none" if query.terms.strip() else "product_ask")
             self._pending = Pending("ask_product", question=q)
             return [q]
         best = hits[0]
+        self._misses.pop("product", None)
         self._last_product = best.product
         self._ref(f"product:{best.product.sku}")
         variant = self._variant(query)
@@ -440,6 +593,9 @@ class Concierge:
         if p.kind == "cart":
             url = f"{shop}/carrito/{p.cart_id}"
             body = self._say("sms_cart", url=url)
+        elif p.kind == "payment":
+            url = self._s.store.payment_url
+            body = self._say("sms_payment", url=url)
         else:
             product = self.tools.catalog.by_sku[p.sku or ""]
             url = f"{shop}/p/{product.sku}"
@@ -468,9 +624,7 @@ class Concierge:
         if number is not None:
             order = await self.tools.order_status(number)
             if order is None:
-                q = self._say("order_not_found", number=number)
-                self._pending = Pending("ask_order_number", kind="return", question=q, asked=1)
-                return [q]
+                return self._not_found("return", number)
         elif by_phone and self.phone:
             delivered = [
                 o for o in await self.tools.orders_by_phone(self.phone) if o.status == "entregado"
@@ -506,7 +660,8 @@ class Concierge:
     async def _open_ticket(self, p: Pending) -> list[str]:
         ticket = await self.tools.create_ticket(
             NewTicket(
-                kind=p.kind, phone=self.phone or "desconocido", order_number=p.order_number,
+                kind=p.kind, phone=p.phone or self.phone or "desconocido",
+                order_number=p.order_number,
                 customer_id=self.customer.id if self.customer else None,
                 detail=redact(self._note("ticket_detail", channel=self.channel)),
             )
@@ -539,6 +694,10 @@ class Concierge:
         return Interaction(
             self.phone, self.channel, datetime.now(UTC), summary, tuple(self.refs[:3])
         )
+
+
+# Intents whose own flow reads the order number ("quiero devolver el pedido 45721").
+_NUMBERED = ("order_status", "return", "complaint", "callback", "product_search")
 
 
 def _understood(turn: Understanding | str) -> Understanding:

@@ -10,9 +10,13 @@ Spoken numbers become digits with `text2num` ("cuatro cinco siete dos uno" -> 45
 y dos" -> 42); phone numbers are parsed with `phonenumbers` for Colombia. Nothing here guesses:
 a slot that is not clearly in the words is None and the dialogue asks for it.
 
-The intent comes from keyword cues (`keyword_intent`); a trained classifier fits the same slot
-as an `IntentClassifier` passed to `understand`. The keyword rules (transfer, sensitive topic,
-frustration, goodbye) stay rules: they never depend on a model.
+The intent comes from an `IntentClassifier` passed to `understand`: the keyword cues
+(`keyword_intent`), or the trained model (`TrainedIntents`, voicebot/dialogue/intents.py) with
+the cues behind it when it is not sure. The keyword rules of the config (transfer, sensitive
+topic, frustration, goodbye) stay rules: they never depend on a model, and they win.
+
+Card data said aloud (`Understanding.card`) blanks the number slots: a card's digits are never
+an order or phone number, so nothing downstream can look them up or read them back.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from typing import Literal, Protocol
 
 import phonenumbers
 
+from voicebot.governance.redaction import luhn_ok
 from voicebot.store.search import ProductQuery
-from voicebot.text import digits, fold, has_phrase, numbers
+from voicebot.text import digits, fold, has_phrase, join_digit_groups, numbers, spoken_numbers
 
 RetailIntent = Literal[
-    "store_info",  # hours, shipping costs, payment: the store facts in config (model answers)
+    "store_info",  # hours, address, policies: the store facts in config (FAQ, else the model)
     "order_status",
     "product_search",
     "return",
@@ -36,10 +41,22 @@ RetailIntent = Literal[
     "callback",
     "cart",
     "send_link",
+    "price",  # "¿cuánto cuesta?": of the product named, or of the one just talked about
+    "stock",  # a size, colour or quantity: of the product named, or of the last one
+    "payment",  # payment methods or problems: the FAQ and the payment link
+    "shipping",  # shipping costs, coverage, times in general: the FAQ
+    "data_rights",  # Ley 1581: see, correct or erase one's data
+    "person",  # a person, in any words
+    "goodbye",  # thanks and goodbye
+    "out_of_scope",  # nothing a store answers
+    "other_language",  # English (or another language): the line is in Spanish
 ]
 
 # Ordered: the first intent whose cue appears wins ("quiero devolver el pedido" is a return).
 INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
+    ("data_rights", ["borren mis datos", "borrar mis datos", "eliminen mis datos",
+                     "eliminar mis datos", "que datos tienen", "mis datos personales",
+                     "habeas data", "proteccion de datos", "actualizar mis datos"]),
     ("store_info", ["horario", "a que hora", "cuanto vale el envio", "cuanto cuesta el envio",
                     "costo del envio", "valor del envio", "envio gratis", "medios de pago",
                     "formas de pago", "como puedo pagar", "donde queda", "direccion de la tienda",
@@ -51,20 +68,22 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
     ("complaint", ["queja", "reclamo", "poner una queja", "llego danado", "llego roto",
                    "llego incompleto"]),
     ("callback", ["me llamen", "me llamen despues", "llamenme", "devuelvan la llamada",
-                  "me devuelvan la llamada", "que me llame"]),
+                  "me devuelvan la llamada", "que me llame", "me pueden llamar",
+                  "me vuelvan a llamar", "llamarme mas tarde"]),
     ("cart", ["carrito", "mi compra pendiente", "terminar la compra", "completar la compra"]),
     ("send_link", ["mandeme el enlace", "envieme el enlace", "mandeme el link", "envieme el link",
                    "por mensaje", "por whatsapp"]),
     ("order_status", ["pedido", "orden", "mi compra", "envio", "paquete", "domicilio", "guia",
                       "no ha llegado", "no me ha llegado", "cuando llega", "donde esta"]),
+    ("price", ["cuanto vale", "cuanto cuesta", "cuanto valen", "cuanto cuestan", "precio",
+               "que precio", "en cuanto esta", "en cuanto estan"]),
     ("product_search", ["tienen", "busco", "buscando", "necesito", "quiero comprar",
-                        "cuanto vale", "cuanto cuesta", "cuanto valen", "cuanto cuestan", "precio",
                         "venden", "hay", "disponible", "quisiera comprar", "me interesa"]),
 ]  # fmt: skip
 
 YES = ["si", "claro", "dale", "listo", "de acuerdo", "por favor", "bueno", "correcto", "exacto",
        "confirmo", "hagale", "perfecto", "eso", "ok", "okey", "sisas", "afirmativo",
-       "me interesa"]  # fmt: skip
+       "me interesa", "yes", "yeah", "sure", "please"]  # fmt: skip
 UNSURE = ["no se", "no estoy seguro", "no estoy segura", "no recuerdo", "tal vez", "quizas"]
 NO = ["no", "todavia no", "ahora no", "nada", "negativo", "mejor no", "no gracias"]
 
@@ -254,11 +273,123 @@ def product_query(text: str) -> ProductQuery:
 
 
 class IntentClassifier(Protocol):
-    """What decides a turn's retail intent from its folded words: the keyword cues today
-    (`keyword_intent`), a trained classifier later. Returns the intent (None: no retail
-    intent, or not sure enough) and a confidence in [0, 1]."""
+    """What decides a turn's retail intent from its folded words: the keyword cues
+    (`keyword_intent`) or the trained model (`TrainedIntents`). Returns the intent (None: no
+    retail intent, or not sure enough) and a confidence in [0, 1]."""
 
     def __call__(self, folded: str, /) -> tuple[RetailIntent | None, float]: ...
+
+
+class LabelModel(Protocol):
+    """A trained text classifier: its most probable label for a transcript and the
+    probability (`voicebot.dialogue.intents.IntentModel`)."""
+
+    def predict(self, text: str, /) -> tuple[str, float]: ...
+
+
+# The trained model's labels as the intents the dialogue handles; "greeting" ("aló, buenas")
+# asks for nothing.
+MODEL_INTENTS: dict[str, RetailIntent | None] = {
+    "order_status": "order_status",
+    "return_exchange": "return",
+    "complaint_damaged": "complaint",
+    "product_search": "product_search",
+    "price": "price",
+    "stock": "stock",
+    "store_info": "store_info",
+    "payment": "payment",
+    "shipping": "shipping",
+    "person_agent": "person",
+    "callback": "callback",
+    "data_rights": "data_rights",
+    "goodbye_thanks": "goodbye",
+    "greeting": None,
+    "out_of_scope": "out_of_scope",
+    "other_language": "other_language",
+}
+
+
+def _cue_wins(cue: RetailIntent | None, learnt: RetailIntent | None) -> bool:
+    """Where a keyword cue knows better than the model: intents it has no label for (cart,
+    link), and the return policy, which the model files under returns ("¿cuántos días tengo
+    para devolver?" is a store question, not a return to open)."""
+    return cue in ("cart", "send_link") or (cue == "store_info" and learnt == "return")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedIntents:
+    """The trained model as an `IntentClassifier`: its intent when its probability reaches
+    `threshold` (config `dialogue.intent_threshold`), else the keyword cues'."""
+
+    model: LabelModel
+    threshold: float = 0.7
+
+    def __call__(self, folded: str, /) -> tuple[RetailIntent | None, float]:
+        cue = keyword_intent(folded)
+        words = folded.split()
+        short_answer = len(words) <= 3 and _yes_no(folded) is not None and "gracias" not in words
+        if short_answer or not any(w.isalpha() for w in words):
+            # A bare number or a short yes/no answers the bot's question; the model reads
+            # intents into such turns ("no" looks like a data-rights request to it, "ok" like
+            # English), so they are left to the dialogue state.
+            return cue
+        label, probability = self.model.predict(folded)
+        learnt = MODEL_INTENTS.get(label)
+        if probability < self.threshold or _cue_wins(cue[0], learnt):
+            return cue
+        return learnt, probability
+
+
+# Card data said aloud: a security code or expiry date by its wording, a card by its number.
+_CARD_SECRETS = ["cvv", "cvc", "codigo de seguridad", "codigo de verificacion",
+                 "codigo de atras", "numeros de atras", "digitos de atras", "numeritos de atras",
+                 "fecha de vencimiento", "fecha de expiracion", "clave de la tarjeta"]  # fmt: skip
+_CARD_WORDS = ["tarjeta", "credito", "debito", "visa", "mastercard", "master card"]
+
+
+def _card(text: str, folded: str) -> bool:
+    """Card digits (13-19 in a row, also misheard: a phone or an order number is shorter), a
+    long run of digits next to the word "tarjeta", or a security code's wording."""
+    if has_phrase(folded, _CARD_SECRETS):
+        return True
+    # Cards are read in groups of four ("cuatro mil ciento once, mil ciento once...")
+    runs = numbers(join_digit_groups(spoken_numbers(text).replace(".", ""), longest=4))
+    if any(13 <= len(r) <= 19 for r in runs):
+        return True
+    return has_phrase(folded, _CARD_WORDS) and any(
+        len(r) >= 8 and _phone(r) is None for r in runs
+    )
+
+
+def card_data(text: str) -> bool:
+    """Whether the turn says card data aloud (a card number, a security code)."""
+    return _card(text, fold(text))
+
+
+def is_card_number(digits_only: str) -> bool:
+    """13 to 19 digits passing Luhn: a payment card's number."""
+    return 13 <= len(digits_only) <= 19 and luhn_ok(digits_only)
+
+
+_ENGLISH = frozenset(
+    """the you your i i'm my me is are am do does can could would will please hello hi speak
+    english order want need help with what where how this that it to of and for not have has
+    there anyone someone sorry thanks thank""".split()
+)
+
+
+def _language(folded: str) -> Literal["es", "en"]:
+    words = folded.split()
+    english = sum(w in _ENGLISH for w in words)
+    return "en" if english >= 2 and 2 * english >= len(words) else "es"
+
+
+def language(text: str) -> Literal["es", "en"]:
+    """"en" for a turn in English ("do you speak English?"), else "es"."""
+    return _language(fold(text))
+
+
+_CUES = dict(INTENT_CUES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +406,10 @@ class Understanding:
     phone: str | None  # E.164
     answer: bool | None  # a clear yes / no to the bot's question
     product: ProductQuery  # the words as a catalogue query (size, colour, price ceiling)
+    card: bool = False  # card data said aloud: never echoed, looked up or stored
+    data_rights: bool = False  # a Ley 1581 request (see, correct, erase one's data)
+    callback: bool = False  # the caller asks to be called back
+    language: Literal["es", "en"] = "es"
 
     def says(self, phrases: Sequence[str]) -> bool:
         """Whether the turn contains one of the phrases (whole words, accent-insensitive)."""
@@ -289,6 +424,12 @@ def understand(
     folded = fold(text)
     spoken = digits(text)
     intent, confidence = classify(folded)
+    card = _card(text, folded)
+    lang = _language(folded)
+    if card:
+        intent = "payment"  # whatever else the words seemed to ask: the card is the topic
+    elif lang == "en":
+        intent = "other_language"
     return Understanding(
         text=text,
         folded=folded,
@@ -296,8 +437,13 @@ def understand(
         intent=intent,
         confidence=confidence,
         rule=rule_intent(folded, rules),
-        order_number=_order_number(_plain(spoken)),
-        phone=_phone(spoken),
+        # a card's digits are never an order or phone number: nothing looks them up
+        order_number=None if card else _order_number(_plain(spoken)),
+        phone=None if card else _phone(spoken),
         answer=_yes_no(folded),
         product=_product_query(folded, spoken),
+        card=card,
+        data_rights=intent == "data_rights" or has_phrase(folded, _CUES["data_rights"]),
+        callback=intent == "callback" or has_phrase(folded, _CUES["callback"]),
+        language=lang,
     )
