@@ -1,0 +1,266 @@
+"""Issue 16's routes and dialogue state through `Dialogue.reply`: the trained intents, a
+concierge on the sample store (SQLite), the Twilio stand-in for text messages and a scripted
+language model that fails the test when a turn reaches it that must not."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AUTH_TOKEN, make_settings
+from tests.stores import open_backend
+from voicebot.config import Settings
+from voicebot.dialogue.intents import IntentModel
+from voicebot.dialogue.llm import Message
+from voicebot.dialogue.policy import Dialogue, EndCall, ReplyPart, ReplyStats, Say
+from voicebot.dialogue.retail import Concierge
+from voicebot.dialogue.tools import Tools
+from voicebot.governance.redaction import redact
+from voicebot.handoff.twilio_rest import TwilioRest
+from voicebot.store import Records, Store
+from voicebot.store.search import Catalog
+from voicebot.telephony.fake_cloud import FakeTwilioCloud
+
+CAROLINA, STRANGER = "+573205550101", "+573001234567"
+CARD = "4111 1111 1111 1111"  # a test card number: passes Luhn
+
+
+@functools.cache
+def intents() -> IntentModel:
+    return IntentModel.load()
+
+
+class _Model:
+    """A language model that answers free talk with a fixed sentence and counts its turns."""
+
+    def __init__(self, answer: str = "Con gusto le ayudo.") -> None:
+        self.answer = answer
+        self.seen: list[list[Message]] = []
+
+    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        self.seen.append(messages)
+        yield self.answer
+
+
+Turn = Callable[[str], Awaitable[list[ReplyPart]]]
+
+
+class Call:
+    """One conversation: the dialogue with its concierge (or none), turn by turn."""
+
+    def __init__(self, settings: Settings, concierge: Concierge | None) -> None:
+        self.model = _Model()
+        self.dialogue = Dialogue(settings, self.model, intents())
+        self.concierge = concierge
+        self.history: list[Message] = []
+
+    async def __call__(self, text: str) -> list[ReplyPart]:
+        turn = self.dialogue.understand(text)
+        parts = [
+            p
+            async for p in self.dialogue.reply(
+                self.history, text, ReplyStats(), self.concierge, turn
+            )
+        ]
+        said = " ".join(p.text for p in parts if isinstance(p, Say))
+        self.history += [Message("user", text), Message("assistant", said)]
+        return parts
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[tuple[Store, Records]]:
+    async with open_backend("sqlite", tmp_path, None) as pair:
+        yield pair
+
+
+@pytest.fixture
+async def call(
+    store: tuple[Store, Records], cloud: FakeTwilioCloud
+) -> AsyncIterator[Callable[..., Call]]:
+    shop, records = store
+    settings = make_settings(twilio={"api_base_url": cloud.url})
+    rest = TwilioRest(settings)
+    catalog = Catalog(await shop.products())
+
+    def new(phone: str = STRANGER) -> Call:
+        tools = Tools(shop, records, catalog, rest, "test")
+        return Call(settings, Concierge(settings, tools, phone, "voice"))
+
+    yield new
+    await rest.close()
+
+
+def texts(parts: list[ReplyPart]) -> list[str]:
+    return [p.text for p in parts if isinstance(p, Say)]
+
+
+# ---- routes ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "said",
+    ["Páseme con alguien de carne y hueso, por favor", "Quiero que me atienda alguien de verdad"],
+)
+async def test_a_person_in_other_words_is_a_transfer(call, said: str) -> None:
+    c = call()
+    assert await c(said) == [EndCall("transfer_requested", "transfer")]
+    assert c.model.seen == []
+
+
+async def test_thanks_and_goodbye_end_the_call(call) -> None:
+    c = call()
+    assert await c("Muchas gracias, muy amable, eso era lo que necesitaba") == [
+        EndCall("goodbye", "farewell")
+    ]
+
+
+async def test_data_rights_get_the_written_path_and_a_person(call, settings: Settings) -> None:
+    c = call()
+    parts = await c("Quiero que ustedes eliminen toda la información que tienen sobre mí")
+    assert texts(parts) == [settings.phrase("data_rights")]
+    assert "Ley 1581" in texts(parts)[0] and "por escrito" in texts(parts)[0]
+    assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]
+    assert c.concierge is not None and c.concierge.outcome.intents == ["data_rights"]
+
+
+async def test_a_callback_in_other_words_books_a_ticket(
+    call, store: tuple[Store, Records]
+) -> None:
+    shop, _ = store
+    c = call(CAROLINA)
+    [ask] = texts(await c("Ahora estoy ocupada, ¿me pueden marcar en un rato?"))
+    assert ask == "¿Confirma que un asesor le devuelva la llamada a este número?"
+    before = await shop.tickets_for_phone(CAROLINA)
+    created = texts(await c("Sí, confirmo"))
+    [ticket] = [t for t in await shop.tickets_for_phone(CAROLINA) if t not in before]
+    assert ticket.kind == "llamada" and f"número {ticket.id}" in created[0]
+
+
+async def test_a_callback_from_a_hidden_number_asks_where_to_call(
+    call, store: tuple[Store, Records]
+) -> None:
+    shop, _ = store
+    c = call("")
+    [ask] = texts(await c("Llámenme más tarde, por favor"))
+    assert "qué número" in ask
+    [confirm] = texts(await c("Al tres cero cero uno dos tres cuatro cinco seis siete"))
+    assert confirm.endswith("terminado en 4567?")
+    await c("Sí")
+    assert [t.kind for t in await shop.tickets_for_phone(STRANGER)] == ["llamada"]
+
+
+async def test_out_of_scope_is_redirected_without_the_model(call, settings: Settings) -> None:
+    c = call()
+    parts = await c("¿Usted sabe quién ganó el partido de fútbol anoche?")
+    assert texts(parts) == [settings.phrase("out_of_scope")]
+    assert c.model.seen == []
+
+
+async def test_english_gets_an_english_answer_and_a_person(call, settings: Settings) -> None:
+    c = call()
+    [answer] = texts(await c("Hello, do you speak English? I need help with my order"))
+    assert answer == settings.phrase("other_language") and "Spanish" in answer
+    assert await c("Yes, please") == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_payment_gets_the_methods_and_the_payment_link(
+    call, cloud: FakeTwilioCloud, settings: Settings
+) -> None:
+    c = call(CAROLINA)
+    methods, offer = texts(await c("¿Ustedes aceptan tarjeta de crédito?"))
+    assert "Nequi" in methods and "enlace de pago" in offer
+    sent = texts(await c("Sí, mándemelo"))
+    assert sent[0].endswith("terminado en 0101.")
+    assert settings.store.payment_url in cloud.messages[-1]["Body"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        f"Mi tarjeta es la {CARD}",
+        "cuatro uno uno uno, uno uno uno uno, uno uno uno uno, uno uno uno uno",
+        "Le doy el código de seguridad, es el tres cuatro cinco",
+    ],
+)
+async def test_card_data_is_never_taken_echoed_or_stored(
+    call, store: tuple[Store, Records], settings: Settings, said: str
+) -> None:
+    _, records = store
+    c = call(CAROLINA)
+    await c.concierge.greeting()
+    said_back = texts(await c(said))
+    assert said_back[0] == settings.phrase("card_data") and "enlace de pago" in said_back[1]
+    assert not any(ch.isdigit() for ch in " ".join(said_back))  # nothing read back
+    assert "order_status" not in [t.name for t in c.concierge.tools.calls]  # not an order
+    assert c.model.seen == []  # never in a prompt
+    memory = c.concierge.interaction()
+    assert memory is None or "1111" not in memory.summary
+    audit = await records.audit_entries(50)
+    assert all("1111" not in str(e) and "345" not in str(e) for e in audit)
+    assert "1111" not in redact(said) and "[tarjeta]" in redact(f"Mi tarjeta es la {CARD}")
+
+
+async def test_card_data_without_the_store_is_still_refused() -> None:
+    settings = make_settings()
+    c = Call(settings, None)
+    parts = await c(f"Para pagar le doy mi tarjeta, {CARD}")
+    assert texts(parts) == [settings.phrase("card_data"), settings.phrase("offer_person")]
+    assert c.model.seen == []
+
+
+# ---- dialogue state ----------------------------------------------------------------------------
+async def test_price_and_colour_after_a_product_refer_to_it(call) -> None:
+    c = call()
+    found, _offer = texts(await c("¿Tienen tenis Adidas Runfalcon talla cuarenta y dos?"))
+    assert found.startswith("Sí, tenemos zapatillas Adidas Runfalcon")
+    product = c.concierge.tools.catalog.by_sku[c.concierge.refs[0].split(":")[1]]
+    price, offer = texts(await c("¿Y cuánto cuesta?"))
+    assert price.startswith("El precio de zapatillas Adidas Runfalcon es $")
+    assert f"{product.price:,}".replace(",", ".") in price and "enlace" in offer
+    black = texts(await c("¿Y en negro?"))
+    assert "negro" in black[0] and "zapatillas" in black[0]
+
+
+async def test_an_order_number_after_the_question_is_an_order_not_the_faq(call) -> None:
+    c = call()
+    [ask] = texts(await c("Quiero saber de mi pedido"))
+    assert "número de su pedido" in ask
+    answer = texts(await c("Es el cuatro cinco siete dos uno, el del envío a Medellín"))
+    assert answer[0].startswith("Su pedido 45721")
+
+
+async def test_a_number_after_the_models_question_is_an_order(call) -> None:
+    c = call()
+    c.concierge.expect_order_number()  # the guard phrase asked for the number
+    answer = texts(await c("45721, y cuánto cuesta el envío"))
+    assert answer[0].startswith("Su pedido 45721")
+
+
+async def test_an_uncertain_number_is_read_back_first(call) -> None:
+    c = call()
+    await c("¿Dónde está mi pedido?")
+    [back] = texts(await c("cuatro cinco siete dos uno uno"))
+    assert back == "Entendí el número 4 5 7 2 1 1. ¿Es correcto?"
+    assert "order_status" not in [t.name for t in c.concierge.tools.calls]
+    [fixed] = texts(await c("No, es el cuatro cinco siete dos uno"))[:1]
+    assert fixed.startswith("Su pedido 45721")
+
+
+async def test_one_re_ask_for_the_number_then_a_person(call) -> None:
+    c = call("")
+    await c("¿Dónde está mi pedido?")
+    [again] = texts(await c("Eh, pues, déjeme ver"))
+    assert again.startswith("Disculpe, no le entendí el número")
+    [offer] = texts(await c("mmm, es que, este"))
+    assert "asesor" in offer
+    assert await c("Sí") == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_two_unknown_numbers_then_a_person(call) -> None:
+    c = call()
+    [missing] = texts(await c("Mi pedido es el 45000"))
+    assert missing.startswith("No encuentro un pedido con el número 45000")
+    second = texts(await c("Es el 45001"))
+    assert second[0] == "Tampoco encuentro un pedido con el número 45001."
+    assert "asesor" in second[1]
