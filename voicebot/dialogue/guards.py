@@ -311,7 +311,8 @@ _NOT_VERBS = frozenset("las les los mas mis tus sus nos vez veces antes otras al
 # Infinitive or gerund + "te": "ayudarte" -> "ayudarle". Not "parte", "suerte", "advierte".
 _ENCLITIC = re.compile(r"\b([a-záéíóúñ]+(?:ar|er|ir|ándo|iéndo|yéndo))te\b", re.I)
 _NOT_ENCLITIC = re.compile(r"(?:parte|ierte|uerte|^marte|baluarte|estandarte|inerte|alerte)$")
-_CLAUSE_START = re.compile(r"(?:^|[¿¡,;:]\s*|\b(?:y|o|pero|luego|entonces|favor)\s+)$", re.I)
+# (not after "¿": "¿Confirma…?", "¿Llama por su pedido?" are usted questions)
+_CLAUSE_START = re.compile(r"(?:^|[¡,;:]\s*|\b(?:y|o|pero|luego|entonces|favor)\s+)$", re.I)
 _WORD = re.compile(r"[A-Za-zÁÉÍÓÚÜÑáéíóúüñ]+")
 # "tú" forms left after the rewrite: the sentence is replaced.
 _VOSEO = frozenset(
@@ -322,7 +323,7 @@ _NOT_PRETERITE = re.compile(
     r"(?:siste|xiste|triste|chiste|piste|quiste|contraste|desgaste|engaste|reviste|embiste"
     r"|amatiste|^traste|^gaste|^baste)$"
 )
-_PRETERITE = re.compile(r"^[a-záéíóúñ]{3,}(?:aste|iste)$")
+_PRETERITE = re.compile(r"^[a-záéíóúñ]+(?:aste|iste|íste)$")
 
 
 def _cased(word: str, usted: str) -> str:
@@ -386,7 +387,7 @@ def tu_left(sentence: str) -> bool:
 
 # ---- the store's own name ---------------------------------------------------------------------
 _NAME_SLOT = re.compile(
-    r"\b((?:gracias por (?:llamar|comunicarse|contactar(?:nos)?) (?:a|con)|bienvenid[oa]s? a"
+    r"\b((?i:gracias por (?:llamar|comunicarse|contactar(?:nos)?) (?:a|con)|bienvenid[oa]s? a"
     r"|asistente (?:automático |automatico |virtual )?de|somos)\s+)"
     r"((?:[A-ZÁÉÍÓÚÑ][\wáéíóúñ'-]*\s?){1,4})"
 )
