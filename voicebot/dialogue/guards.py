@@ -306,8 +306,10 @@ _PHRASES = [
 ]
 # "si compras", "cuando llegues": after these a word ending in -as/-es is a verb.
 _AFTER_IF = re.compile(r"\b(?:si|cuando) (?!no\b)[a-záéíóúñ]{3,}[aeé]s\b", re.I)
-_NOT_VERBS = frozenset("las les los mas mis tus sus nos vez veces antes otras algunas muchas "
-                       "todas estas esas aquellas cosas".split())
+_NOT_VERBS = frozenset(
+    "las les los mas mis tus sus nos vez veces antes otras algunas muchas "
+    "todas estas esas aquellas cosas".split()
+)
 # Infinitive or gerund + "te": "ayudarte" -> "ayudarle". Not "parte", "suerte", "advierte".
 _ENCLITIC = re.compile(r"\b([a-záéíóúñ]+(?:ar|er|ir|ándo|iéndo|yéndo))te\b", re.I)
 _NOT_ENCLITIC = re.compile(r"(?:parte|ierte|uerte|^marte|baluarte|estandarte|inerte|alerte)$")
