@@ -146,3 +146,42 @@ async def test_reply_reads_the_understanding_it_is_given(settings: Settings) -> 
         )
     ]
     assert ended == [EndCall("goodbye", "farewell")]
+
+
+async def test_without_the_store_the_new_routes_never_reach_the_model(settings: Settings) -> None:
+    from voicebot.dialogue.intents import IntentModel
+
+    model = _Scripted(["Claro que sí, le cuento."])
+    dialogue = Dialogue(settings, model, IntentModel.load())
+
+    async def reply(text: str) -> list[object]:
+        return [p async for p in dialogue.reply([], text, ReplyStats())]
+
+    assert await reply("Páseme con alguien de carne y hueso") == [
+        EndCall("transfer_requested", "transfer")
+    ]
+    assert await reply("Muchas gracias, muy amable") == [EndCall("goodbye", "farewell")]
+    out = settings.phrase("out_of_scope")
+    assert await reply("¿Quién ganó el partido ayer?") == [Say(out, "out_of_scope")]
+    english = settings.phrase("other_language")
+    assert await reply("Hello, do you speak English?") == [Say(english, "other_language")]
+    rights = settings.phrase("data_rights")
+    assert await reply("¿Qué datos tienen guardados de mí?") == [Say(rights, "data_rights")]
+    assert model.seen == []
+    # a YAML keyword still wins over the trained intent
+    assert await reply("Quiero borrar mis datos personales") == [
+        EndCall("sensitive_topic", "transfer")
+    ]
+
+
+def test_the_intent_threshold_and_model_come_from_config() -> None:
+    from voicebot.dialogue.policy import load_intent_model
+
+    assert load_intent_model(make_settings(dialogue={"intent_model": ""})) is None
+    assert load_intent_model(make_settings(dialogue={"intent_model": "nope.npz"})) is None
+    model = load_intent_model(make_settings())
+    assert model is not None
+    strict = Dialogue(make_settings(dialogue={"intent_threshold": 1.0}), _Scripted([]), model)
+    assert strict.understand("Páseme con alguien de carne y hueso").intent is None
+    loose = Dialogue(make_settings(), _Scripted([]), model)
+    assert loose.understand("Páseme con alguien de carne y hueso").intent == "person"

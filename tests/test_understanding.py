@@ -7,8 +7,10 @@ import dataclasses
 import pytest
 
 from voicebot.dialogue import understanding as nlu
+from voicebot.dialogue.intents import DEFAULT_MODEL, INTENTS, IntentModel
 from voicebot.dialogue.understanding import RetailIntent, Understanding, understand
 from voicebot.store.search import ProductQuery
+from voicebot.governance.redaction import redact
 from voicebot.text import digits, fold
 
 pytestmark = pytest.mark.fast  # pure functions: the fast tier
@@ -188,3 +190,98 @@ def test_says_matches_phrases_without_accents() -> None:
     turn = understand("¿Cuánto cuesta el envío?")
     assert turn.says(["cuanto cuesta"]) and turn.says(["envío"]) and not turn.says(["costo"])
     assert isinstance(turn, Understanding) and isinstance(turn.product, ProductQuery)
+
+
+class _Labels:
+    """A trained model stand-in: fixed labels and probabilities by a word of the turn."""
+
+    def __init__(self, table: dict[str, tuple[str, float]]) -> None:
+        self.table = table
+        self.seen: list[str] = []
+
+    def predict(self, text: str) -> tuple[str, float]:
+        self.seen.append(text)
+        return next((v for k, v in self.table.items() if k in text), ("greeting", 0.99))
+
+
+def test_trained_intents_map_labels_and_fall_back_to_the_cues_below_the_threshold() -> None:
+    model = _Labels({"alguien": ("person_agent", 0.95), "pedido": ("payment", 0.5),
+                     "carrito": ("product_search", 0.9), "aburrido": ("out_of_scope", 0.8)})  # fmt: skip
+    classify = nlu.TrainedIntents(model, threshold=0.7)
+    assert classify("paseme con alguien") == ("person", 0.95)
+    assert classify("donde esta mi pedido") == ("order_status", 1.0)  # unsure: the cues
+    assert classify("tengo cosas en el carrito") == ("cart", 1.0)  # a cue the model lacks
+    assert classify("estoy aburrido") == ("out_of_scope", 0.8)
+    assert classify("alo buenas") == (None, 0.0)  # a greeting asks for nothing
+    assert set(nlu.MODEL_INTENTS) == set(INTENTS)
+
+
+@pytest.mark.parametrize("text", ["no", "ok", "si claro", "45721", "4 5 7 2 1"])
+def test_short_answers_and_bare_numbers_are_not_sent_to_the_model(text: str) -> None:
+    model = _Labels({"": ("data_rights", 0.99)})
+    assert nlu.TrainedIntents(model)(fold(text)) == nlu.keyword_intent(fold(text))
+    assert model.seen == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Páseme con alguien de carne y hueso", "person"),
+        ("Quiero que borren toda mi información de su sistema", "data_rights"),
+        ("¿Qué datos tienen guardados de mí?", "data_rights"),
+        ("Ahora no puedo hablar, llámenme en una hora", "callback"),
+        ("Muchas gracias, muy amable", "goodbye"),
+        ("¿Quién ganó el partido ayer?", "out_of_scope"),
+        ("¿Ustedes aceptan tarjeta de crédito?", "payment"),
+        ("¿Cuánto cuesta?", "price"),
+        ("¿Cuántos días tengo para devolver un producto?", "store_info"),  # policy, cue wins
+        ("Sí", None),
+    ],
+)
+def test_the_real_model_in_the_understanding(text: str, intent: str | None) -> None:
+    classify = nlu.TrainedIntents(IntentModel.load(DEFAULT_MODEL), threshold=0.7)
+    assert understand(text, classify=classify).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mi tarjeta es 4111 1111 1111 1111",
+        "cuatro uno uno uno, uno uno uno uno, uno uno uno uno, uno uno uno uno",
+        "el número es 4111-1111-1111-1112",  # misheard: fails Luhn, still a card's length
+        "el código de seguridad es 123",
+        "los números de atrás son tres cuatro cinco",
+        "mi tarjeta de crédito empieza por 4111 1111",  # part of a card, next to "tarjeta"
+    ],
+)
+def test_card_data_is_a_slot_that_blanks_the_numbers(text: str) -> None:
+    turn = understand(text)
+    assert turn.card and nlu.card_data(text)
+    assert (turn.intent, turn.order_number, turn.phone) == ("payment", None, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Pagué con tarjeta el pedido 45721", "mi celular es 3205550101", "talla 42 por 150.000 pesos"],
+)
+def test_order_numbers_phones_and_prices_are_not_card_data(text: str) -> None:
+    assert not understand(text).card
+
+
+def test_card_numbers_are_redacted_from_what_is_kept() -> None:
+    for text in ["Mi tarjeta es 4111 1111 1111 1111",
+                 "cuatro uno uno uno, uno uno uno uno, uno uno uno uno, uno uno uno uno",
+                 "el código de seguridad es 123"]:  # fmt: skip
+        kept = redact(text)
+        assert "1111" not in kept and "123" not in kept and "uno uno uno" not in kept, kept
+    assert nlu.is_card_number("4111111111111111") and not nlu.is_card_number("4111111111111112")
+
+
+def test_language_and_request_slots() -> None:
+    assert nlu.language("Hello, do you speak English?") == "en"
+    assert nlu.language("Hola, ¿tienen tenis Adidas?") == "es"
+    english = understand("Can you help me with my order please")
+    assert (english.language, english.intent) == ("en", "other_language")
+    assert understand("Por favor borren mis datos").data_rights
+    assert understand("Que me llamen más tarde").callback
+    assert not understand("¿Dónde está mi pedido?").callback

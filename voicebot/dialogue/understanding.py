@@ -335,8 +335,8 @@ class TrainedIntents:
             return cue
         label, probability = self.model.predict(folded)
         learnt = MODEL_INTENTS.get(label)
-        if probability < self.threshold or _cue_wins(cue[0], learnt):
-            return cue
+        if learnt is None or probability < self.threshold or _cue_wins(cue[0], learnt):
+            return cue  # a greeting asks for nothing: whatever the cues find
         return learnt, probability
 
 
