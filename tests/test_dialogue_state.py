@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AUTH_TOKEN, make_settings
+from tests.conftest import make_settings
 from tests.stores import open_backend
 from voicebot.config import Settings
 from voicebot.dialogue.intents import IntentModel
@@ -124,9 +124,7 @@ async def test_data_rights_get_the_written_path_and_a_person(call, settings: Set
     assert c.concierge is not None and c.concierge.outcome.intents == ["data_rights"]
 
 
-async def test_a_callback_in_other_words_books_a_ticket(
-    call, store: tuple[Store, Records]
-) -> None:
+async def test_a_callback_in_other_words_books_a_ticket(call, store: tuple[Store, Records]) -> None:
     shop, _ = store
     c = call(CAROLINA)
     [ask] = texts(await c("Ahora estoy ocupada, ¿me pueden marcar en un rato?"))

@@ -9,8 +9,8 @@ import pytest
 from voicebot.dialogue import understanding as nlu
 from voicebot.dialogue.intents import DEFAULT_MODEL, INTENTS, IntentModel
 from voicebot.dialogue.understanding import RetailIntent, Understanding, understand
-from voicebot.store.search import ProductQuery
 from voicebot.governance.redaction import redact
+from voicebot.store.search import ProductQuery
 from voicebot.text import digits, fold
 
 pytestmark = pytest.mark.fast  # pure functions: the fast tier
@@ -205,8 +205,14 @@ class _Labels:
 
 
 def test_trained_intents_map_labels_and_fall_back_to_the_cues_below_the_threshold() -> None:
-    model = _Labels({"alguien": ("person_agent", 0.95), "pedido": ("payment", 0.5),
-                     "carrito": ("product_search", 0.9), "aburrido": ("out_of_scope", 0.8)})  # fmt: skip
+    model = _Labels(
+        {
+            "alguien": ("person_agent", 0.95),
+            "pedido": ("payment", 0.5),
+            "carrito": ("product_search", 0.9),
+            "aburrido": ("out_of_scope", 0.8),
+        }
+    )
     classify = nlu.TrainedIntents(model, threshold=0.7)
     assert classify("paseme con alguien") == ("person", 0.95)
     assert classify("donde esta mi pedido") == ("order_status", 1.0)  # unsure: the cues

@@ -356,9 +356,7 @@ def _card(text: str, folded: str) -> bool:
     runs = numbers(join_digit_groups(spoken_numbers(text).replace(".", ""), longest=4))
     if any(13 <= len(r) <= 19 for r in runs):
         return True
-    return has_phrase(folded, _CARD_WORDS) and any(
-        len(r) >= 8 and _phone(r) is None for r in runs
-    )
+    return has_phrase(folded, _CARD_WORDS) and any(len(r) >= 8 and _phone(r) is None for r in runs)
 
 
 def card_data(text: str) -> bool:
@@ -385,7 +383,7 @@ def _language(folded: str) -> Literal["es", "en"]:
 
 
 def language(text: str) -> Literal["es", "en"]:
-    """"en" for a turn in English ("do you speak English?"), else "es"."""
+    """ "en" for a turn in English ("do you speak English?"), else "es"."""
     return _language(fold(text))
 
 
