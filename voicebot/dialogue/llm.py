@@ -42,7 +42,7 @@ class SharedModel(Protocol):
 class TransformersModel:
     """A local causal LM through transformers, generating in one shared worker thread."""
 
-    def __init__(self, model_ref: str, settings: LlmSettings) -> None:
+    def __init__(self, model_ref: str, settings: LlmSettings, adapter: str = "") -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -52,6 +52,10 @@ class TransformersModel:
         # bf16: a one-off check here gave about twice float32's tokens/s on this CPU;
         # `voicebot bench` prints the tokens/s of what is configured.
         self._model = AutoModelForCausalLM.from_pretrained(model_ref, dtype=torch.bfloat16)
+        if adapter:  # a peft LoRA folder (llm.adapter), merged: no per-token cost afterwards
+            from peft import PeftModel
+
+            self._model = PeftModel.from_pretrained(self._model, adapter).merge_and_unload()
         self._model.eval()
         self._prefix: tuple[str, Any, Any] | None = None  # (system text, token ids, KV cache)
         # One generation at a time: the cores are shared, and queued calls wait their turn.
@@ -160,7 +164,7 @@ class LlamaCppModel:
     system prompt shared by every turn is computed once, as with TransformersModel's cache.
     """
 
-    def __init__(self, model_path: str, settings: LlmSettings) -> None:
+    def __init__(self, model_path: str, settings: LlmSettings, adapter: str = "") -> None:
         from llama_cpp import Llama
 
         self._settings = settings
@@ -169,6 +173,7 @@ class LlamaCppModel:
             n_ctx=settings.context_tokens,
             n_threads=settings.cpu_threads,
             n_batch=256,
+            lora_path=adapter or None,  # a GGUF LoRA (llm.adapter), applied at run time
             verbose=False,
         )
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
