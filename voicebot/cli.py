@@ -54,9 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--ramp", type=float, default=20, help="soak: seconds between new callers")
     bench.add_argument(
         "--dialogue",
-        nargs="+",
+        nargs="*",
         metavar="MODEL",
-        help="compare models (folders under models/, paths) on free-talk dialogue turns",
+        help="compare models (folders under models/, paths) on free-talk dialogue turns; "
+        "no MODEL: llm.model without and with its LoRA adapter on data/lora/heldout.yaml",
+    )
+    bench.add_argument(
+        "--adapter", help="--dialogue: the adapter to compare (default: llm.adapter, else lora)"
     )
     bench.add_argument(
         "--store", action="store_true", help="tool latency and search recall@3 on the store"
@@ -215,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
             from voicebot.bench_tts import run_tts_bench
 
             return asyncio.run(run_tts_bench(settings))
+        if args.dialogue == []:
+            from voicebot.bench_dialogue import run_heldout_bench
+
+            return asyncio.run(run_heldout_bench(settings, args.adapter))
         if args.dialogue:
             return asyncio.run(run_dialogue_bench(settings, args.dialogue))
         if args.store:
