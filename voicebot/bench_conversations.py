@@ -390,7 +390,8 @@ def judge(
     groups = align([t.say for t in scenario.turns], heard)
     spoken = len(observed) if observed is not None else len(scenario.turns)
     caller_words = " ".join(heard)
-    allowed = set(facts.numbers) | set(_numbers(digits(caller_words)))
+    # the caller's numbers as said ("4-5-226") and as one number ("45226")
+    allowed = set(facts.numbers) | set(_numbers(caller_words)) | set(_numbers(digits(caller_words)))
     allowed.update(str(t) for t in record.get("outcome", {}).get("tickets", []))
     caller_phone = record.get("caller") or ""
     allowed.update({caller_phone[-4:], caller_phone.lstrip("+")[2:]} - {""})

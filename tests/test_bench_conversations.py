@@ -1,0 +1,215 @@
+"""`voicebot bench --conversations`: the scenario files' schema and the judging of a call record.
+
+Fast: no model, no service; the judge reads hand-made records as `/calls/{sid}` serves them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from voicebot.bench_conversations import (
+    Facts,
+    Scenario,
+    ScenarioFile,
+    align,
+    judge,
+    load_scenarios,
+    mentions,
+    summary,
+)
+from voicebot.dialogue.intents import INTENTS
+from voicebot.tts.callers import CALLER_VOICES
+
+GREETING = (
+    "Hola, gracias por llamar a Almacenes La Quinta. Le atiende un asistente automático. "
+    "¿En qué le puedo ayudar?"
+)
+FACTS = Facts(
+    numbers=frozenset({"45226", "289900", "150000", "2", "5", "30"}),
+    dates=frozenset({(3, 12)}),
+    canned=("Le atiende un asistente automático.",),
+    customers={"+573205550101": True},
+)
+ORDER_CALL = Scenario.model_validate(
+    {
+        "id": "order-test",
+        "intent": "order_status",
+        "turns": [
+            {"say": "Eh… quería saber de un pedido.", "expect": {"says": [["número", "pedido"]]}},
+            {
+                "say": "Es el cuatro, cinco, dos, dos, seis.",
+                "expect": {"says": ["en camino"], "never": ["entregado"]},
+            },
+            {"say": "Listo, gracias, chao."},
+        ],
+        "expect": {"end": ["goodbye"], "tools": ["order_status"], "never": ["4532"]},
+    }
+)
+
+
+def record(turns: list[tuple[str, list[str]]], **extra: Any) -> dict[str, Any]:
+    """A stored call record as /calls/{sid} gives it: turns, transcript, ending, outcome."""
+    transcript = [{"role": "bot", "text": GREETING}]
+    for heard, bot in turns:
+        transcript.append({"role": "caller", "text": heard})
+        transcript += [{"role": "bot", "text": b} for b in bot]
+    base: dict[str, Any] = {
+        "caller": "+573001234567",
+        "turns": [{"heard": h, "bot": b} for h, b in turns],
+        "transcript": transcript,
+        "ended_by": "bot",
+        "end_reason": "goodbye",
+        "transfer_id": None,
+        "callback": False,
+        "outcome": {"tickets": [], "tool_calls": [{"name": "order_status", "ok": True}]},
+    }
+    return base | extra
+
+
+GOOD = [
+    ("Eh, quería saber de un pedido.", ["Con gusto. ¿Me dice el número de su pedido?"]),
+    (
+        "Es el 4-5-226.",
+        [
+            "Su pedido 45226 va en camino con Interrapidísimo y debe llegar el jueves 3 de "
+            "diciembre."
+        ],
+    ),
+    ("Listo, gracias, chao.", ["Gracias por llamar a Almacenes La Quinta. Que tenga un buen día."]),
+]
+
+
+@pytest.mark.fast
+def test_a_good_call_passes() -> None:
+    verdict = judge(ORDER_CALL, record(GOOD), FACTS, observed=[True, True, True], sms_sent=0)
+    assert verdict.failures == ()
+    assert verdict.passed and verdict.end == "goodbye"
+
+
+@pytest.mark.fast
+def test_each_failure_is_listed_with_turn_and_kind() -> None:
+    bad = [
+        # tú, and the greeting given back as an answer
+        (
+            "Eh, quería saber de un pedido.",
+            ["Claro, dime tu pedido. Le atiende un asistente automático."],
+        ),
+        # a status it must not say, an invented price, the caller's words parroted
+        (
+            "Es el 4-5-226, el que compré la semana pasada por internet.",
+            ["Es el 4-5-226, el que compré la semana pasada por internet: entregado, $199.900."],
+        ),
+        ("Listo, gracias, chao.", []),
+    ]
+    rec = record(bad, ended_by="transfer", end_reason="transfer_requested", transfer_id="t1")
+    rec["outcome"]["tool_calls"] = []
+    verdict = judge(ORDER_CALL, rec, FACTS, observed=[True, True, False])
+    kinds = Counter((f.turn, f.kind) for f in verdict.failures)
+    assert kinds[(1, "tu")] == 1  # one slip per reply, however many forms
+    assert kinds[(1, "says")] == 0  # "pedido" is one of the alternatives
+    assert kinds[(1, "parrot")] == 1
+    assert kinds[(2, "says")] == 1 and kinds[(2, "never")] == 1
+    assert kinds[(2, "parrot")] == 1 and kinds[(2, "invented")] == 1
+    assert kinds[(3, "silent")] == 1
+    assert kinds[(None, "end")] == 1 and kinds[(None, "tool")] == 1
+    said = next(f for f in verdict.failures if f.kind == "never")
+    assert said.scenario == "order-test" and "entregado" in said.bot_said
+    figures = summary([verdict])
+    assert figures["task_success_pct"] == 0.0
+    assert (figures["tu_slips"], figures["parroted"], figures["invented"]) == (1, 2, 1)
+    assert figures["silent_turns"] == 1 and figures["transfers_unexpected"] == 1
+
+
+@pytest.mark.fast
+def test_card_digits_anywhere_in_the_call_fail_it() -> None:
+    rec = record(GOOD)
+    rec["transcript"].append({"role": "bot", "text": "Su tarjeta 4532 quedó registrada."})
+    verdict = judge(ORDER_CALL, rec, FACTS, observed=[True, True, True])
+    assert [f.kind for f in verdict.failures] == ["never"]
+
+
+@pytest.mark.fast
+def test_invented_dates_and_numbers_from_the_caller() -> None:
+    wrong_date = [
+        GOOD[0],
+        (GOOD[1][0], ["Su pedido 45226 va en camino y llega el viernes 4 de diciembre."]),
+        GOOD[2],
+    ]
+    verdict = judge(ORDER_CALL, record(wrong_date), FACTS, observed=[True] * 3)
+    assert [f.kind for f in verdict.failures] == ["invented"]
+    # a number the caller said may be said back; the caller's own ticket number too
+    echoed = [
+        GOOD[0],
+        ("Es el 4-5-226, talla 41.", ["Su pedido 45226 en talla 41 va en camino."]),
+        GOOD[2],
+    ]
+    assert judge(ORDER_CALL, record(echoed), FACTS, observed=[True] * 3).passed
+
+
+@pytest.mark.fast
+def test_a_turn_cut_in_two_is_aligned_to_its_scripted_turn() -> None:
+    scripted = [
+        "Hola, quería saber de un pedido.",
+        "Es el cuatro cinco dos dos seis.",
+        "Gracias, chao.",
+    ]
+    heard = ["Hola, quería saber", "de un pedido.", "Es el 45226.", "Gracias, chao."]
+    assert align(scripted, heard) == [[0, 1], [2], [3]]
+    assert align(scripted, []) == [[], [], []]
+
+
+@pytest.mark.fast
+def test_mentions_matches_words_and_prices() -> None:
+    assert mentions("Sí, tenemos Zapatillas Adidas a $289.900.", "289.900")
+    assert mentions("a 289900 pesos", "289.900")
+    assert mentions("Va EN CAMINO con Envía", "en camino")
+    assert mentions("está en preparacion", "preparación")
+    assert not mentions("Personalizado", "persona")
+    assert mentions("quedó [tarjeta] guardada", "[tarjeta]")
+
+
+@pytest.mark.fast
+def test_every_scenario_file_validates() -> None:
+    scenarios = load_scenarios()
+    assert len(scenarios) >= 40
+    assert len({s.id for s in scenarios}) == len(scenarios)
+    wanted = set(INTENTS) - {"greeting"}  # a turn that is only "aló" is no call of its own
+    assert wanted <= {s.intent for s in scenarios}, wanted - {s.intent for s in scenarios}
+    assert sum(len(s.turns) > 1 for s in scenarios) >= 20  # multi-turn calls
+    assert any(s.caller for s in scenarios)  # known customers call from their numbers
+    assert all(s.voice in (None, *CALLER_VOICES) for s in scenarios)
+
+
+@pytest.mark.fast
+def test_the_schema_refuses_mistakes(tmp_path: Path) -> None:
+    base = {
+        "id": "x",
+        "intent": "price",
+        "turns": [{"say": "¿Cuánto vale?"}],
+        "expect": {"end": ["open"]},
+    }
+    Scenario.model_validate(base)
+    for broken in (
+        base | {"intent": "weather"},
+        base | {"voice": "kokoro:nobody"},
+        base | {"caller": "3001234567"},
+        base | {"expect": {"end": ["hang_up"]}},
+        base | {"expect": {"end": []}},
+        base | {"turns": []},
+        base | {"typo": 1},
+    ):
+        with pytest.raises(ValidationError):
+            Scenario.model_validate(broken)
+    (tmp_path / "a.yaml").write_text(
+        "scenarios:\n  - {id: x, intent: price, turns: [{say: hola}], expect: {end: [open]}}\n"
+        "  - {id: x, intent: price, turns: [{say: hola}], expect: {end: [open]}}\n"
+    )
+    with pytest.raises(ValueError, match="twice"):
+        load_scenarios(tmp_path)
+    with pytest.raises(ValidationError):
+        ScenarioFile.model_validate({"scenarios": []})
