@@ -69,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
         "--asr", action="store_true", help="Whisper speed and WER, full vs short encoder window"
     )
     bench.add_argument(
+        "--conversations",
+        action="store_true",
+        help="the held-out call scenarios (data/conversations): task success, guards, failures",
+    )
+    bench.add_argument("--only", metavar="ID", help="--conversations: run this scenario only")
+    bench.add_argument("--limit", type=int, help="--conversations: run the first N scenarios")
+    bench.add_argument(
         "--tts",
         action="store_true",
         help="each voice's WER over the phone codec, first audio, CPU; the chain under load",
@@ -215,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.asr:
             return asyncio.run(run_asr_bench(settings))
+        if args.conversations:
+            from voicebot.bench_conversations import run_conversation_bench
+
+            return asyncio.run(
+                run_conversation_bench(settings, only=args.only, limit=args.limit, out=args.out)
+            )
         if args.tts:
             from voicebot.bench_tts import run_tts_bench
 
