@@ -51,7 +51,10 @@ def test_summary_comes_from_the_transcript_redacted() -> None:
         {"role": "caller", "text": "Quiero hablar con un asesor"},
     ]
     s = summarize(transcript, "transfer_requested", "+573001234567", ["pésimo"])
-    assert s.motive.startswith("Mi pedido 45721 no llega") and "[tarjeta]" in s.motive
+    assert s.motive == (  # clean words
+        "estado de un pedido: pedido 45721, dio datos personales que no se muestran: "
+        "[tarjeta]; pide un asesor"
+    )
     assert "4111" not in s.spoken()
     assert s.references == ["45721"]
     assert s.sentiment == "molesto" and s.customer == "llama desde +57 *** *** 4567"
@@ -115,4 +118,6 @@ def test_the_summary_is_worded_by_the_running_config() -> None:
     s = summarize([{"role": "caller", "text": "Pésimo"}], "frustration", "", [], texts=texts)
     assert s.reason == "cliente enojado" and s.sentiment == "molesto"
     assert s.spoken(texts) == f"cliente enojado / {texts.suggestions.frustration}"
-    assert s.spoken().startswith("Motivo: Pésimo Razón: cliente enojado. Cliente molesto.")
+    assert s.spoken().startswith(
+        "Motivo: sin motivo claro; dijo: «Pésimo». Razón: cliente enojado. Cliente molesto."
+    )

@@ -445,6 +445,20 @@ class SummaryTexts(_Section):
     spoken: str
     spoken_references: str  # {references}; left out when the caller gave none
     unavailable: str  # whispered when the transfer is unknown
+    very_upset: str
+    # the caller's words that say they are upset (besides handoff.frustration_keywords), and
+    # the words that make it strong ("muy molesta"); accents and case ignored
+    upset_words: list[str]
+    intensity_words: list[str]
+    person_words: list[str]  # the caller asked for a person ("pide un asesor" in the motive)
+    motives: dict[str, str]  # a turn's intent (dialogue/understanding.py) in the agent's words
+    motive_order: str  # {number}
+    motive_size: str  # {size}
+    motive_color: str  # {color}
+    motive_hidden: str  # {labels}: the redaction labels of personal data the caller said
+    motive_unclear: str  # {line}: no intent understood; the caller's first words, redacted
+    wants_agent: str
+    store_error: str  # the store's system failed during the call
 
 
 class MemoryTexts(_Section):
