@@ -133,6 +133,24 @@ async def test_a_noise_over_the_bot_pauses_it_only_briefly() -> None:
     assert " ".join(record.turns[0].bot) == LONG_REPLY and record.barge_ins == 0
 
 
+async def test_a_wordless_sound_over_the_bot_is_not_an_interruption() -> None:
+    # Regression (bench --barge-in): a short sound Whisper gave no words for cut the bot off
+    # and was then answered with "no le entendí".
+    call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        await line.say("cuénteme de los envíos", 1000)
+        await call.until(lambda: "Claro que sí" in " ".join(call.said()))
+        await line.say("", 400)
+        await call.until(lambda: "mensaje" in " ".join(call.said()))
+
+    with virtual_time():
+        record = await call.run(caller)
+    assert record.barge_ins == 0 and record.misunderstood == 0
+    assert " ".join(record.turns[0].bot) == LONG_REPLY
+
+
 async def test_with_pausing_off_a_backchannel_does_not_touch_the_audio() -> None:
     call = Call(
         settings(audio={"pause_on_speech": False}),

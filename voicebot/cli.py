@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         "--asr", action="store_true", help="Whisper speed and WER, full vs short encoder window"
     )
     bench.add_argument(
+        "--barge-in",
+        action="store_true",
+        help="how fast the bot stops when talked over; backchannels paused and resumed",
+    )
+    bench.add_argument("--rounds", type=int, default=1, help="--barge-in: rounds of the cases")
+    bench.add_argument(
         "--conversations",
         action="store_true",
         help="the held-out call scenarios (data/conversations): task success, guards, failures",
@@ -232,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
             from voicebot.bench_tts import run_tts_bench
 
             return asyncio.run(run_tts_bench(settings))
+        if args.barge_in:
+            from voicebot.bench_barge_in import run_barge_in_bench
+
+            return asyncio.run(run_barge_in_bench(settings, rounds=args.rounds))
         if args.dialogue == []:
             from voicebot.bench_dialogue import run_heldout_bench
 

@@ -89,8 +89,13 @@ class Listener:
     def in_speech(self) -> bool:
         return self._detector.in_speech
 
-    def feed(self, payload: bytes, bot_speaking: bool) -> list[ListenEvent]:
-        """One media payload; the events it completed, in order."""
+    def feed(
+        self, payload: bytes, bot_speaking: bool, bot_audible: bool | None = None
+    ) -> list[ListenEvent]:
+        """One media payload; the events it completed, in order. `bot_audible` (default: as
+        `bot_speaking`) is false while the bot is paused: the caller's words are then
+        transcribed early, as when the bot is silent."""
+        audible = bot_speaking if bot_audible is None else bot_audible
         data = self._partial + payload
         whole = len(data) - len(data) % FRAME_SAMPLES
         self._partial = data[whole:]
@@ -105,7 +110,7 @@ class Listener:
             event = self._detector.feed(pcm, voiced)
             if event is None and self._sounds_finished():
                 event = self._detector.end_now()
-            self._maybe_speculate(bot_speaking)
+            self._maybe_speculate(audible)
             if isinstance(event, SpeechStarted):
                 self._speculation = None
                 events.append(CallerStarted())
@@ -125,12 +130,14 @@ class Listener:
                 )
         return events
 
-    def _maybe_speculate(self, bot_speaking: bool) -> None:
+    def _maybe_speculate(self, bot_audible: bool) -> None:
         """At the first short silence, transcribe what the caller said so far: if they stay
         silent until the turn ends, the transcript is ready (or nearly) when it does."""
         wait_ms, det = self._cfg.speculative_asr_ms, self._detector
-        if not wait_ms or det.trailing_silence_ms != wait_ms or bot_speaking:
+        if not wait_ms or det.trailing_silence_ms != wait_ms or bot_audible:
             return
+        if det.voiced_ms < self._cfg.min_utterance_ms:
+            return  # a click, not words: it will not be a turn
         if self._speculation is not None and self._speculation[0] == det.voiced_ms:
             return
         task = self._spawn(self._transcribe(det.utterance_so_far()))

@@ -219,7 +219,9 @@ class CallSession:
         """Handle one inbound event; True when the caller's side has stopped."""
         match event:
             case Media(payload=payload):
-                for heard in self._listener.feed(payload, self._speaker.speaking):
+                speaking, player = self._speaker.speaking, self._speaker.player
+                audible = speaking and not player.paused
+                for heard in self._listener.feed(payload, speaking, audible):
                     self._on_caller(heard)
             case Mark(name=name):
                 if not self._speaker.player.on_mark(name):
@@ -254,7 +256,8 @@ class CallSession:
             case CallerStopped():
                 self._speaker.player.resume()  # a noise, not the caller taking the turn
             case CallerTalksOver():
-                self._barge_in()
+                if not self._speaker.player.paused:  # paused: the words will decide
+                    self._barge_in()
             case CallerTurn():
                 self._idle.touch()
                 self._on_turn(heard)
@@ -266,9 +269,10 @@ class CallSession:
     def _on_turn(self, turn: CallerTurn) -> None:
         if self._ending:
             return
-        if self._speaker.speaking and not turn.sustained:
-            # A short sound over the bot: a backchannel ("ajá") must not cut it off.
-            self._spawn(self._short_interjection(turn.pcm, turn.voiced_at))
+        if self._speaker.speaking and (not turn.sustained or self._speaker.player.paused):
+            # A short sound over the bot, or any words while it is paused for them: a
+            # backchannel ("ajá") must not cut it off; the words decide.
+            self._spawn(self._interjection(turn))
             return
         pcm, given = turn.pcm, turn.transcript
         if self._answering_now() and not self._answering:
@@ -285,9 +289,14 @@ class CallSession:
         self._answering = False
         self._turn_task = self._spawn(self._turn(pcm, voiced_at, endpoint_s, given))
 
-    async def _short_interjection(self, pcm: bytes, voiced_at: float) -> None:
-        transcript = await self._transcribe(pcm)
-        if transcript is None or is_backchannel(transcript.text, self._s.settings):
+    async def _interjection(self, turn: CallerTurn) -> None:
+        """Words over the bot (short, or while it is paused): a backchannel or a noise lets it
+        go on; anything else interrupts and is answered."""
+        given = await turn.transcript if turn.transcript is not None else None
+        transcript = given or await self._transcribe(turn.pcm)
+        # No words (a sigh, Whisper's empty or dropped pass) over the bot is not a request.
+        words = transcript.text if transcript is not None else ""
+        if not words or is_backchannel(words, self._s.settings):
             text = transcript.text if transcript else ""
             self.record.ignored_backchannels.append(text)
             self._log_words("backchannel_ignored", text)
@@ -295,7 +304,7 @@ class CallSession:
             return
         if self._speaker.speaking:  # a short real request ("espere", "no"): interrupt
             self._barge_in()
-        self._start_turn(pcm, voiced_at, 0.0, transcript)
+        self._start_turn(turn.pcm, turn.voiced_at, turn.endpoint_s, transcript)
 
     def _barge_in(self) -> None:
         if self._ending:

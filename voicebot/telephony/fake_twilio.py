@@ -98,6 +98,7 @@ class FakeTwilioCall:
         self.caller = caller
         self.call_sid = call_sid or "CA" + uuid.uuid4().hex
         self.stream_sid = "MZ" + uuid.uuid4().hex
+        self.speech_onset = 0.0  # when the last `speak` clip's first voiced frame was sent
         self.account_sid = account_sid
         self.sign_requests = sign_requests
         self._stream = stream  # given: a stream Twilio opens from TwiML (no webhook)
@@ -239,6 +240,7 @@ class FakeTwilioCall:
         mulaw = frames(ulaw_encode(pcm))
         flags = voiced_flags(mulaw, pcm)
         last_voiced = max((i for i, v in enumerate(flags) if v), default=len(mulaw) - 1)
+        first_voiced = next((i for i, v in enumerate(flags) if v), 0)
         first_index = len(self._sent_times) + len(self._outbox)
         self._outbox.extend(mulaw)
         target = first_index + last_voiced
@@ -246,7 +248,9 @@ class FakeTwilioCall:
             if self.closed_by_service.is_set():
                 break
             await asyncio.sleep(FRAME_S)
-        return self._sent_times[min(target, len(self._sent_times) - 1)]
+        sent = len(self._sent_times) - 1
+        self.speech_onset = self._sent_times[min(first_index + first_voiced, sent)]
+        return self._sent_times[min(target, sent)]
 
     async def dtmf(self, digit: str) -> None:
         await self._send(
