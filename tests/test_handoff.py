@@ -99,7 +99,8 @@ async def test_warm_transfer_with_whisper_summary(
         leg.whisper_twiml is not None
         and "Transferencia del asistente automático" in leg.whisper_twiml
     )
-    assert "Motivo:" in leg.whisper_twiml and "dónde está" in leg.whisper_twiml
+    # the motive in clean words (intent and slots), not the caller's raw, misheard words
+    assert "Motivo:" in leg.whisper_twiml and "estado de un pedido" in leg.whisper_twiml
     assert "Hangup" in (leg.action_twiml or "")
     # the stop that followed the transfer is not a hang-up
     assert record is not None and record["ended_by"] == "transfer"

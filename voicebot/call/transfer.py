@@ -47,13 +47,16 @@ class Handover:
         (`go_on`), or `hang_up` when the bot cannot go on (`resumes` false). What the bot says
         belongs to `turn` when a caller turn led here."""
         settings, record = self._settings.handoff, self._record
+        concierge = self._concierge
         summary = summarize(
             record.transcript,
             reason,
             record.caller,
             settings.frustration_keywords,
-            self._concierge.context + self._concierge.notes if self._concierge else [],
+            concierge.context if concierge else [],
             texts=self._settings.agent_text,
+            actions=concierge.notes if concierge else [],  # what the bot did, from its tools
+            outcome=concierge.outcome if concierge else None,
         )
         agent = self._desk.available_agent() if settings.mode == "desk" else None
         number = agent.phone if agent is not None else settings.cold_number
