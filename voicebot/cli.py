@@ -290,5 +290,5 @@ async def _try(settings: Settings, text: str, caller: str) -> int:
     finally:
         await close_store(store, records)
     first = "-" if stats.first_token_s is None else f"{stats.first_token_s * 1000:.0f} ms"
-    print(f"(first token {first}, {stats.guarded} sentence(s) replaced by the facts guard)")
+    print(f"(first token {first}, {stats.guarded} sentence(s) changed or dropped by the guards)")
     return 0
