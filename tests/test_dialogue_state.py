@@ -262,3 +262,11 @@ async def test_two_unknown_numbers_then_a_person(call) -> None:
     second = texts(await c("Es el 45001"))
     assert second[0] == "Tampoco encuentro un pedido con el número 45001."
     assert "asesor" in second[1]
+
+
+async def test_a_product_question_instead_of_the_greetings_yes_is_answered(call) -> None:
+    # regression: a stock question after "¿Llama por su pedido de…?" repeated the question
+    c = call(CAROLINA)
+    assert "pedido" in (await c.concierge.greeting() or "")
+    found = texts(await c("¿Tienen la licuadora Oster de vaso de vidrio?"))
+    assert found[0].startswith("Sí, tenemos licuadora Oster de vaso de vidrio")

@@ -351,7 +351,12 @@ class Concierge:
 
     async def _follow_up(self, p: Pending, t: Understanding) -> list[str] | None:
         """The caller's answer to the bot's last question; None if they moved on."""
-        moved_on = t.intent is not None and t.intent not in ("stock", "price", "out_of_scope")
+        # "¿cuánto cuesta?" about the product just offered, or words the model finds out of
+        # scope, are no new request; a product named is one
+        refers_back = t.intent in ("stock", "price") and self._last_product is not None
+        moved_on = self.tools.catalog.mentions_product(t.folded) or (
+            t.intent not in (None, "out_of_scope") and not refers_back
+        )
         if p.action in ("ask_order_number", "confirm_number"):
             if t.order_number is not None:
                 return await self._numbered(p.kind, t.order_number)
