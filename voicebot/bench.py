@@ -75,9 +75,20 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
             cpu_before, wall_before = _cpu_s(), time.perf_counter()
             # the bench callers consent (DTMF 1) so their words are kept for the WER
             key = "1" if services.settings.governance.ask_consent else None
-            results = await asyncio.gather(
-                *(place_call(url, token, clips, consent_key=key) for _ in range(calls))
-            )
+            rss_idle, rss_peak = _rss_mb(), [0.0]
+
+            async def sample_memory() -> None:
+                while True:
+                    rss_peak[0] = max(rss_peak[0], _rss_mb())
+                    await asyncio.sleep(0.5)
+
+            sampler = asyncio.create_task(sample_memory())
+            try:
+                results = await asyncio.gather(
+                    *(place_call(url, token, clips, consent_key=key) for _ in range(calls))
+                )
+            finally:
+                sampler.cancel()
             cpu_s, wall_s = _cpu_s() - cpu_before, time.perf_counter() - wall_before
         tts_rtf = await _tts_rtf(services, BENCH_TURNS)
     await services.close()
@@ -121,6 +132,11 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
     report["cpu_cores_busy"] = round(cpu_s / wall_s, 2)  # of 2 on this machine
     report["cpu_s_per_call"] = round(cpu_s / calls, 1)
     report["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    # Resident memory with the models loaded and no call, at the busiest moment of the calls,
+    # and what each call added (the fake callers live in this process too: an upper bound).
+    report["rss_idle_mb"] = round(rss_idle)
+    report["rss_calls_mb"] = round(max(rss_peak[0], rss_idle))
+    report["rss_per_call_mb"] = round((max(rss_peak[0], rss_idle) - rss_idle) / calls, 1)
     report["sample"] = [
         {
             "heard": t["heard"],
@@ -306,6 +322,9 @@ def _print(report: dict[str, Any]) -> None:
         "cpu_cores_busy",
         "cpu_s_per_call",
         "max_rss_mb",
+        "rss_idle_mb",
+        "rss_calls_mb",
+        "rss_per_call_mb",
     ]:
         if key in report:
             print(f"  {key:<24} {report[key]}")
