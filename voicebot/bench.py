@@ -360,7 +360,7 @@ _TU = re.compile(
 async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
     """Each model on DIALOGUE_SCENARIOS as the caller would hear it (guards on): correct
     answers, invented numbers, "tú" slips, first-sentence and whole-reply latency."""
-    from voicebot.dialogue.policy import Dialogue, ReplyStats, Say
+    from voicebot.dialogue.policy import Dialogue, ReplyStats, Say, load_intent_model
     from voicebot.dialogue.retail import Concierge
     from voicebot.dialogue.tools import Tools
     from voicebot.service import build_language_model
@@ -378,7 +378,7 @@ async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
         t0 = time.perf_counter()
         model = await asyncio.to_thread(build_language_model, cfg)
         load_s = time.perf_counter() - t0
-        dialogue = Dialogue(cfg, model)
+        dialogue = Dialogue(cfg, model, await asyncio.to_thread(load_intent_model, cfg))
         async for _ in dialogue.reply([], "Hola", ReplyStats()):  # warm the prompt cache
             break
         correct = invented = tu = guarded = 0

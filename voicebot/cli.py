@@ -264,14 +264,18 @@ if __name__ == "__main__":
 
 async def _try(settings: Settings, text: str, caller: str) -> int:
     """Run one turn of the dialogue with this config: rules, tools, model, guards, timings."""
-    from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats
+    from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, load_intent_model
     from voicebot.dialogue.retail import Concierge
     from voicebot.dialogue.tools import Tools
     from voicebot.service import build_language_model
     from voicebot.store.connect import close_store, open_store
     from voicebot.store.search import Catalog
 
-    dialogue = Dialogue(settings, await asyncio.to_thread(build_language_model, settings))
+    model, intents = await asyncio.gather(
+        asyncio.to_thread(build_language_model, settings),
+        asyncio.to_thread(load_intent_model, settings),
+    )
+    dialogue = Dialogue(settings, model, intents)  # as a call's: trained intents too
     store, records = await open_store(settings)
     try:
         tools = Tools(store, records, Catalog(await store.products()), None, "try")

@@ -1,0 +1,187 @@
+"""The call's parts on their own: consent, survey, turn taking and the idle watch (fast tier)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.conftest import make_settings
+from tests.scripted import EnergyVad, virtual_time
+from voicebot.audio.codec import FRAME_SAMPLES, ulaw_encode
+from voicebot.call.consent import Consent
+from voicebot.call.idle import IdleWatch
+from voicebot.call.listening import (
+    CallerStarted,
+    CallerStopped,
+    CallerTalksOver,
+    CallerTurn,
+    Listener,
+)
+from voicebot.call.record import CallRecord
+from voicebot.call.survey import Survey
+
+pytestmark = pytest.mark.fast
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def info(self, event: str, **kw: Any) -> None:
+        self.events.append((event, kw))
+
+    warning = error = info
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def _record() -> CallRecord:
+    return CallRecord("CA1", "MZ1", "+573001234567")
+
+
+def _consent(record: CallRecord, **governance: Any) -> Consent:
+    settings = make_settings(governance={"ask_consent": True, "legal_basis": "", **governance})
+    return Consent(record, settings, None, lambda coro: coro.close(), _Log())
+
+
+def test_consent_is_asked_then_answered_once() -> None:
+    record = _record()
+    consent = _consent(record)
+    assert consent.pending and not record.consented
+    assert not consent.on_key("5") and consent.pending  # not an answer key
+    assert consent.on_key("1") and record.consent == "yes" and record.consented
+    assert not consent.on_key("2") and record.consent == "yes"  # answered already
+    assert consent.reply_phrase == "consent_given" and consent.unanswered() is None
+
+
+def test_consent_by_words_and_a_request_instead_of_an_answer() -> None:
+    record = _record()
+    assert not _consent(record).on_words("quiero saber de mi pedido")
+    assert record.consent == "no"  # a request is served, and is not consent
+    other = _record()
+    consent = _consent(other)
+    assert consent.on_words("sí, claro") and other.consent == "yes"
+    evidence = _consent(_record()).answer(False, "voice", "no gracias 3001234567")
+    assert (
+        evidence["heard"] == "" and "4567" in evidence["phone"] and "300" not in evidence["phone"]
+    )
+
+
+def test_consent_never_answered_is_no_consent_with_evidence() -> None:
+    record = _record()
+    consent = _consent(record)
+    evidence = consent.unanswered()
+    assert evidence is not None and evidence["answer"] == "no" and evidence["how"] == "silence"
+    assert not record.consented
+
+
+def test_consent_restored_after_a_transfer_and_on_file() -> None:
+    settings = make_settings(governance={"ask_consent": True, "legal_basis": ""})
+    back = _record()
+    Consent(back, settings, None, lambda c: c.close(), _Log(), restored="no")
+    assert back.consent == "no" and not back.consented
+    known = _record()
+    consent = _consent(known)
+    consent.on_file()
+    assert known.consent == "on_file" and known.consented
+
+
+async def test_survey_takes_one_key_in_time() -> None:
+    record, said = _record(), []
+
+    async def say(name: str) -> None:
+        said.append(name)
+
+    survey = Survey(record, wait_s=5)
+    assert not survey.on_key("4")  # not asked yet
+    with virtual_time():
+        asking = asyncio.create_task(survey.run(say, question_s=3))
+        await asyncio.sleep(4)
+        assert not survey.on_key("9") and survey.on_key("4")
+        assert await asking
+        late = Survey(_record(), wait_s=2)
+        assert not await late.run(say, question_s=1)
+    assert record.csat == 4 and said == ["csat_question", "csat_thanks", "csat_question"]
+
+
+def _frames(level: int, ms: int) -> bytes:
+    return ulaw_encode(np.full(FRAME_SAMPLES, level, dtype=np.int16)) * (ms // 20)
+
+
+def test_turn_taking_events_from_audio() -> None:
+    cfg = make_settings(audio={"speculative_asr_ms": 0, "early_end_silence_ms": 0}).audio
+    clock = _Clock()
+
+    async def transcribe(pcm: bytes) -> None:
+        return None
+
+    listener = Listener(cfg, EnergyVad(), transcribe, lambda c: c.close(), clock)  # type: ignore[arg-type,return-value]
+
+    def feed(audio: bytes, speaking: bool = False) -> list[Any]:
+        events: list[Any] = []
+        for i in range(0, len(audio), FRAME_SAMPLES):
+            clock.t += 0.02
+            events += listener.feed(audio[i : i + FRAME_SAMPLES], speaking)
+        return events
+
+    # a click: starts like speech, too short to be a turn
+    assert [type(e) for e in feed(_frames(3000, 80) + _frames(0, 700))] == [
+        CallerStarted, CallerStopped
+    ]  # fmt: skip
+    # a sentence while the bot talks: started, talks over it (sustained), then a turn
+    events = feed(_frames(3000, 1000) + _frames(0, cfg.end_of_turn_silence_ms + 40), True)
+    assert [type(e) for e in events] == [CallerStarted, CallerTalksOver, CallerTurn]
+    turn = events[-1]
+    assert turn.sustained and turn.transcript is None
+    assert turn.endpoint_s == pytest.approx(cfg.end_of_turn_silence_ms / 1000, abs=0.03)
+    # the same words with the bot silent: no barge-in event
+    assert [type(e) for e in feed(_frames(3000, 1000) + _frames(0, 700))] == [
+        CallerStarted, CallerTurn
+    ]  # fmt: skip
+
+
+async def test_idle_watch_asks_again_then_gives_up() -> None:
+    settings = make_settings(audio={"idle_reprompt_s": 2, "idle_reprompts_before_hangup": 2})
+    record, asked, gave_up = _record(), [], []
+    busy = [False]
+
+    async def reprompt() -> None:
+        asked.append(asyncio.get_running_loop().time())
+
+    with virtual_time():
+        loop = asyncio.get_running_loop()
+        clock = _LoopClock(loop)
+        watch = IdleWatch(settings, record, clock, lambda: busy[0], reprompt,
+                          lambda: gave_up.append(loop.time()))  # fmt: skip
+        started = loop.time()
+        task = asyncio.create_task(watch.run())
+        busy[0] = True
+        await asyncio.sleep(5)  # someone talks: no reprompt however long
+        assert not asked
+        busy[0] = False
+        await asyncio.wait_for(task, 30)
+    assert record.reprompts == 2 and len(asked) == 2 and len(gave_up) == 1
+    assert asked[0] - started >= 5 + 2 - 0.5  # counted from the end of the talking
+
+
+class _LoopClock:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def now(self) -> float:
+        return self._loop.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
