@@ -65,6 +65,15 @@ MUST_REDACT = [
     ("el número es 4.111.111.111.111.111", "111.111", "[tarjeta]"),
     ("es la 5500 0000 0000 0004", "0004", "[tarjeta]"),
     ("3782 822463 10005 es mi american", "10005", "[tarjeta]"),
+    # a part of a card, a misheard digit (fails Luhn), digits after "tarjeta", the expiry
+    ("la tarjeta empieza por 4111 1111", "4111", "[tarjeta]"),
+    ("empieza por 4111 1111", "1111", "[tarjeta]"),
+    ("es 4111-1111-1111-1112", "1112", "[tarjeta]"),
+    ("los últimos de la tarjeta son 1 1 1 2", "1 1 1 2", "[tarjeta]"),
+    ("la fecha de vencimiento es 08 28", "08 28", "[vencimiento]"),
+    ("vence el 08/2028", "08/2028", "[vencimiento]"),
+    ("expira en 12 del 29", "12 del 29", "[vencimiento]"),
+    ("el código de atrás es 123", "123", "[código]"),
     # CVV, however worded
     ("el código de seguridad de la tarjeta es 123", "123", "[código]"),
     ("los tres números de atrás son 4 5 6", "4 5 6", "[código]"),
@@ -118,6 +127,10 @@ MUST_KEEP = [
     "el número de la tarjeta no lo voy a dar",
     "quiero los tenis Adidas Runfalcon negros talla 42",
     "punto com no me abre la página",
+    "la garantía vence en 2027",
+    "el cambio vence el 15 de marzo",
+    "pagué con tarjeta y no me llegó",
+    "la talla 38 y la 40, dos pares",
 ]
 
 

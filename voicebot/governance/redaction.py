@@ -4,9 +4,10 @@ What is replaced, written or spoken ("cuatro uno uno uno…") or as Whisper writ
 
 - payment cards (13-19 digits passing Luhn; separated by spaces, dashes, dots, slashes or
   non-breaking spaces; Whisper's thousands dots; a number split across two caller turns:
-  `redact_lines`) → [tarjeta]
-- CVV / security code after its cue, however worded ("los tres números de atrás son…")
-  → [código]
+  `redact_lines`); digits read in groups of four as cards are ("4111 1111…", also a part of
+  a card or one with a misheard digit that fails Luhn); digits after "tarjeta" → [tarjeta]
+- CVV / security code after its cue, however worded ("los tres números de atrás son…", "el
+  código de atrás") → [código]; a card's expiry after its cue ("vence 08/28") → [vencimiento]
 - identity documents: cédula/NIT/documento/pasaporte after their cue (also a few words later),
   a bare or dotted 10-digit cédula (1.0xx.xxx.xxx), a passport number after its cue
   → [documento]
@@ -36,11 +37,18 @@ _SPOKEN_EMAIL = re.compile(
     r"(?:(?:\.|\s+punto\s+)[\w-]+)+"
 )
 _CARD = re.compile(rf"(?<![\d])(?:\d{_SEP}?){{12,18}}\d(?!\d)")
+_BACK = r"(?:atr[aá]s|detr[aá]s|(?:la\s+)?parte\s+de\s+atr[aá]s|(?:el\s+)?respaldo)"
 _CVV = re.compile(
     r"(?i)\b(cvv2?|cvc|cv2|c[oó]digo\s+de\s+(?:seguridad|verificaci[oó]n)"
-    r"|(?:n[uú]meros?|d[ií]gitos?)\s+de\s+(?:atr[aá]s|detr[aá]s|la\s+parte\s+de\s+atr[aá]s))"
+    rf"|c[oó]digo\s+(?:de\s+)?{_BACK}|(?:n[uú]meros?|d[ií]gitos?)\s+de\s+{_BACK})"
     r"\D{0,40}?\d(?:\s?\d){2,3}(?!\d)"
 )
+_EXPIRY = re.compile(
+    r"(?i)\b(fecha\s+de\s+(?:vencimiento|expiraci[oó]n|caducidad)|vencimiento|vence|expira)"
+    r"\D{0,25}?(?<!\d)(?:0?[1-9]|1[0-2])\s?(?:[/\-.]|\s|del?\s)\s?(?:20)?\d{2}(?!\d)"
+)
+_FOURS = re.compile(r"(?<![\d.,$])\d{4}(?:[ \-\u00a0]\d{4}){1,4}(?![\d]|[.,]\d)")
+_AFTER_CARD = re.compile(r"(?i)\b(tarjeta)\b(\D{0,30}?)\d(?:[\d .\-\u00a0]{2,24}\d)(?!\d)")
 _ID_DOC = re.compile(
     r"(?i)\b(c[eé]dula(?:\s+de\s+(?:ciudadan[ií]a|extranjer[ií]a))?|c\.\s?c\.|\bcc\b|nit|"
     r"documento|identificaci[oó]n)\b\D{0,40}?\d(?:[\d.\- ]{4,14})\d(?!\d)"
@@ -122,9 +130,12 @@ def _redact_written(text: str) -> str:
     text = _SPOKEN_EMAIL.sub("[correo]", text)
     text = _EMAIL.sub("[correo]", text)
     text = _CVV.sub(lambda m: f"{m.group(1)} [código]", text)
+    text = _EXPIRY.sub(lambda m: f"{m.group(1)} [vencimiento]", text)
     text = _ADDRESS.sub("[dirección]", text)
     text = _ACCOUNT.sub(lambda m: f"{m.group(1)} [cuenta]", text)
     text = _CARD.sub(_card, text)
+    text = _FOURS.sub("[tarjeta]", text)  # read as a card is, whatever its checksum
+    text = _AFTER_CARD.sub(lambda m: f"{m.group(1)}{m.group(2)}[tarjeta]", text)
     text = _PASSPORT.sub(lambda m: f"{m.group(1)} [documento]", text)
     text = _ID_DOC.sub(lambda m: f"{m.group(1)} [documento]", text)
     text = _FOREIGN.sub("[teléfono]", text)
