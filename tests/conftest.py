@@ -42,10 +42,13 @@ def make_settings(**overrides: Any) -> Settings:
         # The consent question has its own tests; elsewhere it would answer the first turn.
         # Calls not asked are kept under an explicit legal basis (as a store with a contract
         # would), and call records are read back with the admin token.
+        # Likewise identity checks before order details (tests/test_identity.py): elsewhere
+        # callers ask about the sample store's orders from numbers that are not the order's.
         "governance": {
             "ask_consent": False,
             "legal_basis": "pruebas: contrato vigente",
             "admin_token": AUTH_TOKEN,
+            "verify_order_identity": False,
         },
         "store": {"database_url": f"sqlite+aiosqlite:///{TEST_DB}"},
     }

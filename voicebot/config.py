@@ -210,6 +210,9 @@ class GovernanceSettings(_Section):
     # Redis copies of desk transfers (redacted) and callback tickets expire after this
     desk_retention_hours: int = Field(24, ge=1)
     callback_retention_hours: int = Field(96, ge=1)
+    # An order's details (items, dates, carrier) are told only to a caller whose number is the
+    # order's, or who says the last four digits of that number; off: to anyone with its number.
+    verify_order_identity: bool = True
 
 
 class HandoffSettings(_Section):
@@ -383,6 +386,9 @@ class RetailPhrases(_Section):
     sms_payment: str  # {url}
     order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit
     order_ask_again: str
+    verify_ask: str  # the caller's number is not the order's: the last four digits of it
+    verify_again: str
+    verify_failed: str  # then: a person (never the details)
     offer_person: str  # after one re-ask for the same thing
     ticket_created: str
     ticket_sms_sent: str
@@ -472,6 +478,7 @@ class MemoryTexts(_Section):
     previous_contact: str  # {channel} {date} {summary}
     order_not_found: str  # {number}
     order_checked: str  # {number} {status}
+    identity_not_verified: str  # {number}
     product_available: str  # {name}
     product_out_of_stock: str  # {name} {variant}
     cart_link_sent: str

@@ -31,6 +31,7 @@ from voicebot.dialogue.understanding import Understanding, understand
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
 from voicebot.store.search import ProductQuery
+from voicebot.text import only_digits
 
 log = structlog.get_logger(__name__)
 
@@ -74,6 +75,7 @@ Action = Literal[
     "confirm_ticket",  # open a return, complaint or callback ticket
     "confirm_number",  # an uncertain order number read back
     "offer_person",  # "¿quiere que le comunique con un asesor?": a yes is a transfer
+    "verify_phone",  # the last four digits of the order's phone, before its details
 ]
 
 
@@ -112,6 +114,7 @@ class Concierge:
         self._asked_more = False  # the last answer ended with "¿algo más?"
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
         self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
+        self._verified: set[str] = set()  # orders whose owner this caller proved to be
 
     # ---- templates ---------------------------------------------------------------------
     def _say(self, template: str, /, **fields: Any) -> str:
@@ -369,6 +372,8 @@ class Concierge:
             if moved_on:
                 return None
             return self._ask_number_again(p)
+        if p.action == "verify_phone":
+            return await self._verify(p, t, moved_on)
         if p.action == "ask_product":
             return None if moved_on else await self._product(t.product)
         if p.action == "ask_phone":
@@ -462,6 +467,40 @@ class Concierge:
                 self.notes.append(self._note("order_not_found", number=number))
                 return self._not_found("order_status", number)
             order = looked_up
+            if not self._may_disclose(order):
+                q = self._say("verify_ask")
+                self._pending = Pending("verify_phone", kind="order_status",
+                                        order_number=order.number, question=q)  # fmt: skip
+                return [q]
+        return self._order_told(order)
+
+    def _may_disclose(self, order: Order) -> bool:
+        """The caller may hear this order's details: the call comes from the order's number
+        (caller ID), or the caller said the last four digits of it."""
+        if not self._s.governance.verify_order_identity or not order.phone:
+            return True
+        own = bool(self.phone) and only_digits(self.phone)[-10:] == only_digits(order.phone)[-10:]
+        return own or order.number in self._verified
+
+    async def _verify(self, p: Pending, t: Understanding, moved_on: bool) -> list[str] | None:
+        """The caller's answer to "the last four digits of the order's phone"."""
+        said = only_digits(t.digits)
+        order = await self.tools.order_status(p.order_number) if p.order_number else None
+        if len(said) >= 4 and order is not None:
+            if only_digits(order.phone).endswith(said[-4:]):
+                self._verified.add(order.number)
+                return self._order_told(order)
+        elif moved_on:
+            return None
+        if self._miss("identity"):
+            self.notes.append(self._note("identity_not_verified", number=p.order_number or ""))
+            return self._offer_person(self._say("verify_failed"))
+        q = self._say("verify_again")
+        self._pending = replace(p, asked=p.asked + 1, question=q)
+        return [q]
+
+    def _order_told(self, order: Order) -> list[str]:
+        """The order's status and what follows it."""
         self._ref(f"order:{order.number}")
         self._misses.pop("order", None)
         self.outcome.resolved = True

@@ -80,6 +80,7 @@ class Order:
     delivered_on: date | None
     total: int
     lines: tuple[Line, ...] = ()
+    phone: str = ""  # E.164 of the customer who placed it: who may hear its details
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ def decode_order(d: dict[str, Any]) -> Order:
     return Order(
         str(d["number"]), d["customer_id"], d["status"], d["carrier"], d["tracking"],
         date.fromisoformat(d["placed_on"]), _day(d.get("eta")), _day(d.get("delivered_on")),
-        int(d["total"]), _lines(d.get("lines", [])),
+        int(d["total"]), _lines(d.get("lines", [])), str(d.get("phone") or ""),
     )  # fmt: skip
 
 

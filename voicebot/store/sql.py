@@ -264,9 +264,12 @@ class SqlStore:
 
     async def order(self, number: str) -> Order | None:
         async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(sa.select(orders_t).where(orders_t.c.number == number))
-            ).first()
+            query = (
+                sa.select(orders_t, customers_t.c.phone.label("customer_phone"))
+                .outerjoin(customers_t, customers_t.c.id == orders_t.c.customer_id)
+                .where(orders_t.c.number == number)
+            )
+            row = (await conn.execute(query)).first()
             if row is None:
                 return None
             lines = (
@@ -278,7 +281,7 @@ class SqlStore:
             ).all()
         return Order(
             row.number, row.customer_id, row.status, row.carrier, row.tracking, row.placed_on,
-            row.eta, row.delivered_on, row.total, _lines(list(lines)),
+            row.eta, row.delivered_on, row.total, _lines(list(lines)), row.customer_phone or "",
         )  # fmt: skip
 
     async def orders_for_phone(self, phone: str) -> list[Order]:
