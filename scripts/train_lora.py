@@ -180,6 +180,11 @@ def save(model: Any, out: Path, losses: list[float], args: argparse.Namespace, s
     model.save_pretrained(out)  # also writes a generic README.md: our data card stays
     if kept is not None:
         card.write_text(kept, encoding="utf-8")
+    # peft writes the base's absolute path; the repository's relative one travels with it
+    config_file = out / "adapter_config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = str(BASE.relative_to(ROOT))
+    config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     weights = out / "adapter_model.safetensors"
     tensors = {k: v.to(torch.bfloat16) for k, v in load_file(weights).items()}
     save_file(tensors, weights, metadata={"format": "pt"})

@@ -118,7 +118,7 @@ class LlmSettings(_Section):
     model: str = "qwen0.5b-q4_k_m.gguf"
     # a LoRA adapter for `model`: a folder under models_dir (its GGUF for llamacpp, its peft
     # files for transformers) or a path; "": the base model alone
-    adapter: str = ""
+    adapter: str = "lora"
     base_url: str = "http://127.0.0.1:8000/v1"
     api_key: SecretStr = SecretStr("")
     max_new_tokens: int = Field(60, ge=1)

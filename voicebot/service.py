@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import signal
@@ -52,8 +53,7 @@ def configure_logging(level: str = "info", json_logs: bool = False) -> None:
 
 
 def build_language_model(settings: Settings) -> LanguageModel:
-    if settings.llm.backend == "openai":
-        adapter_file(settings)  # refuses an adapter: the server loads its own
+    if settings.llm.backend == "openai":  # llm.adapter does not apply: the server loads its own
         return OpenAICompatModel(settings.llm, settings.llm.model)
     model = settings.model_ref(settings.llm.model)
     if settings.llm.backend == "llamacpp":
@@ -66,11 +66,18 @@ def adapter_file(settings: Settings) -> str:
     llama.cpp, the peft folder for transformers. A missing adapter stops start-up here rather
     than the service quietly running the base model the config did not ask for."""
     ref = settings.llm.adapter
-    if not ref:
+    if not ref or settings.llm.backend == "openai":
         return ""
-    if settings.llm.backend == "openai":
-        raise ValueError('llm.adapter: an OpenAI-compatible server loads its own; set it to ""')
     path = Path(settings.model_ref(ref))
+    peft_config = (path if path.is_dir() else path.parent) / "adapter_config.json"
+    if peft_config.is_file():  # an adapter fits the model it was trained on, no other
+        base = json.loads(peft_config.read_text(encoding="utf-8"))["base_model_name_or_path"]
+        family = Path(base).name.split("-")[0]  # qwen0.5b: its GGUF and its bf16 folder
+        if family != Path(settings.llm.model).name.split("-")[0]:
+            raise ValueError(
+                f"llm.adapter {ref!r} was trained on {family}, not llm.model "
+                f'{settings.llm.model!r}: set llm.adapter: "" (or an adapter for that model)'
+            )
     if settings.llm.backend == "llamacpp":
         if path.is_dir():  # the adapter's folder holds one GGUF form of it
             path = next(iter(sorted(path.glob("*.gguf"))), path / "*.gguf")
