@@ -18,7 +18,6 @@ through the system prompt's positions, and a step costs about a quarter of the f
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import random
@@ -29,6 +28,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from voicebot.models import _sha256  # noqa: E402  # set-up's own checksum of model files
+
 DATA = ROOT / "data" / "lora" / "train.jsonl"
 BASE = ROOT / "models" / "qwen0.5b-bf16"
 OUT = ROOT / "models" / "lora"
@@ -57,14 +60,6 @@ def encode(
     suffix = ids[len(prefix) :] + reply
     labels = [-100] * (len(ids) - len(prefix)) + reply
     return suffix, labels
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -201,7 +196,7 @@ def save(model: Any, out: Path, losses: list[float], args: argparse.Namespace, s
         "loss_first": round(sum(losses[:tenth]) / tenth, 4),
         "loss_last": round(sum(losses[-tenth:]) / tenth, 4),
         "loss_curve": [round(x, 4) for x in losses],
-        "base_sha256": sha256(BASE / "model.safetensors"),
+        "base_sha256": _sha256(BASE / "model.safetensors"),
         "threads": 2,
     }
     (out / "training.json").write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
