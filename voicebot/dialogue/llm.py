@@ -53,8 +53,13 @@ class TransformersModel:
         # `voicebot bench` prints the tokens/s of what is configured.
         self._model = AutoModelForCausalLM.from_pretrained(model_ref, dtype=torch.bfloat16)
         if adapter:  # a peft LoRA folder (llm.adapter), merged: no per-token cost afterwards
-            from peft import PeftModel
-
+            try:
+                from peft import PeftModel
+            except ImportError:  # peft is the `train` extra: the llama.cpp default needs none
+                raise RuntimeError(
+                    "llm.adapter with the transformers backend needs peft: "
+                    "pip install -e '.[train]' (or llm.adapter: \"\")"
+                ) from None
             self._model = PeftModel.from_pretrained(self._model, adapter).merge_and_unload()
         self._model.eval()
         self._prefix: tuple[str, Any, Any] | None = None  # (system text, token ids, KV cache)
