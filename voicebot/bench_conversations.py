@@ -42,6 +42,11 @@ from voicebot.tts.callers import CALLER_VOICES, synthesize_caller
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "conversations"
 QUIET_S = 2.0  # the caller speaks again after this much bot silence (a filler may pause)
 End = Literal["transfer", "goodbye", "open"]
+# The names the store's tools are recorded under (voicebot/dialogue/tools.py)
+Tool = Literal[
+    "order_status", "orders_by_phone", "customer_by_phone", "open_cart", "search_products",
+    "create_ticket", "send_sms",
+]  # fmt: skip
 
 
 # ---- the scenario schema ------------------------------------------------------------------
@@ -78,7 +83,7 @@ class CallExpect(_Frozen):
     end: list[End] = Field(min_length=1)
     reasons: list[str] = []
     greeting_says: list[str | list[str]] = []
-    tools: list[str] = []
+    tools: list[Tool] = []
     ticket: bool | None = None
     sms: bool | None = None
     never: list[str] = []
@@ -623,7 +628,9 @@ async def run_conversation_bench(
                             sms_sent=len(cloud.messages) - before,
                         )  # fmt: skip
                         verdicts.append(verdict)
-                        raw.append({"scenario": scenario.id, "record": record})
+                        raw.append({"scenario": scenario.id, "record": record,
+                                    "observed": observed,
+                                    "sms_sent": len(cloud.messages) - before})  # fmt: skip
                         mark = "ok  " if verdict.passed else "FAIL"
                         print(f"  {mark} {scenario.id:<34} end={verdict.end}"
                               f" ({len(verdict.failures)} failure(s))", flush=True)  # fmt: skip
@@ -631,8 +638,34 @@ async def run_conversation_bench(
                 await services.close()
     figures = summary(verdicts)
     print_report(verdicts, figures)
-    if out is not None:
-        data = {"figures": figures, "calls": raw}
+    if out is not None:  # the records and observations: `--judge FILE` judges them again
+        data = {"date": date.today().isoformat(), "figures": figures, "calls": raw}
         text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
         await asyncio.to_thread(out.write_text, text, encoding="utf-8")
+    return 0
+
+
+def judge_saved(path: Path) -> int:
+    """Judge the calls of an earlier run (its `--out` file) again against the scenario files
+    as they are now, without placing a call: for an expectation that was itself wrong."""
+    from voicebot.config import load_settings
+    from voicebot.store.sql import SAMPLE_STORE
+
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    scenarios = {s.id: s for s in load_scenarios()}
+    sample = json.loads(SAMPLE_STORE.read_text(encoding="utf-8"))
+    run_day = date.fromisoformat(saved.get("date", date.today().isoformat()))
+    facts = Facts.load(load_settings(None), sample, run_day)
+    verdicts = [
+        judge(
+            scenarios[call["scenario"]],
+            call["record"],
+            facts,
+            observed=call.get("observed"),
+            sms_sent=call.get("sms_sent"),
+        )
+        for call in saved["calls"]
+        if call["scenario"] in scenarios
+    ]
+    print_report(verdicts, summary(verdicts))
     return 0
