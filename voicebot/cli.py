@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         "--asr", action="store_true", help="Whisper speed and WER, full vs short encoder window"
     )
     bench.add_argument(
+        "--barge-in",
+        action="store_true",
+        help="how fast the bot stops when talked over; backchannels paused and resumed",
+    )
+    bench.add_argument("--rounds", type=int, default=1, help="--barge-in: rounds of the cases")
+    bench.add_argument(
         "--conversations",
         action="store_true",
         help="the held-out call scenarios (data/conversations): task success, guards, failures",
@@ -237,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
             from voicebot.bench_tts import run_tts_bench
 
             return asyncio.run(run_tts_bench(settings))
+        if args.barge_in:
+            from voicebot.bench_barge_in import run_barge_in_bench
+
+            return asyncio.run(run_barge_in_bench(settings, rounds=args.rounds))
         if args.dialogue == []:
             from voicebot.bench_dialogue import run_heldout_bench
 
@@ -259,14 +269,18 @@ if __name__ == "__main__":
 
 async def _try(settings: Settings, text: str, caller: str) -> int:
     """Run one turn of the dialogue with this config: rules, tools, model, guards, timings."""
-    from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats
+    from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, load_intent_model
     from voicebot.dialogue.retail import Concierge
     from voicebot.dialogue.tools import Tools
     from voicebot.service import build_language_model
     from voicebot.store.connect import close_store, open_store
     from voicebot.store.search import Catalog
 
-    dialogue = Dialogue(settings, await asyncio.to_thread(build_language_model, settings))
+    model, intents = await asyncio.gather(
+        asyncio.to_thread(build_language_model, settings),
+        asyncio.to_thread(load_intent_model, settings),
+    )
+    dialogue = Dialogue(settings, model, intents)  # as a call's: trained intents too
     store, records = await open_store(settings)
     try:
         tools = Tools(store, records, Catalog(await store.products()), None, "try")
@@ -285,5 +299,5 @@ async def _try(settings: Settings, text: str, caller: str) -> int:
     finally:
         await close_store(store, records)
     first = "-" if stats.first_token_s is None else f"{stats.first_token_s * 1000:.0f} ms"
-    print(f"(first token {first}, {stats.guarded} sentence(s) replaced by the facts guard)")
+    print(f"(first token {first}, {stats.guarded} sentence(s) changed or dropped by the guards)")
     return 0
