@@ -59,7 +59,7 @@ async def test_agent_logs_in_sees_a_live_transfer_and_accepts_it(
         card = page.locator(f'section[data-id="{transfer.id}"]')
         await card.wait_for(timeout=10_000)
         text = await card.inner_text()
-        assert "Mi pedido 45721 no ha llegado" in text
+        assert "estado de un pedido: pedido 45721" in text  # the motive in clean words
         assert "el cliente pidió un asesor" in text and "+57 *** *** 4567" in text
         assert "3001234567" not in await page.content()  # only the masked number is shown
         await card.locator("summary").click()
