@@ -93,7 +93,10 @@ async def _one(url: str, token: str, clip: Path, greeting: str, kind: str) -> di
         after = [m for m in call.playback.media_times if clears and m > clears[0]]
         row["pause_ms"] = round((after[0] - clears[0]) * 1000) if after else None
         row["ok"] = record["barge_ins"] == 0 and bool(heard) and heard[0] == greeting
-        row["why"] = "" if row["ok"] else f"barge_ins={record['barge_ins']} heard={heard[:1]}"
+        caller = [t["heard"] for t in record["turns"]]
+        row["why"] = "" if row["ok"] else (
+            f"barge_ins={record['barge_ins']} caller={caller} bot={heard[:1]}"
+        )
     return row
 
 
