@@ -1,15 +1,25 @@
 """Product search over the catalogue: Spanish keywords, fuzzy names and brands, filters, stock.
 
 The catalogue is small (hundreds of products), so it is held in memory and scored per query
-with rapidfuzz: each query word is matched against the product's words (name, brand,
-category and its synonyms), which tolerates ASR slips ("adida", "runfalcon" heard as "run
-falcon"). Filters (size, colour, price ceiling) decide availability, not relevance: an item
-out of stock in the asked size is still found, so the bot can say so and offer an alternative.
+with rapidfuzz. Each query word, and each pair of neighbouring words joined ("run falcon",
+"ni que" for Nike), is matched against the product's words by how they sound in Spanish
+(`sound`: "kasio" is "casio", "toto" is "totto", "veles" is "vélez"), which tolerates the
+spellings Whisper writes. A word counts by how rare it is in the catalogue, so a brand or a
+model the caller names outranks the category word every product of the kind shares; a
+category the caller names is a requirement ("reloj" keeps a fuzzy "caso" from pulling in
+anything but watches). Filters (size, colour, price ceiling) decide availability, not
+relevance: an item out of stock in the asked size is still found, so the bot can say so and
+offer an alternative.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 
@@ -37,6 +47,23 @@ CATEGORY_WORDS: dict[str, list[str]] = {
     "relojes": ["reloj", "relojes"],
     "bolsos": ["bolso", "bolsos", "cartera", "carteras"],
 }
+# Words callers use for what a product is for, by the word its name uses for it: "para el
+# colegio" is the "escolar" one, "para el computador" the "portátil" one.
+DESCRIPTOR_WORDS: dict[str, list[str]] = {
+    "escolar": ["colegio", "escuela", "estudiante", "estudio", "universidad"],
+    "portatil": ["computador", "computadora", "laptop", "pc"],
+    "deportivo": ["deporte", "deportes", "gimnasio", "gym", "correr", "ejercicio", "entrenar"],
+    "deportiva": ["deporte", "deportes", "gimnasio", "gym", "correr", "ejercicio", "entrenar"],
+    "deportivos": ["deporte", "deportes", "gimnasio", "gym", "correr", "ejercicio"],
+    "deportivas": ["deporte", "deportes", "gimnasio", "gym", "correr", "ejercicio"],
+    "impermeable": ["lluvia", "agua"],
+    "acolchada": ["frio", "invierno"],
+    "termicos": ["frio", "invierno"],
+    "analogo": ["agujas", "manecillas"],
+    "trekking": ["montana", "caminata", "caminar", "senderismo"],
+    "playa": ["piscina", "mar"],
+    "antiadherente": ["teflon"],
+}
 STOPWORDS = set(
     "a al algo alguna alguno busco buscando cuanto cuesta cuestan de del el en es esta estan "
     "hay la las lo los me mi necesito para por precio que quiero quisiera saber se si son su "
@@ -45,6 +72,53 @@ STOPWORDS = set(
     "pesos mil mas hasta maximo debajo como otra otro algun ver"
     .split()
 )  # fmt: skip
+
+# Spanish spelling by sound, in order: what Whisper may write for the same sounds.
+_SOUNDS = [
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"ch"), "\u0109"),  # kept apart from c and h below
+    (re.compile(r"qu?"), "k"),
+    (re.compile(r"c(?=[ei])"), "s"),
+    (re.compile(r"c"), "k"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"v"), "b"),
+    (re.compile(r"w"), "u"),
+    (re.compile(r"g(?=[ei])"), "j"),
+    (re.compile(r"ll"), "y"),
+    (re.compile(r"h"), ""),
+    (re.compile(r"y$"), "i"),
+    (re.compile(r"m(?=[pb])"), "n"),  # "rumpal" for "run fal": n and m sound alike there
+    (re.compile(r"(.)\1+"), r"\1"),  # "totto", "morral", "markk": one letter heard
+]
+
+
+@lru_cache(maxsize=8192)
+def sound(word: str) -> str:
+    """A folded word as it sounds in Spanish ("kasio" and "casio", "veles" and "velez",
+    "nique" and "nike", "toto" and "totto" are the same), so ASR spellings compare equal."""
+    for pattern, repl in _SOUNDS:
+        word = pattern.sub(repl, word)
+    return word
+
+
+@lru_cache(maxsize=65536)
+def _likeness(heard: str, known: str, whole: bool = False) -> float:
+    """How well a heard word (its `sound`) matches a catalogue word's sound, 0 below the bar.
+    `whole`: the catalogue word is two joined ("calledeportiva"), whose start is no word."""
+    best = fuzz.ratio(heard, known)
+    if len(heard) >= 5 and not whole:  # a clipped word ("camife", "licuado") against the start
+        best = max(best, fuzz.ratio(heard, known[: len(heard)]))
+    # A short word is only itself or one letter more ("toto" is "totto", "caso" may be
+    # "casio"); three letters or fewer, on either side, must be exact ("gef", "era", "ela").
+    shorter = min(len(heard), len(known))
+    bar = 100 if shorter <= 3 else 85 if len(heard) == 4 else 80
+    return best / 100 if best >= bar else 0.0
+
+
+def _weak(heard: str, likeness: float) -> bool:
+    """A short word heard only nearly ("caso", "mora"): it may be the brand one letter away or
+    an ordinary word, so it can rank products another word found, not find them itself."""
+    return likeness < 1 and len(sound(heard)) <= 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +134,7 @@ class ProductQuery:
 @dataclass(frozen=True, slots=True)
 class Hit:
     product: Product
-    score: float
+    score: float  # share of what the best possible product would match, in [0, 1]
     available: int  # units in stock matching the query's size/colour
     within_budget: bool
 
@@ -71,54 +145,155 @@ class Catalog:
     def __init__(self, products: list[Product]) -> None:
         self.products = products
         self.by_sku = {p.sku: p for p in products}
-        self._words = {p.sku: self._index_words(p) for p in products}
+        names = {p.sku: self._name_words(p) for p in products}
+        own = {p.sku: [*names[p.sku], *fold(p.category).split()] for p in products}
+        counts = Counter(w for words in own.values() for w in set(words))
+        n = max(len(products), 1)
+
+        def rarity(word: str) -> float:
+            # A word in every product still counts a little; a brand or model in a few, a lot.
+            return math.log(1 + n / counts[word])
+
+        # Per product: the sound of each word it answers to and how much that word tells.
+        self._weights: dict[str, dict[str, float]] = {}
+        joined: set[str] = set()
+        for p in products:
+            weights: dict[str, float] = {}
+            for w in own[p.sku]:
+                weights[sound(w)] = max(weights.get(sound(w), 0.0), rarity(w))
+            name = names[p.sku]
+            for first, second in pairwise(name):
+                # two name words heard as one ("nevera" for New Era, "airmax"): they tell
+                # what the rarer of them tells
+                pair = sound(first + second)
+                joined.add(pair)
+                weights.setdefault(pair, max(rarity(first), rarity(second)))
+            kind = rarity(fold(p.category).split()[0])
+            for w in CATEGORY_WORDS.get(p.category, []):  # a synonym says the category only
+                weights.setdefault(sound(w), kind)
+            for w in own[p.sku]:
+                for said in DESCRIPTOR_WORDS.get(w, []):
+                    weights.setdefault(sound(said), rarity(w))
+            self._weights[p.sku] = weights
+        self._category_sounds = {
+            category: {sound(w) for w in [*fold(category).split(), *words] if w not in STOPWORDS}
+            for category, words in CATEGORY_WORDS.items()
+        }
+        self._sounds = sorted({s for weights in self._weights.values() for s in weights})
+        self._most = {s: max(w.get(s, 0.0) for w in self._weights.values()) for s in self._sounds}
+        single = {sound(w) for words in own.values() for w in words}
+        self._joined = joined - single
         brands = {fold(p.brand) for p in products}
         self.vocabulary = brands | {w for ws in CATEGORY_WORDS.values() for w in ws}
+        # a two-word brand said as one ("nevera" for New Era) is still the brand
+        self._vocabulary_sounds = {sound(v.replace(" ", "")) for v in self.vocabulary}
 
     @staticmethod
-    def _index_words(p: Product) -> list[str]:
-        words = fold(f"{p.name} {p.brand} {p.category}").split()
-        words += CATEGORY_WORDS.get(p.category, [])
-        return list(dict.fromkeys(words))
+    def _name_words(p: Product) -> list[str]:
+        """The product's name words and its brand's (when the name does not say it)."""
+        name = fold(p.name).split()
+        brand = fold(p.brand)
+        if f" {brand} " not in f" {' '.join(name)} ":
+            name += brand.split()
+        return [w for w in name if w not in STOPWORDS]
+
+    def _matches(self, heard: str) -> dict[str, float]:
+        """Catalogue sounds like `heard`, with the likeness of each."""
+        key = sound(heard)
+        found = {s: _likeness(key, s, s in self._joined) for s in self._sounds}
+        if found.get(key) == 1:
+            return {key: 1.0}  # a word the catalogue has ("reebok") is that word, no slip
+        return {s: v for s, v in found.items() if v}
+
+    def _categories(self, words: list[str]) -> set[str]:
+        """Categories the caller names: a word most like a category word ("camife" is as
+        near "camiseta" as "camisero": callers name kinds of things more than models)."""
+        named: set[str] = set()
+        for w in words:
+            found = self._matches(w)
+            best = max(found.values(), default=0.0)
+            if not best or _weak(w, best):
+                continue
+            named |= {
+                category
+                for category, sounds in self._category_sounds.items()
+                if any(found.get(s) == best for s in sounds)
+            }
+        return named
 
     def search(self, query: ProductQuery, limit: int = 3) -> list[Hit]:
-        """Best matches first; ties prefer items available in the asked size and colour."""
+        """Best matches first; ties prefer items available in the asked size and colour, then
+        within the price ceiling, then the cheaper."""
         # Terms from an Understanding are folded already (fold is idempotent and cached, so
         # this is a lookup for them); a product name or category the concierge passes is not.
-        words = [w for w in fold(query.terms).split() if w not in STOPWORDS and not w.isdigit()]
-        if not words:
+        said = [w for w in fold(query.terms).split() if not w.isdigit()]
+        content = [w not in STOPWORDS for w in said]
+        singles = [self._matches(w) if c else {} for w, c in zip(said, content, strict=True)]
+        # "run falcon", "ni que": two words heard for one; two filler words, or a lone letter
+        # ("o", "y"), are not
+        pairs = [
+            self._matches(a + b)
+            if (content[i] or content[i + 1]) and min(len(a), len(b)) > 1
+            else {}
+            for i, (a, b) in enumerate(pairwise(said))
+        ]
+        weak = [
+            {s for s, v in found.items() if _weak(w, v)}
+            for w, found in zip(said, singles, strict=True)
+        ]
+        if not any(singles) and not any(pairs):
+            return []  # no word any product has ("quisiera", the opening hours)
+        named = self._categories([w for w, c in zip(said, content, strict=True) if c])
+        relevance: dict[str, float] = {}
+        for p in self.products:
+            if named and p.category not in named:
+                continue  # "reloj caso": watches only, whatever else "caso" sounds like
+            weights = self._weights[p.sku]
+
+            def value(found: dict[str, float], weights: dict[str, float] = weights) -> float:
+                return max((v * weights[s] for s, v in found.items() if s in weights), default=0)
+
+            found_by = [
+                bool(set(f) & set(weights) - nearly)
+                for f, nearly in zip([*singles, *pairs], [*weak, *[set()] * len(pairs)],
+                                     strict=True)
+            ]  # fmt: skip
+            if any(found_by):
+                relevance[p.sku] = _best_reading(
+                    [value(f) for f in singles], [value(f) for f in pairs]
+                )
+        top = max(relevance.values(), default=0.0)
+        if top <= 0:
             return []
-        scores = {
-            p.sku: [self._word_score(w, self._words[p.sku]) for w in words] for p in self.products
-        }
-        # A word no product matches ("quisiera", an ASR slip) is noise, not a requirement.
-        useful = [i for i in range(len(words)) if any(s[i] for s in scores.values())]
-        if not useful:
-            return []
+        # the most any one product could match of each word: the scale of a hit's score
+        most = [max((v * self._most[s] for s, v in f.items()), default=0.0) for f in singles]
+        most_pairs = [max((v * self._most[s] for s, v in f.items()), default=0.0) for f in pairs]
+        ceiling = _best_reading(most, most_pairs)
         hits: list[Hit] = []
         for p in self.products:
-            score = sum(scores[p.sku][i] for i in useful) / len(useful)
-            if score < 0.5:
+            score = relevance.get(p.sku, 0.0)
+            if score < 0.5 * top:  # half of what the best match has: another thing
                 continue
             available = p.stock(query.size, query.color)
             budget = query.max_price is None or p.price <= query.max_price
-            hits.append(Hit(p, round(score, 3), available, budget))
+            hits.append(Hit(p, round(min(score / ceiling, 1.0), 3), available, budget))
         hits.sort(key=lambda h: (-h.score, h.available == 0, not h.within_budget, h.product.price))
         return hits[:limit]
 
-    @staticmethod
-    def _word_score(word: str, product_words: list[str]) -> float:
-        best = max(fuzz.ratio(word, pw) for pw in product_words)
-        if len(word) >= 5:  # a clipped word ("camife", "licuado") against the start of one
-            best = max(best, *(fuzz.ratio(word, pw[: len(word)]) for pw in product_words))
-        # A short word is only itself: "mora" (an ASR slip) is not "morral".
-        return best / 100 if best >= (90 if len(word) <= 4 else 80) else 0.0
-
     def mentions_product(self, folded: str) -> bool:
         """The folded words (`Understanding.folded`) name a product type or a brand of the
-        catalogue (fuzzily)."""
-        words = [w for w in folded.split() if len(w) > 3 and w not in STOPWORDS]
-        return any(fuzz.ratio(w, v) >= 85 for w in words for v in self.vocabulary if len(v) > 3)
+        catalogue (fuzzily, by sound: "kasio", "veles", "ni que")."""
+        said = folded.split()
+        words = [w for w in said if len(w) > 3 and w not in STOPWORDS]
+        words += [
+            a + b
+            for a, b in pairwise(said)
+            if (a not in STOPWORDS or b not in STOPWORDS) and min(len(a), len(b)) > 1
+        ]
+        return any(
+            fuzz.ratio(sound(w), v) >= 85 for w in words for v in self._vocabulary_sounds
+            if len(v) > 3
+        )  # fmt: skip
 
     def alternative(self, product: Product, query: ProductQuery) -> Product | None:
         """Same category, in stock in the asked size/colour, closest in price."""
@@ -146,3 +321,14 @@ class Catalog:
             ),
             None,
         )
+
+
+def _best_reading(singles: list[float], pairs: list[float]) -> float:
+    """The most a product matches of the words, each word read alone or joined with the next
+    one (whichever matches more), never counting a word twice."""
+    best = [0.0] * (len(singles) + 1)
+    for i, single in enumerate(singles):
+        best[i + 1] = best[i] + single
+        if i > 0:
+            best[i + 1] = max(best[i + 1], best[i - 1] + pairs[i - 1])
+    return best[-1]
