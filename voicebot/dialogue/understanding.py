@@ -212,13 +212,18 @@ def phone_number(text: str) -> str | None:
     return _phone(digits(text))
 
 
+# "talla" as Whisper may write it, glued to the "en" before it ("entalla", "en taya")
+_TALLA = r"(?:en)?(?:talla|talya|taya|talia)"
+
+
 def _size(numbered: str) -> str | None:
     m = re.search(
-        r"\b(?:talla|numero|size)\s+(\d{1,2}|xs|xl|s|m|l|ese|eme|ele|equis ele)\b", numbered
+        rf"\b(?:{_TALLA}|numero|size)\s+(\d{{1,2}}|xs|xl|s|m|l|ese|eme|ele|equis ele)\b",
+        numbered,
     )
     if m:
         return _LETTER_SIZES.get(m.group(1), m.group(1).upper())
-    m = re.search(r"\btalla\s+(extra grande|extra pequena|grande|mediana|pequena)\b", numbered)
+    m = re.search(rf"\b{_TALLA}\s+(extra grande|extra pequena|grande|mediana|pequena)\b", numbered)
     return _LETTER_SIZES[m.group(1)] if m else None
 
 
@@ -239,8 +244,15 @@ def color(text: str) -> str | None:
     return _color(fold(text))
 
 
+# A price ceiling as callers put it: "hasta", "que no pase de", "mi presupuesto es de".
+_CEILING = (
+    r"\b(?:menos de|hasta|maximo|no mas de|por debajo de|no (?:pase|pasen|supere|superen|"
+    r"exceda|excedan) de|presupuesto (?:es )?de|tope de)\s+(\d+)(\s+mil)?"
+)
+
+
 def _max_price(plain: str) -> int | None:
-    m = re.search(r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)\s+(\d+)(\s+mil)?", plain)
+    m = re.search(_CEILING, plain)
     if not m:
         return None
     value = int(m.group(1)) * (1000 if m.group(2) else 1)
@@ -260,7 +272,7 @@ def _plain(spoken: str) -> str:
 def _product_query(folded: str, spoken: str) -> ProductQuery:
     numbered = fold(spoken)
     found_color = _color(folded)
-    terms = re.sub(r"\btalla\s+\S+", " ", numbered)
+    terms = re.sub(rf"\b{_TALLA}\s+\S+", " ", numbered)
     if found_color:
         for form in COLORS[found_color]:
             terms = re.sub(rf"\b{form}\b", " ", terms)
