@@ -86,7 +86,7 @@ class ScriptedAsr:
         self.passes = 0
         self.fail = False
 
-    async def transcribe(self, pcm: Pcm) -> Transcript:
+    async def transcribe(self, pcm: Pcm, detect_language: bool = False) -> Transcript:
         self.passes += 1
         await asyncio.sleep(self.seconds)
         if self.fail:

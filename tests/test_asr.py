@@ -11,9 +11,10 @@ from tests.real_speech import digits_wav
 from voicebot.asr import WhisperTranscriber, encoder_window_s, is_hallucination, normalize
 from voicebot.audio.codec import ulaw_decode, ulaw_encode
 from voicebot.bench import ASR_EVAL_NUMBERS
-from voicebot.dialogue.understanding import digits
+from voicebot.dialogue.understanding import digits, language
 from voicebot.services import Services
 from voicebot.telephony.fake_twilio import load_wav
+from voicebot.tts.callers import ENGLISH_CALLER, synthesize_caller
 
 KNOWN = frozenset({normalize("Subtítulos realizados por la comunidad de Amara.org")})
 
@@ -83,3 +84,25 @@ async def test_a_turn_longer_than_the_minimum_window_is_heard_to_its_end(
     result = await services.asr.transcribe(pcm)
     heard = normalize(result.text)
     assert "buenas tardes" in heard and "gorras negras" in heard, result.text
+
+
+async def test_an_english_caller_is_heard_in_english_when_the_language_is_checked(
+    services: Services, tmp_path: Path
+) -> None:
+    # Forced to Spanish, Whisper translated English callers ("quiero revisar mi pedido"), so
+    # the bot answered them in Spanish as if they spoke it.
+    english = synthesize_caller(
+        "Good afternoon. I ordered a jacket and it never arrived.",
+        tmp_path / "en.wav",
+        ENGLISH_CALLER,
+    )
+    spanish = synthesize_caller(
+        "Buenas tardes, pedí una chaqueta y nunca llegó.", tmp_path / "es.wav", "kokoro:em_santa"
+    )
+    heard = await services.asr.transcribe(load_wav(english), detect_language=True)
+    assert heard.language == "en" and "jacket" in normalize(heard.text), heard
+    assert language(heard.text) == "en"
+    same = await services.asr.transcribe(load_wav(spanish), detect_language=True)
+    assert same.language == "es" and "chaqueta" in normalize(same.text), same
+    plain = await services.asr.transcribe(load_wav(english))
+    assert plain.language == "es"  # no check asked: Spanish, as before

@@ -23,7 +23,7 @@ from voicebot.bench_conversations import (
     summary,
 )
 from voicebot.dialogue.intents import INTENTS
-from voicebot.tts.callers import CALLER_VOICES
+from voicebot.tts.callers import CALLER_VOICES, ENGLISH_CALLER
 
 GREETING = (
     "Hola, gracias por llamar a Almacenes La Quinta. Le atiende un asistente automático. "
@@ -182,7 +182,9 @@ def test_every_scenario_file_validates() -> None:
     assert wanted <= {s.intent for s in scenarios}, wanted - {s.intent for s in scenarios}
     assert sum(len(s.turns) > 1 for s in scenarios) >= 20  # multi-turn calls
     assert any(s.caller for s in scenarios)  # known customers call from their numbers
-    assert all(s.voice in (None, *CALLER_VOICES) for s in scenarios)
+    assert all(s.voice in (None, *CALLER_VOICES, ENGLISH_CALLER) for s in scenarios)
+    # English is spoken by an English voice: a Spanish one reading English sounds like no one
+    assert all(s.voice == ENGLISH_CALLER for s in scenarios if s.intent == "other_language")
 
 
 @pytest.mark.fast

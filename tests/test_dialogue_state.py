@@ -270,3 +270,67 @@ async def test_a_product_question_instead_of_the_greetings_yes_is_answered(call)
     assert "pedido" in (await c.concierge.greeting() or "")
     found = texts(await c("¿Tienen la licuadora Oster de vaso de vidrio?"))
     assert found[0].startswith("Sí, tenemos licuadora Oster de vaso de vidrio")
+
+
+# ---- an answer with a request after it (regressions from the conversation bench) ---------
+ANDRES = "+573205550102"  # greeted about his cart
+
+
+async def test_a_no_to_the_greetings_question_with_a_request_answers_the_request(call) -> None:
+    # regression: "No, …" followed by the real request got "¿Le puedo ayudar con algo más?"
+    c = call(ANDRES)
+    assert "carrito" in (await c.concierge.greeting() or "")
+    told = texts(await c("No señor, le llamo más bien por el estado del pedido 30277"))
+    assert told[0].startswith("Su pedido 30277") and "entregado" in told[0]
+    c = call(ANDRES)
+    await c.concierge.greeting()
+    rights = texts(await c("No, no es por eso, quiero que eliminen mi información personal"))
+    assert "1581" in rights[0]
+
+
+async def test_a_price_question_after_an_offer_is_no_yes_to_it(call, cloud) -> None:
+    # regression: "okey, ¿y cuánto valen?" and "sí, pero…" sent the link nobody asked for
+    for said in ("Okey, ¿y ese qué precio tiene?", "Sí, pero antes dígame cuánto vale"):
+        c = call()
+        found = texts(await c("¿Tienen la licuadora Oster de vaso de vidrio?"))
+        assert "enlace" in found[-1]
+        price = texts(await c(said))
+        assert "$" in price[0] and "le envié" not in " ".join(price), price
+    assert not cloud.messages
+
+
+async def test_a_plain_yes_with_more_words_on_the_topic_still_takes_the_offer(call) -> None:
+    c = call(CAROLINA)
+    await c.concierge.greeting()
+    told = texts(await c("Sí, precisamente por ese, ¿cuándo me llega?"))
+    assert told[0].startswith("Su pedido 45721")
+
+
+async def test_a_store_question_during_an_offer_is_answered(call) -> None:
+    c = call()
+    await c("¿Cómo puedo pagar?")
+    again = texts(await c("¿Y contraentrega también?"))
+    assert "contraentrega" in again[0].lower() and "anything" not in again[0]
+
+
+async def test_an_order_number_dictated_over_two_turns_is_joined(call) -> None:
+    c = call()
+    asked = texts(await c("Quiero saber de un pedido, es el cuatro cinco"))
+    assert "número" in asked[0]
+    told = texts(await c("siete dos uno"))
+    assert told[0].startswith("Su pedido 45721")
+
+
+async def test_short_digits_without_an_order_topic_are_not_kept(call) -> None:
+    c = call()
+    await c("Busco tenis talla 42")
+    await c("¿Hay en talla 38?")
+    # "42" and "38" are sizes: nothing joins them into an order number
+    assert c.concierge._partial_number == ""
+
+
+async def test_a_yes_to_the_person_offered_after_an_expired_return_transfers(call) -> None:
+    c = call()
+    expired = texts(await c("Necesito devolver lo del pedido 30277"))
+    assert "plazo" in expired[0] and "asesor" in expired[0]
+    assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]

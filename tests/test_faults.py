@@ -33,7 +33,7 @@ class BrokenAsr:
     def __init__(self, hang: bool = False) -> None:
         self.hang = hang
 
-    async def transcribe(self, pcm: Pcm) -> Transcript:
+    async def transcribe(self, pcm: Pcm, detect_language: bool = False) -> Transcript:
         if self.hang:
             await asyncio.sleep(3600)
         raise RuntimeError("ASR worker crashed")
@@ -66,7 +66,7 @@ class TimedOutAsr:
     def __init__(self, inner: object, limit_s: float) -> None:
         self.inner, self.limit_s = inner, limit_s
 
-    async def transcribe(self, pcm: Pcm) -> Transcript:
+    async def transcribe(self, pcm: Pcm, detect_language: bool = False) -> Transcript:
         return await asyncio.wait_for(BrokenAsr(hang=True).transcribe(pcm), self.limit_s)
 
 

@@ -63,6 +63,14 @@ def test_phone_numbers(text: str, phone: str | None) -> None:
         ("tal vez", None),
         ("¿cuánto vale?", None),
         ("", None),
+        # a longer turn answers only when it opens with the answer (regressions: the "no"
+        # of a complaint and the "si" of "pero si…" were taken as answers to the offer)
+        ("Pues no, la verdad prefiero averiguar otra cosa", False),
+        ("Eh, sí, mándemelo a este mismo número", True),
+        ("Pero yo no he visto ningún paquete en la casa", None),
+        ("¿Y no tienen algún otro modelo parecido?", None),
+        ("Oiga, pero si yo ya había pagado eso", None),
+        ("creo que no", False),
     ],
 )
 def test_yes_no(text: str, answer: bool | None) -> None:

@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 from voicebot.config import Settings
 from voicebot.telephony.fake_twilio import DEFAULT_CALLER
 from voicebot.text import digits, fold, has_phrase
-from voicebot.tts.callers import CALLER_VOICES, synthesize_caller
+from voicebot.tts.callers import CALLER_VOICES, ENGLISH_CALLER, synthesize_caller
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "conversations"
 QUIET_S = 2.0  # the caller speaks again after this much bot silence (a filler may pause)
@@ -112,8 +112,8 @@ class Scenario(_Frozen):
     @field_validator("voice")
     @classmethod
     def _known_voice(cls, v: str | None) -> str | None:
-        if v is not None and v not in CALLER_VOICES:
-            raise ValueError(f"{v!r} is not a caller voice {CALLER_VOICES}")
+        if v is not None and v not in (*CALLER_VOICES, ENGLISH_CALLER):
+            raise ValueError(f"{v!r} is not a caller voice {(*CALLER_VOICES, ENGLISH_CALLER)}")
         return v
 
 

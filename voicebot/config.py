@@ -109,6 +109,9 @@ class AsrSettings(_Section):
     window_s: float = Field(10, ge=0, le=30)
     window_margin_s: float = Field(2, ge=0.5, le=10)
     no_speech_threshold: float = Field(0.6, ge=0, le=1)
+    # English heard in the first caller turn (and while the caller keeps to it) is transcribed
+    # as English when Whisper is this sure of it (one more encoder pass); 1: always Spanish
+    english_threshold: float = Field(0.6, ge=0, le=1)
     hotwords: str = ""
     hallucinations: list[str] = []
 

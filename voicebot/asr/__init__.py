@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import threading
 import time
@@ -23,12 +24,14 @@ class Transcript:
     audio_s: float
     seconds: float  # compute time
     dropped: tuple[str, ...] = ()  # segments rejected as hallucinations
+    language: str = "es"  # "en" when the caller was heard speaking English
 
 
 class Transcriber(Protocol):
-    """Turns one caller utterance (PCM16 8 kHz) into Spanish text."""
+    """Turns one caller utterance (PCM16 8 kHz) into Spanish text; with `detect_language`,
+    English speech is transcribed as English (forced to Spanish, Whisper translates it)."""
 
-    async def transcribe(self, pcm: Pcm) -> Transcript: ...
+    async def transcribe(self, pcm: Pcm, detect_language: bool = False) -> Transcript: ...
 
 
 WHISPER_WINDOW_S = 30  # what Whisper's encoder was trained on
@@ -83,7 +86,15 @@ class _WindowedWhisper:
                 frames = getattr(local, "frames", None)
                 if frames is not None:
                     features = np.ascontiguousarray(features[..., :frames])
-                return super().encode(features)
+                # The language check and the transcription of one turn encode the same
+                # features: the second pass reuses the first's output.
+                key = hashlib.blake2b(features.tobytes(), digest_size=16).digest()
+                last = getattr(local, "encoded", None)
+                if last is not None and last[0] == key:
+                    return last[1]
+                encoded = super().encode(features)
+                local.encoded = (key, encoded) if getattr(local, "keep", False) else None
+                return encoded
 
         self.model = Model(
             model_ref,
@@ -98,13 +109,34 @@ class _WindowedWhisper:
         self._local.frames = None if window_s is None else window_s * MEL_FRAMES_PER_S
         try:
             if window_s is not None:
-                pad = np.zeros(int((window_s + 0.1) * ASR_RATE) - len(audio), dtype=audio.dtype)
-                audio = np.concatenate([audio, pad])  # real silence, as in Whisper's training
+                audio = _padded(audio, window_s)
                 options["max_new_tokens"] = int(MAX_TOKENS_PER_S * window_s) + 10
             segments, _info = self.model.transcribe(audio, **options)
             return list(segments)
         finally:
             self._local.frames = None
+
+    def language(self, audio: np.ndarray, window_s: int | None) -> tuple[str, float]:
+        """Whisper's language for `audio` and its probability. The encoder's output is kept
+        for this thread's next `transcribe` of the same audio (`forget` drops it)."""
+        self._local.frames = None if window_s is None else window_s * MEL_FRAMES_PER_S
+        self._local.keep = True
+        try:
+            padded = audio if window_s is None else _padded(audio, window_s)
+            language, probability, _all = self.model.detect_language(padded)
+            return language, probability
+        finally:
+            self._local.frames = None
+            self._local.keep = False
+
+    def forget(self) -> None:
+        """Drop the kept encoder output (a turn's transcription is done)."""
+        self._local.encoded = None
+
+
+def _padded(audio: np.ndarray, window_s: int) -> np.ndarray:
+    pad = np.zeros(max(0, int((window_s + 0.1) * ASR_RATE) - len(audio)), dtype=audio.dtype)
+    return np.concatenate([audio, pad])  # real silence, as in Whisper's training
 
 
 class WhisperTranscriber:
@@ -116,11 +148,18 @@ class WhisperTranscriber:
         self._executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="asr")
         self._known = frozenset(normalize(h) for h in settings.hallucinations)
 
-    def _run(self, pcm: Pcm) -> Transcript:
+    def _run(self, pcm: Pcm, detect_language: bool) -> Transcript:
         start = time.perf_counter()
         audio = pcm_to_float(resample(pcm, TELEPHONY_RATE, ASR_RATE))
+        cfg = self._settings
+        window = encoder_window_s(len(audio) / ASR_RATE, cfg.window_s, cfg.window_margin_s)
+        language = "es"
+        if detect_language and cfg.english_threshold < 1:
+            heard, probability = self._whisper.language(audio, window)
+            if heard == "en" and probability >= cfg.english_threshold:
+                language = "en"
         options: dict[str, Any] = dict(
-            language="es",
+            language=language,
             beam_size=self._settings.beam_size,
             condition_on_previous_text=False,
             without_timestamps=True,
@@ -128,9 +167,10 @@ class WhisperTranscriber:
             temperature=0.0,
             hotwords=self._settings.hotwords or None,
         )
-        cfg = self._settings
-        window = encoder_window_s(len(audio) / ASR_RATE, cfg.window_s, cfg.window_margin_s)
-        segments = self._whisper.transcribe(audio, window, **options)
+        try:
+            segments = self._whisper.transcribe(audio, window, **options)
+        finally:
+            self._whisper.forget()
         if window is not None and any(s.compression_ratio > LOOP_COMPRESSION for s in segments):
             segments = self._whisper.transcribe(audio, None, **options)  # looped: full window
         kept: list[str] = []
@@ -150,11 +190,13 @@ class WhisperTranscriber:
             audio_s=len(pcm) / TELEPHONY_RATE,
             seconds=time.perf_counter() - start,
             dropped=tuple(dropped),
+            language=language,
         )
 
-    async def transcribe(self, pcm: Pcm) -> Transcript:
+    async def transcribe(self, pcm: Pcm, detect_language: bool = False) -> Transcript:
         loop = asyncio.get_running_loop()
+        audio = np.asarray(pcm, dtype=np.int16)
         return await asyncio.wait_for(
-            loop.run_in_executor(self._executor, self._run, np.asarray(pcm, dtype=np.int16)),
+            loop.run_in_executor(self._executor, self._run, audio, detect_language),
             self._settings.timeout_s,
         )

@@ -113,6 +113,7 @@ class CallSession:
         self._started = clock.now()
         self._turn_task: asyncio.Task[None] | None = None
         self._turn_pcm = b""  # audio of the turn being answered, until the answer starts
+        self._english = False  # the caller's last turn was heard in English
         self._answering = False
         self._ending = False
 
@@ -319,11 +320,16 @@ class CallSession:
 
     # ---- one turn --------------------------------------------------------------------
     async def _transcribe(self, pcm: bytes) -> Transcript | None:
+        # Whisper forced to Spanish translates an English caller: the language is checked
+        # on the first turn, and on every turn of a caller heard in English.
+        detect = not self.record.turns or self._english
         try:
-            return await self._s.asr.transcribe(np.frombuffer(pcm, dtype=np.int16))
+            heard = await self._s.asr.transcribe(np.frombuffer(pcm, dtype=np.int16), detect)
         except Exception as exc:
             self._log.warning("asr_failed", error=repr(exc)[:200])
             return None
+        self._english = heard.language == "en"
+        return heard
 
     async def _turn(
         self, pcm: bytes, voiced_at: float, endpoint_s: float, given: Transcript | Pending | None

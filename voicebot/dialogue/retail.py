@@ -31,7 +31,7 @@ from voicebot.dialogue.understanding import Understanding, understand
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
 from voicebot.store.search import ProductQuery
-from voicebot.text import only_digits
+from voicebot.text import numbers, only_digits
 
 log = structlog.get_logger(__name__)
 
@@ -115,6 +115,7 @@ class Concierge:
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
         self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
+        self._partial_number = ""  # the first digits of an order number said in two turns
 
     # ---- templates ---------------------------------------------------------------------
     def _say(self, template: str, /, **fields: Any) -> str:
@@ -244,7 +245,9 @@ class Concierge:
     async def _handle(self, t: Understanding) -> list[str] | None:
         pending, self._pending = self._pending, None
         if t.card:
+            self._partial_number = ""
             return self._card_refused()  # before any follow-up: the digits are no answer
+        t = self._joined_number(t, pending)
         if pending is not None:
             answer = await self._follow_up(pending, t)
             if answer is not None:
@@ -291,6 +294,25 @@ class Concierge:
         if intent == "cart":
             return await self._cart()
         return None  # send_link without an offer on the table: the model answers
+
+    def _joined_number(self, t: Understanding, pending: Pending | None) -> Understanding:
+        """An order number dictated across turns ("empieza por cuatro, cinco…" then "…uno,
+        siete, tres"): the start is kept while an order number is the topic, and joined to
+        the next turn's digits when together they make an order number's length."""
+        partial, self._partial_number = self._partial_number, ""
+        asking = pending is not None and pending.action in ("ask_order_number", "confirm_number")
+        if t.order_number is not None or not (asking or t.intent in _ORDER_TOPICS):
+            return t
+        runs = "".join(numbers(t.digits.replace(".", "")))
+        if not runs:
+            return t
+        expected = self._s.store.order_number_digits
+        wanted = range(expected, expected + 1) if expected else range(5, 9)
+        if partial and len(partial + runs) in wanted:
+            return replace(t, order_number=partial + runs)
+        if len(runs) < wanted.start:
+            self._partial_number = runs  # the start of a number: wait for the rest
+        return t
 
     def _intent(self, intent: str) -> None:
         if intent not in self.outcome.intents:
@@ -357,8 +379,9 @@ class Concierge:
         # "¿cuánto cuesta?" about the product just offered, or words the model finds out of
         # scope, are no new request; a product named is one
         refers_back = t.intent in ("stock", "price") and self._last_product is not None
+        # a product search needs a product: "¿y no hay otra forma?" asks for none
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
-            t.intent not in (None, "out_of_scope") and not refers_back
+            t.intent not in (None, "out_of_scope", "product_search") and not refers_back
         )
         if p.action in ("ask_order_number", "confirm_number"):
             if t.order_number is not None:
@@ -386,8 +409,8 @@ class Concierge:
             self._pending = replace(p, asked=p.asked + 1)
             return [p.question]
         if t.answer is None:
-            if moved_on or t.order_number is not None:
-                return None  # a new request: the caller moved on
+            if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
+                return None  # a new request or a store question ("¿y por PSE?"): moved on
             about_last = t.intent in ("price", "stock") and self._last_product is not None
             if about_last or self._about_last_product(t):
                 return None  # "¿y en rojo?", "¿cuánto cuesta?" instead of answering the offer
@@ -395,6 +418,17 @@ class Concierge:
                 return self._offer_person() if p.action != "offer_person" else None
             self._pending = replace(p, asked=p.asked + 1)
             return [p.question]
+        if (
+            t.answer is not None
+            and p.action != "offer_person"
+            and (t.order_number is not None or refers_back or moved_on)
+        ):
+            # "No, es por otra cosa: …", "sí, pero …", "okey, ¿y cuánto vale?": the words
+            # after the answer are the request. A plain yes with more words on the same topic
+            # ("sí, por ese mismo, ¿ya viene?") still takes the offer.
+            hedged = t.answer is False or refers_back or t.says(["pero"])
+            if hedged or (p.action == "confirm_topic" and not _on_topic(p, t)):
+                return None
         if t.answer is False:
             if p.action == "confirm_ticket":
                 return [self._say("declined"), self._say("anything_else")]
@@ -686,9 +720,10 @@ class Concierge:
             ]
         if (date.today() - order.delivered_on).days > self._s.store.return_days:
             self.notes.append(self._note("return_expired", number=order.number))
-            return [
-                self._say("return_expired", number=order.number, days=self._s.store.return_days)
-            ]
+            # the sentence ends by offering a person: a "sí" to it is a transfer
+            q = self._say("return_expired", number=order.number, days=self._s.store.return_days)
+            self._pending = Pending("offer_person", question=q)
+            return [q]
         q = self._say("return_confirm", number=order.number, item=self._item(order.lines))
         self._pending = Pending(
             "confirm_ticket", kind="devolución", order_number=order.number, question=q
@@ -741,11 +776,31 @@ class Concierge:
 
 
 # Intents whose own flow reads the order number ("quiero devolver el pedido 45721").
+_ORDER_TOPICS = ("order_status", "return", "complaint")
 _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search")
 
 
 def _understood(turn: Understanding | str) -> Understanding:
     return turn if isinstance(turn, Understanding) else understand(turn)
+
+
+# The intents that stay on the topic the bot asked about (its `Pending.kind`).
+_TOPIC_INTENTS: dict[str, tuple[str, ...]] = {
+    "order_status": ("order_status", "shipping"),
+    "cart": ("cart", "send_link", "payment", "price", "stock", "product_search"),
+    "product": ("product_search", "price", "stock", "send_link"),
+    "payment": ("payment", "send_link"),
+    "return": ("return", "order_status"),
+    "llamada": ("callback",),
+    "queja": ("complaint",),
+    "complaint": ("complaint",),
+    "devolución": ("return",),
+}
+
+
+def _on_topic(p: Pending, t: Understanding) -> bool:
+    """Whether the turn's request is about what the bot asked (or asks nothing new)."""
+    return t.intent is None or t.intent in _TOPIC_INTENTS.get(p.kind or "", ())
 
 
 def _topic_of(ref: str) -> Pending:

@@ -85,7 +85,18 @@ YES = ["si", "claro", "dale", "listo", "de acuerdo", "por favor", "bueno", "corr
        "confirmo", "hagale", "perfecto", "eso", "ok", "okey", "sisas", "afirmativo",
        "me interesa", "yes", "yeah", "sure", "please"]  # fmt: skip
 UNSURE = ["no se", "no estoy seguro", "no estoy segura", "no recuerdo", "tal vez", "quizas"]
-NO = ["no", "todavia no", "ahora no", "nada", "negativo", "mejor no", "no gracias"]
+NO = [
+    "no",
+    "todavia no",
+    "ahora no",
+    "nada",
+    "negativo",
+    "mejor no",
+    "no gracias",
+    "la verdad no",
+    "creo que no",
+    "por ahora no",
+]
 
 # Colour words by their canonical catalogue form; caller forms include gender and number.
 COLORS: dict[str, list[str]] = {
@@ -162,12 +173,26 @@ def sounds_finished(text: str) -> bool:
     return last not in _DANGLING and not number and not wants
 
 
+# Words a caller puts before an answer ("eh, sí", "pues no", "ay, no").
+_LEAD_IN = frozenset("eh ah ay uy ehh mm mmm pues oiga mire ah bueno".split())
+
+
 def _yes_no(folded: str) -> bool | None:
-    head = " ".join(folded.split()[:3])
+    words = folded.split()
+    if len(words) > 3:
+        # A longer turn answers only when it opens with the answer: the "no" of "pero yo no
+        # he recibido nada" or "¿y no hay otra forma?" and the "si" of "pero si yo pagué"
+        # are no reply to the bot's question.
+        while words and words[0] in _LEAD_IN:
+            words = words[1:]
+    head = " ".join(words[:3])
     if not head or has_phrase(head, UNSURE):
         return None
-    if has_phrase(head, NO) or head.startswith("no "):
+    opens = len(words) <= 3 or any(head == p or head.startswith(p + " ") for p in NO)
+    if opens and (has_phrase(head, NO) or head.startswith("no ")):
         return False
+    if len(words) > 3:
+        return True if any(head == p or head.startswith(p + " ") for p in YES) else None
     return True if has_phrase(head, YES) else None
 
 

@@ -20,6 +20,8 @@ from voicebot.tts.voices import EspeakVoice, KokoroVoice, PicoVoice, Voice
 # voices, as people sound), and one robotic espeak-ng voice kept as a robustness case only.
 CALLER_VOICES = ("kokoro:em_alex", "kokoro:em_santa", "pico", "kokoro:ef_dora")
 ROBOTIC_CALLER = "espeak:es-419+m3"  # robustness case: a robotic, accented voice
+ENGLISH_CALLER = "pico:en-US"  # a caller who speaks English (a Spanish voice reading English
+# sounds like no English speaker, and Whisper hears Spanish in it)
 _caller_voices: dict[str, Voice] = {}
 _caller_lock = threading.Lock()
 
@@ -34,7 +36,7 @@ def caller_voice(name: str) -> Voice:
 
                 voice: Voice = KokoroVoice(DEFAULT_MODELS_DIR / "kokoro", variant, speed=0.95)
             elif kind == "pico":
-                voice = PicoVoice()
+                voice = PicoVoice(language=variant or "es-ES")
             elif kind == "espeak":
                 voice = EspeakVoice(variant or "es-419", wpm=125)
             else:

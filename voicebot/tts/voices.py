@@ -142,15 +142,16 @@ def _trim(audio: np.ndarray, rate: int, threshold: float = 0.01) -> np.ndarray:
 
 
 class PicoVoice:
-    """SVOX Pico `es-ES` (ttspico, Apache-2.0): light and clear, one Castilian female voice."""
+    """SVOX Pico `es-ES` (ttspico, Apache-2.0): light and clear, one Castilian female voice.
+    Its other languages (`en-US`, ...) serve as callers who do not speak Spanish."""
 
     rate = 16_000
-    name = "pico"
 
-    def __init__(self, *, volume: int = 50, speed: int = 100) -> None:
+    def __init__(self, *, volume: int = 50, speed: int = 100, language: str = "es-ES") -> None:
         from ttspico import TtsEngine
 
-        self._engine = TtsEngine("es-ES")
+        self.name = "pico" if language == "es-ES" else f"pico:{language}"
+        self._engine = TtsEngine(language)
         self._engine.volume = volume  # Pico's default (100) clips ~1 % of samples
         self._engine.rate = speed
         self._lock = threading.Lock()  # one engine is not safe from two threads
