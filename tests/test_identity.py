@@ -1,5 +1,7 @@
 """Identity before order details (issue 18): a caller whose number is not the order's says the
-last four digits of it first; a wrong answer twice gets a person, never the details."""
+last four digits of it first; a wrong answer twice gets a person, never the details. A caller ID
+counts as the caller's own number only with Twilio's "A" attestation (StirVerstat), or when ops
+trust every caller ID: a spoofed one hears no name, order or cart."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from tests.conftest import make_settings
 from tests.stores import open_backend
 from tests.test_dialogue_state import CAROLINA, STRANGER, Call, texts
-from voicebot.dialogue.retail import Concierge
+from voicebot.dialogue.retail import ATTESTED, Concierge
 from voicebot.dialogue.tools import Tools
 from voicebot.store import Records, Store
 from voicebot.store.search import Catalog
@@ -28,19 +30,60 @@ async def store(tmp_path: Path) -> AsyncIterator[tuple[Store, Records]]:
 @pytest.fixture
 async def call(store: tuple[Store, Records]) -> Callable[..., Call]:
     shop, records = store
-    settings = make_settings(governance={"verify_order_identity": True})
     catalog = Catalog(await shop.products())
 
-    def new(phone: str = STRANGER) -> Call:
+    def new(phone: str = STRANGER, verstat: str = "", trust: str = "attested") -> Call:
+        settings = make_settings(
+            governance={"verify_order_identity": True, "caller_id_trust": trust}
+        )
         tools = Tools(shop, records, catalog, None, "test")
-        return Call(settings, Concierge(settings, tools, phone, "voice"))
+        return Call(settings, Concierge(settings, tools, phone, "voice", verstat=verstat))
 
     return new
 
 
-async def test_the_order_s_own_number_hears_the_details_at_once(call) -> None:
-    said = texts(await call(CAROLINA)(f"quiero saber de mi pedido {ORDER}"))
+async def test_the_order_s_own_attested_number_hears_the_details_at_once(call) -> None:
+    said = texts(await call(CAROLINA, ATTESTED)(f"quiero saber de mi pedido {ORDER}"))
     assert said[0].startswith(f"Su pedido {ORDER}")
+    c = call(CAROLINA, ATTESTED)  # and by the caller ID alone: her one open order
+    assert texts(await c("quiero saber de mi pedido"))[0].startswith(f"Su pedido {ORDER}")
+
+
+@pytest.mark.parametrize(
+    "verstat", ["", "TN-Validation-Passed-B", "TN-Validation-Passed-C", "TN-Validation-Failed-A",
+                "No-TN-Validation"],
+)  # fmt: skip
+async def test_a_caller_id_without_full_attestation_hears_no_order_name_or_cart(
+    call, verstat: str
+) -> None:
+    """Regression: anyone who sent a customer's number as caller ID heard her name, her open
+    order's items and her cart, and any order of hers by number."""
+    c = call(CAROLINA, verstat)
+    assert c.concierge is not None
+    assert await c.concierge.greeting() is None  # the standard greeting: no name, no order
+    assert any("no verificado" in line for line in c.concierge.context)  # the agent is told
+    retail = c.dialogue._settings.retail
+    # the order by number: the last four digits first, as for any other number
+    assert texts(await c(f"quiero saber de mi pedido {ORDER}")) == [retail.verify_ask]
+    # by the caller ID alone: the order number is asked, nothing of the order is said
+    c = call(CAROLINA, verstat)
+    said = " ".join(texts(await c("quiero saber de mi pedido")))
+    assert ORDER not in said and "Su pedido" not in said and "Servientrega" not in said
+    # nor by a number the caller says
+    c = call(STRANGER, verstat)
+    await c("quiero saber de mi pedido")
+    said = " ".join(texts(await c("mi número es 320 555 0101")))
+    assert ORDER not in said and "Su pedido" not in said
+    c = call(CAROLINA, verstat)
+    assert c.concierge is not None
+    await c.concierge.greeting()
+    assert texts(await c("quiero ver mi carrito")) == [retail.cart_unverified]
+
+
+async def test_ops_may_trust_every_caller_id(call) -> None:
+    c = call(CAROLINA, "", trust="always")
+    assert texts(await c(f"quiero saber de mi pedido {ORDER}"))[0].startswith(f"Su pedido {ORDER}")
+    assert c.concierge is not None and "Martínez" in (await c.concierge.greeting() or "")
 
 
 async def test_another_number_says_the_last_four_digits_first(call) -> None:

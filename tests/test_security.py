@@ -480,3 +480,28 @@ def test_the_login_guard_locks_expires_and_forgives_a_right_password() -> None:
     assert not guard.locked(["account:ana"])  # the lockout ends
     guard.attempt(keys, 60, 300)  # the old failures left the window
     assert not guard.locked(["account:ana"])
+
+
+async def test_the_caller_id_attestation_reaches_the_call_bound_in_its_token(
+    base_url: str,
+) -> None:
+    """Twilio's StirVerstat travels from the voice webhook to the call's record, bound in the
+    stream token: a `start` that claims an attestation its webhook lacked is refused."""
+    attested = "TN-Validation-Passed-A"
+    call = FakeTwilioCall(base_url, AUTH_TOKEN, stir_verstat=attested)
+    async with call:
+        assert await call.wait_bot_audio(call.stream_started_at, 10) is not None
+    record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
+    assert record is not None and record["caller_id_attestation"] == attested
+
+    plain = FakeTwilioCall(base_url, AUTH_TOKEN)
+    async with aiohttp.ClientSession() as http:
+        plain._http = http
+        url, params = await plain.webhook()
+    assert "verstat" not in params
+    forged = FakeTwilioCall(
+        base_url, AUTH_TOKEN, call_sid=plain.call_sid, stream=(url, params | {"verstat": attested})
+    )
+    async with forged:
+        await asyncio.wait_for(forged.closed_by_service.wait(), 5)
+        assert forged.playback.media_times == []

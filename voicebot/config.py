@@ -216,6 +216,11 @@ class GovernanceSettings(_Section):
     # An order's details (items, dates, carrier) are told only to a caller whose number is the
     # order's, or who says the last four digits of that number; off: to anyone with its number.
     verify_order_identity: bool = True
+    # When the caller ID counts as the caller's own number (to hear an order's details, the
+    # cart, a personal greeting): "attested", only with Twilio's full STIR/SHAKEN attestation
+    # (StirVerstat TN-Validation-Passed-A; calls without it prove an order with its number and
+    # the last four digits); "always", any caller ID (for trunks that authenticate it).
+    caller_id_trust: Literal["attested", "always"] = "attested"
 
 
 class HandoffSettings(_Section):
@@ -378,6 +383,7 @@ class RetailPhrases(_Section):
     complaint_confirm: str
     complaint_confirm_order: str
     cart_none: str
+    cart_unverified: str  # a caller ID without attestation: the cart is not read aloud
     topic_order: str
     topic_product: str
     topic_return: str
@@ -482,6 +488,7 @@ class MemoryTexts(_Section):
     order_not_found: str  # {number}
     order_checked: str  # {number} {status}
     identity_not_verified: str  # {number}
+    caller_id_unverified: str  # the number may be another's (no STIR/SHAKEN attestation)
     product_available: str  # {name}
     product_out_of_stock: str  # {name} {variant}
     cart_link_sent: str

@@ -57,13 +57,16 @@ class Services:
     records: Records | None = None  # customer memory, audit trail, call records
     catalog: Catalog | None = None
 
-    def concierge(self, phone: str, channel: str, actor: str) -> Concierge | None:
-        """A retail conversation for one customer, or None when no store is connected."""
+    def concierge(
+        self, phone: str, channel: str, actor: str, verstat: str = ""
+    ) -> Concierge | None:
+        """A retail conversation for one customer, or None when no store is connected
+        (`verstat`: Twilio's attestation of a voice call's caller ID)."""
         if self.store is None or self.records is None or self.catalog is None:
             return None
         timeout = self.settings.store.tool_timeout_s
         tools = Tools(self.store, self.records, self.catalog, self.rest, actor, timeout)
-        return Concierge(self.settings, tools, phone, channel)
+        return Concierge(self.settings, tools, phone, channel, verstat=verstat)
 
     async def reload(self, settings: Settings) -> None:
         """Apply new settings to the calls that start from now on (each call keeps a snapshot

@@ -52,6 +52,9 @@ class CallRecord:
         "not_asked"  # not_asked (ops turned the question off) | pending | yes | no | on_file
     )
     legal_basis: str = ""  # governance.legal_basis: what makes a call not asked storable
+    # Twilio's STIR/SHAKEN verdict on the caller ID (StirVerstat, e.g. TN-Validation-Passed-A);
+    # empty when the call carried none
+    caller_id_attestation: str = ""
     reprompts: int = 0  # the caller said nothing and was asked again
     misunderstood: int = 0  # turns the bot could not serve
     friction: dict[str, Any] = field(default_factory=dict)  # signals, score, risk (at the end)

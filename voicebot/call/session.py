@@ -77,8 +77,12 @@ class CallSession:
         )
         self.record.config_version = s.settings.config_version
         self.record.legal_basis = s.settings.governance.legal_basis
+        self.record.caller_id_attestation = start.custom_parameters.get("verstat", "")
         self._log = log.bind(call_sid=start.call_sid)
-        self._concierge = s.concierge(self.record.caller, "voice", actor=f"bot:{start.call_sid}")
+        self._concierge = s.concierge(
+            self.record.caller, "voice", actor=f"bot:{start.call_sid}",
+            verstat=self.record.caller_id_attestation,
+        )  # fmt: skip
         self._history: list[Message] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._tg: asyncio.TaskGroup | None = None

@@ -70,6 +70,7 @@ class Handover:
                 transcript=self._desk_transcript(),
                 agent_id=agent.id if agent else None,
                 consent="no" if record.consent == "pending" else record.consent,
+                verstat=record.caller_id_attestation,
             )
             self._log.info("transfer", reason=reason, transfer=transfer.id, warm=agent is not None)
             await self._speaker.say("hold", turn)

@@ -36,6 +36,18 @@ from voicebot.text import numbers, only_digits
 log = structlog.get_logger(__name__)
 
 OPEN_STATUSES = ("en camino", "en preparación")
+# Twilio's StirVerstat for a full STIR/SHAKEN attestation: the originating carrier vouches
+# that the caller may use the number (B and C do not; most calls from Colombia carry none)
+ATTESTED = "TN-Validation-Passed-A"
+
+
+def caller_id_proven(trust: str, channel: str, verstat: str) -> bool:
+    """The customer's number this conversation comes with is the caller's own: a chat's
+    comes from its channel; a phone call's caller ID only with Twilio's "A" attestation, or
+    when ops trust every caller ID (`governance.caller_id_trust: always`)."""
+    return channel != "voice" or trust == "always" or verstat == ATTESTED
+
+
 LOCALE = "es_CO"
 
 
@@ -99,7 +111,9 @@ class Pending:
 class Concierge:
     """One customer's retail conversation; `channel` is voice or chat."""
 
-    def __init__(self, settings: Settings, tools: Tools, phone: str, channel: str) -> None:
+    def __init__(
+        self, settings: Settings, tools: Tools, phone: str, channel: str, verstat: str = ""
+    ) -> None:
         self._s = settings
         self._t = settings.retail
         self.tools = tools
@@ -115,6 +129,11 @@ class Concierge:
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
         self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
+        gov = settings.governance
+        # what the caller ID alone may open: the orders, cart and greeting of its customer
+        self.phone_proven = not gov.verify_order_identity or caller_id_proven(
+            gov.caller_id_trust, channel, verstat
+        )
         self._partial_number = ""  # the first digits of an order number said in two turns
 
     # ---- templates ---------------------------------------------------------------------
@@ -173,6 +192,9 @@ class Concierge:
             )
             for m in memory
         ]
+        if not self.phone_proven:
+            self.context.append(self._note("caller_id_unverified"))
+            return None  # a caller ID anyone could send: no name, order or cart said aloud
         if not c.consent_data:
             return None  # no authorisation on record: the standard greeting and the question
         recent = datetime.now(UTC) - timedelta(hours=self._s.store.recent_chat_hours)
@@ -482,8 +504,14 @@ class Concierge:
         self, number: str | None, by_phone: bool = True, phone: str | None = None
     ) -> list[str]:
         phone = phone or self.phone
+        # a number the caller says, or an unattested caller ID, is no proof: the order number
+        proven = phone == self.phone and self.phone_proven
         if number is None:
-            found = await self._single_open_order(phone) if by_phone and phone else None
+            found = (
+                await self._single_open_order(phone)
+                if by_phone and phone and (proven or not self._s.governance.verify_order_identity)
+                else None
+            )
             if isinstance(found, int):
                 q = self._say("order_several", count=found)
                 self._pending = Pending("ask_order_number", kind="order_status", question=q)
@@ -510,10 +538,15 @@ class Concierge:
 
     def _may_disclose(self, order: Order) -> bool:
         """The caller may hear this order's details: the call comes from the order's number
-        (caller ID), or the caller said the last four digits of it."""
+        (a caller ID that counts as proof: `phone_proven`), or the caller said the last four
+        digits of it."""
         if not self._s.governance.verify_order_identity or not order.phone:
             return True
-        own = bool(self.phone) and only_digits(self.phone)[-10:] == only_digits(order.phone)[-10:]
+        own = (
+            self.phone_proven
+            and bool(self.phone)
+            and only_digits(self.phone)[-10:] == only_digits(order.phone)[-10:]
+        )
         return own or order.number in self._verified
 
     async def _verify(self, p: Pending, t: Understanding, moved_on: bool) -> list[str] | None:
@@ -657,6 +690,8 @@ class Concierge:
 
     # ---- cart, links -----------------------------------------------------------------------
     async def _cart(self) -> list[str]:
+        if self.customer is not None and not self.phone_proven:
+            return [self._say("cart_unverified")]
         cart = await self.tools.open_cart(self.customer.id) if self.customer else None
         if cart is None or not cart.lines:
             return [self._say("cart_none")]
@@ -703,7 +738,7 @@ class Concierge:
             order = await self.tools.order_status(number)
             if order is None:
                 return self._not_found("return", number)
-        elif by_phone and self.phone:
+        elif by_phone and self.phone and self.phone_proven:
             delivered = [
                 o for o in await self.tools.orders_by_phone(self.phone) if o.status == "entregado"
             ]

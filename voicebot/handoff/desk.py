@@ -59,6 +59,9 @@ class Transfer:
     history: list[dict[str, Any]] = field(default_factory=list)
     # the caller's consent answer, restored when the call comes back to the bot
     consent: str = "no"
+    # Twilio's caller-ID attestation (StirVerstat), restored with it: the number the resumed
+    # stream gets from Twilio's callback is trusted as much as it was when the call came in
+    verstat: str = ""
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)

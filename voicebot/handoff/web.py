@@ -77,12 +77,12 @@ async def dial_done(request: web.Request) -> web.Response:
     # No agent took it: the caller goes back to the bot, which offers a callback.
     token = settings.twilio.auth_token.get_secret_value()
     caller = form.get("From", "")  # Twilio's own: the desk keeps the number masked
-    params = {
-        "callSid": transfer.call_sid,
-        "from": caller,
-        "token": stream_token(token, transfer.call_sid, caller),
-        "resume": transfer.id,
-    }
+    verstat = form.get("StirVerstat", "") or transfer.verstat  # the call's attestation
+    params = {"callSid": transfer.call_sid, "from": caller}
+    if verstat:
+        params["verstat"] = verstat
+    params["token"] = stream_token(token, transfer.call_sid, caller, verstat=verstat)
+    params["resume"] = transfer.id
     return _twiml(connect_twiml(settings.server.public_url, params))
 
 

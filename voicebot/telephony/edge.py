@@ -135,11 +135,14 @@ async def voice_webhook(request: web.Request) -> web.Response:
         host.metrics.rejected.labels("to_human_" + reason.split()[-1]).inc()
         return web.Response(text=human_twiml(settings), content_type="text/xml")
     auth_token = settings.twilio.auth_token.get_secret_value()
-    params = {
-        "callSid": call_sid,
-        "from": fields.get("From", ""),
-        "token": stream_token(auth_token, call_sid, fields.get("From", "")),
-    }
+    caller = fields.get("From", "")
+    # Twilio's STIR/SHAKEN verdict on the caller ID, when the call carried one: it travels
+    # to the stream bound in the token, so a `start` cannot claim an attestation it lacked
+    verstat = fields.get("StirVerstat", "")
+    params = {"callSid": call_sid, "from": caller}
+    if verstat:
+        params["verstat"] = verstat
+    params["token"] = stream_token(auth_token, call_sid, caller, verstat=verstat)
     log.info("call_webhook", call_sid=call_sid)
     twiml = connect_twiml(settings.server.public_url, params)
     return web.Response(text=twiml, content_type="text/xml")
@@ -170,7 +173,8 @@ async def media_stream(request: web.Request) -> web.StreamResponse:
         return ws
     token = start.custom_parameters.get("token", "")
     caller = start.custom_parameters.get("from", "")
-    if checked and not check_stream_token(accepted, start.call_sid, token, caller):
+    verstat = start.custom_parameters.get("verstat", "")
+    if checked and not check_stream_token(accepted, start.call_sid, token, caller, verstat=verstat):
         log.warning(
             "stream_rejected", reason="start does not match its webhook", sid=start.call_sid
         )

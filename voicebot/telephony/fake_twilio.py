@@ -92,8 +92,10 @@ class FakeTwilioCall:
         account_sid: str = "AC" + "0" * 32,
         sign_requests: bool = True,
         stream: tuple[str, dict[str, str]] | None = None,
+        stir_verstat: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.stir_verstat = stir_verstat  # Twilio's caller-ID attestation, when the call has one
         self.auth_token = auth_token
         self.caller = caller
         self.call_sid = call_sid or "CA" + uuid.uuid4().hex
@@ -127,6 +129,8 @@ class FakeTwilioCall:
             "CallStatus": "ringing",
             "Direction": "inbound",
         }
+        if self.stir_verstat:
+            form["StirVerstat"] = self.stir_verstat
         url = self.base_url + VOICE_PATH
         headers = {"X-Twilio-Signature": sign(self.auth_token, url, form)}
         async with self._http.post(url, data=form, headers=headers) as resp:

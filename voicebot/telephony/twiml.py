@@ -27,9 +27,13 @@ def stream_url(public_url: str) -> str:
 STREAM_TOKEN_TTL_S = 300  # Twilio opens the stream seconds after the TwiML; room for slowness
 
 
-def _token_mac(auth_token: str, call_sid: str, caller: str, expires: int, nonce: str) -> str:
-    message = f"stream:{call_sid}|{caller}|{expires}|{nonce}".encode()
-    return hmac.new(auth_token.encode(), message, hashlib.sha256).hexdigest()[:32]
+def _token_mac(
+    auth_token: str, call_sid: str, caller: str, expires: int, nonce: str, verstat: str = ""
+) -> str:
+    message = f"stream:{call_sid}|{caller}|{expires}|{nonce}"
+    if verstat:  # without one, the message of the tokens issued before attestation was bound
+        message += f"|{verstat}"
+    return hmac.new(auth_token.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def stream_token(
@@ -38,12 +42,15 @@ def stream_token(
     caller: str = "",
     ttl_s: float = STREAM_TOKEN_TTL_S,
     now: float | None = None,
+    verstat: str = "",
 ) -> str:
     """A token that binds a stream's `start` to the TwiML that created it: its call, its
-    caller (the `from` parameter), an expiry and a nonce that the service accepts once."""
+    caller (the `from` parameter), Twilio's caller-ID attestation (the `verstat` parameter),
+    an expiry and a nonce that the service accepts once."""
     expires = int((time.time() if now is None else now) + ttl_s)
     nonce = secrets.token_hex(8)
-    return f"{expires}.{nonce}.{_token_mac(auth_token, call_sid, caller, expires, nonce)}"
+    mac = _token_mac(auth_token, call_sid, caller, expires, nonce, verstat)
+    return f"{expires}.{nonce}.{mac}"
 
 
 def _tokens(auth_tokens: str | Sequence[str]) -> list[str]:
@@ -58,9 +65,10 @@ def check_stream_token(
     token: str,
     caller: str = "",
     now: float | None = None,
+    verstat: str = "",
 ) -> bool:
-    """The token was made for this call and caller and has not expired (single use is the
-    server's part: `stream_token_nonce`)."""
+    """The token was made for this call, caller and attestation and has not expired (single
+    use is the server's part: `stream_token_nonce`)."""
     parts = token.split(".")
     if len(parts) != 3 or not parts[0].isdigit():
         return False
@@ -68,7 +76,7 @@ def check_stream_token(
     if expires < (time.time() if now is None else now):
         return False
     return any(
-        hmac.compare_digest(_token_mac(t, call_sid, caller, expires, nonce), mac)
+        hmac.compare_digest(_token_mac(t, call_sid, caller, expires, nonce, verstat), mac)
         for t in _tokens(auth_tokens)
     )
 
