@@ -6,6 +6,7 @@ Fast: no model, no service; the judge reads hand-made records as `/calls/{sid}` 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,9 @@ def test_each_failure_is_listed_with_turn_and_kind() -> None:
     assert figures["task_success_pct"] == 0.0
     assert (figures["tu_slips"], figures["parroted"], figures["invented"]) == (1, 2, 1)
     assert figures["silent_turns"] == 1 and figures["transfers_unexpected"] == 1
+    assert figures["fresh_scenarios"] == 0  # "order-test" is not one of the fresh ones
+    fresh = summary([verdict, replace(verdict, scenario="fresh-x", failures=())])
+    assert (fresh["fresh_passed"], fresh["fresh_scenarios"], fresh["passed"]) == (1, 1, 1)
 
 
 @pytest.mark.fast

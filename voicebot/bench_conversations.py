@@ -40,6 +40,8 @@ from voicebot.text import digits, fold, has_phrase
 from voicebot.tts.callers import CALLER_VOICES, ENGLISH_CALLER, synthesize_caller
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "conversations"
+# Scenarios written after the fixes they check and never run before (reported on their own)
+FRESH = "fresh-"
 QUIET_S = 2.0  # the caller speaks again after this much bot silence (a filler may pause)
 End = Literal["transfer", "goodbye", "open"]
 # The names the store's tools are recorded under (voicebot/dialogue/tools.py)
@@ -482,9 +484,12 @@ def summary(verdicts: list[Verdict]) -> dict[str, Any]:
     n = len(verdicts)
     by_kind = Counter(f.kind for v in verdicts for f in v.failures)
     expected = [v for v in verdicts if v.transfer_expected]
+    fresh = [v for v in verdicts if v.scenario.startswith(FRESH)]
     return {
         "scenarios": n,
         "passed": sum(v.passed for v in verdicts),
+        "fresh_scenarios": len(fresh),
+        "fresh_passed": sum(v.passed for v in fresh),
         "task_success_pct": round(100 * sum(v.passed for v in verdicts) / n, 1) if n else 0.0,
         "tu_slips": by_kind["tu"],
         "parroted": by_kind["parrot"],
@@ -507,6 +512,8 @@ def print_report(verdicts: list[Verdict], figures: dict[str, Any]) -> None:
     print(
         f"  task success            {f['task_success_pct']:.1f} %  ({f['passed']}/{f['scenarios']})"
     )
+    if f.get("fresh_scenarios"):
+        print(f"    of which fresh        {f['fresh_passed']}/{f['fresh_scenarios']}  ({FRESH}*)")
     print(f"  'tú' slips              {f['tu_slips']}")
     print(f"  parroted phrases        {f['parroted']}")
     print(f"  invented facts          {f['invented']}")
