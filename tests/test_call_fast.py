@@ -117,6 +117,41 @@ async def test_a_backchannel_pauses_the_bot_which_goes_on_where_it_stopped() -> 
     assert line.bot_audio_s > greeting_s + reply_s
 
 
+async def test_a_short_word_without_a_request_over_the_bot_lets_it_go_on() -> None:
+    # Regression (bench --barge-in): a one-word "ajá, sí" that Whisper wrote as another word
+    # ("¿Aciel?") cancelled the greeting and was answered as a request.
+    call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        await line.say("cuénteme de los envíos", 1000)
+        await call.until(lambda: "Claro que sí" in " ".join(call.said()))
+        await line.say("aciel", 300)
+        await call.until(lambda: "mensaje" in " ".join(call.said()))
+
+    with virtual_time():
+        record = await call.run(caller)
+    assert record.barge_ins == 0 and record.ignored_backchannels == ["aciel"]
+    assert " ".join(record.turns[0].bot) == LONG_REPLY and not record.turns[0].interrupted
+
+
+async def test_a_short_stop_word_over_the_bot_still_stops_it() -> None:
+    call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        await line.say("cuénteme de los envíos", 1000)
+        await call.until(lambda: "Claro que sí" in " ".join(call.said()))
+        await line.say("espere", 300)
+        await call.until(lambda: call.session is not None and len(call.session.record.turns) == 2)
+        await line.silence(300)
+
+    with virtual_time():
+        record = await call.run(caller)
+    assert record.barge_ins == 1 and record.turns[0].interrupted
+    assert record.turns[1].heard == "espere"
+
+
 async def test_a_noise_over_the_bot_pauses_it_only_briefly() -> None:
     call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
 

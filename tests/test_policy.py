@@ -5,6 +5,7 @@ import pytest
 
 from tests.conftest import make_settings
 from voicebot.config import Settings
+from voicebot.dialogue.intents import IntentModel
 from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import (
     Dialogue,
@@ -16,6 +17,7 @@ from voicebot.dialogue.policy import (
     detect_intent,
     echoes,
     grounded,
+    is_aside,
     is_backchannel,
     render_system_prompt,
 )
@@ -185,3 +187,29 @@ def test_the_intent_threshold_and_model_come_from_config() -> None:
     assert strict.understand("Páseme con alguien de carne y hueso").intent is None
     loose = Dialogue(make_settings(), _Scripted([]), model)
     assert loose.understand("Páseme con alguien de carne y hueso").intent == "person"
+
+
+@pytest.mark.parametrize(
+    ("text", "aside"),
+    [
+        ("¿Aciel?", True),  # a backchannel Whisper wrote as another word
+        ("Marina", True),
+        ("Espere", False),
+        ("¿Cómo?", False),
+        ("No", False),
+        ("Sí, claro", False),  # an answer (a backchannel is let through before this check)
+        ("asesor", False),  # a rule: a person
+        ("45721", False),
+        ("quiero saber de mi pedido", False),  # more than two words: a turn of its own
+    ],
+)
+def test_asides_are_short_words_that_ask_for_nothing(
+    settings: Settings, text: str, aside: bool
+) -> None:
+    dialogue = Dialogue(settings, None, IntentModel.load())  # type: ignore[arg-type]
+    assert is_aside(dialogue.understand(text), settings) is aside
+
+
+def test_a_product_named_over_the_bot_is_no_aside(settings: Settings) -> None:
+    turn = Dialogue(settings, None, IntentModel.load()).understand("Zapatillas Adidas")  # type: ignore[arg-type]
+    assert not is_aside(turn, settings, names_product=True)

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rapidfuzz import fuzz
 
 from voicebot.config import Settings
+from voicebot.dialogue.retail import ATTESTED
 from voicebot.telephony.fake_twilio import DEFAULT_CALLER
 from voicebot.text import digits, fold, has_phrase
 from voicebot.tts.callers import CALLER_VOICES, ENGLISH_CALLER, synthesize_caller
@@ -625,6 +626,9 @@ async def run_conversation_bench(
                             url, token, clips[scenario.id], cloud=cloud, caller=caller,
                             consent_key="1" if asks and not on_file else None, quiet_s=QUIET_S,
                             record_token=admin,
+                            # a customer calls from their own phone through a carrier that
+                            # attests it: greeted by name (see `governance.caller_id_trust`)
+                            stir_verstat=ATTESTED if scenario.caller else "",
                         )  # fmt: skip
                         record = await fetch_record(url, admin, report["call_sid"]) or {}
                         observed = [

@@ -312,6 +312,8 @@ class DialogueSettings(_Section):
     csat_wait_s: float = Field(8, gt=0)
     goodbye_keywords: list[str]
     backchannels: list[str]
+    # a short word over the bot that stops it even without a request in it
+    interruptions: list[str]
 
 
 class Phrases(_Section):

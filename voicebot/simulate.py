@@ -81,13 +81,15 @@ async def place_call(
     caller: str = DEFAULT_CALLER,
     consent_key: str | None = None,
     record_token: str | None = None,
+    stir_verstat: str = "",
 ) -> dict[str, Any]:
     """Place one call, speak each turn after the bot's previous reply, and report.
 
     `consent_key`: the key the caller presses after the greeting when the service asks for
-    consent ("1" yes, "2" no); without consent the service keeps no words to report."""
+    consent ("1" yes, "2" no); without consent the service keeps no words to report.
+    `stir_verstat`: the caller ID's attestation as Twilio reports it (none by default)."""
     turns: list[dict[str, Any]] = []
-    call = FakeTwilioCall(base_url, auth_token, caller=caller)
+    call = FakeTwilioCall(base_url, auth_token, caller=caller, stir_verstat=stir_verstat)
     if cloud is not None:
         cloud.track(call)
 

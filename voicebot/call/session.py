@@ -41,7 +41,7 @@ from voicebot.call.survey import Survey
 from voicebot.call.transfer import Handover
 from voicebot.clock import Clock, LoopClock
 from voicebot.dialogue.llm import Message
-from voicebot.dialogue.policy import EndCall, is_backchannel
+from voicebot.dialogue.policy import EndCall, is_aside, is_backchannel
 from voicebot.dialogue.understanding import retail_intent
 from voicebot.governance.redaction import mask_phone, redact
 from voicebot.handoff.desk import Transfer
@@ -301,7 +301,7 @@ class CallSession:
         transcript = given or await self._transcribe(turn.pcm)
         # No words (a sigh, Whisper's empty or dropped pass) over the bot is not a request.
         words = transcript.text if transcript is not None else ""
-        if not words or is_backchannel(words, self._s.settings):
+        if self._asks_nothing(words):
             text = transcript.text if transcript else ""
             self.record.ignored_backchannels.append(text)
             self._log_words("backchannel_ignored", text)
@@ -310,6 +310,20 @@ class CallSession:
         if self._speaker.speaking:  # a short real request ("espere", "no"): interrupt
             self._barge_in()
         self._start_turn(turn.pcm, turn.voiced_at, turn.endpoint_s, transcript)
+
+    def _asks_nothing(self, words: str) -> bool:
+        """Words over the bot that let it go on: none, a backchannel, or (when it pauses for
+        speech) one or two words with no request in them."""
+        settings = self._s.settings
+        if not words or is_backchannel(words, settings):
+            return True
+        if not settings.audio.pause_on_speech:
+            return False
+        heard = self._s.dialogue.understand(words)
+        catalog = self._concierge.tools.catalog if self._concierge is not None else None
+        return is_aside(
+            heard, settings, catalog is not None and catalog.mentions_product(heard.folded)
+        )
 
     def _barge_in(self) -> None:
         if self._ending:

@@ -120,6 +120,18 @@ def is_backchannel(text: str, settings: Settings) -> bool:
     return len(fillers) == len(words) <= 3
 
 
+def is_aside(turn: Understanding, settings: Settings, names_product: bool = False) -> bool:
+    """One or two words over the bot that ask for nothing: a backchannel Whisper heard as
+    another word ("¿Aciel?" for "ajá, sí"), a name, a cough. Not a stop word ("espere",
+    "no", "¿cómo?": `dialogue.interruptions`), an answer, a number, a product the store sells
+    (`names_product`) or anything with an intent."""
+    short = 0 < len(turn.folded.split()) <= 2
+    if not short or names_product or turn.says(settings.dialogue.interruptions):
+        return False
+    nothing_asked = turn.intent in (None, "out_of_scope") and turn.rule is None
+    return nothing_asked and turn.answer is None and turn.order_number is None and not turn.card
+
+
 def render_system_prompt(settings: Settings) -> str:
     return settings.dialogue.system_prompt.replace("{store_name}", settings.store.name).replace(
         "{store_facts}", settings.store.facts.strip()
