@@ -439,7 +439,7 @@ class Concierge:
             if p.asked >= 1:
                 return self._offer_person() if p.action != "offer_person" else None
             self._pending = replace(p, asked=p.asked + 1)
-            return [p.question]
+            return self._asked_again(p)
         if (
             t.answer is not None
             and p.action != "offer_person"
@@ -682,6 +682,16 @@ class Concierge:
         alt = self._say("product_alternative", name=_lower_first(alternative.name), variant=variant,
                         price=cop(alternative.price))  # fmt: skip
         return [out, alt, self._offer_link(alternative)]
+
+    def _asked_again(self, p: Pending) -> list[str]:
+        """The bot's question once more; a product link offer says again which product and
+        its price, since the caller who did not answer may not have heard them (they spoke
+        over the answer: "¿qué tiene?")."""
+        product = self.tools.catalog.by_sku.get(p.sku or "") if p.kind == "product" else None
+        if p.action != "confirm_link" or product is None or p.question != self._say("offer_link"):
+            return [p.question]  # a cross-sell offer names its product already
+        name = _lower_first(product.name)
+        return [self._say("product_price", name=name, price=cop(product.price)), p.question]
 
     def _offer_link(self, product: Product) -> str:
         q = self._say("offer_link")
