@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from voicebot.dialogue.understanding import product_query
 from voicebot.store.search import Catalog, ProductQuery
 from voicebot.store.sql import SqlStore
 from voicebot.text import fold
@@ -26,16 +27,28 @@ async def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 def recall_at_3(catalog: Catalog) -> tuple[float, list[str]]:
     missed = []
     for item in EVAL["queries"]:
-        names = [h.product.name for h in catalog.search(ProductQuery(item["q"]))]
+        # read as the bot reads a turn: a price ceiling, size or colour are filters
+        names = [h.product.name for h in catalog.search(product_query(item["q"]))]
         if not set(names) & set(item["expect"]):
             missed.append(f"{item['q']} -> {names}")
     return 1 - len(missed) / len(EVAL["queries"]), missed
 
 
+def top_1(catalog: Catalog) -> float:
+    right = 0
+    for item in EVAL["queries"]:
+        hits = catalog.search(product_query(item["q"]))
+        right += bool(hits) and hits[0].product.name in item["expect"]
+    return right / len(EVAL["queries"])
+
+
 def test_recall_at_3_on_spanish_queries(catalog: Catalog) -> None:
     recall, missed = recall_at_3(catalog)
-    # 0.870 when measured (6 of the 46 queries, all garbled by ASR, miss): a floor, not a goal
-    assert recall >= 0.85, missed
+    # 0.939 when measured (4 of the 66 queries, all garbled by ASR, miss; 0.870 of the first
+    # 46 before brands and models were weighted by rarity and matched by sound): a floor
+    assert recall >= 0.92, missed
+    # the first hit is what the bot says: a named brand or model must come first (0.909)
+    assert top_1(catalog) >= 0.87
 
 
 def test_filters_decide_availability_not_relevance(catalog: Catalog) -> None:
