@@ -334,3 +334,17 @@ async def test_a_yes_to_the_person_offered_after_an_expired_return_transfers(cal
     expired = texts(await c("Necesito devolver lo del pedido 30277"))
     assert "plazo" in expired[0] and "asesor" in expired[0]
     assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_a_return_asked_as_a_question_hears_the_policy_then_the_order_question(
+    call, settings: Settings
+) -> None:
+    # regression: "si no me gusta, ¿hasta cuándo lo puedo devolver?" got only "¿Me dice el
+    # número del pedido?", never the 30 days it asked about
+    c = call()
+    policy, ask = texts(await c("Oiga, y si una prenda no me queda, ¿la puedo devolver después?"))
+    assert "30 días" in policy and "número del pedido" in ask
+    c = call()
+    assert texts(await c("Quiero devolver unas botas")) == [
+        settings.retail.return_ask_order  # a request, not a question: straight to the order
+    ]

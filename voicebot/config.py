@@ -265,7 +265,9 @@ class FaqEntry(_Section):
     answer: str = Field(min_length=1)
     # the trained intent this entry also answers when none of its cues is in the words
     # ("¿aceptan tarjeta?" is a payment question without the word "pago")
-    intent: Literal["shipping", "payment"] | None = None
+    # ("return": the policy said first when a return is asked as a question, "¿hasta cuándo
+    # puedo devolver…?", before the bot asks for the order)
+    intent: Literal["shipping", "payment", "return"] | None = None
 
 
 class StoreSettings(_Section):
@@ -379,6 +381,7 @@ class RetailPhrases(_Section):
     sms_product: str
     sms_cart: str
     return_ask_order: str
+    return_ask_order_after_policy: str  # after the return policy, for a return asked as a question
     return_confirm: str
     return_expired: str
     return_not_delivered: str

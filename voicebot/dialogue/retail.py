@@ -129,12 +129,12 @@ class Concierge:
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
         self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
+        self._partial_number = ""  # the first digits of an order number said in two turns
         gov = settings.governance
         # what the caller ID alone may open: the orders, cart and greeting of its customer
         self.phone_proven = not gov.verify_order_identity or caller_id_proven(
             gov.caller_id_trust, channel, verstat
         )
-        self._partial_number = ""  # the first digits of an order number said in two turns
 
     # ---- templates ---------------------------------------------------------------------
     def _say(self, template: str, /, **fields: Any) -> str:
@@ -308,7 +308,8 @@ class Concierge:
         if intent == "data_rights":
             return self._offer_person_with("data_rights")
         if intent == "return":
-            return await self._return(t.order_number)
+            # "¿hasta cuándo puedo devolver…?" asks for the policy as much as for a return
+            return await self._return(t.order_number, policy="?" in t.text)
         if intent == "complaint":
             return self._complaint(t.order_number)
         if intent == "callback":
@@ -742,7 +743,9 @@ class Concierge:
         return [reply, self._say("anything_else")]
 
     # ---- tickets -------------------------------------------------------------------------------
-    async def _return(self, number: str | None, by_phone: bool = True) -> list[str]:
+    async def _return(
+        self, number: str | None, by_phone: bool = True, policy: bool = False
+    ) -> list[str]:
         order: Order | None = None
         if number is not None:
             order = await self.tools.order_status(number)
@@ -754,6 +757,11 @@ class Concierge:
             ]
             order = delivered[0] if delivered else None
         if order is None:
+            rule = next((e for e in self._s.store.faq if e.intent == "return"), None)
+            if policy and rule is not None:
+                q = self._say("return_ask_order_after_policy")
+                self._pending = Pending("ask_order_number", kind="return", question=q)
+                return [" ".join(rule.answer.split()), q]
             q = self._say("return_ask_order")
             self._pending = Pending("ask_order_number", kind="return", question=q)
             return [q]
