@@ -94,8 +94,10 @@ async def _one(url: str, token: str, clip: Path, greeting: str, kind: str) -> di
         row["pause_ms"] = round((after[0] - clears[0]) * 1000) if after else None
         row["ok"] = record["barge_ins"] == 0 and bool(heard) and heard[0] == greeting
         caller = [t["heard"] for t in record["turns"]]
-        row["why"] = "" if row["ok"] else (
-            f"barge_ins={record['barge_ins']} caller={caller} bot={heard[:1]}"
+        row["why"] = (
+            ""
+            if row["ok"]
+            else (f"barge_ins={record['barge_ins']} caller={caller} bot={heard[:1]}")
         )
     return row
 
