@@ -53,6 +53,8 @@ def test_has_phrase(text: str, phrases: list[str], found: bool) -> None:
         ("4 5 7 2 1", "45721"),
         ("4, 5, 7, 2, 1", "45721"),
         ("45-721", "45721"),
+        ("4,5,1,7,3", "45173"),  # regression: Whisper's bare commas between quick digits
+        ("pesa 1,5 kilos", "pesa 1,5 kilos"),  # a decimal comma stays
         ("talla cuarenta y dos", "talla 42"),
         ("sin números", "sin números"),
     ],

@@ -31,6 +31,9 @@ _GROUPS = {
     longest: re.compile(rf"\b\d{{1,{longest}}}(?:(?:[ -]|, )\d{{1,{longest}}})+\b")
     for longest in (3, 4)
 }
+# Single digits with bare commas ("4,5,1,7,3"): Whisper's way with digits said quickly. Three
+# or more, so a decimal comma ("1,5") is left alone.
+_COMMA_DIGITS = re.compile(r"\b\d(?:,\d){2,}\b")
 
 
 def normalize(text: str) -> str:
@@ -65,6 +68,7 @@ def spoken_numbers(text: str) -> str:
 def join_digit_groups(text: str, longest: int = 3) -> str:
     """Runs of short digit groups as one number ("45 721" -> "45721"): how Whisper writes
     digits said one by one. `longest` is 3 or 4 (the longest group taken as part of a run)."""
+    text = _COMMA_DIGITS.sub(lambda m: only_digits(m.group(0)), text)
     return _GROUPS[longest].sub(lambda m: only_digits(m.group(0)), text)
 
 
