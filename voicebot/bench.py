@@ -10,14 +10,17 @@ import re
 import resource
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from aiohttp import web
 
 from voicebot.config import Settings
 from voicebot.dialogue.llm import LlamaCppModel, TransformersModel
+from voicebot.metrics import memory
 from voicebot.metrics.kpi import percentile  # the one definition, also /ops's
 from voicebot.simulate import place_call
 from voicebot.telephony.fake_twilio import load_wav
@@ -153,22 +156,34 @@ async def run_bench(settings: Settings, *, calls: int = 1, out: Path | None = No
     return 0
 
 
-async def run_soak(settings: Settings, *, calls: int, minutes: float, ramp_s: float = 20) -> int:
+async def run_soak(
+    settings: Settings,
+    *,
+    calls: int,
+    minutes: float,
+    ramp_s: float = 20,
+    trace_python: bool = True,
+) -> int:
     """Load and soak: callers are added one every `ramp_s` up to `calls` simultaneous, each
     placing call after call until `minutes` have passed. Prints per minute the calls finished,
-    voice-to-voice p50/p95 and the process's memory; then errors and memory growth."""
+    voice-to-voice p50/p95 and the process's memory by component (the Python heap through
+    tracemalloc when `trace_python`); then errors and the memory trends."""
     from voicebot.service import build_services, with_auth_token
 
     services = await build_services(with_auth_token(settings))
     try:
-        report = await soak(services, calls=calls, minutes=minutes, ramp_s=ramp_s)
+        report = await soak(
+            services, calls=calls, minutes=minutes, ramp_s=ramp_s, trace_python=trace_python
+        )
     finally:
         await services.close()
     _print_soak(report)
     return 1 if report["errors"] else 0
 
 
-async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> dict[str, Any]:
+async def soak(
+    services: Any, *, calls: int, minutes: float, ramp_s: float, trace_python: bool = True
+) -> dict[str, Any]:
     """The soak itself, on loaded services: per-minute figures, errors, memory samples."""
     from voicebot.service import running_service
 
@@ -179,6 +194,11 @@ async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> d
     errors: collections.Counter[str] = collections.Counter()
     to_person = 0  # calls admission control sent to a person (the machine was full)
     rss: list[tuple[float, float]] = []  # (minute, MB)
+    samples: list[memory.MemorySample] = []  # by component, every `every_s`
+    sample_s: list[float] = []  # what each cost (the event loop keeps running meanwhile)
+    # a minute apart on a long run, a dozen samples at least on a short one
+    every_s = min(60.0, max(10.0, minutes * 60 / 12))
+    apps: list[web.Application] = []
     active = 0
     held = 0
 
@@ -209,12 +229,28 @@ async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> d
             rss.append(((time.monotonic() - start) / 60, _rss_mb()))
             await asyncio.sleep(10)
 
+    async def sample_components() -> None:
+        while True:
+            t0 = time.perf_counter()
+            minute = (time.monotonic() - start) / 60
+            try:
+                sizes = service_containers(services, apps[0]) if apps else {}
+                samples.append(await asyncio.to_thread(memory.take_sample, minute, sizes))
+            except Exception as exc:  # a probe that breaks must not end an hour's soak
+                errors[f"memory_sample {type(exc).__name__}"] += 1
+            sample_s.append(time.perf_counter() - t0)
+            await asyncio.sleep(every_s)
+
     with tempfile.TemporaryDirectory() as tmp:
         clips = bench_clips(Path(tmp))
-        async with running_service(services) as url, asyncio.TaskGroup() as tg:
+        if trace_python:  # after the models and clips: what grows from here on is traced
+            memory.start_tracing()
+        on_app = lambda _url, app: apps.append(app)  # noqa: E731
+        async with running_service(services, on_app=on_app) as url, asyncio.TaskGroup() as tg:
             start = time.monotonic()
             end = start + minutes * 60
             sampler = tg.create_task(sample_memory())
+            components = tg.create_task(sample_components())
             callers = []
             for _ in range(calls):
                 callers.append(tg.create_task(caller(clips)))
@@ -223,15 +259,24 @@ async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> d
                 await asyncio.sleep(ramp_s)
             await asyncio.gather(*callers)
             sampler.cancel()
+            components.cancel()
+            # one last look with every call finished
+            sizes = service_containers(services, apps[0]) if apps else {}
+            samples.append(
+                await asyncio.to_thread(memory.take_sample, (time.monotonic() - start) / 60, sizes)
+            )
+        memory.stop_tracing()
     rows = []
     last = max((m for m, _ in done), default=0.0)  # calls under way at the end finish later
     for minute in range(max(math.ceil(minutes), math.ceil(last + 1e-9))):
         reports = [r for m, r in done if minute <= m < minute + 1]
         v2v = _v2v(reports)
         mem = [mb for m, mb in rss if minute <= m < minute + 1]
+        looks = [s for s in samples if minute <= s.minute < minute + 1]
         rows.append({"minute": minute + 1, "calls": len(reports),
                      "v2v_p50": percentile(v2v, 50), "v2v_p95": percentile(v2v, 95),
-                     "rss_mb": max(mem) if mem else None})  # fmt: skip
+                     "rss_mb": max(mem) if mem else None,
+                     "memory": looks[-1].series() if looks else {}})  # fmt: skip
     settled = [(m, mb) for m, mb in rss if m >= 1] or rss  # after warm-up allocations
     slope = (
         float(np.polyfit([m for m, _ in settled], [mb for _, mb in settled], 1)[0])
@@ -246,7 +291,39 @@ async def soak(services: Any, *, calls: int, minutes: float, ramp_s: float) -> d
         "v2v_p50": percentile(all_v2v, 50), "v2v_p95": percentile(all_v2v, 95),
         "turns": len(all_v2v), "rss_first_mb": settled[0][1] if settled else None,
         "rss_last_mb": settled[-1][1] if settled else None, "rss_trend_mb_per_min": slope,
+        "rss_trend_second_half": memory.slope(memory.second_half(rss)),
+        "memory_trends": memory.trends(samples), "traced": trace_python,
+        "sample_s": statistics.mean(sample_s) if sample_s else None,
     }  # fmt: skip
+
+
+def service_containers(services: Any, app: web.Application) -> dict[str, int]:
+    """Entries in the service's long-lived collections: what a leak keyed per call or per
+    request would grow (each is meant to be bounded or emptied when its call ends)."""
+    from voicebot.app import SWITCHBOARD
+    from voicebot.chat import CONVERSATIONS
+    from voicebot.services import CALLS
+
+    host, desk = app[SWITCHBOARD], services.desk
+    sizes = {
+        "call records": len(app[CALLS]),
+        "sessions": len(host.sessions),
+        "claims": len(host._claims),
+        "desk transfers": len(desk.transfers),
+        "desk callbacks": len(desk.callbacks),
+        "desk subscribers": len(desk._subscribers),
+        "revoked logins": len(desk._revoked),
+        "login failures": len(desk.login_guard._failures),
+        # the chat channel's sub-application holds them (aiohttp keeps no public list)
+        "chat conversations": sum(
+            len(sub[CONVERSATIONS]) for sub in getattr(app, "_subapps", []) if CONVERSATIONS in sub
+        ),
+        "tts cache": len(getattr(services.tts, "_fixed", {})),
+        "phrase audio": len(services.phrase_audio),
+        "tasks": len(asyncio.all_tasks()),
+        "threads": threading.active_count(),
+    }
+    return sizes
 
 
 def _v2v(reports: list[dict[str, Any]]) -> list[float]:
@@ -273,9 +350,59 @@ def _print_soak(r: dict[str, Any]) -> None:
           "budget and the call went to a person)")  # fmt: skip
     print(f"  calls sent to a person at admission (machine full): {r['to_person']}")
     if r["rss_trend_mb_per_min"] is not None:
+        half = r["rss_trend_second_half"]
         print(f"  memory: {r['rss_first_mb']:.0f} MB after the first minute, "
               f"{r['rss_last_mb']:.0f} MB at the end; trend {r['rss_trend_mb_per_min']:+.1f} "
-              "MB/min")  # fmt: skip
+              f"MB/min from minute 1, {half if half is None else f'{half:+.2f}'} MB/min over "
+              "the second half")  # fmt: skip
+    _print_memory(r)
+
+
+# The per-minute memory tables' columns: (heading, figure in MemorySample.series())
+_MEMORY_COLUMNS = [
+    ("rss", "rss"), ("native", "native (rss - traced)"), ("slack", "malloc held - in use"),
+    ("traced", "python traced"),
+    *[(c[:6], f"heap {c}") for c in (*memory.COMPONENTS, "voicebot")],
+    ("caller", f"heap {memory.CALLERS}"), ("other", f"heap {memory.OTHER}"),
+]  # fmt: skip
+_CONTAINER_COLUMNS = [
+    ("records", "n call records"), ("sessns", "n sessions"), ("claims", "n claims"),
+    ("transf", "n desk transfers"), ("callbk", "n desk callbacks"),
+    ("chats", "n chat conversations"), ("ttscch", "n tts cache"), ("tasks", "n tasks"),
+    ("thrds", "n threads"), ("gc k", "n gc objects"),
+]  # fmt: skip
+
+
+def _print_memory(r: dict[str, Any]) -> None:
+    """Memory per minute by component, then each figure's trend over the second half."""
+    rows = [row for row in r["per_minute"] if row["memory"]]
+    if not rows:
+        return
+    traced = "tracemalloc, by component" if r["traced"] else "tracemalloc off"
+    print(f"  memory per minute, MB (last look in the minute; Python heap: {traced}; native = "
+          "RSS - traced; slack = malloc held but free)")  # fmt: skip
+    for columns, scale in ((_MEMORY_COLUMNS, 1.0), (_CONTAINER_COLUMNS, 0.0)):
+        columns = [(h, k) for h, k in columns if any(k in row["memory"] for row in rows)]
+        print("  minute" + "".join(f"{h:>8}" for h, _ in columns))
+        for row in rows:
+            cells = []
+            for heading, key in columns:
+                v = row["memory"].get(key)
+                if v is None:
+                    cells.append(f"{'-':>8}")
+                elif scale:
+                    cells.append(f"{v:>8.1f}")
+                else:
+                    cells.append(f"{v / 1000 if heading == 'gc k' else v:>8.0f}")
+            print(f"  {row['minute']:>6}" + "".join(cells))
+    print(f"  memory trends, linear fit over the second half of the run (sampling took "
+          f"{r['sample_s'] or 0:.2f} s a look, off the event loop):")  # fmt: skip
+    print(f"    {'figure':<26} {'first':>9} {'last':>9} {'per min':>9}")
+    for name, t in r["memory_trends"].items():
+        unit = "" if name.startswith("n ") else " MB"
+        per_min = "-" if t["per_min"] is None else f"{t['per_min']:+.2f}"
+        print(f"    {name + unit:<26} {t['first'] or 0:>9.1f} {t['last'] or 0:>9.1f} "
+              f"{per_min:>9}")  # fmt: skip
 
 
 def _rss_mb() -> float:
@@ -379,7 +506,7 @@ async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
         model = await asyncio.to_thread(build_language_model, cfg)
         load_s = time.perf_counter() - t0
         dialogue = Dialogue(cfg, model, await asyncio.to_thread(load_intent_model, cfg))
-        async for _ in dialogue.reply([], "Hola", ReplyStats()):  # warm the prompt cache
+        async for _ in model.stream(dialogue.messages([], "Hola")):  # warm the prompt cache
             break
         correct = invented = tu = guarded = 0
         first: list[float] = []

@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--ramp", type=float, default=20, help="soak: seconds between new callers")
     bench.add_argument(
+        "--no-tracemalloc",
+        action="store_true",
+        help="soak: no Python heap by component (RSS, malloc and collection sizes only)",
+    )
+    bench.add_argument(
         "--dialogue",
         nargs="*",
         metavar="MODEL",
@@ -257,7 +262,13 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_store_bench(settings))
         if args.minutes:
             return asyncio.run(
-                run_soak(settings, calls=args.calls, minutes=args.minutes, ramp_s=args.ramp)
+                run_soak(
+                    settings,
+                    calls=args.calls,
+                    minutes=args.minutes,
+                    ramp_s=args.ramp,
+                    trace_python=not args.no_tracemalloc,
+                )
             )
         return asyncio.run(run_bench(settings, calls=args.calls, out=args.out))
     return 2
