@@ -66,8 +66,10 @@ async def press_zero_and_listen(call: FakeTwilioCall) -> None:
     await call.wait_bot_quiet(1.0, limit_s=30)
 
 
-async def call_and_ask_for_agent(url: str, cloud: FakeTwilioCloud, clips: Clip) -> FakeTwilioCall:
-    call = cloud.track(FakeTwilioCall(url, AUTH_TOKEN))
+async def call_and_ask_for_agent(
+    url: str, cloud: FakeTwilioCloud, clips: Clip, verstat: str = ""
+) -> FakeTwilioCall:
+    call = cloud.track(FakeTwilioCall(url, AUTH_TOKEN, stir_verstat=verstat))
     async with call:
         await call.wait_bot_audio(call.stream_started_at, 10)
         await call.wait_bot_quiet(1.0)
@@ -120,7 +122,7 @@ async def test_no_answer_brings_the_caller_back_with_a_callback(
     settings = desk_settings(cloud)
     stages = handoff_stages(services, settings)
     async with serve(settings, **stages) as url:
-        call = await call_and_ask_for_agent(url, cloud, clips)
+        call = await call_and_ask_for_agent(url, cloud, clips, "TN-Validation-Passed-A")
         back = cloud.legs[call.call_sid].resumed
         assert back is not None, "Twilio opened a new stream to the bot"
         await back.wait_bot_audio(back.stream_started_at, 10)
@@ -133,6 +135,8 @@ async def test_no_answer_brings_the_caller_back_with_a_callback(
     assert [h["status"] for h in transfer.history] == [answer, "callback"]
     assert len(desk.callbacks) == 1 and desk.callbacks[0]["call_sid"] == call.call_sid
     assert record is not None  # the resumed stream's record: story restored, callback offered
+    # Twilio's caller-ID attestation came back with the call (Twilio's callback lacks it)
+    assert record["caller_id_attestation"] == "TN-Validation-Passed-A"
     texts = [t["text"] for t in record["transcript"]]
     assert any("dónde está" in t for t in texts)
     assert texts[-1].startswith("En este momento nuestros asesores están ocupados")
@@ -224,7 +228,7 @@ class ScriptedAsr:
     def __init__(self, *texts: str) -> None:
         self.texts = list(texts)
 
-    async def transcribe(self, pcm: Pcm) -> Transcript:
+    async def transcribe(self, pcm: Pcm, detect_language: bool = False) -> Transcript:
         text = self.texts.pop(0) if self.texts else ""
         return Transcript(text, len(pcm) / 8000, 0.01)
 

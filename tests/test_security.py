@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from tests.conftest import AUTH_TOKEN, ServiceFactory, make_settings
 from tests.test_handoff import AGENT, ScriptedAsr, scripted
+from voicebot.cluster import RedisShared
 from voicebot.config import Settings
 from voicebot.handoff.desk import Desk, LoginGuard
 from voicebot.handoff.web import SERVICES
@@ -505,3 +507,31 @@ async def test_the_caller_id_attestation_reaches_the_call_bound_in_its_token(
     async with forged:
         await asyncio.wait_for(forged.closed_by_service.wait(), 5)
         assert forged.playback.media_times == []
+
+
+async def test_login_failures_count_across_processes_through_redis(redis: Any) -> None:
+    """Regression: each process kept its own count, so a guesser spread over the replicas
+    had the limit times their number of tries; with Redis they share one count and lock."""
+    if isinstance(redis, str):
+        pytest.skip(redis)
+    prefix = "lockout-" + uuid.uuid4().hex[:8]
+    one, two = RedisShared(redis.url, prefix=prefix), RedisShared(redis.url, prefix=prefix)
+    first, second = Desk([], shared=one), Desk([], shared=two)
+    limits = [("account:ana", 3), ("address:10.0.0.9", 10)]
+    keys = [key for key, _ in limits]
+    try:
+        for desk in (first, second, first):  # three wrong passwords, on two processes
+            assert not await desk.login_locked(keys)
+            await desk.login_attempt(limits, 60, 300)
+        assert await second.login_locked(["account:ana"])  # the other process sees the lock
+        assert not await second.login_locked(["address:10.0.0.9", "account:eva"])
+        # a right password does not count, nor lock what it alone would have
+        eva = [("account:eva", 2), ("address:10.0.0.9", 10)]
+        attempt = await first.login_attempt(eva, 60, 300)
+        await second.login_attempt(eva, 60, 300)  # a wrong one at the same time elsewhere
+        await first.login_succeeded(eva, attempt)
+        assert not await second.login_locked(["account:eva"])
+        assert not first.login_guard.locked(["account:ana"])  # nothing was counted in memory
+    finally:
+        await one.close()
+        await two.close()

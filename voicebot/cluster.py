@@ -12,6 +12,7 @@ in memory, which is right for a single process.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
@@ -60,6 +61,22 @@ class Shared(Protocol):
         ...
 
     async def revoked(self, session_id: str) -> bool: ...
+
+    async def login_locked(self, keys: list[str]) -> bool:
+        """Any of these accounts or addresses is locked out (by any process)."""
+        ...
+
+    async def login_attempt(
+        self, keys: list[tuple[str, int]], window_s: int, lockout_s: int
+    ) -> str:
+        """Count a login attempt against each (key, limit), locking the keys that reach
+        their limit within `window_s` for `lockout_s`; the attempt's id, for
+        `login_succeeded`."""
+        ...
+
+    async def login_succeeded(self, keys: list[tuple[str, int]], attempt: str) -> None:
+        """The attempt was right: it does not count, nor lock what it alone would have."""
+        ...
 
     def updates(self) -> AsyncIterator[dict[str, Any]]:
         """Transfers changed by other processes, as they happen."""
@@ -150,6 +167,42 @@ class RedisShared:
 
     async def revoked(self, session_id: str) -> bool:
         return bool(await self._redis.exists(f"{self._p}:revoked:{session_id}"))
+
+    # Login failures: a sorted set of attempt times per account or address, and a lock key
+    # with the lockout as its expiry; every process counts and honours the same ones.
+    async def login_locked(self, keys: list[str]) -> bool:
+        return bool(await self._redis.exists(*[f"{self._p}:login:lock:{k}" for k in keys]))
+
+    async def login_attempt(
+        self, keys: list[tuple[str, int]], window_s: int, lockout_s: int
+    ) -> str:
+        now = time.time()
+        attempt = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key, _ in keys:
+                tries = f"{self._p}:login:tries:{key}"
+                pipe.zremrangebyscore(tries, 0, now - window_s)
+                pipe.zadd(tries, {attempt: now})
+                pipe.zcard(tries)
+                pipe.expire(tries, window_s)
+            counts = (await pipe.execute())[2::4]
+        reached = [key for (key, limit), n in zip(keys, counts, strict=True) if n >= limit]
+        if reached:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                for key in reached:
+                    pipe.set(f"{self._p}:login:lock:{key}", "1", ex=max(1, lockout_s))
+                await pipe.execute()
+        return attempt
+
+    async def login_succeeded(self, keys: list[tuple[str, int]], attempt: str) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key, _ in keys:
+                pipe.zrem(f"{self._p}:login:tries:{key}", attempt)
+                pipe.zcard(f"{self._p}:login:tries:{key}")
+            counts = (await pipe.execute())[1::2]
+        below = [key for (key, limit), n in zip(keys, counts, strict=True) if n < limit]
+        if below:
+            await self._redis.delete(*[f"{self._p}:login:lock:{k}" for k in below])
 
     async def updates(self) -> AsyncIterator[dict[str, Any]]:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)

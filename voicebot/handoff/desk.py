@@ -207,6 +207,40 @@ class Desk:
             except Exception as exc:
                 log.warning("logout_not_shared", error=repr(exc)[:200])
 
+    # ---- login lockout -----------------------------------------------------------------
+    # With Redis, the failures of every process count together (a guesser spread over the
+    # replicas meets the same limit); without it, or when Redis is away, this process's own.
+    async def login_locked(self, keys: list[str]) -> bool:
+        """Any of these accounts or addresses is locked out now."""
+        if self.shared is not None:
+            try:
+                return await self.shared.login_locked(keys)
+            except Exception as exc:  # Redis away: this process's own count
+                log.warning("login_guard_not_shared", error=repr(exc)[:200])
+        return self.login_guard.locked(keys)
+
+    async def login_attempt(
+        self, keys: list[tuple[str, int]], window_s: int, lockout_s: int
+    ) -> str:
+        """Count an attempt (taken back by `login_succeeded` with the id returned)."""
+        if self.shared is not None:
+            try:
+                return await self.shared.login_attempt(keys, window_s, lockout_s)
+            except Exception as exc:
+                log.warning("login_guard_not_shared", error=repr(exc)[:200])
+        self.login_guard.attempt(keys, window_s, lockout_s)
+        return ""
+
+    async def login_succeeded(self, keys: list[tuple[str, int]], attempt: str) -> None:
+        """The attempt was right: it does not count against the account or address."""
+        if self.shared is not None and attempt:
+            try:
+                await self.shared.login_succeeded(keys, attempt)
+                return
+            except Exception as exc:
+                log.warning("login_guard_not_shared", error=repr(exc)[:200])
+        self.login_guard.succeeded(keys)
+
     async def revoked(self, session_id: str) -> bool:
         if session_id in self._revoked:
             return True

@@ -165,18 +165,17 @@ async def agent_login(request: web.Request) -> web.Response:
     target = target if target in SAFE_NEXT else ""  # never an open redirect
     back = "" if not target else f"&next={target}"
     keys = [f"account:{name}", f"address:{request.remote}"]
-    guard = desk.login_guard
-    if guard.locked(keys):
+    if await desk.login_locked(keys):
         log.warning("agent_login_locked", agent=name)
         raise web.HTTPSeeOther("/agent?error=2" + back)
     limits = [(keys[0], cfg.login_max_failures), (keys[1], cfg.login_max_failures_ip)]
-    guard.attempt(limits, cfg.login_window_s, cfg.login_lockout_s)
+    attempt = await desk.login_attempt(limits, cfg.login_window_s, cfg.login_lockout_s)
     agent = desk.agents.get(name)
     stored = agent.password_hash.get_secret_value() if agent is not None else None
     if not await verify_password(password, stored) or agent is None:  # same work for both
         log.warning("agent_login_failed", agent=name)
         raise web.HTTPSeeOther("/agent?error=1" + back)
-    guard.succeeded(limits)
+    await desk.login_succeeded(limits, attempt)
     log.info("agent_login", agent=agent.id)
     response = web.HTTPSeeOther(target or "/agent")
     cookie = session_cookie(request.config_dict[DESK_SECRET], agent, cfg.session_hours * 3600)
