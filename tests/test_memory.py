@@ -72,3 +72,22 @@ def test_a_sample_traces_this_test_and_measures_native() -> None:
     if sample.malloc_in_use is not None:  # glibc
         assert series["malloc in use"] > 0
     del kept
+
+
+def test_the_login_guard_forgets_expired_locks_of_keys_never_seen_again() -> None:
+    """A spray of names, each locked once and never tried again, left a lock entry behind
+    for ever; expired ones go now and the count is bounded."""
+    from voicebot.handoff.desk import TRACKED_KEYS, LoginGuard
+
+    now = [0.0]
+    guard = LoginGuard(clock=lambda: now[0])
+    for i in range(50):
+        guard.attempt([(f"account:spray{i}", 1)], 60, 300)
+    assert guard.locked(["account:spray0"]) and len(guard._locked_until) == 50
+    now[0] = 301  # every lock has expired
+    guard.attempt([("account:ana", 1)], 60, 300)
+    assert list(guard._locked_until) == ["account:ana"]
+    for i in range(TRACKED_KEYS + 10):  # still within the lockout: bounded all the same
+        guard.attempt([(f"address:10.0.{i}", 1)], 60, 300)
+    assert len(guard._locked_until) == TRACKED_KEYS
+    assert guard.locked([f"address:10.0.{TRACKED_KEYS + 9}"])  # the newest lock holds

@@ -314,6 +314,7 @@ def service_containers(services: Any, app: web.Application) -> dict[str, int]:
         "desk subscribers": len(desk._subscribers),
         "revoked logins": len(desk._revoked),
         "login failures": len(desk.login_guard._failures),
+        "login locks": len(desk.login_guard._locked_until),
         # the chat channel's sub-application holds them (aiohttp keeps no public list)
         "chat conversations": sum(
             len(sub[CONVERSATIONS]) for sub in getattr(app, "_subapps", []) if CONVERSATIONS in sub
@@ -507,7 +508,7 @@ async def run_dialogue_bench(settings: Settings, models: list[str]) -> int:
         load_s = time.perf_counter() - t0
         dialogue = Dialogue(cfg, model, await asyncio.to_thread(load_intent_model, cfg))
         async for _ in model.stream(dialogue.messages([], "Hola")):  # warm the prompt cache
-            break
+            pass
         correct = invented = tu = guarded = 0
         first: list[float] = []
         whole: list[float] = []

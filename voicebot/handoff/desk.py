@@ -336,7 +336,8 @@ class LoginGuard:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._failures: OrderedDict[str, list[float]] = OrderedDict()
-        self._locked_until: dict[str, float] = {}
+        # by when each lock was set (oldest first), so expired locks leave from the front
+        self._locked_until: OrderedDict[str, float] = OrderedDict()
 
     def locked(self, keys: list[str]) -> bool:
         """True when any of these accounts or addresses is locked out now."""
@@ -355,9 +356,16 @@ class LoginGuard:
             times.append(now)
             self._failures[key] = times
             if len(times) >= limit:
+                self._locked_until.pop(key, None)
                 self._locked_until[key] = now + lockout_s
         while len(self._failures) > TRACKED_KEYS:  # bounded memory under a spray of names
             self._failures.popitem(last=False)
+        # A lock was only dropped when its own key came back: a spray of names each locked
+        # once grew this for ever. Expired locks go now, and at most TRACKED_KEYS are kept.
+        while self._locked_until and (
+            next(iter(self._locked_until.values())) <= now or len(self._locked_until) > TRACKED_KEYS
+        ):
+            self._locked_until.popitem(last=False)
 
     def succeeded(self, keys: list[tuple[str, int]]) -> None:
         """The attempt was right: it does not count, nor lock what it alone would have."""
