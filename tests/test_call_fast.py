@@ -224,12 +224,12 @@ async def test_a_caller_who_goes_on_is_answered_once_for_both_parts() -> None:
 
 
 async def test_a_reply_cut_by_barge_in_stops_the_model_and_the_voice() -> None:
-    model = ScriptedModel({"hola": LONG_REPLY}, token_s=0.4)  # a slow model mid-reply
+    model = ScriptedModel({"cuénteme algo": LONG_REPLY}, token_s=0.4)  # a slow model mid-reply
     call = Call(settings(), model=model)
 
     async def caller(line: Line) -> None:
         await _greeted(call, line)
-        await line.say("hola", 600)
+        await line.say("cuénteme algo", 600)
         await call.until(lambda: "Claro que sí" in " ".join(call.said()))
         await line.say("no no espere", 1200)
         await call.until(lambda: model.default in call.said(), limit_s=60)
@@ -238,7 +238,7 @@ async def test_a_reply_cut_by_barge_in_stops_the_model_and_the_voice() -> None:
         record = await call.run(caller)
     first = record.turns[0]
     assert first.interrupted and "Nuestros pedidos" not in " ".join(first.bot)
-    assert model.asked == ["hola", "no no espere"]
+    assert model.asked == ["cuénteme algo", "no no espere"]
     assert record.turns[1].bot == [model.default]  # the new reply, whole
 
 

@@ -348,3 +348,23 @@ async def test_a_return_asked_as_a_question_hears_the_policy_then_the_order_ques
     assert texts(await c("Quiero devolver unas botas")) == [
         settings.retail.return_ask_order  # a request, not a question: straight to the order
     ]
+
+
+@pytest.mark.parametrize(
+    "said", ["Aló, buenas tardes", "Buenos días, una pregunta", "Hola, ¿qué tal?"]
+)
+async def test_a_turn_that_only_greets_hears_it_is_heard_without_the_model(
+    call, settings: Settings, said: str
+) -> None:
+    # regression: "aló, buenas" split from the request went to the model, which answered the
+    # greeting with the greeting or timed out under load (and the call went to a person)
+    c = call()
+    assert texts(await c(said)) == [settings.phrase("go_ahead")]
+    assert c.model.seen == []
+
+
+async def test_a_yes_to_the_greetings_question_is_no_mere_greeting(call) -> None:
+    c = call(CAROLINA)
+    await c.concierge.greeting()
+    told = texts(await c("Sí, buenas"))
+    assert told[0].startswith("Su pedido 45721")

@@ -111,7 +111,7 @@ async def test_intent_prompt_reaches_the_model_before_the_callers_words(
     )
     dialogue = Dialogue(settings, OpenAICompatModel(settings.llm, settings.llm.model))
     [p async for p in dialogue.reply([], "¿Cuánto cuesta el envío a Cali?", ReplyStats())]
-    [p async for p in dialogue.reply([], "Hola", ReplyStats())]
+    [p async for p in dialogue.reply([], "Cuénteme algo de ustedes", ReplyStats())]
     await model_of(dialogue).close()
     shipping, hello = (r["messages"] for r in state.requests)
     assert shipping[-2:] == [
@@ -127,7 +127,7 @@ async def test_server_error_becomes_a_spoken_fallback(stand_in: tuple[StandIn, s
     state.status = 503
     settings = openai_settings(url)
     dialogue = Dialogue(settings, OpenAICompatModel(settings.llm, settings.llm.model))
-    parts = [p async for p in dialogue.reply([], "Hola", ReplyStats())]
+    parts = [p async for p in dialogue.reply([], "Cuénteme algo de ustedes", ReplyStats())]
     await model_of(dialogue).close()
     assert parts == [EndCall("model_failure", "technical_problem")]
 

@@ -327,6 +327,7 @@ class Phrases(_Section):
     transfer: str
     farewell: str
     not_understood: str
+    go_ahead: str  # to a turn that only greets ("aló, buenas tardes"): the caller goes on
     not_understood_again: str  # the second time in a row, worded differently
     cannot_confirm: str
     technical_problem: str

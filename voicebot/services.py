@@ -16,7 +16,7 @@ from voicebot.audio.codec import TELEPHONY_RATE, Pcm
 from voicebot.call.record import CallRecord
 from voicebot.cluster import Shared
 from voicebot.config import Settings
-from voicebot.dialogue.policy import Dialogue, ReplyStats
+from voicebot.dialogue.policy import Dialogue
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.tools import Tools
 from voicebot.handoff.desk import Desk
@@ -123,8 +123,10 @@ class Services:
     async def warm_up(self) -> None:
         """One pass through ASR and the model, so the first caller does not pay cold starts."""
         await self.asr.transcribe(np.zeros(TELEPHONY_RATE, dtype=np.int16))
-        async for _part in self.dialogue.reply([], "Hola", ReplyStats()):
-            break
+        # the model itself (a greeting alone no longer reaches it through the dialogue), to
+        # the end: a stream left open would count as a reply still queued on the model
+        async for _piece in self.dialogue.model.stream(self.dialogue.messages([], "Hola")):
+            pass
 
 
 SERVICES = web.AppKey("services", Services)

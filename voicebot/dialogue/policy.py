@@ -34,6 +34,7 @@ from voicebot.dialogue.understanding import (
     Rules,
     TrainedIntents,
     Understanding,
+    is_preamble,
     keyword_intent,
     rule_intent,
     understand,
@@ -254,6 +255,12 @@ class Dialogue:
             return
         if turn.intent == "person" or (concierge is not None and concierge.accepts_person(turn)):
             yield EndCall("transfer_requested", "transfer")
+            return
+        answers = turn.answer is not None and concierge is not None and concierge.asking
+        if is_preamble(turn.folded) and not answers:
+            # "Aló, buenas tardes" before the request: no model (slow, and it would answer a
+            # greeting with the greeting); the caller hears they are heard and goes on
+            yield Say(s.phrase("go_ahead"), "go_ahead")
             return
         if concierge is not None:
             answer = await concierge.handle(turn)

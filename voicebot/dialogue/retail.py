@@ -242,6 +242,11 @@ class Concierge:
         p = self._pending
         return p is not None and p.action == "offer_person" and _understood(turn).answer is True
 
+    @property
+    def asking(self) -> bool:
+        """The bot asked something the next turn may answer."""
+        return self._pending is not None
+
     def expect_order_number(self) -> None:
         """The bot asked for an order number in its own words (the model's guard phrase): the
         next turn's number is answered as an order, not as whatever else it mentions."""

@@ -413,6 +413,20 @@ _ENGLISH = frozenset(
 )
 
 
+# Words that open a call without asking anything yet ("aló, buenas tardes", "una pregunta").
+_PREAMBLE = frozenset(
+    """alo hola buenas buenos buen dia dias tardes noches si oiga senorita senor senora una
+    pregunta preguntica consulta que tal como esta mire disculpe pena pues eh ah a ver bueno
+    muy vea hello hi""".split()
+)
+
+
+def is_preamble(folded: str) -> bool:
+    """Whether the folded words only greet or announce a question, asking nothing yet."""
+    words = folded.split()
+    return 0 < len(words) <= 6 and all(w in _PREAMBLE for w in words)
+
+
 def _language(folded: str) -> Literal["es", "en"]:
     words = folded.split()
     english = sum(w in _ENGLISH for w in words)
