@@ -241,6 +241,33 @@ class BrokenRecords:
         raise ConnectionError("records database unavailable")
 
 
+class SlowRecords(BrokenRecords):
+    """A loaded records database: every write takes `delay_s`, then lands."""
+
+    def __init__(self, inner: object, delay_s: float) -> None:
+        super().__init__(inner)
+        self.delay_s = delay_s
+
+    async def save_call(self, *args: object) -> None:
+        await asyncio.sleep(self.delay_s)
+        await self._inner.save_call(*args)  # type: ignore[attr-defined]
+
+
+async def test_a_slow_records_database_still_gets_the_record(
+    services: Services, serve: ServiceFactory, clips: Clip
+) -> None:
+    # regression (60-minute soak, six calls): a record write slower than the store lookup
+    # timeout (3 s) was dropped ("call_record_not_saved"), so the call was never stored
+    store = services.settings.store.model_copy(update={"tool_timeout_s": 0.5})
+    settings = services.settings.model_copy(update={"store": store})
+    async with serve(settings, records=SlowRecords(services.records, delay_s=1.0)) as url:
+        result = await place_call(url, AUTH_TOKEN, [clips("¿Cuánto vale un reloj?")])
+        await asyncio.sleep(1.5)  # the last write lands after the hang-up
+    assert services.records is not None
+    stored = await services.records.call(result["call_sid"])
+    assert stored is not None and stored["turns"], "the record reached the database"
+
+
 async def test_records_database_down_never_stops_the_call(
     services: Services, serve: ServiceFactory, clips: Clip
 ) -> None:

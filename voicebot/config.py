@@ -281,6 +281,9 @@ class StoreSettings(_Section):
     api_token: SecretStr = SecretStr("")  # sent as a bearer token to the store's API
     api_timeout_s: float = Field(3, gt=0)
     tool_timeout_s: float = Field(3, gt=0)  # a store call slower than this is a store failure
+    # writing a call's record: nobody waits on it, so a loaded database gets longer than a
+    # store lookup the caller waits for (at 3 s, records of calls under load were lost)
+    save_timeout_s: float = Field(15, gt=0)
     catalog_refresh_s: float = Field(60, gt=0)  # products and stock reloaded this often
     shop_url: str = "https://tienda.example.co"  # links sent by SMS: {shop_url}/p/{sku}
     # the store's secure payment page, texted instead of taking card data by phone

@@ -173,7 +173,7 @@ class CallSession:
         if self._concierge is not None:
             self.record.outcome = self._concierge.outcome.as_dict()
         try:
-            async with asyncio.timeout(self._s.settings.store.tool_timeout_s):
+            async with asyncio.timeout(self._s.settings.store.save_timeout_s):
                 stored = self.record.stored()  # without consent: a masked number, no words
                 await records.save_call(self.record.call_sid, stored["caller"], stored)
                 evidence = self._consent.unanswered() if final else None
