@@ -102,6 +102,29 @@ async def test_consent_on_file_is_not_asked_again(
     assert (evidence["answer"], evidence["how"]) == ("on_file", "record")
 
 
+async def test_a_caller_id_that_proves_nothing_is_asked_for_consent(
+    services: Services, serve: ServiceFactory
+) -> None:
+    # regression: a spoofed caller ID inherited the customer's consent on file, so the words
+    # of whoever called were stored as authorised under her number
+    assert services.records is not None
+    settings = consent_settings()
+    governance = settings.governance.model_copy(
+        update={"verify_order_identity": True, "caller_id_trust": "attested"}
+    )
+    settings = settings.model_copy(update={"governance": governance})
+    async with serve(settings) as url:
+        spoofed = await place_call(url, AUTH_TOKEN, [], caller=CAROLINA)
+        attested = await place_call(
+            url, AUTH_TOKEN, [], caller=CAROLINA, stir_verstat="TN-Validation-Passed-A"
+        )
+    asked = await services.records.call(spoofed["call_sid"])
+    assert asked is not None and asked["consent"] != "on_file"
+    assert not (spoofed["greeting"] or "").startswith("Hola, señora Martínez")
+    kept = await services.records.call(attested["call_sid"])
+    assert kept is not None and kept["consent"] == "on_file"
+
+
 async def stored_when_finished(records: SqlStore, call_sid: str) -> dict[str, Any]:
     """The call's stored record once its last stream has ended (the caller hung up)."""
     for _ in range(100):

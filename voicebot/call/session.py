@@ -196,7 +196,8 @@ class CallSession:
             except TimeoutError:
                 self._log.warning("greeting_lookup_slow")
             customer = self._concierge.customer
-            if customer is not None and customer.consent_data:
+            # a consent on file is the customer's: a caller ID anyone could send is asked
+            if customer is not None and customer.consent_data and self._concierge.phone_proven:
                 self._consent.on_file()
         if text is None or not await self._speaker.speak(text, None, ReplyVoice()):
             await self._speaker.say("greeting")
