@@ -185,3 +185,23 @@ class _LoopClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+def test_a_finished_record_is_kept_in_memory_as_it_is_stored() -> None:
+    # regression (review of issue 18): the process kept up to 1000 finished calls' raw words,
+    # card digits and full numbers in memory until they were evicted
+    from voicebot.call.record import TurnRecord
+
+    said = "mi tarjeta es 4111 1111 1111 1111 y mi cédula 1020304050"
+    for consent in ("no", "yes"):
+        record = CallRecord("CA1", "MZ1", "+573001234567", consent=consent)
+        record.turns.append(TurnRecord(said, bot=["Su cédula 1020304050 quedó anotada."]))
+        record.transcript.append({"role": "caller", "text": said})
+        record.ignored_backchannels.append("ajá")
+        kept = record.kept()
+        assert isinstance(kept, CallRecord) and kept.call_sid == "CA1"
+        text = repr(kept)
+        assert "4111" not in text and "1020304050" not in text, text
+        assert "3001234567" not in text if consent == "no" else kept.caller == record.caller
+        assert kept.ignored_backchannels == ([] if consent == "no" else ["ajá"])
+        assert record.transcript[0]["text"] == said  # the live record is untouched

@@ -102,7 +102,8 @@ class Switchboard:
         if failed:
             record.ended_by = "error"
         self.metrics.call_finished(record)
-        self._calls[record.call_sid] = record
+        # what the process remembers of a finished call is what it may store: no raw words
+        self._calls[record.call_sid] = record.kept()
         while len(self._calls) > KEPT_CALL_RECORDS:
             self._calls.popitem(last=False)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from voicebot.governance.redaction import mask_phone, redact, redact_lines, redact_transcript
@@ -70,17 +70,34 @@ class CallRecord:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def kept(self) -> CallRecord:
+        """A finished call as the process keeps it in memory: what `stored` keeps (redacted
+        words, and without consent none and a masked number), still a `CallRecord`."""
+        data = self.stored()
+        turns = [
+            replace(turn, heard=kept["heard"], bot=list(kept["bot"]))
+            for turn, kept in zip(self.turns, data["turns"], strict=True)
+        ]
+        return replace(
+            self,
+            caller=data["caller"],
+            transcript=data["transcript"],
+            turns=turns,
+            ignored_backchannels=data["ignored_backchannels"],
+        )
+
     def stored(self) -> dict[str, Any]:
         """The record as it may be kept: personal data redacted from the text, and without
         consent no words and no number at all (timings and outcome only)."""
         data = self.as_dict()
         if not self.consented:
             data["caller"] = mask_phone(self.caller) if self.caller else ""
-            data["transcript"] = []
+            data["transcript"], data["ignored_backchannels"] = [], []
             for turn in data["turns"]:
                 turn["heard"], turn["bot"] = "", []
             return data
         data["transcript"] = redact_transcript(self.transcript)
+        data["ignored_backchannels"] = [redact(b) for b in self.ignored_backchannels]
         heard = redact_lines([turn["heard"] for turn in data["turns"]])  # split numbers too
         for turn, text in zip(data["turns"], heard, strict=True):
             turn["heard"] = text
