@@ -45,3 +45,26 @@ export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON 
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 .venv/bin/pip install -q -e ".[${extras}]"
 .venv/bin/voicebot models assemble
+
+# llama.cpp's own server (llm.backend: llamacpp-server, issue 19): built from the llama.cpp
+# sources vendored in the llama-cpp-python sdist of the version in the venv, so both backends
+# run the same llama.cpp with the same instruction sets. One target, CPU only, no web UI (it
+# would be downloaded), no HTTPS; a few minutes, once: skipped when the binary exists.
+server=models/bin/llama-server
+if [ ! -x "$server" ]; then
+  version=$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')
+  src=$(mktemp -d)
+  trap 'rm -rf "$src"' EXIT
+  .venv/bin/pip download -q --no-binary :all: --no-deps -d "$src" "llama-cpp-python==$version"
+  tar -xzf "$src"/llama_cpp_python-*.tar.gz -C "$src"
+  # the compiler's warnings go to a log, shown only when the build fails
+  # shellcheck disable=SC2086  # CMAKE_ARGS is a list of flags
+  { nice -n 19 cmake -S "$src/llama_cpp_python-$version/vendor/llama.cpp" -B "$src/build" \
+      -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+      -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF \
+      -DLLAMA_USE_PREBUILT_UI=OFF $CMAKE_ARGS &&
+    nice -n 19 cmake --build "$src/build" --target llama-server -j "$CMAKE_BUILD_PARALLEL_LEVEL"
+  } >"$src/build.log" 2>&1 || { tail -n 40 "$src/build.log"; exit 1; }
+  mkdir -p models/bin
+  cp "$src/build/bin/llama-server" "$server"
+fi

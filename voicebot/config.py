@@ -116,8 +116,19 @@ class AsrSettings(_Section):
     hallucinations: list[str] = []
 
 
+class LlamaServerSettings(_Section):
+    """llama.cpp's own server, started by the service (llm.backend: llamacpp-server)."""
+
+    binary: str = "bin/llama-server"  # under models_dir (scripts/setup.sh builds it) or a path
+    # replies generated together (parallel slots, continuous batching); each slot gets
+    # llm.context_tokens of context, so the server allocates slots x context_tokens
+    slots: int = Field(4, ge=1)
+    start_timeout_s: float = Field(60, gt=0)  # from spawn to /health answering 200
+    cache_ram_mib: int = Field(256, ge=0)  # prompt cache of idle slots in RAM; 0: off
+
+
 class LlmSettings(_Section):
-    backend: Literal["llamacpp", "transformers", "openai"] = "llamacpp"
+    backend: Literal["llamacpp", "llamacpp-server", "transformers", "openai"] = "llamacpp"
     model: str = "qwen0.5b-q4_k_m.gguf"
     # a LoRA adapter for `model`: a folder under models_dir (its GGUF for llamacpp, its peft
     # files for transformers) or a path; "": the base model alone
@@ -125,7 +136,7 @@ class LlmSettings(_Section):
     base_url: str = "http://127.0.0.1:8000/v1"
     api_key: SecretStr = SecretStr("")
     max_new_tokens: int = Field(60, ge=1)
-    context_tokens: int = Field(2048, ge=256)  # llamacpp: the context window it allocates
+    context_tokens: int = Field(2048, ge=256)  # llamacpp: its context window (server: a slot's)
     max_sentences: int = Field(3, ge=1)
     # a model sentence longer than this is cut at a clause, or dropped (dialogue/guards.py)
     max_sentence_words: int = Field(30, ge=5)
@@ -136,6 +147,7 @@ class LlmSettings(_Section):
     filler_when_busy_s: float = Field(0.5, ge=0)
     brief_when_busy: bool = True  # other calls wait for the model: answer in one sentence
     timeout_s: float = Field(15, gt=0)
+    server: LlamaServerSettings = LlamaServerSettings()
 
 
 class TtsSettings(_Section):

@@ -18,6 +18,7 @@ from voicebot.app import create_app, drain
 from voicebot.asr import WhisperTranscriber
 from voicebot.cluster import RedisShared
 from voicebot.config import Settings
+from voicebot.dialogue.llama_server import LlamaServerModel
 from voicebot.dialogue.llm import (
     LanguageModel,
     LlamaCppModel,
@@ -58,6 +59,9 @@ def build_language_model(settings: Settings) -> LanguageModel:
     model = settings.model_ref(settings.llm.model)
     if settings.llm.backend == "llamacpp":
         return LlamaCppModel(model, settings.llm, adapter_file(settings))
+    if settings.llm.backend == "llamacpp-server":  # started by build_services (or first reply)
+        binary = settings.models_dir / settings.llm.server.binary  # an absolute path stays
+        return LlamaServerModel(model, str(binary), settings.llm, adapter_file(settings))
     return TransformersModel(model, settings.llm, adapter_file(settings))
 
 
@@ -78,7 +82,7 @@ def adapter_file(settings: Settings) -> str:
                 f"llm.adapter {ref!r} was trained on {family}, not llm.model "
                 f'{settings.llm.model!r}: set llm.adapter: "" (or an adapter for that model)'
             )
-    if settings.llm.backend == "llamacpp":
+    if settings.llm.backend in ("llamacpp", "llamacpp-server"):
         if path.is_dir():  # the adapter's folder holds one GGUF form of it
             path = next(iter(sorted(path.glob("*.gguf"))), path / "*.gguf")
         found, kind = path.is_file() and path.suffix == ".gguf", "GGUF LoRA file"
@@ -146,6 +150,8 @@ async def build_services(settings: Settings) -> Services:
         asyncio.to_thread(build_synthesizer, settings),
         asyncio.to_thread(load_intent_model, settings),
     )
+    if isinstance(llm, LlamaServerModel):  # its /health answers before the service does
+        await llm.start()
     store, records = await open_store(settings)
     g = settings.governance
     shared = (

@@ -16,6 +16,7 @@ from voicebot.audio.codec import TELEPHONY_RATE, Pcm
 from voicebot.call.record import CallRecord
 from voicebot.cluster import Shared
 from voicebot.config import Settings
+from voicebot.dialogue.llm import OpenAICompatModel
 from voicebot.dialogue.policy import Dialogue
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.tools import Tools
@@ -101,10 +102,13 @@ class Services:
                 self.catalog = Catalog(await self.store.products())
 
     async def close(self) -> None:
-        """Release connections (REST client, databases)."""
+        """Release connections (REST client, databases, a model server's) and stop a managed
+        llama-server."""
         for resource in (self.rest, self.store, self.records, self.shared):
             if resource is not None:
                 await resource.close()
+        if isinstance(self.dialogue.model, OpenAICompatModel):
+            await self.dialogue.model.close()
 
     async def prerender_phrases(self) -> None:
         """Render every fixed phrase once (whole), and the fixed clauses of the FAQ answers

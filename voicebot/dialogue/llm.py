@@ -275,13 +275,19 @@ class OpenAICompatModel:
     def __init__(self, settings: LlmSettings, model_name: str) -> None:
         self._settings = settings
         self._model = model_name
+        self.base_url = settings.base_url  # a managed server sets its own (llama_server.py)
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
 
-    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+    async def stream(
+        self, messages: list[Message], max_tokens: int | None = None
+    ) -> AsyncIterator[str]:
+        """The reply's text pieces as the server streams them (at most `max_tokens`, by
+        default llm.max_new_tokens). A stream cut before its `[DONE]` (the server died
+        mid-reply) raises rather than passing for a short reply."""
         if self._session is None:
             self._session = aiohttp.ClientSession()
         headers = {}
@@ -292,10 +298,10 @@ class OpenAICompatModel:
             "model": self._model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "stream": True,
-            "max_tokens": self._settings.max_new_tokens,
+            "max_tokens": max_tokens or self._settings.max_new_tokens,
             "temperature": 0,
         }
-        url = self._settings.base_url.rstrip("/") + "/chat/completions"
+        url = self.base_url.rstrip("/") + "/chat/completions"
         timeout = aiohttp.ClientTimeout(total=self._settings.timeout_s)
         async with self._session.post(url, json=body, headers=headers, timeout=timeout) as resp:
             if resp.status != 200:
@@ -307,7 +313,7 @@ class OpenAICompatModel:
                     continue
                 data = line[5:].strip()
                 if data == "[DONE]":
-                    break
+                    return
                 try:
                     chunk = json.loads(data)
                     piece = chunk["choices"][0].get("delta", {}).get("content") or ""
@@ -315,3 +321,4 @@ class OpenAICompatModel:
                     raise RuntimeError(f"bad chunk from LLM server: {data[:100]}") from None
                 if piece:
                     yield piece
+            raise RuntimeError("LLM server closed the stream before [DONE]")
