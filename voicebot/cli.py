@@ -280,6 +280,8 @@ if __name__ == "__main__":
 
 async def _try(settings: Settings, text: str, caller: str) -> int:
     """Run one turn of the dialogue with this config: rules, tools, model, guards, timings."""
+    from voicebot.dialogue.llama_server import LlamaServerModel
+    from voicebot.dialogue.llm import OpenAICompatModel
     from voicebot.dialogue.policy import Dialogue, EndCall, ReplyStats, load_intent_model
     from voicebot.dialogue.retail import Concierge
     from voicebot.dialogue.tools import Tools
@@ -292,6 +294,8 @@ async def _try(settings: Settings, text: str, caller: str) -> int:
         asyncio.to_thread(load_intent_model, settings),
     )
     dialogue = Dialogue(settings, model, intents)  # as a call's: trained intents too
+    if isinstance(model, LlamaServerModel):  # started before the turn, as the service does
+        await model.start()
     store, records = await open_store(settings)
     try:
         tools = Tools(store, records, Catalog(await store.products()), None, "try")
@@ -309,6 +313,8 @@ async def _try(settings: Settings, text: str, caller: str) -> int:
             print(f"[tool {call.name}] {call.args} -> {call.result} ({call.ms:.1f} ms)")
     finally:
         await close_store(store, records)
+        if isinstance(model, OpenAICompatModel):  # its HTTP session, and a managed server
+            await model.close()
     first = "-" if stats.first_token_s is None else f"{stats.first_token_s * 1000:.0f} ms"
     print(f"(first token {first}, {stats.guarded} sentence(s) changed or dropped by the guards)")
     return 0

@@ -311,6 +311,12 @@ class LlamaServerModel(OpenAICompatModel):
         finally:
             self.jobs -= 1
 
+    def _timeout(self) -> aiohttp.ClientTimeout:
+        """No limit on the whole reply, only on silence: a call's turn has the dialogue's own
+        limits (first token, whole reply), and the start-up warm-up must not fail because a
+        busy machine computes the system prompt slowly; a hung server still fails."""
+        return aiohttp.ClientTimeout(total=None, sock_read=self._settings.timeout_s)
+
     def _new_session(self) -> None:
         if self._session is None:
             # a new connection per request (on loopback, a fraction of a millisecond): none is

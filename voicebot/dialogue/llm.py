@@ -282,6 +282,10 @@ class OpenAICompatModel:
         if self._session is not None:
             await self._session.close()
 
+    def _timeout(self) -> aiohttp.ClientTimeout:
+        """A remote server's whole reply gets llm.timeout_s."""
+        return aiohttp.ClientTimeout(total=self._settings.timeout_s)
+
     async def stream(
         self, messages: list[Message], max_tokens: int | None = None
     ) -> AsyncIterator[str]:
@@ -302,7 +306,7 @@ class OpenAICompatModel:
             "temperature": 0,
         }
         url = self.base_url.rstrip("/") + "/chat/completions"
-        timeout = aiohttp.ClientTimeout(total=self._settings.timeout_s)
+        timeout = self._timeout()
         async with self._session.post(url, json=body, headers=headers, timeout=timeout) as resp:
             if resp.status != 200:
                 detail = (await resp.text())[:200]
