@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import make_settings
 from tests.scripted import Call, Line, ScriptedAsr, ScriptedModel, ScriptedVoice, virtual_time
 from voicebot.call.decision import NO_PERSON, Strikes, next_step
+from voicebot.config import Settings
 from voicebot.dialogue.policy import EndCall
 
 pytestmark = pytest.mark.fast
@@ -117,20 +118,27 @@ async def test_a_backchannel_pauses_the_bot_which_goes_on_where_it_stopped() -> 
     assert line.bot_audio_s > greeting_s + reply_s
 
 
-async def test_a_short_word_without_a_request_over_the_bot_lets_it_go_on() -> None:
-    # Regression (bench --barge-in): a one-word "ajá, sí" that Whisper wrote as another word
-    # ("¿Aciel?") cancelled the greeting and was answered as a request.
-    call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
+async def _over_the_reply(words: str, ms: int, config: Settings | None = None) -> Call:
+    """A call where the caller says `words` (`ms` long) while the bot's long reply plays, and
+    waits until the reply's end ("mensaje") is heard."""
+    call = Call(config or settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
 
     async def caller(line: Line) -> None:
         await _greeted(call, line)
         await line.say("cuénteme de los envíos", 1000)
         await call.until(lambda: "Claro que sí" in " ".join(call.said()))
-        await line.say("aciel", 300)
+        await line.say(words, ms)
         await call.until(lambda: "mensaje" in " ".join(call.said()))
 
     with virtual_time():
-        record = await call.run(caller)
+        await call.run(caller)
+    return call
+
+
+async def test_a_short_word_without_a_request_over_the_bot_lets_it_go_on() -> None:
+    # Regression (bench --barge-in): a one-word "ajá, sí" that Whisper wrote as another word
+    # ("¿Aciel?") cancelled the greeting and was answered as a request.
+    record = (await _over_the_reply("aciel", 300)).record
     assert record.barge_ins == 0 and record.ignored_backchannels == ["aciel"]
     assert " ".join(record.turns[0].bot) == LONG_REPLY and not record.turns[0].interrupted
 
@@ -153,17 +161,8 @@ async def test_a_short_stop_word_over_the_bot_still_stops_it() -> None:
 
 
 async def test_a_noise_over_the_bot_pauses_it_only_briefly() -> None:
-    call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
-
-    async def caller(line: Line) -> None:
-        await _greeted(call, line)
-        await line.say("cuénteme de los envíos", 1000)
-        await call.until(lambda: "Claro que sí" in " ".join(call.said()))
-        await line.say("", 100)  # a click: starts like speech, too short to be a turn
-        await call.until(lambda: "mensaje" in " ".join(call.said()))
-
-    with virtual_time():
-        record = await call.run(caller)
+    call = await _over_the_reply("", 100)  # a click: starts like speech, too short to be a turn
+    record = call.record
     assert len(call.line.clears) == 1 and call.asr.passes == 1  # none over the click
     assert " ".join(record.turns[0].bot) == LONG_REPLY and record.barge_ins == 0
 
@@ -171,36 +170,14 @@ async def test_a_noise_over_the_bot_pauses_it_only_briefly() -> None:
 async def test_a_wordless_sound_over_the_bot_is_not_an_interruption() -> None:
     # Regression (bench --barge-in): a short sound Whisper gave no words for cut the bot off
     # and was then answered with "no le entendí".
-    call = Call(settings(), model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}))
-
-    async def caller(line: Line) -> None:
-        await _greeted(call, line)
-        await line.say("cuénteme de los envíos", 1000)
-        await call.until(lambda: "Claro que sí" in " ".join(call.said()))
-        await line.say("", 400)
-        await call.until(lambda: "mensaje" in " ".join(call.said()))
-
-    with virtual_time():
-        record = await call.run(caller)
+    record = (await _over_the_reply("", 400)).record
     assert record.barge_ins == 0 and record.misunderstood == 0
     assert " ".join(record.turns[0].bot) == LONG_REPLY
 
 
 async def test_with_pausing_off_a_backchannel_does_not_touch_the_audio() -> None:
-    call = Call(
-        settings(audio={"pause_on_speech": False}),
-        model=ScriptedModel({"cuénteme de los envíos": LONG_REPLY}),
-    )
-
-    async def caller(line: Line) -> None:
-        await _greeted(call, line)
-        await line.say("cuénteme de los envíos", 1000)
-        await call.until(lambda: "Claro que sí" in " ".join(call.said()))
-        await line.say("ajá", 300)
-        await call.until(lambda: "mensaje" in " ".join(call.said()))
-
-    with virtual_time():
-        record = await call.run(caller)
+    call = await _over_the_reply("ajá", 300, settings(audio={"pause_on_speech": False}))
+    record = call.record
     assert not call.line.clears and record.ignored_backchannels == ["ajá"]
     assert " ".join(record.turns[0].bot) == LONG_REPLY
 
