@@ -368,3 +368,57 @@ async def test_a_yes_to_the_greetings_question_is_no_mere_greeting(call) -> None
     await c.concierge.greeting()
     told = texts(await c("Sí, buenas"))
     assert told[0].startswith("Su pedido 45721")
+
+
+async def test_a_frustrated_callers_first_complaint_is_taken_before_a_person(
+    call, store: tuple[Store, Records]
+) -> None:
+    # regression: "qué rabia, me llegó … partido" went straight to a person (the frustration
+    # rule) although the store can register the complaint at once
+    shop, _ = store
+    c = call(CAROLINA)
+    [ask] = texts(await c("Qué rabia, me llegó la licuadora con el vaso partido"))
+    assert ask.startswith("Lamento") and "queja" in ask
+    done = texts(await c("Sí, regístrela, por favor"))
+    assert "registrada" in done[0]
+    assert [t.kind for t in await shop.tickets_for_phone(CAROLINA)] == ["queja"]
+    # frustration again is a person's
+    assert await c("Esto es pésimo, ya le dije") == [EndCall("frustration", "transfer")]
+
+
+async def test_frustration_without_a_complaint_or_when_ops_say_so_transfers(
+    store: tuple[Store, Records], cloud: FakeTwilioCloud
+) -> None:
+    shop, records = store
+    catalog = Catalog(await shop.products())
+    for transfer_at_once, said in [
+        (False, "Esto es pésimo, qué rabia, ya le dije que no sirve"),
+        (True, "Qué rabia, me llegó la licuadora con el vaso partido"),
+    ]:
+        handoff = {"complaint_before_transfer": not transfer_at_once}
+        settings = make_settings(twilio={"api_base_url": cloud.url}, handoff=handoff)
+        rest = TwilioRest(settings)
+        tools = Tools(shop, records, catalog, rest, "test")
+        c = Call(settings, Concierge(settings, tools, CAROLINA, "voice"))
+        assert await c(said) == [EndCall("frustration", "transfer")]
+        await rest.close()
+
+
+async def test_a_product_above_the_callers_ceiling_is_told_with_its_price(
+    call, settings: Settings
+) -> None:
+    # regression: an item in stock but over the caller's budget was "no nos quedan"
+    c = call()
+    told = " ".join(texts(await c("¿Tienen la cafetera Imusa de goteo que no pase de cien mil?")))
+    assert "no nos quedan" not in told
+    assert "323.900" in told and "más de lo que busca" in told
+
+
+async def test_yes_but_call_me_to_a_complaint_offer_books_the_callback(call) -> None:
+    # regression: "sí, pero lo que yo quiero es que alguien me llame" registered the complaint
+    # (the yes) and never heard the callback it asked for
+    c = call(CAROLINA)
+    [ask] = texts(await c("Me llegó la licuadora con el vaso partido"))
+    assert "queja" in ask
+    [callback] = texts(await c("Sí, pero lo que yo quiero es que alguien me llame hoy mismo"))
+    assert callback == "¿Confirma que un asesor le devuelva la llamada a este número?"

@@ -113,3 +113,20 @@ async def test_moving_on_leaves_the_question(call) -> None:
     await c(f"mi pedido {ORDER}")
     moved = texts(await c("mejor dígame el horario de la tienda"))
     assert moved and moved[0] != c.dialogue._settings.retail.verify_again
+
+
+async def test_a_return_by_order_number_is_proved_before_its_items_are_said(call) -> None:
+    # regression: a return by number read the order's items and delivery to any caller, and
+    # opened the return on it
+    c = call()
+    retail = c.dialogue._settings.retail
+    asked = texts(await c(f"quiero devolver el pedido {ORDER}"))
+    assert asked == [retail.verify_ask]
+    assert texts(await c("uno dos tres cuatro")) == [retail.verify_again]
+    last = texts(await c("cinco seis siete ocho"))
+    assert last[0] == retail.verify_failed and "entregado" not in " ".join(last)
+    c = call()
+    await c("quiero hacer una devolución")
+    assert texts(await c(f"es el {ORDER}")) == [retail.verify_ask]
+    told = " ".join(texts(await c("cero uno cero uno")))  # Carolina's number ends in 0101
+    assert told.startswith(f"El pedido {ORDER} todavía no se ha entregado")  # in transit

@@ -56,6 +56,13 @@ def test_has_phrase(text: str, phrases: list[str], found: bool) -> None:
         ("4,5,1,7,3", "45173"),  # regression: Whisper's bare commas between quick digits
         ("pesa 1,5 kilos", "pesa 1,5 kilos"),  # a decimal comma stays
         ("talla cuarenta y dos", "talla 42"),
+        # regression: an article after dictated digits was read as a 1 ("…771 zapatillas")
+        ("tres cero dos siete siete, unas zapatillas", "30277, unas zapatillas"),
+        ("el cuatro cinco uno cero seis, una camisa", "el 45106, una camisa"),
+        ("cuatro cinco uno, un reloj", "451, un reloj"),
+        ("cuarenta y una", "41"),  # still a number after "y"
+        ("un millón de pesos", "1000000 de pesos"),
+        ("uno, cuatro, cinco", "145"),
         ("sin números", "sin números"),
     ],
 )

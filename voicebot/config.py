@@ -242,6 +242,10 @@ class HandoffSettings(_Section):
     # Turns in a row the bot could not use: asked again, again in other words, then a person.
     failed_turns_before_transfer: int = Field(3, ge=1)
     frustration_keywords: list[str] = []
+    # A frustrated caller's first concrete complaint ("qué rabia, me llegó partida") hears the
+    # apology and the complaint ticket; frustration again, or without a complaint, transfers.
+    # False: any frustration transfers at once.
+    complaint_before_transfer: bool = True
     sensitive_keywords: list[str] = []
     business_hours: BusinessHours = BusinessHours()
     agents: list[Agent] = []
@@ -383,6 +387,7 @@ class RetailPhrases(_Section):
     product_ask: str
     product_found: str
     product_out_of_stock: str
+    product_over_budget: str  # {name} {variant} {price}: in stock, above the caller's ceiling
     product_alternative: str
     product_other_colors: str
     product_none: str
@@ -512,6 +517,7 @@ class MemoryTexts(_Section):
     caller_id_unverified: str  # the number may be another's (no STIR/SHAKEN attestation)
     product_available: str  # {name}
     product_out_of_stock: str  # {name} {variant}
+    product_over_budget: str  # {name} {variant} {price}
     cart_link_sent: str
     cross_sell_accepted: str
     return_expired: str  # {number}

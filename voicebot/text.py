@@ -58,11 +58,19 @@ def has_phrase(text: str, phrases: Iterable[str]) -> bool:
     return any(f" {p} " in padded for p in map(fold, phrases) if p)
 
 
+# "un/una/unos/unas" before a word are articles: after dictated digits text2num reads them
+# as a 1 ("tres cero dos siete siete, unas zapatillas" -> "302771"). Still numbers: after "y"
+# ("cuarenta y una") and before "mil"/"millón".
+_ARTICLE = re.compile(
+    r"(?<![yY] )\b(un|una|unos|unas)\b(?=[\s,]+(?!mil\b|mill[oó]n)[^\W\d_])", re.IGNORECASE
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def spoken_numbers(text: str) -> str:
     """Spanish number words as digits ("cuarenta y dos" -> "42"); the rest unchanged."""
-    spoken: str = alpha2digit(text, "es")
-    return spoken
+    parts = _ARTICLE.split(text)  # text, article, text, ...: the articles are left as words
+    return "".join(p if i % 2 else alpha2digit(p, "es") for i, p in enumerate(parts))
 
 
 def join_digit_groups(text: str, longest: int = 3) -> str:

@@ -250,7 +250,8 @@ class Dialogue:
         if turn.rule == "goodbye" or (turn.rule is None and done):
             yield EndCall("goodbye", "farewell")
             return
-        if turn.rule is not None:
+        complaint = concierge is not None and concierge.takes_complaint(turn)
+        if turn.rule is not None and not complaint:
             yield EndCall(turn.rule, "transfer")
             return
         if turn.intent == "person" or (concierge is not None and concierge.accepts_person(turn)):

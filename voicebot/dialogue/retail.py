@@ -130,6 +130,7 @@ class Concierge:
         self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
         self._partial_number = ""  # the first digits of an order number said in two turns
+        self._frustrated = False  # the caller sounded frustrated once (`takes_complaint`)
         gov = settings.governance
         # what the caller ID alone may open: the orders, cart and greeting of its customer
         self.phone_proven = not gov.verify_order_identity or caller_id_proven(
@@ -241,6 +242,18 @@ class Concierge:
         """A yes to the bot's offer of a person: the dialogue transfers the call."""
         p = self._pending
         return p is not None and p.action == "offer_person" and _understood(turn).answer is True
+
+    def takes_complaint(self, turn: Understanding) -> bool:
+        """A frustrated caller's first concrete complaint ("qué rabia, me llegó la licuadora
+        con el vaso partido") is the complaint path's (an apology, then the ticket) rather
+        than a transfer: the store can act on it now. Frustration again, or with no concrete
+        complaint, is a person's."""
+        first = turn.rule == "frustration" and not self._frustrated
+        self._frustrated |= turn.rule == "frustration"
+        allowed = self._s.handoff.complaint_before_transfer
+        # concrete: it names the item or the order, something the ticket can hold
+        concrete = turn.order_number is not None or self.tools.catalog.mentions_product(turn.folded)
+        return allowed and first and turn.intent == "complaint" and concrete
 
     @property
     def asking(self) -> bool:
@@ -562,6 +575,8 @@ class Concierge:
         if len(said) >= 4 and order is not None:
             if only_digits(order.phone).endswith(said[-4:]):
                 self._verified.add(order.number)
+                if p.kind == "return":
+                    return await self._return(order.number)
                 return self._order_told(order)
         elif moved_on:
             return None
@@ -666,12 +681,13 @@ class Concierge:
                           price=cop(best.product.price)),
                 self._offer_link(best.product),
             ]  # fmt: skip
-        out = self._say(
-            "product_out_of_stock", name=_lower_first(best.product.name), variant=variant
-        )
+        # in stock but above the caller's ceiling: its price, not "no nos quedan"
+        why = "product_over_budget" if best.available > 0 else "product_out_of_stock"
+        name = _lower_first(best.product.name)
+        out = self._say(why, name=name, variant=variant, price=cop(best.product.price))
         alternative = self.tools.catalog.alternative(best.product, query)
         self.notes.append(
-            self._note("product_out_of_stock", name=best.product.name, variant=variant)
+            self._note(why, name=best.product.name, variant=variant, price=cop(best.product.price))
         )
         if alternative is None:
             others = [c for c in best.product.colors if best.product.stock(query.size, c) > 0]
@@ -756,6 +772,11 @@ class Concierge:
             order = await self.tools.order_status(number)
             if order is None:
                 return self._not_found("return", number)
+            if not self._may_disclose(order):  # its item and delivery are the customer's
+                q = self._say("verify_ask")
+                self._pending = Pending("verify_phone", kind="return",
+                                        order_number=order.number, question=q)  # fmt: skip
+                return [q]
         elif by_phone and self.phone and self.phone_proven:
             delivered = [
                 o for o in await self.tools.orders_by_phone(self.phone) if o.status == "entregado"

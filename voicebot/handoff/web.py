@@ -114,7 +114,9 @@ async def current_agent(request: web.Request) -> tuple[Agent, str, int] | None:
     """The logged-in agent (agent, session id, expiry): a valid cookie of an agent still in
     the config with the same password, whose login was not ended by a logout."""
     desk = request.config_dict[SERVICES].desk
-    found = cookie_session(request.config_dict[DESK_SECRET], request.cookies.get(COOKIE), desk.agents)
+    found = cookie_session(
+        request.config_dict[DESK_SECRET], request.cookies.get(COOKIE), desk.agents
+    )
     if found is None or await desk.revoked(found[1]):
         return None
     return found
@@ -353,4 +355,3 @@ def transfer_callbacks(twilio: web.Application) -> None:
     twilio.router.add_post(WHISPER_PATH.removeprefix(TWILIO_PREFIX), whisper)
     twilio.router.add_post(DIAL_DONE_PATH.removeprefix(TWILIO_PREFIX), dial_done)
     twilio.router.add_get(HOLD_AUDIO_PATH.removeprefix(TWILIO_PREFIX), hold_audio)
-
