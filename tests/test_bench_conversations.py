@@ -17,6 +17,7 @@ from voicebot.bench_conversations import (
     Facts,
     Scenario,
     ScenarioFile,
+    _picked,
     align,
     judge,
     load_scenarios,
@@ -125,8 +126,26 @@ def test_each_failure_is_listed_with_turn_and_kind() -> None:
     assert (figures["tu_slips"], figures["parroted"], figures["invented"]) == (1, 2, 1)
     assert figures["silent_turns"] == 1 and figures["transfers_unexpected"] == 1
     assert figures["fresh_scenarios"] == 0  # "order-test" is not one of the fresh ones
-    fresh = summary([verdict, replace(verdict, scenario="fresh-x", failures=())])
-    assert (fresh["fresh_passed"], fresh["fresh_scenarios"], fresh["passed"]) == (1, 1, 1)
+    fresh = summary(
+        [
+            verdict,
+            replace(verdict, scenario="fresh-x", failures=()),
+            replace(verdict, scenario="fresh2-y"),
+            replace(verdict, scenario="freshly-made"),  # not a fresh set's prefix
+        ]
+    )
+    assert (fresh["fresh_passed"], fresh["fresh_scenarios"], fresh["passed"]) == (1, 2, 1)
+    assert fresh["fresh_by_set"] == {
+        "fresh": {"passed": 1, "scenarios": 1},
+        "fresh2": {"passed": 0, "scenarios": 1},
+    }
+
+
+@pytest.mark.fast
+def test_only_picks_one_scenario_or_a_set() -> None:
+    assert _picked("fresh2-pse", None) and _picked("fresh2-pse", "fresh2-pse")
+    assert _picked("fresh2-pse", "fresh2-*") and not _picked("fresh-pse", "fresh2-*")
+    assert not _picked("fresh2-pse", "fresh2-")  # no star: an exact id
 
 
 @pytest.mark.fast

@@ -41,8 +41,9 @@ from voicebot.text import digits, fold, has_phrase
 from voicebot.tts.callers import CALLER_VOICES, ENGLISH_CALLER, synthesize_caller
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "conversations"
-# Scenarios written after the fixes they check and never run before (reported on their own)
-FRESH = "fresh-"
+# Scenarios written after the fixes they check and never run before (reported on their own,
+# each set by its prefix: "fresh-", "fresh2-", ...)
+FRESH = re.compile(r"^(fresh\d*)-")
 QUIET_S = 2.0  # the caller speaks again after this much bot silence (a filler may pause)
 End = Literal["transfer", "goodbye", "open"]
 # The names the store's tools are recorded under (voicebot/dialogue/tools.py)
@@ -485,12 +486,19 @@ def summary(verdicts: list[Verdict]) -> dict[str, Any]:
     n = len(verdicts)
     by_kind = Counter(f.kind for v in verdicts for f in v.failures)
     expected = [v for v in verdicts if v.transfer_expected]
-    fresh = [v for v in verdicts if v.scenario.startswith(FRESH)]
+    named = [(m.group(1), v) for v in verdicts if (m := FRESH.match(v.scenario))]
+    fresh = [v for _, v in named]
+    sets: dict[str, list[int]] = {}
+    for name, v in named:
+        tally = sets.setdefault(name, [0, 0])
+        tally[0] += v.passed
+        tally[1] += 1
     return {
         "scenarios": n,
         "passed": sum(v.passed for v in verdicts),
         "fresh_scenarios": len(fresh),
         "fresh_passed": sum(v.passed for v in fresh),
+        "fresh_by_set": {name: {"passed": p, "scenarios": n} for name, (p, n) in sets.items()},
         "task_success_pct": round(100 * sum(v.passed for v in verdicts) / n, 1) if n else 0.0,
         "tu_slips": by_kind["tu"],
         "parroted": by_kind["parrot"],
@@ -514,7 +522,9 @@ def print_report(verdicts: list[Verdict], figures: dict[str, Any]) -> None:
         f"  task success            {f['task_success_pct']:.1f} %  ({f['passed']}/{f['scenarios']})"
     )
     if f.get("fresh_scenarios"):
-        print(f"    of which fresh        {f['fresh_passed']}/{f['fresh_scenarios']}  ({FRESH}*)")
+        print(f"    of which fresh        {f['fresh_passed']}/{f['fresh_scenarios']}")
+        for name, tally in f.get("fresh_by_set", {}).items():
+            print(f"      {name + '-*':<20} {tally['passed']}/{tally['scenarios']}")
     print(f"  'tú' slips              {f['tu_slips']}")
     print(f"  parroted phrases        {f['parroted']}")
     print(f"  invented facts          {f['invented']}")
@@ -579,6 +589,13 @@ def _bench_settings(settings: Settings, database: Path) -> Settings:
     return settings.model_copy(update={"store": store, "handoff": handoff})
 
 
+def _picked(scenario: str, only: str | None) -> bool:
+    """`--only ID`, or `--only PREFIX*` for a set of scenarios ("fresh2-*")."""
+    if only is None or only == scenario:
+        return True
+    return only.endswith("*") and scenario.startswith(only[:-1])
+
+
 async def run_conversation_bench(
     settings: Settings,
     *,
@@ -594,7 +611,7 @@ async def run_conversation_bench(
 
     suite = load_scenarios()
     indexes = list(range(len(suite)))  # the voice rotation does not depend on --only
-    picked = [(s, i) for s, i in zip(suite, indexes, strict=True) if only in (None, s.id)]
+    picked = [(s, i) for s, i in zip(suite, indexes, strict=True) if _picked(s.id, only)]
     if limit is not None:
         picked = picked[:limit]
     if not picked:

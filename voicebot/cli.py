@@ -84,7 +84,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the held-out call scenarios (data/conversations): task success, guards, failures",
     )
-    bench.add_argument("--only", metavar="ID", help="--conversations: run this scenario only")
+    bench.add_argument(
+        "--only",
+        metavar="ID",
+        help="--conversations: run this scenario only (or ID* for a set: 'fresh2-*')",
+    )
     bench.add_argument("--limit", type=int, help="--conversations: run the first N scenarios")
     bench.add_argument(
         "--judge", type=Path, metavar="FILE", help="--conversations: judge a saved --out again"
