@@ -422,3 +422,27 @@ async def test_yes_but_call_me_to_a_complaint_offer_books_the_callback(call) -> 
     assert "queja" in ask
     [callback] = texts(await c("Sí, pero lo que yo quiero es que alguien me llame hoy mismo"))
     assert callback == "¿Confirma que un asesor le devuelva la llamada a este número?"
+
+
+class _BusyModel(_Model):
+    """A shared local model with other callers' replies queued on it."""
+
+    jobs = 2
+
+    async def prefill(self, messages: list[Message]) -> None:
+        return None
+
+    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        for piece in ["Sí, tenemos pago contraentrega en ciudades ", "principales; también ",
+                      "envío a todo el país."]:  # fmt: skip
+            yield piece
+
+
+async def test_a_reply_cut_short_for_waiting_callers_says_no_half_sentence(
+    settings: Settings,
+) -> None:
+    # regression: with other calls waiting, the reply stopped after its first clause and then
+    # said the words already generated after it ("también") as a sentence of their own
+    dialogue = Dialogue(settings, _BusyModel(), intents())
+    parts = [p async for p in dialogue.reply([], "¿Ustedes venden por internet?", ReplyStats())]
+    assert texts(parts) == ["Sí, tenemos pago contraentrega en ciudades principales;"]

@@ -78,6 +78,12 @@ def test_splitter_cuts_sentences_and_an_early_first_clause() -> None:
     s = SentenceSplitter()
     first = s.feed("Con mucho gusto le cuento que la tienda, ")
     assert first == ["Con mucho gusto le cuento que la tienda,"]
+    # regression: a short opening ("Sí,") kept the whole first sentence waiting for its end
+    s = SentenceSplitter()
+    assert s.feed("Sí, tenemos pago contraentrega en ciudades principales; también ") == [
+        "Sí, tenemos pago contraentrega en ciudades principales;"
+    ]
+    assert s.feed("envío. Y más.") == ["también envío."]
 
 
 def test_clean_sentence_rejects_json_and_markdown() -> None:

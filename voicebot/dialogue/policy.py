@@ -163,10 +163,16 @@ class SentenceSplitter:
                 self._buf = parts[1]
                 continue
             if self._emitted + len(out) == 0 and len(self._buf) > self.FIRST_CLAUSE_MIN:
-                clause = _CLAUSE_END.split(self._buf, maxsplit=1)
-                if len(clause) == 2 and len(clause[0]) >= self.FIRST_CLAUSE_MIN:
-                    out.append(clause[0])
-                    self._buf = clause[1]
+                # the first clause boundary past the minimum, not only the first boundary:
+                # "Sí, tenemos …; también …" speaks at the ";" instead of the sentence's end
+                cut = next(
+                    (m for m in _CLAUSE_END.finditer(self._buf)
+                     if m.start() >= self.FIRST_CLAUSE_MIN),
+                    None,
+                )  # fmt: skip
+                if cut is not None:
+                    out.append(self._buf[: cut.start()])
+                    self._buf = self._buf[cut.end() :]
                     continue
             break
         self._emitted += len(out)
@@ -286,9 +292,11 @@ class Dialogue:
         try:
             async with asyncio.timeout(s.llm.timeout_s):
                 pieces = aiter(self.model.stream(self.messages(history, user_text, turn)))
+                cut_short = False
                 while said < s.llm.max_sentences:
                     if said and s.llm.brief_when_busy and self.model_queue() > 1:
-                        break  # other callers wait for the model: one sentence is the answer
+                        cut_short = True  # other callers wait for the model: one sentence is
+                        break  # the answer, and the words after it are no sentence
                     wait = s.llm.first_token_timeout_s if stats.first_token_s is None else None
                     try:
                         async with asyncio.timeout(wait):
@@ -306,7 +314,7 @@ class Dialogue:
                                 if concierge is not None:  # it asks for the order number
                                     concierge.expect_order_number()
                                 return
-                for sentence in splitter.flush():
+                for sentence in [] if cut_short else splitter.flush():
                     part = self._checked(sentence, turn.folded, context, stats)
                     if part is not None and said < s.llm.max_sentences:
                         said += 1
