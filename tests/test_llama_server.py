@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -121,6 +122,23 @@ async def test_prefill_then_close_stops_the_server(server_settings: Settings) ->
     await llm.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+async def test_warm_up_computes_the_prompt_in_every_slot(server_settings: Settings) -> None:
+    # regression: six calls' first replies on cold slots computed six system prompts at
+    # once and all missed the first-token limit; the warm-up had filled one slot only
+    llm = await asyncio.to_thread(build_language_model, server_settings)
+    assert isinstance(llm, LlamaServerModel)
+    await llm.start()
+    try:
+        await llm.warm([Message("system", SYSTEM), Message("user", "Hola")])
+        url = llm.server.base_url.removesuffix("/v1") + "/slots"
+        async with aiohttp.ClientSession() as http, http.get(url) as resp:
+            slots = await resp.json()
+        assert len(slots) == 2
+        assert all(slot.get("n_prompt_tokens", 0) > 0 for slot in slots), slots
+    finally:
+        await llm.close()
 
 
 @pytest.mark.fast

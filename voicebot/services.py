@@ -16,6 +16,7 @@ from voicebot.audio.codec import TELEPHONY_RATE, Pcm
 from voicebot.call.record import CallRecord
 from voicebot.cluster import Shared
 from voicebot.config import Settings
+from voicebot.dialogue.llama_server import LlamaServerModel
 from voicebot.dialogue.llm import OpenAICompatModel
 from voicebot.dialogue.policy import Dialogue
 from voicebot.dialogue.retail import Concierge
@@ -129,7 +130,11 @@ class Services:
         await self.asr.transcribe(np.zeros(TELEPHONY_RATE, dtype=np.int16))
         # the model itself (a greeting alone no longer reaches it through the dialogue), to
         # the end: a stream left open would count as a reply still queued on the model
-        async for _piece in self.dialogue.model.stream(self.dialogue.messages([], "Hola")):
+        model, warm = self.dialogue.model, self.dialogue.messages([], "Hola")
+        if isinstance(model, LlamaServerModel):
+            await model.warm(warm)  # every slot: calls coincide from the start
+            return
+        async for _piece in model.stream(warm):
             pass
 
 

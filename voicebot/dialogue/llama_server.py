@@ -16,8 +16,9 @@ import ctypes
 import signal
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import structlog
@@ -282,13 +283,28 @@ class LlamaServerModel(OpenAICompatModel):
         """Start the server now (at service start-up) rather than at the first reply."""
         await self.server.start()
 
+    async def warm(self, messages: list[Message]) -> None:
+        """At start-up, compute `messages` (the system prompt) in every slot at once: each
+        call's first reply then pays only for its own words. Six calls' first replies on cold
+        slots computed six system prompts together and all missed the first-token limit."""
+
+        async def one(slot: int) -> None:
+            # by slot number: unnamed, every request would reuse the slot just warmed
+            async for _ in self.stream(messages, max_tokens=1, options={"id_slot": slot}):
+                pass
+
+        await asyncio.gather(*(one(slot) for slot in range(self._settings.server.slots)))
+
     async def close(self) -> None:
         """Stop the server and close the HTTP session."""
         await self.server.close()
         await super().close()
 
     async def stream(
-        self, messages: list[Message], max_tokens: int | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[str]:
         self.jobs += 1
         try:
@@ -297,7 +313,7 @@ class LlamaServerModel(OpenAICompatModel):
             self._new_session()
             pid, said = self.server.pid, False
             try:
-                async for piece in super().stream(messages, max_tokens):
+                async for piece in super().stream(messages, max_tokens, options):
                     said = True
                     yield piece
             except aiohttp.ClientError:
@@ -306,7 +322,7 @@ class LlamaServerModel(OpenAICompatModel):
                 if said or not await self.server.restarted(pid):
                     raise
                 self.base_url = self.server.base_url
-                async for piece in super().stream(messages, max_tokens):
+                async for piece in super().stream(messages, max_tokens, options):
                     yield piece
         finally:
             self.jobs -= 1

@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -287,11 +287,15 @@ class OpenAICompatModel:
         return aiohttp.ClientTimeout(total=self._settings.timeout_s)
 
     async def stream(
-        self, messages: list[Message], max_tokens: int | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[str]:
         """The reply's text pieces as the server streams them (at most `max_tokens`, by
-        default llm.max_new_tokens). A stream cut before its `[DONE]` (the server died
-        mid-reply) raises rather than passing for a short reply."""
+        default llm.max_new_tokens; `options`: more request fields, such as llama-server's
+        `id_slot`). A stream cut before its `[DONE]` (the server died mid-reply) raises
+        rather than passing for a short reply."""
         if self._session is None:
             self._session = aiohttp.ClientSession()
         headers = {}
@@ -304,6 +308,7 @@ class OpenAICompatModel:
             "stream": True,
             "max_tokens": max_tokens or self._settings.max_new_tokens,
             "temperature": 0,
+            **(options or {}),
         }
         url = self.base_url.rstrip("/") + "/chat/completions"
         timeout = self._timeout()
