@@ -4,6 +4,7 @@ language model that fails the test when a turn reaches it that must not."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -446,3 +447,45 @@ async def test_a_reply_cut_short_for_waiting_callers_says_no_half_sentence(
     dialogue = Dialogue(settings, _BusyModel(), intents())
     parts = [p async for p in dialogue.reply([], "¿Ustedes venden por internet?", ReplyStats())]
     assert texts(parts) == ["Sí, tenemos pago contraentrega en ciudades principales;"]
+
+
+class _SlowModel(_BusyModel):
+    """No first word within the limit: behind other calls' replies (`jobs`), or alone."""
+
+    def __init__(self, jobs: int) -> None:
+        super().__init__()
+        self.jobs = jobs
+        self.closed = False
+
+    async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        try:
+            await asyncio.sleep(3600)
+            yield ""
+        finally:
+            self.closed = True
+
+
+async def test_a_model_too_busy_to_answer_in_time_keeps_the_call(
+    store: tuple[Store, Records], cloud: FakeTwilioCloud
+) -> None:
+    # regression: six calls' model turns at once on two cores: the last ones waited past the
+    # first-token limit and their calls were ended as a technical failure
+    shop, records = store
+    settings = make_settings(
+        twilio={"api_base_url": cloud.url}, llm={"first_token_timeout_s": 0.05}
+    )
+    rest = TwilioRest(settings)
+    tools = Tools(shop, records, Catalog(await shop.products()), rest, "test")
+    c = Call(settings, Concierge(settings, tools, STRANGER, "voice"))
+    c.dialogue = Dialogue(settings, busy := _SlowModel(jobs=3), intents())
+    assert await c("¿Ustedes tienen tienda física?") == [
+        Say(settings.phrase("model_busy"), "model_busy")
+    ]
+    assert busy.closed  # the reply given up on left the model
+    assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]
+    # the same silence from a model with nothing else to do: it is broken
+    c.dialogue = Dialogue(settings, _SlowModel(jobs=0), intents())
+    assert await c("¿Ustedes tienen tienda física?") == [
+        EndCall("model_failure", "technical_problem")
+    ]
+    await rest.close()

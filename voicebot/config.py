@@ -350,6 +350,9 @@ class Phrases(_Section):
     not_understood_again: str  # the second time in a row, worded differently
     cannot_confirm: str
     technical_problem: str
+    # the model gave no first word in time (replies of other calls ahead of it): the call goes
+    # on, and a yes to it transfers
+    model_busy: str
     hold: str
     agent_unavailable: str
     out_of_hours: str

@@ -289,9 +289,9 @@ class Dialogue:
         splitter = SentenceSplitter()
         said = 0
         stats.answered_by = "model"
+        pieces = aiter(self.model.stream(self.messages(history, user_text, turn)))
         try:
             async with asyncio.timeout(s.llm.timeout_s):
-                pieces = aiter(self.model.stream(self.messages(history, user_text, turn)))
                 cut_short = False
                 while said < s.llm.max_sentences:
                     if said and s.llm.brief_when_busy and self.model_queue() > 1:
@@ -319,10 +319,31 @@ class Dialogue:
                     if part is not None and said < s.llm.max_sentences:
                         said += 1
                         yield part
+        except TimeoutError as exc:
+            # Other calls' replies ahead of this one on the shared model (it counts this one
+            # too): the model works, the machine is full. The caller hears so, may ask for a
+            # person, and the call goes on. A model alone that says nothing is broken.
+            if said == 0 and self.model_queue() <= 1:
+                log.warning("llm_failed", error=repr(exc)[:200])
+                yield EndCall("model_failure", "technical_problem")
+                return
+            log.warning("llm_busy", sentences=said, queue=self.model_queue())
+            if said == 0:
+                busy = s.phrase("model_busy")
+                yield Say(busy, "model_busy")
+                if concierge is not None:
+                    concierge.offered_person(busy)
+            return
         except Exception as exc:
             log.warning("llm_failed", error=repr(exc)[:200])
             yield EndCall("model_failure", "technical_problem")
             return
+        finally:
+            # a reply given up on (time-out, brief answer) leaves the model now, not when the
+            # garbage collector finds it: it counts as queued until then
+            close = getattr(pieces, "aclose", None)
+            if close is not None:
+                await close()
         if said == 0:
             yield Say(s.phrase("not_understood"), "not_understood")
 

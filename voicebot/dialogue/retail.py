@@ -260,6 +260,10 @@ class Concierge:
         """The bot asked something the next turn may answer."""
         return self._pending is not None
 
+    def offered_person(self, question: str) -> None:
+        """The bot offered a person in a phrase of its own (`model_busy`): a yes transfers."""
+        self._pending = Pending("offer_person", question=question)
+
     def expect_order_number(self) -> None:
         """The bot asked for an order number in its own words (the model's guard phrase): the
         next turn's number is answered as an order, not as whatever else it mentions."""
