@@ -412,7 +412,8 @@ class RetailPhrases(_Section):
     complaint_confirm: str
     complaint_confirm_order: str
     cart_none: str
-    cart_unverified: str  # a caller ID without attestation: the cart is not read aloud
+    cart_unverified: str  # a caller ID without attestation: not read aloud; its link by text
+    cart_link_on_file: str  # its yes: the link to the number on file, if there is a cart
     topic_order: str
     topic_product: str
     topic_return: str

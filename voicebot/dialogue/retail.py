@@ -726,9 +726,17 @@ class Concierge:
 
     # ---- cart, links -----------------------------------------------------------------------
     async def _cart(self) -> list[str]:
-        if self.customer is not None and not self.phone_proven:
-            return [self._say("cart_unverified")]
         cart = await self.tools.open_cart(self.customer.id) if self.customer else None
+        if self.customer is not None and not self.phone_proven:
+            # The caller ID may be another's: nothing of the cart is said, not even whether
+            # there is one; its link may go by text to the customer's own number, which only
+            # the customer receives.
+            q = self._say("cart_unverified")
+            open_cart = cart is not None and bool(cart.lines)
+            self._pending = Pending("confirm_link", kind="cart", question=q,
+                                    cart_id=cart.id if cart and open_cart else None,
+                                    phone=self.customer.phone)  # fmt: skip
+            return [q]
         if cart is None or not cart.lines:
             return [self._say("cart_none")]
         q = self._say("cart_reminder", item=self._item(cart.lines), price=cop(cart.total))
@@ -739,6 +747,14 @@ class Concierge:
 
     async def _send_link(self, p: Pending) -> list[str]:
         shop = self._s.store.shop_url.rstrip("/")
+        if p.kind == "cart" and p.phone:  # an unproven caller: the same words, cart or none
+            if p.cart_id is not None:
+                url = f"{shop}/carrito/{p.cart_id}"
+                try:
+                    await self.tools.send_sms(p.phone, self._say("sms_cart", url=url))
+                except (StoreUnavailable, ValueError):
+                    return [self._say("link_failed")]
+            return [self._say("cart_link_on_file"), self._say("anything_else")]
         if p.kind == "cart":
             url = f"{shop}/carrito/{p.cart_id}"
             body = self._say("sms_cart", url=url)

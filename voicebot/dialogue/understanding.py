@@ -175,7 +175,7 @@ def sounds_finished(text: str) -> bool:
 
 
 # Words a caller puts before an answer ("eh, sí", "pues no", "ay, no").
-_LEAD_IN = frozenset("eh ah ay uy ehh mm mmm pues oiga mire ah bueno".split())
+_LEAD_IN = frozenset("eh ah ay uy ehh mm mmm pues oiga mire bueno".split())
 
 
 def _yes_no(folded: str) -> bool | None:
