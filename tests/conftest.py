@@ -25,7 +25,7 @@ from voicebot.tts.callers import synthesize_caller
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 # A store question that no FAQ entry or tool answers, so the model does (the synthetic caller's
 # Whisper transcript: "donde queda la tienda.")
-MODEL_QUESTION = "¿Dónde queda la tienda?"
+MODEL_QUESTION = "¿Me pueden facturar a nombre de mi empresa?"  # no FAQ entry, no tool: the model
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="audioop")

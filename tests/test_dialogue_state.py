@@ -480,14 +480,15 @@ async def test_a_model_too_busy_to_answer_in_time_keeps_the_call(
     tools = Tools(shop, records, Catalog(await shop.products()), rest, "test")
     c = Call(settings, Concierge(settings, tools, STRANGER, "voice"))
     c.dialogue = Dialogue(settings, busy := _SlowModel(jobs=3), intents())
-    assert await c("¿Ustedes tienen tienda física?") == [
+    assert await c("¿Me pueden facturar a nombre de mi empresa?") == [
         Say(settings.phrase("model_busy"), "model_busy")
     ]
     assert busy.closed  # the reply given up on left the model
     assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]
     # the same silence from a model with nothing else to do: it is broken
+    c = Call(settings, Concierge(settings, tools, STRANGER, "voice"))
     c.dialogue = Dialogue(settings, _SlowModel(jobs=0), intents())
-    assert await c("¿Ustedes tienen tienda física?") == [
+    assert await c("¿Me pueden facturar a nombre de mi empresa?") == [
         EndCall("model_failure", "technical_problem")
     ]
     await rest.close()
@@ -520,3 +521,62 @@ async def test_an_unproven_caller_gets_the_cart_link_by_text_to_the_number_on_fi
     assert said[0] == said[1]  # the caller cannot tell whether there was a cart
     assert settings.retail.cart_link_on_file in said[0] and "$" not in said[0]
     await rest.close()
+
+
+async def test_a_size_asked_after_a_product_is_about_that_product(call) -> None:
+    # regression: "¿y las tienen en talla 40?" after Nike Court answered with Nike Ultra, as
+    # if it were the same shoe (the category's best match in that size)
+    c = call()
+    await c("¿Cuánto cuestan las zapatillas Nike Court?")
+    told = texts(await c("¿Y las tienen en talla cuarenta?"))
+    assert "Nike Court" in told[0] and "talla 40" in told[0]
+    assert "Nike Ultra" not in " ".join(told)
+
+
+async def test_send_me_the_link_answers_the_link_offer(call, cloud: FakeTwilioCloud) -> None:
+    # regression: "Bueno, mándeme el enlace" (no bare yes in it) went to the model, and no
+    # link was sent
+    c = call()
+    await c("Hola, ¿me regala el precio del reloj Casio deportivo?")
+    sent = texts(await c("Bueno, mándeme el enlace."))
+    assert sent[0].startswith("Listo, le envié el enlace") and c.model.seen == []
+    assert "Casio" in cloud.messages[-1]["Body"]
+
+
+@pytest.mark.parametrize(
+    ("said", "reason"),
+    [
+        ("Me cobraron dos veces la misma compra.", "sensitive_topic"),
+        ("Quiero cancelar mi pedido.", "transfer_requested"),
+        ("Necesito cambiar la dirección de entrega de mi pedido.", "transfer_requested"),
+    ],
+)
+async def test_what_only_a_person_can_do_goes_to_a_person(call, said: str, reason: str) -> None:
+    # regression: a double charge got the payment methods and the payment link; a change of
+    # address was taken for a return; a cancellation got the order's status
+    assert await call()(said) == [EndCall(reason, "transfer")]
+
+
+async def test_a_broken_purchase_is_a_complaint_not_a_product_search(call) -> None:
+    # regression: "compré unas sandalias y se me rompieron" was offered new sandals
+    [ask] = texts(
+        await call()("Buenas, es que compré unas sandalias y se me rompieron a la semana.")
+    )
+    assert ask.startswith("Lamento lo sucedido") and "queja" in ask
+
+
+@pytest.mark.parametrize(
+    ("said", "words"),
+    [
+        ("¿Tienen promociones o descuentos para hoy?", "promociones vigentes"),
+        ("¿Dónde queda la tienda física?", "no tenemos tienda física"),
+    ],
+)
+async def test_store_questions_in_product_words_get_the_store_answer(
+    call, said: str, words: str
+) -> None:
+    # regression: "¿tienen descuentos?" was "No encontré ese producto"; the store's location
+    # went to the model, which invented a shop
+    c = call()
+    told = texts(await c(said))
+    assert words in told[0] and c.model.seen == []

@@ -304,10 +304,15 @@ class Concierge:
             # when the words around it sound like a shipping or price question
             intent = "order_status"
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
-        if vague and self.tools.catalog.mentions_product(t.folded):
+        names_product = self.tools.catalog.mentions_product(t.folded)
+        if vague and names_product:
             intent = "product_search"  # "un reloj Casio": ASR often drops the "busco"
         elif vague and self._about_last_product(t):
             intent = "stock"  # "¿y en rojo?" after a product
+        elif intent in ("price", "stock", "product_search") and not names_product:
+            # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
+            # of a product search, with no product in it
+            intent = "store_info" if self._faq_entry(t, None) is not None else intent
         if intent in (None, "store_info", "shipping", "out_of_scope"):
             # the ops' own words for a known store question; otherwise the model answers from
             # the store facts in its prompt, or the caller hears what the store can do
@@ -453,6 +458,8 @@ class Concierge:
                 return self._offer_person()
             self._pending = replace(p, asked=p.asked + 1)
             return [p.question]
+        if p.action == "confirm_link" and t.intent == "send_link" and t.answer is not False:
+            return await self._confirmed(p)  # "mándeme el enlace" to the link offer: a yes
         if t.answer is None:
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
@@ -658,10 +665,14 @@ class Concierge:
                 self._say("product_price", name=_lower_first(last.name), price=cop(last.price)),
                 self._offer_link(last),
             ]
-        return await self._product(replace(t.product, terms=last.category))
+        # "¿y en talla 40?": that product in that size, else its alternative (not the
+        # category's best match, which answered with another product as if it were this one)
+        return await self._product(replace(t.product, terms=last.name), same=last)
 
-    async def _product(self, query: ProductQuery) -> list[str]:
+    async def _product(self, query: ProductQuery, same: Product | None = None) -> list[str]:
         hits = await self.tools.search(query) if query.terms.strip() else []
+        if same is not None:
+            hits = [h for h in hits if h.product.sku == same.sku] or hits
         if not hits and self._last_product is not None and (query.color or query.size):
             # "¿y en rojo?", or the noun lost by ASR: the kind of item just talked about
             query = replace(query, terms=self._last_product.category)
