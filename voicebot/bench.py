@@ -33,7 +33,7 @@ from voicebot.tts.callers import CALLER_VOICES, ROBOTIC_CALLER, synthesize_calle
 BENCH_TURNS = [
     "Buenas tardes, quisiera saber el horario de la tienda.",
     "Quiero saber cuánto cuesta el envío a Medellín.",
-    "¿Ustedes tienen tienda física o solo venden por internet?",
+    "¿Me pueden facturar a nombre de mi empresa?",
     "Hola, quiero saber dónde está mi pedido.",
 ]
 LATENCY_FIELDS = [
