@@ -580,3 +580,39 @@ async def test_store_questions_in_product_words_get_the_store_answer(
     c = call()
     told = texts(await c(said))
     assert words in told[0] and c.model.seen == []
+
+
+async def test_no_order_number_at_hand_hears_where_to_find_it(call, settings: Settings) -> None:
+    # regression: "no me acuerdo del número" (taken for a data-rights request by the intent
+    # model) got the Ley 1581 speech
+    c = call()
+    await c("Quiero saber de mi pedido")
+    assert texts(await c("No me acuerdo del número")) == [settings.retail.order_number_unknown]
+    assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_a_no_with_another_brand_searches_that_brand(call) -> None:
+    # regression: "No, mejor unas Puma" to the offer of Adidas shoes went to the model
+    c = call()
+    await c("¿Tienen zapatillas Adidas?")
+    assert "Puma" in texts(await c("No, mejor unas Puma"))[0] and c.model.seen == []
+
+
+async def test_the_caller_may_ask_to_hear_it_again_or_to_wait(
+    call, settings: Settings, cloud: FakeTwilioCloud
+) -> None:
+    c = call()
+    offer = texts(await c("¿Tienen gorras?"))
+    assert texts(await c("¿Me puede repetir lo que dijo?")) == offer
+    assert texts(await c("Espere un momento, ya le digo.")) == [settings.phrase("hold_on")]
+    # the offer still stands after both
+    assert texts(await c("Sí, mándemelo"))[0].startswith("Listo, le envié el enlace")
+    assert c.model.seen == [] and "Gorra" in cloud.messages[-1]["Body"]
+
+
+@pytest.mark.parametrize("said", ["¿Usted es un robot?", "¿Con quién tengo el gusto?"])
+async def test_who_is_speaking_is_answered_the_bot_is_automated(call, said: str) -> None:
+    # regression: "¿usted es un robot?" was out of scope ("con eso no le puedo ayudar")
+    c = call()
+    told = texts(await c(said))
+    assert "asistente automático" in told[0] and c.model.seen == []

@@ -335,6 +335,10 @@ class DialogueSettings(_Section):
     backchannels: list[str]
     # a short word over the bot that stops it even without a request in it
     interruptions: list[str]
+    # "¿me repite?": the bot's last reply again (when the turn asks nothing else)
+    repeat_keywords: list[str] = []
+    # "espere un momento": the caller needs a moment; phrases.hold_on, nothing else
+    wait_keywords: list[str] = []
 
 
 class Phrases(_Section):
@@ -353,6 +357,7 @@ class Phrases(_Section):
     # the model gave no first word in time (replies of other calls ahead of it): the call goes
     # on, and a yes to it transfers
     model_busy: str
+    hold_on: str  # the caller asked the bot to wait (dialogue.wait_keywords)
     hold: str
     agent_unavailable: str
     out_of_hours: str
@@ -425,6 +430,7 @@ class RetailPhrases(_Section):
     sms_payment: str  # {url}
     order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit
     order_ask_again: str
+    order_number_unknown: str  # "no me acuerdo del número": where to find it, or a person
     verify_ask: str  # the caller's number is not the order's: the last four digits of it
     verify_again: str
     verify_failed: str  # then: a person (never the details)

@@ -263,6 +263,15 @@ class Dialogue:
         if turn.intent == "person" or (concierge is not None and concierge.accepts_person(turn)):
             yield EndCall("transfer_requested", "transfer")
             return
+        asks_nothing = turn.intent in (None, "out_of_scope") and turn.order_number is None
+        if asks_nothing and turn.says(s.dialogue.wait_keywords):
+            yield Say(s.phrase("hold_on"), "hold_on")  # what the bot asked stays asked
+            return
+        last = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+        if asks_nothing and last and turn.says(s.dialogue.repeat_keywords):
+            for sentence in _SENTENCE_END.split(last):  # as it was said, question included
+                yield Say(sentence)
+            return
         answers = turn.answer is not None and concierge is not None and concierge.asking
         if is_preamble(turn.folded) and not answers:
             # "Aló, buenas tardes" before the request: no model (slow, and it would answer a

@@ -305,7 +305,8 @@ class Concierge:
             intent = "order_status"
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
         names_product = self.tools.catalog.mentions_product(t.folded)
-        if vague and names_product:
+        if names_product and intent in (None, "out_of_scope", "stock", "price"):
+            # also after a no: "No, mejor unas Puma" to the offer of another product
             intent = "product_search"  # "un reloj Casio": ASR often drops the "busco"
         elif vague and self._about_last_product(t):
             intent = "stock"  # "¿y en rojo?" after a product
@@ -442,6 +443,10 @@ class Concierge:
                 return await self._order_status(None, phone=t.phone)
             if t.answer is False and p.asked == 0 and self.phone:  # "no lo tengo a mano"
                 return await self._by_kind(p.kind, None, by_phone=True)
+            if t.says(_NO_NUMBER):  # where to find it, or a person; never another topic
+                q = self._say("order_number_unknown")
+                self._pending = Pending("offer_person", question=q)
+                return [q]
             if moved_on:
                 return None
             return self._ask_number_again(p)
@@ -884,6 +889,12 @@ class Concierge:
             self.phone, self.channel, datetime.now(UTC), summary, tuple(self.refs[:3])
         )
 
+
+# "I do not have the number" as callers put it: an answer to the bot's question, whatever
+# else the words resemble (the intent model took "no me acuerdo del número" for data rights).
+_NO_NUMBER = ["no me acuerdo", "no recuerdo", "no lo tengo", "no tengo el numero", "no lo se",
+              "no se el numero", "no se cual es", "no lo encuentro", "se me olvido",
+              "no lo tengo a mano"]  # fmt: skip
 
 # Intents whose own flow reads the order number ("quiero devolver el pedido 45721").
 _ORDER_TOPICS = ("order_status", "return", "complaint")
