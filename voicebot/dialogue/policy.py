@@ -329,19 +329,21 @@ class Dialogue:
                         said += 1
                         yield part
         except TimeoutError as exc:
-            # Other calls' replies ahead of this one on the shared model (it counts this one
-            # too): the model works, the machine is full. The caller hears so, may ask for a
-            # person, and the call goes on. A model alone that says nothing is broken.
-            if said == 0 and self.model_queue() <= 1:
+            if said:  # the reply so far stands; only its rest was too slow
+                log.info("llm_reply_cut", sentences=said)
+                return
+            if self.model_queue() <= 1:  # a model alone that says nothing is broken
                 log.warning("llm_failed", error=repr(exc)[:200])
                 yield EndCall("model_failure", "technical_problem")
                 return
-            log.warning("llm_busy", sentences=said, queue=self.model_queue())
-            if said == 0:
-                busy = s.phrase("model_busy")
-                yield Say(busy, "model_busy")
-                if concierge is not None:
-                    concierge.offered_person(busy)
+            # Other calls' replies ahead of this one on the shared model (it counts this one
+            # too): the model works, the machine is full. The caller hears so, may ask for a
+            # person, and the call goes on.
+            log.warning("llm_busy", queue=self.model_queue())
+            busy = s.phrase("model_busy")
+            yield Say(busy, "model_busy")
+            if concierge is not None:
+                concierge.offered_person(busy)
             return
         except Exception as exc:
             log.warning("llm_failed", error=repr(exc)[:200])
