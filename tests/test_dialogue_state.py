@@ -616,3 +616,12 @@ async def test_who_is_speaking_is_answered_the_bot_is_automated(call, said: str)
     c = call()
     told = texts(await c(said))
     assert "asistente automático" in told[0] and c.model.seen == []
+
+
+async def test_an_elliptical_follow_up_to_a_store_answer_gets_it_again(call) -> None:
+    # regression: "¿y el domingo?" after the opening hours went to the model
+    c = call()
+    hours = texts(await c("¿Qué horario tienen el sábado?"))
+    assert texts(await c("¿Y el domingo?")) == hours and c.model.seen == []
+    await c("¿Tienen gorras?")
+    assert "domingos" not in " ".join(texts(await c("¿Y el domingo?")))  # only right after

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import structlog
 from babel.dates import format_date
 
-from voicebot.config import Settings
+from voicebot.config import FaqEntry, Settings
 from voicebot.dialogue.tools import StoreUnavailable, Tools
 from voicebot.dialogue.understanding import Understanding, understand
 from voicebot.governance.redaction import redact
@@ -131,6 +131,9 @@ class Concierge:
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
         self._partial_number = ""  # the first digits of an order number said in two turns
         self._frustrated = False  # the caller sounded frustrated once (`takes_complaint`)
+        # the store question the last turn answered ("¿y el domingo?" after the hours)
+        self._last_faq: FaqEntry | None = None
+        self._faq_said = False
         gov = settings.governance
         # what the caller ID alone may open: the orders, cart and greeting of its customer
         self.phone_proven = not gov.verify_order_identity or caller_id_proven(
@@ -273,8 +276,11 @@ class Concierge:
         """The answer to one caller turn, or None when the model should answer it. Takes the
         turn's `Understanding` (the dialogue builds it once); a string is understood here."""
         t = _understood(turn)
+        self._faq_said = False
         try:
             answer = await self._handle(t)
+            if not self._faq_said:
+                self._last_faq = None  # only the next turn may follow a store answer up
         except StoreUnavailable:
             self.outcome.store_errors += 1
             self._pending = None
@@ -420,8 +426,12 @@ class Concierge:
 
     def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
         entry = self._faq_entry(t, intent)
+        words = t.folded.split()
+        if entry is None and words[:1] == ["y"] and len(words) <= 5:
+            entry = self._last_faq  # "¿y el domingo?" after the hours: the same answer holds it
         if entry is None:
             return None
+        self._last_faq, self._faq_said = entry, True
         self._intent("store_info")
         return [" ".join(entry.answer.split()), self._say("anything_else")]
 
