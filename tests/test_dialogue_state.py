@@ -625,3 +625,23 @@ async def test_an_elliptical_follow_up_to_a_store_answer_gets_it_again(call) -> 
     assert texts(await c("¿Y el domingo?")) == hours and c.model.seen == []
     await c("¿Tienen gorras?")
     assert "domingos" not in " ".join(texts(await c("¿Y el domingo?")))  # only right after
+
+
+async def test_product_follow_ups_keep_what_was_asked(call) -> None:
+    # regressions: "negras" after "talla 38" lost the size; "¿de qué marcas?" after a product
+    # got its price again
+    c = call()
+    await c("Quiero comprar unas botas")
+    await c("Talla treinta y ocho")
+    told = texts(await c("Negras"))[0]
+    assert "talla 38" in told and "negro" in told
+    c = call()
+    await c("¿Tienen chaquetas impermeables?")
+    [brands] = texts(await c("¿De qué marcas?"))
+    assert brands.startswith("En chaquetas manejamos") and "Columbia" in brands
+
+
+async def test_a_refund_not_received_goes_to_a_person(call) -> None:
+    # regression: it was taken for a new return ("¿confirma que abro la solicitud?")
+    said = "Le hablo por una devolución que hice y todavía no me han devuelto la plata."
+    assert await call()(said) == [EndCall("transfer_requested", "transfer")]

@@ -426,6 +426,7 @@ class RetailPhrases(_Section):
     callback_ask_phone: str
     callback_confirm_phone: str  # {last4}
     product_price: str  # {name} {price}
+    product_brands: str  # {category} {brands}: "¿de qué marcas?" after a product
     payment_link_offer: str
     sms_payment: str  # {url}
     order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit

@@ -127,6 +127,7 @@ class Concierge:
         self._pending: Pending | None = None
         self._asked_more = False  # the last answer ended with "¿algo más?"
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
+        self._last_query: ProductQuery | None = None  # its size and colour as last asked
         self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
         self._partial_number = ""  # the first digits of an order number said in two turns
@@ -334,6 +335,8 @@ class Concierge:
         if intent == "order_status":
             return await self._order_status(t.order_number)
         if intent == "product_search":
+            if self._last_product is not None and not names_product and t.says(_BRAND_WORDS):
+                return self._brands(self._last_product.category)
             return await self._product(t.product)
         if intent in ("price", "stock"):
             return await self._about_product(intent, t)
@@ -479,8 +482,8 @@ class Concierge:
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
             about_last = t.intent in ("price", "stock") and self._last_product is not None
-            if about_last or self._about_last_product(t):
-                return None  # "¿y en rojo?", "¿cuánto cuesta?" instead of answering the offer
+            if about_last or self._about_last_product(t) or t.says(_BRAND_WORDS):
+                return None  # "¿y en rojo?", "¿cuánto cuesta?", "¿de qué marcas?" instead
             if p.asked >= 1:
                 return self._offer_person() if p.action != "offer_person" else None
             self._pending = replace(p, asked=p.asked + 1)
@@ -682,7 +685,19 @@ class Concierge:
             ]
         # "¿y en talla 40?": that product in that size, else its alternative (not the
         # category's best match, which answered with another product as if it were this one)
-        return await self._product(replace(t.product, terms=last.name), same=last)
+        # the size or colour asked before stays asked: "talla 38", then "¿y negras?"
+        prior = self._last_query
+        size = t.product.size or (prior.size if prior else None)
+        color = t.product.color or (prior.color if prior else None)
+        query = replace(t.product, terms=last.name, size=size, color=color)
+        return await self._product(query, same=last)
+
+    def _brands(self, category: str) -> list[str]:
+        """The brands of a kind of item in stock ("¿de qué marcas?" after a product)."""
+        products = self.tools.catalog.products
+        brands = sorted({p.brand for p in products if p.category == category and p.stock() > 0})
+        listed = " y ".join([", ".join(brands[:-1]), brands[-1]] if len(brands) > 1 else brands)
+        return [self._say("product_brands", category=category, brands=listed)]
 
     async def _product(self, query: ProductQuery, same: Product | None = None) -> list[str]:
         hits = await self.tools.search(query) if query.terms.strip() else []
@@ -700,7 +715,7 @@ class Concierge:
             return [q]
         best = hits[0]
         self._misses.pop("product", None)
-        self._last_product = best.product
+        self._last_product, self._last_query = best.product, query
         self._ref(f"product:{best.product.sku}")
         variant = self._variant(query)
         if best.available > 0 and best.within_budget:
@@ -899,6 +914,8 @@ class Concierge:
             self.phone, self.channel, datetime.now(UTC), summary, tuple(self.refs[:3])
         )
 
+
+_BRAND_WORDS = ["marca", "marcas"]  # "¿de qué marcas?" after a product: the category's brands
 
 # "I do not have the number" as callers put it: an answer to the bot's question, whatever
 # else the words resemble (the intent model took "no me acuerdo del número" for data rights).
