@@ -130,3 +130,19 @@ async def test_a_return_by_order_number_is_proved_before_its_items_are_said(call
     assert texts(await c(f"es el {ORDER}")) == [retail.verify_ask]
     told = " ".join(texts(await c("cero uno cero uno")))  # Carolina's number ends in 0101
     assert told.startswith(f"El pedido {ORDER} todavía no se ha entregado")  # in transit
+
+
+async def test_words_instead_of_the_digits_are_no_wrong_digits(call) -> None:
+    # regression: "no sé, lo hizo mi hija" and "¿para qué necesita eso?" were both told
+    # "Esos dígitos no coinciden"
+    c = call()
+    retail = c.dialogue._settings.retail
+    await c(f"quiero saber de mi pedido {ORDER}")
+    assert texts(await c("¿Para qué necesita eso?")) == [retail.verify_why]
+    assert texts(await c("cero uno cero uno"))[0].startswith(f"Su pedido {ORDER}")
+    c = call()
+    await c(f"quiero saber de mi pedido {ORDER}")
+    assert texts(await c("No sé, lo hizo mi hija")) == [
+        retail.verify_failed,
+        retail.offer_person_after,
+    ]

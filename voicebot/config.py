@@ -434,8 +434,10 @@ class RetailPhrases(_Section):
     order_number_unknown: str  # "no me acuerdo del número": where to find it, or a person
     verify_ask: str  # the caller's number is not the order's: the last four digits of it
     verify_again: str
+    verify_why: str  # words without digits: why the digits are asked, and the question
     verify_failed: str  # then: a person (never the details)
     offer_person: str  # after one re-ask for the same thing
+    offer_person_after: str  # the same offer after a sentence that says why
     ticket_created: str
     ticket_sms_sent: str
     sms_ticket: str

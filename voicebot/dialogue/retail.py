@@ -27,7 +27,7 @@ from babel.dates import format_date
 
 from voicebot.config import FaqEntry, Settings
 from voicebot.dialogue.tools import StoreUnavailable, Tools
-from voicebot.dialogue.understanding import Understanding, understand
+from voicebot.dialogue.understanding import UNSURE, Understanding, understand
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
 from voicebot.store.search import ProductQuery
@@ -385,7 +385,9 @@ class Concierge:
         return self._misses[slot] >= 2
 
     def _offer_person(self, sentence: str | None = None) -> list[str]:
-        q = self._say("offer_person")
+        # after a sentence that says why ("no puedo darle los detalles…"), not "no lo logro
+        # entender": the bot understood
+        q = self._say("offer_person_after" if sentence else "offer_person")
         self._pending = Pending("offer_person", question=q)
         return [sentence, q] if sentence else [q]
 
@@ -609,6 +611,14 @@ class Concierge:
                 return self._order_told(order)
         elif moved_on:
             return None
+        if not said and (t.says(UNSURE) or t.says(_NO_NUMBER) or t.answer is False):
+            # "no sé, lo hizo mi hija": no digits to come; a person, never the details
+            self.notes.append(self._note("identity_not_verified", number=p.order_number or ""))
+            return self._offer_person(self._say("verify_failed"))
+        if not said and p.asked == 0:  # "¿para qué necesita eso?": why, then the question
+            q = self._say("verify_why")
+            self._pending = replace(p, asked=1, question=q)
+            return [q]
         if self._miss("identity"):
             self.notes.append(self._note("identity_not_verified", number=p.order_number or ""))
             return self._offer_person(self._say("verify_failed"))
