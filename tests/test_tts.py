@@ -9,6 +9,7 @@ known, then with the real voices (a corrupt voice file, a text the phonemizer ca
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import shutil
 import threading
@@ -22,6 +23,7 @@ from tests.conftest import make_settings
 from voicebot.asr import Transcriber
 from voicebot.audio.codec import ulaw_decode, ulaw_encode
 from voicebot.bench_tts import comparable
+from voicebot.metrics.memory import malloc_mb
 from voicebot.models import DEFAULT_MODELS_DIR, piper_joe_voice
 from voicebot.service import build_synthesizer
 from voicebot.services import Services
@@ -204,6 +206,27 @@ def test_a_text_the_phonemizer_cannot_say_is_a_voice_error() -> None:
     voice = KokoroVoice(KOKORO, "ef_dora")
     with pytest.raises(VoiceError):
         voice.render("¡¿…?!")  # no phoneme at all
+
+
+def test_kokoro_texts_of_every_length_keep_malloc_flat() -> None:
+    # regression (issue 18's soak): onnxruntime kept a memory pattern per input shape, and
+    # every reply the bot says in its own words is a new shape: malloc in use grew by 270 MB
+    # over 60 such texts, and went on growing
+    voice = KokoroVoice(KOKORO, "ef_dora")
+    rng = random.Random(2)
+    words = "pedido envío talla precio zapatillas gorra devolución horario pago Nequi".split()
+
+    def say() -> None:
+        voice.render(" ".join(rng.choices(words, k=rng.randint(4, 16))) + ".")
+
+    for _ in range(10):
+        say()
+    before = malloc_mb()
+    assert before is not None
+    for _ in range(30):
+        say()
+    after = malloc_mb()
+    assert after is not None and after[0] - before[0] < 20, (before, after)
 
 
 def test_a_corrupt_voice_file_leaves_kokoro_out_of_the_chain(tmp_path: Path) -> None:
