@@ -1,7 +1,8 @@
 """Download a Spanish Piper voice where a model hub is reachable (not on the build machines).
 
     python scripts/fetch_piper_voice.py es_MX-claude-high models/piper
-    then set tts.voices: [piper, pico, espeak] and tts.piper_voice: models/piper/es_MX-claude-high.onnx
+    then set tts.voices: [piper, pico, espeak]
+    and tts.piper_voice: models/piper/es_MX-claude-high.onnx
 
 Voices are listed at https://huggingface.co/rhasspy/piper-voices (es_MX-claude-high,
 es_MX-ald-medium, es_ES-davefx-medium, es_AR-daniela-high, ...). Check each voice's licence
