@@ -645,3 +645,19 @@ async def test_a_refund_not_received_goes_to_a_person(call) -> None:
     # regression: it was taken for a new return ("¿confirma que abro la solicitud?")
     said = "Le hablo por una devolución que hice y todavía no me han devuelto la plata."
     assert await call()(said) == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_a_callback_asked_with_a_number_is_for_that_number(
+    call, store: tuple[Store, Records]
+) -> None:
+    # regression (fresh2-callback-other-number): the number said with the request was dropped
+    # and the callback confirmed to the caller's own number
+    shop, _ = store
+    c = call(CAROLINA)
+    [ask] = texts(
+        await c("¿Me devuelven la llamada al tres diez, cuatro cinco seis, siete ocho nueve cero?")
+    )
+    assert ask.endswith("terminado en 7890?")
+    await c("Sí, correcto")
+    [ticket] = await shop.tickets_for_phone("+573104567890")
+    assert ticket.kind == "llamada"

@@ -350,7 +350,7 @@ class Concierge:
         if intent == "complaint":
             return self._complaint(t.order_number)
         if intent == "callback":
-            return self._callback(None)
+            return self._callback(t.phone)  # "llámenme al 310…": that number
         if intent == "cart":
             return await self._cart()
         return None  # send_link without an offer on the table: the model answers
