@@ -252,12 +252,13 @@ class Concierge:
         con el vaso partido") is the complaint path's (an apology, then the ticket) rather
         than a transfer: the store can act on it now. Frustration again, or with no concrete
         complaint, is a person's."""
-        first = turn.rule == "frustration" and not self._frustrated
-        self._frustrated |= turn.rule == "frustration"
-        allowed = self._s.handoff.complaint_before_transfer
+        if turn.rule != "frustration":
+            return False
+        first, self._frustrated = not self._frustrated, True
+        if not (first and turn.intent == "complaint" and self._s.handoff.complaint_before_transfer):
+            return False
         # concrete: it names the item or the order, something the ticket can hold
-        concrete = turn.order_number is not None or self.tools.catalog.mentions_product(turn.folded)
-        return allowed and first and turn.intent == "complaint" and concrete
+        return turn.order_number is not None or self.tools.catalog.mentions_product(turn.folded)
 
     @property
     def asking(self) -> bool:
@@ -580,10 +581,7 @@ class Concierge:
                 return self._not_found("order_status", number)
             order = looked_up
             if not self._may_disclose(order):
-                q = self._say("verify_ask")
-                self._pending = Pending("verify_phone", kind="order_status",
-                                        order_number=order.number, question=q)  # fmt: skip
-                return [q]
+                return self._ask_identity("order_status", order)
         return self._order_told(order)
 
     def _may_disclose(self, order: Order) -> bool:
@@ -598,6 +596,12 @@ class Concierge:
             and only_digits(self.phone)[-10:] == only_digits(order.phone)[-10:]
         )
         return own or order.number in self._verified
+
+    def _ask_identity(self, kind: str, order: Order) -> list[str]:
+        """The last four digits of the order's phone, before anything of the order is said."""
+        q = self._say("verify_ask")
+        self._pending = Pending("verify_phone", kind=kind, order_number=order.number, question=q)
+        return [q]
 
     async def _verify(self, p: Pending, t: Understanding, moved_on: bool) -> list[str] | None:
         """The caller's answer to "the last four digits of the order's phone"."""
@@ -844,10 +848,7 @@ class Concierge:
             if order is None:
                 return self._not_found("return", number)
             if not self._may_disclose(order):  # its item and delivery are the customer's
-                q = self._say("verify_ask")
-                self._pending = Pending("verify_phone", kind="return",
-                                        order_number=order.number, question=q)  # fmt: skip
-                return [q]
+                return self._ask_identity("return", order)
         elif by_phone and self.phone and self.phone_proven:
             delivered = [
                 o for o in await self.tools.orders_by_phone(self.phone) if o.status == "entregado"
@@ -930,8 +931,7 @@ _BRAND_WORDS = ["marca", "marcas"]  # "¿de qué marcas?" after a product: the c
 # "I do not have the number" as callers put it: an answer to the bot's question, whatever
 # else the words resemble (the intent model took "no me acuerdo del número" for data rights).
 _NO_NUMBER = ["no me acuerdo", "no recuerdo", "no lo tengo", "no tengo el numero", "no lo se",
-              "no se el numero", "no se cual es", "no lo encuentro", "se me olvido",
-              "no lo tengo a mano"]  # fmt: skip
+              "no se el numero", "no se cual es", "no lo encuentro", "se me olvido"]  # fmt: skip
 
 # Intents whose own flow reads the order number ("quiero devolver el pedido 45721").
 _ORDER_TOPICS = ("order_status", "return", "complaint")
