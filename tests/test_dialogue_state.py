@@ -454,12 +454,14 @@ async def test_a_reply_cut_short_for_waiting_callers_says_no_half_sentence(
 class _SlowModel(_BusyModel):
     """No first word within the limit: behind other calls' replies (`jobs`), or alone."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, finally_jobs: int | None = None) -> None:
         super().__init__()
         self.jobs = jobs
+        self.finally_jobs = jobs if finally_jobs is None else finally_jobs
         self.closed = False
 
     async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
+        self.jobs = self.finally_jobs  # the replies ahead may end while this one waits
         try:
             await asyncio.sleep(3600)
             yield ""
@@ -485,6 +487,13 @@ async def test_a_model_too_busy_to_answer_in_time_keeps_the_call(
     ]
     assert busy.closed  # the reply given up on left the model
     assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]
+    # regression: the replies ahead of it had ended by the time it gave up: still busy, not
+    # a broken model (the last of six coinciding model turns ended its call)
+    c = Call(settings, Concierge(settings, tools, STRANGER, "voice"))
+    c.dialogue = Dialogue(settings, _SlowModel(jobs=2, finally_jobs=0), intents())
+    assert await c("¿Me pueden facturar a nombre de mi empresa?") == [
+        Say(settings.phrase("model_busy"), "model_busy")
+    ]
     # the same silence from a model with nothing else to do: it is broken
     c = Call(settings, Concierge(settings, tools, STRANGER, "voice"))
     c.dialogue = Dialogue(settings, _SlowModel(jobs=0), intents())

@@ -298,6 +298,7 @@ class Dialogue:
         splitter = SentenceSplitter()
         said = 0
         stats.answered_by = "model"
+        behind = self.model_queue()  # other calls' replies already on the model
         pieces = aiter(self.model.stream(self.messages(history, user_text, turn)))
         try:
             async with asyncio.timeout(s.llm.timeout_s):
@@ -332,13 +333,13 @@ class Dialogue:
             if said:  # the reply so far stands; only its rest was too slow
                 log.info("llm_reply_cut", sentences=said)
                 return
-            if self.model_queue() <= 1:  # a model alone that says nothing is broken
+            if max(behind, self.model_queue() - 1) == 0:  # alone and silent: broken
                 log.warning("llm_failed", error=repr(exc)[:200])
                 yield EndCall("model_failure", "technical_problem")
                 return
-            # Other calls' replies ahead of this one on the shared model (it counts this one
-            # too): the model works, the machine is full. The caller hears so, may ask for a
-            # person, and the call goes on.
+            # Other calls' replies ahead of this one on the shared model, when it began or
+            # now (they may have finished meanwhile): the model works, the machine is full.
+            # The caller hears so, may ask for a person, and the call goes on.
             log.warning("llm_busy", queue=self.model_queue())
             busy = s.phrase("model_busy")
             yield Say(busy, "model_busy")
