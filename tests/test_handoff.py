@@ -246,15 +246,15 @@ SECRETS_TURN = (
 NOT_SHOWN = ("4111", "1020345678", "seguridad 123", "3001234567")
 
 
-async def redis_contents(url: str) -> str:
-    """Every string value in the Redis database, as text."""
+async def redis_contents(url: str, prefix: str = "") -> str:
+    """Every string value in the Redis database (under `prefix`, when given), as text."""
     import redis.asyncio as aioredis
 
     client = aioredis.from_url(url, decode_responses=True)
     try:
         values = [
             await client.get(key)
-            async for key in client.scan_iter()
+            async for key in client.scan_iter(match=f"{prefix}:*" if prefix else None)
             if await client.type(key) == "string"
         ]
     finally:
