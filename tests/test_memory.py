@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from voicebot.metrics import memory
@@ -72,6 +74,25 @@ def test_a_sample_traces_this_test_and_measures_native() -> None:
     if sample.malloc_in_use is not None:  # glibc
         assert series["malloc in use"] > 0
     del kept
+
+
+def test_sqlite_page_caches_are_told_apart_from_other_native_memory(tmp_path: Path) -> None:
+    """The soak's residual growth after the onnxruntime fix was native: SQLite's per-connection
+    page caches filling as the database grows are counted on their own now."""
+    import sqlite3
+
+    before = memory.sqlite_mb()
+    if before is None:
+        pytest.skip("this Python's sqlite3 does not expose sqlite3_memory_used")
+    db = sqlite3.connect(tmp_path / "grow.db")
+    db.execute("create table t (x text)")
+    db.executemany("insert into t values (?)", [("x" * 500,)] * 5000)
+    db.commit()
+    during = memory.sqlite_mb()
+    db.close()
+    assert during is not None and during - before > 1  # ~2.5 MB of pages, capped by cache_size
+    sample = memory.take_sample(0.1)
+    assert sample.series()["sqlite in use"] == sample.sqlite
 
 
 def test_the_login_guard_forgets_expired_locks_of_keys_never_seen_again() -> None:

@@ -364,8 +364,8 @@ def _print_soak(r: dict[str, Any]) -> None:
 
 # The per-minute memory tables' columns: (heading, figure in MemorySample.series())
 _MEMORY_COLUMNS = [
-    ("rss", "rss"), ("native", "native (rss - traced)"), ("slack", "malloc held - in use"),
-    ("traced", "python traced"),
+    ("rss", "rss"), ("native", "native (rss - traced)"), ("malloc", "malloc in use"),
+    ("sqlite", "sqlite in use"), ("slack", "malloc held - in use"), ("traced", "python traced"),
     *[(c[:6], f"heap {c}") for c in (*memory.COMPONENTS, "voicebot")],
     ("caller", f"heap {memory.CALLERS}"), ("other", f"heap {memory.OTHER}"),
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import importlib
 import os
 import resource
 import tracemalloc
@@ -90,6 +91,19 @@ def malloc_mb() -> tuple[float, float] | None:
     return (info.uordblks + info.hblkhd) / MB, (info.arena + info.hblkhd) / MB
 
 
+def sqlite_mb() -> float | None:
+    """What SQLite has allocated in this process now (its page caches above all: each pooled
+    connection caches up to `cache_size` pages, 2 MB by default, and fills that as the
+    database grows), in MB; None when the sqlite3 module or its counter is missing."""
+    try:
+        module = importlib.import_module("_sqlite3")
+        used = ctypes.CDLL(module.__file__).sqlite3_memory_used
+    except (ImportError, OSError, AttributeError, TypeError):
+        return None
+    used.restype = ctypes.c_int64
+    return float(used()) / MB
+
+
 @dataclass
 class MemorySample:
     """One look at the process, `minute` minutes into the run. Sizes in MB, `containers`
@@ -101,6 +115,7 @@ class MemorySample:
     containers: dict[str, int] = field(default_factory=dict)
     malloc_in_use: float | None = None
     malloc_held: float | None = None
+    sqlite: float | None = None  # part of malloc in use: SQLite's page caches and statements
 
     @property
     def traced(self) -> float:
@@ -121,6 +136,10 @@ class MemorySample:
         if self.malloc_in_use is not None and self.malloc_held is not None:
             out["malloc in use"] = self.malloc_in_use
             out["malloc held - in use"] = self.malloc_held - self.malloc_in_use
+        if self.sqlite is not None:
+            out["sqlite in use"] = self.sqlite
+            if self.malloc_in_use is not None:
+                out["malloc in use - sqlite"] = self.malloc_in_use - self.sqlite
         out |= {f"n {k}": float(v) for k, v in self.containers.items()}
         return out
 
@@ -134,7 +153,7 @@ def take_sample(minute: float, containers: dict[str, int] | None = None) -> Memo
     counts = dict(containers or {}) | {"gc objects": len(gc.get_objects())}
     return MemorySample(
         minute, rss, heap, counts,
-        mall[0] if mall else None, mall[1] if mall else None,
+        mall[0] if mall else None, mall[1] if mall else None, sqlite_mb(),
     )  # fmt: skip
 
 
