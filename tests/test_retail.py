@@ -120,7 +120,7 @@ async def test_out_of_stock_offers_an_alternative_in_stock(
     store, _ = backend
     c = talk(STRANGER)
     out, alt, _ = await c.handle("¿Tienen tenis Adidas Runfalcon talla 42 en rojo?")
-    assert "no nos quedan zapatillas Adidas Runfalcon en talla 42 color rojo" in out
+    assert "no tenemos unidades de zapatillas Adidas Runfalcon en talla 42 color rojo" in out
     products = {p.name[:1].lower() + p.name[1:]: p for p in await store.products()}
     name = alt.removeprefix("Le puedo ofrecer ").split(" en talla")[0]
     alternative = products[name]
@@ -250,7 +250,7 @@ async def test_sold_out_colour_everywhere_offers_the_colours_in_stock(
     c = talk(STRANGER)
     out, other, offer = await c.handle("¿Tienen gorras rojas?")
     products = {p.name: p for p in await store.products()}
-    cap = products["G" + out.split(" no nos quedan g")[1].split(" color rojo")[0]]
+    cap = products["G" + out.split(" no tenemos unidades de g")[1].split(" color rojo")[0]]
     assert cap.category == "gorras" and cap.stock(color="rojo") == 0
     colors = other.removeprefix("La tenemos en ").split(", a $")[0].split(" y ")
     assert all(cap.stock(color=col) > 0 for col in colors)
@@ -280,10 +280,11 @@ async def test_a_colour_alone_after_a_product_asks_about_the_same_kind_of_item(t
     assert found.startswith("Sí, tenemos gorra")
     # instead of answering the link offer, the caller asks for another colour
     red = await c.handle("¿Y en rojo?")
-    assert red is not None and red[0].startswith("En este momento no nos quedan gorra"), red
+    gone = "En este momento no tenemos unidades de gorra"
+    assert red is not None and red[0].startswith(gone), red
     # the noun lost by ASR ("Tienen flora roja"), same thing
     again = await c.handle("Tienen flora roja")
-    assert again is not None and again[0].startswith("En este momento no nos quedan gorra")
+    assert again is not None and again[0].startswith(gone)
     # without a product before, a colour alone is not a product search
     assert await talk("").handle("¿Y en rojo?") is None
 

@@ -115,8 +115,8 @@ async def test_product_search_by_voice_states_store_prices_and_colour(
     assert product.category == "gorras" and product.stock(color="negro") > 0
     assert rest.startswith(cop(product.price)[1:] + ".")
     # sold out in red everywhere: said so, and the same cap offered in colours in stock
-    assert red.startswith("En este momento no nos quedan gorra"), report["turns"][2]
-    name = red.removeprefix("En este momento no nos quedan ").split(" color rojo.")[0]
+    assert red.startswith("En este momento no tenemos unidades de gorra"), report["turns"][2]
+    name = red.removeprefix("En este momento no tenemos unidades de ").split(" color rojo.")[0]
     product = by_name[name.lower()]
     assert product.stock(color="rojo") == 0
     colors = red.split("La tenemos en ")[1].split(", a $")[0].split(" y ")

@@ -740,7 +740,7 @@ class Concierge:
                           price=cop(best.product.price)),
                 self._offer_link(best.product),
             ]  # fmt: skip
-        # in stock but above the caller's ceiling: its price, not "no nos quedan"
+        # in stock but above the caller's ceiling: its price, not "no tenemos unidades"
         why = "product_over_budget" if best.available > 0 else "product_out_of_stock"
         name = _lower_first(best.product.name)
         out = self._say(why, name=name, variant=variant, price=cop(best.product.price))
