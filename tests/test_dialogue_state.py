@@ -670,3 +670,41 @@ async def test_a_callback_asked_with_a_number_is_for_that_number(
     await c("Sí, correcto")
     [ticket] = await shop.tickets_for_phone("+573104567890")
     assert ticket.kind == "llamada"
+
+
+@pytest.mark.parametrize(
+    ("said", "words"),
+    [
+        ("¿Tienen garantía los relojes?", "garantía del fabricante"),
+        ("¿Puedo recoger mi pedido en la tienda?", "no tenemos tienda física"),
+        ("¿Ustedes tienen tiendas en Bogotá?", "no tenemos tienda física"),
+    ],
+)
+async def test_store_questions_in_order_words_get_the_store_answer(
+    call, said: str, words: str
+) -> None:
+    # regression: the warranty question opened a return on the caller's blender, the pickup
+    # question read an order's status, the shops question went to the model
+    c = call(CAROLINA)
+    told = texts(await c(said))
+    assert words in told[0] and c.model.seen == [] and c.concierge.outcome.tickets == []
+
+
+async def test_a_return_is_about_the_order_holding_the_product_named(call) -> None:
+    # regression: "cambiar unos tenis" offered to return Carolina's delivered blender; her
+    # trainers are still on their way
+    c = call(CAROLINA)
+    told = texts(await c("Necesito cambiar unos tenis porque me quedaron pequeños"))
+    assert "45721" in told[0] and "todavía no se ha entregado" in told[0]
+    # a product none of her orders holds: which order is it?
+    c = call(CAROLINA)
+    told = texts(await c("Quiero devolver un reloj que compré"))
+    assert "38150" not in " ".join(told) and told[-1].endswith("¿Me dice el número del pedido?")
+    # nothing named: the delivered order, asked to confirm
+    c = call(CAROLINA)
+    told = texts(await c("Quiero hacer una devolución"))
+    assert "38150" in told[0] and told[0].endswith("¿Confirma que abro la solicitud de devolución?")
+
+
+async def test_a_wrong_number_is_a_polite_goodbye(call) -> None:
+    assert await call()("Ay, qué pena, me equivoqué de número") == [EndCall("goodbye", "farewell")]

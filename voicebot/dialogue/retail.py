@@ -322,6 +322,10 @@ class Concierge:
             # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
             # of a product search, with no product in it
             intent = "store_info" if self._faq_entry(t, None) is not None else intent
+        elif intent in ("order_status", "return", "complaint") and self._store_question(t):
+            # "¿tienen garantía los relojes?", "¿puedo recoger mi pedido en la tienda?": asked
+            # about the store, not about one of the caller's orders
+            intent = "store_info"
         if intent in (None, "store_info", "shipping", "out_of_scope"):
             # the ops' own words for a known store question; otherwise the model answers from
             # the store facts in its prompt, or the caller hears what the store can do
@@ -347,7 +351,7 @@ class Concierge:
             return self._offer_person_with("data_rights")
         if intent == "return":
             # "¿hasta cuándo puedo devolver…?" asks for the policy as much as for a return
-            return await self._return(t.order_number, policy="?" in t.text)
+            return await self._return(t.order_number, policy="?" in t.text, said=t)
         if intent == "complaint":
             return self._complaint(t.order_number)
         if intent == "callback":
@@ -429,6 +433,13 @@ class Concierge:
         faq = self._s.store.faq
         found = next((e for e in faq if t.says(e.cues)), None)
         return found or next((e for e in faq if intent and e.intent == intent), None)
+
+    def _store_question(self, t: Understanding) -> bool:
+        """A question with no order number that names a store topic of the FAQ (one not tied
+        to an intent: those entries are said on their intent's own route)."""
+        if "?" not in t.text or t.order_number is not None:
+            return False
+        return any(e.intent is None and t.says(e.cues) for e in self._s.store.faq)
 
     def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
         entry = self._faq_entry(t, intent)
@@ -839,8 +850,30 @@ class Concierge:
         return [reply, self._say("anything_else")]
 
     # ---- tickets -------------------------------------------------------------------------------
+    async def _order_to_return(self, said: Understanding | None) -> Order | None:
+        """The caller's order a return is about: the one holding the product they named
+        ("cambiar unos tenis": not the blender delivered last week), else the delivered one.
+        None when they named a product none of their orders holds: the bot asks the number."""
+        orders = await self.tools.orders_by_phone(self.phone or "")
+        delivered = [o for o in orders if o.status == "entregado"]
+        if said is None or not self.tools.catalog.mentions_product(said.folded):
+            return delivered[0] if delivered else None
+        # the words alone (a size or colour said is the new one wanted, not the one bought);
+        # every match: "unos tenis" fits every pair of trainers equally
+        hits = self.tools.catalog.search(ProductQuery(said.product.terms), limit=10_000)
+        named = {h.product.sku for h in hits}
+        holding = [o for o in orders if any(line.sku in named for line in o.lines)]
+        # a delivered one first; one still on its way hears that it cannot be returned yet
+        return next((o for o in holding if o.status == "entregado"), None) or next(
+            iter(holding), None
+        )
+
     async def _return(
-        self, number: str | None, by_phone: bool = True, policy: bool = False
+        self,
+        number: str | None,
+        by_phone: bool = True,
+        policy: bool = False,
+        said: Understanding | None = None,
     ) -> list[str]:
         order: Order | None = None
         if number is not None:
@@ -850,10 +883,7 @@ class Concierge:
             if not self._may_disclose(order):  # its item and delivery are the customer's
                 return self._ask_identity("return", order)
         elif by_phone and self.phone and self.phone_proven:
-            delivered = [
-                o for o in await self.tools.orders_by_phone(self.phone) if o.status == "entregado"
-            ]
-            order = delivered[0] if delivered else None
+            order = await self._order_to_return(said)
         if order is None:
             rule = next((e for e in self._s.store.faq if e.intent == "return"), None)
             if policy and rule is not None:
