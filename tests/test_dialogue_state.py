@@ -708,3 +708,44 @@ async def test_a_return_is_about_the_order_holding_the_product_named(call) -> No
 
 async def test_a_wrong_number_is_a_polite_goodbye(call) -> None:
     assert await call()("Ay, qué pena, me equivoqué de número") == [EndCall("goodbye", "farewell")]
+
+
+async def test_a_new_order_by_phone_is_a_purchase(call, settings: Settings) -> None:
+    # regression: "hacer un pedido" read the status of the caller's open order
+    c = call(CAROLINA)
+    assert texts(await c("Quiero hacer un pedido por teléfono")) == [settings.retail.product_ask]
+    told = texts(await c("Unas gorras negras"))
+    assert told[0].startswith("Sí, tenemos gorra")
+
+
+def test_an_amount_in_thousands_is_not_an_order_number(call) -> None:
+    # regression: "ciento cincuenta mil" became order 150000 ("No encuentro un pedido…")
+    c = call()
+    said = "Me cobraron el envío y la compra era de más de ciento cincuenta mil"
+    assert c.dialogue.understand(said).order_number is None
+    assert c.dialogue.understand("Mi pedido es el cuatro cinco siete dos uno").order_number == (
+        "45721"
+    )
+
+
+async def test_no_more_calls_is_a_data_request_not_a_callback(call, settings: Settings) -> None:
+    # regression: "no me vuelvan a llamar" booked a callback ("me vuelvan a llamar")
+    c = call(CAROLINA)
+    said = "Por favor no me vuelvan a llamar para ofrecerme cosas"
+    assert not c.dialogue.understand(said).callback
+    assert texts(await c(said)) == [settings.phrase("data_rights")]
+
+
+async def test_a_refund_status_goes_to_a_person_and_an_invoice_to_the_faq(call) -> None:
+    # regressions: both offered to open a return on the caller's delivered order
+    said = "Quiero saber si ya me hicieron el reembolso"
+    assert await call(CAROLINA)(said) == [EndCall("transfer_requested", "transfer")]
+    c = call(CAROLINA)
+    told = texts(await c("Necesito la factura de mi compra"))
+    assert told[0].startswith("La factura electrónica") and c.model.seen == []
+
+
+def test_the_data_rights_path_names_no_shop_the_store_does_not_have(settings: Settings) -> None:
+    # regression: it sent callers to "cualquiera de nuestras tiendas"; the store has none
+    assert "tienda física" in settings.store.facts
+    assert "tiendas" not in settings.phrase("data_rights")

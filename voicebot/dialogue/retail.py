@@ -31,7 +31,7 @@ from voicebot.dialogue.understanding import UNSURE, Understanding, understand
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
 from voicebot.store.search import ProductQuery
-from voicebot.text import numbers, only_digits
+from voicebot.text import fold, has_phrase, numbers, only_digits
 
 log = structlog.get_logger(__name__)
 
@@ -337,6 +337,10 @@ class Concierge:
         if intent in ("person", "goodbye"):
             return None  # the dialogue's: a transfer or the farewell
         self._intent(intent)
+        if intent == "order_status" and t.order_number is None and t.says(_NEW_ORDER):
+            # "quiero hacer un pedido por teléfono": a purchase; which product, unless named
+            self._intent("product_search")
+            return await self._product(t.product if names_product else ProductQuery(""))
         if intent == "order_status":
             return await self._order_status(t.order_number)
         if intent == "product_search":
@@ -435,11 +439,17 @@ class Concierge:
         return found or next((e for e in faq if intent and e.intent == intent), None)
 
     def _store_question(self, t: Understanding) -> bool:
-        """A question with no order number that names a store topic of the FAQ (one not tied
-        to an intent: those entries are said on their intent's own route)."""
-        if "?" not in t.text or t.order_number is not None:
+        """A turn with no order number about a store topic of the FAQ (one not tied to an
+        intent: those entries are said on their intent's own route): a cue that names the
+        order itself ("recoger mi pedido"), or a question not about the caller's order
+        ("¿tienen garantía?", but not "¿dónde queda mi pedido?")."""
+        if t.order_number is not None:
             return False
-        return any(e.intent is None and t.says(e.cues) for e in self._s.store.faq)
+        cues = [fold(c) for e in self._s.store.faq if e.intent is None for c in e.cues]
+        said = [c for c in cues if t.says([c])]
+        if any(has_phrase(c, _ORDER_WORDS) for c in said):
+            return True
+        return bool(said) and "?" in t.text and not t.says(_MY_ORDER)
 
     def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
         entry = self._faq_entry(t, intent)
@@ -966,6 +976,15 @@ _NO_NUMBER = ["no me acuerdo", "no recuerdo", "no lo tengo", "no tengo el numero
 # Intents whose own flow reads the order number ("quiero devolver el pedido 45721").
 _ORDER_TOPICS = ("order_status", "return", "complaint")
 _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search")
+
+
+# The caller's own order, in the words of a question ("¿dónde queda mi pedido?"), and the
+# words that make an FAQ cue one about orders ("recoger mi pedido")
+_MY_ORDER = ["mi pedido", "mi compra", "mi orden", "mi paquete", "el pedido", "la compra"]
+_ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
+# A new purchase, not an order placed: "hacer un pedido", "comprar por teléfono"
+_NEW_ORDER = ["hacer un pedido", "hacer una compra", "hacer el pedido", "comprar por telefono",
+              "pedir por telefono", "pedido por telefono"]  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:

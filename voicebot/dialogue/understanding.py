@@ -57,7 +57,9 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
     ("data_rights", ["borren mis datos", "borrar mis datos", "eliminen mis datos",
                      "eliminar mis datos", "que datos tienen", "mis datos personales",
                      "habeas data", "proteccion de datos", "actualizar mis datos",
-                     "dejen de mandarme", "no me manden mas", "no me vuelvan a escribir"]),
+                     "dejen de mandarme", "no me manden mas", "no me vuelvan a escribir",
+                     "no me vuelvan a llamar", "no me llamen mas", "dejen de llamarme",
+                     "no me sigan llamando", "no quiero que me llamen"]),
     ("store_info", ["horario", "a que hora", "cuanto vale el envio", "cuanto cuesta el envio",
                     "costo del envio", "valor del envio", "envio gratis", "medios de pago",
                     "formas de pago", "como puedo pagar", "donde queda", "direccion de la tienda",
@@ -209,14 +211,26 @@ def yes_no(text: str) -> bool | None:
 _PRICE = r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)?\s*\d+\s*(?:mil|pesos)\b"
 
 
-def _order_number(plain: str, length: tuple[int, int] = (5, 8)) -> str | None:
+_NO_CALLS = ["no me vuelvan a llamar", "no me llamen mas", "dejen de llamarme",
+             "no me sigan llamando", "no quiero que me llamen"]  # fmt: skip
+
+
+def _money(folded: str) -> bool:
+    """The words speak of an amount: "ciento cincuenta mil" becomes 150000 with no "mil"
+    left after it for `_PRICE` to see."""
+    return has_phrase(folded, ["mil", "pesos", "millon", "millones", "plata"])
+
+
+def _order_number(plain: str, length: tuple[int, int] = (5, 8), money: bool = False) -> str | None:
     found = [c for c in numbers(re.sub(_PRICE, " ", plain)) if length[0] <= len(c) <= length[1]]
+    if money:  # a round thousand among words about money is the amount, not an order
+        found = [c for c in found if not c.endswith("000")]
     return found[-1] if found else None
 
 
 def order_number(text: str, length: tuple[int, int] = (5, 8)) -> str | None:
     """A run of 5 to 8 digits (order numbers here); phone numbers are longer, so not taken."""
-    return _order_number(_plain(digits(text)), length)
+    return _order_number(_plain(digits(text)), length, money=_money(fold(text)))
 
 
 def e164(phone: str) -> str:
@@ -480,10 +494,14 @@ def understand(
     intent, confidence = classify(folded)
     card = _card(text, folded)
     lang = _language(folded)
+    # "no me vuelvan a llamar": a wish to be left out of calls (Ley 1581), not a callback
+    no_calls = has_phrase(folded, _NO_CALLS)
     if card:
         intent = "payment"  # whatever else the words seemed to ask: the card is the topic
     elif lang == "en":
         intent = "other_language"
+    elif no_calls:
+        intent = "data_rights"
     return Understanding(
         text=text,
         folded=folded,
@@ -492,12 +510,12 @@ def understand(
         confidence=confidence,
         rule=rule_intent(folded, rules),
         # a card's digits are never an order or phone number: nothing looks them up
-        order_number=None if card else _order_number(_plain(spoken)),
+        order_number=None if card else _order_number(_plain(spoken), money=_money(folded)),
         phone=None if card else _phone(spoken),
         answer=_yes_no(folded),
         product=_product_query(folded, spoken),
         card=card,
         data_rights=intent == "data_rights" or has_phrase(folded, _CUES["data_rights"]),
-        callback=intent == "callback" or has_phrase(folded, _CUES["callback"]),
+        callback=not no_calls and (intent == "callback" or has_phrase(folded, _CUES["callback"])),
         language=lang,
     )
