@@ -749,3 +749,32 @@ def test_the_data_rights_path_names_no_shop_the_store_does_not_have(settings: Se
     # regression: it sent callers to "cualquiera de nuestras tiendas"; the store has none
     assert "tienda física" in settings.store.facts
     assert "tiendas" not in settings.phrase("data_rights")
+
+
+async def test_follow_ups_on_a_product_colours_cheaper_and_another_brand(call) -> None:
+    # regressions: "¿qué colores hay?" and "¿cuál es la más barata?" repeated the offer;
+    # "mejor unos de Adidas" after leggings offered Adidas socks
+    c = call()
+    await c("Hola, ¿tienen chaquetas para el frío?")
+    await c("¿Y en talla M?")
+    [colors, offer] = texts(await c("¿Qué colores hay?"))
+    assert colors.startswith("De chaqueta") and "talla M tenemos estos colores" in colors
+    assert offer == "¿Le envío el enlace por mensaje de texto para comprarlo?"
+    c = call()
+    [first, _] = texts(await c("¿Tienen relojes Casio?"))
+    cheaper = texts(await c("Uy, muy caro. ¿No tiene uno más barato?"))[0]
+    price = lambda said: int(said.split("$")[1].rstrip(".").replace(".", ""))  # noqa: E731
+    assert cheaper.startswith("Sí, tenemos reloj") and price(cheaper) < price(first)
+    assert "Esa es la opción más económica" in texts(await c("¿Y uno más barato?"))[0]
+    c = call()
+    await c("Quiero unos leggings deportivos")
+    assert texts(await c("Mejor unos de Adidas"))[0].startswith("Sí, tenemos leggings Adidas")
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Quiero cancelar una compra que hice ayer",
+     "Oiga, el paquete dice entregado pero yo no he recibido nada"],
+)  # fmt: skip
+async def test_what_only_a_person_can_follow_goes_to_a_person(call, said: str) -> None:
+    assert await call(CAROLINA)(said) == [EndCall("transfer_requested", "transfer")]

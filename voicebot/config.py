@@ -427,6 +427,8 @@ class RetailPhrases(_Section):
     callback_confirm_phone: str  # {last4}
     product_price: str  # {name} {price}
     product_brands: str  # {category} {brands}: "¿de qué marcas?" after a product
+    product_colors: str  # {name} {colors}: "¿qué colores hay?" after a product
+    product_cheapest: str  # {name} {category} {price}: "¿uno más barato?" of the cheapest
     payment_link_offer: str
     sms_payment: str  # {url}
     order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit

@@ -343,9 +343,18 @@ class Concierge:
             return await self._product(t.product if names_product else ProductQuery(""))
         if intent == "order_status":
             return await self._order_status(t.order_number)
+        last = self._last_product
+        if last is not None and not self.tools.catalog.names_category(t.folded):
+            # follow-ups about the product just talked about, in any intent's words
+            if t.says(_COLOR_QUESTION):
+                return self._colors(last)
+            if t.says(_CHEAPER):
+                return await self._cheaper(last)
         if intent == "product_search":
-            if self._last_product is not None and not names_product and t.says(_BRAND_WORDS):
-                return self._brands(self._last_product.category)
+            if last is not None and not names_product and t.says(_BRAND_WORDS):
+                return self._brands(last.category)
+            if last is not None and names_product:
+                return await self._product(self._in_last_category(t.product))
             return await self._product(t.product)
         if intent in ("price", "stock"):
             return await self._about_product(intent, t)
@@ -727,6 +736,60 @@ class Concierge:
         query = replace(t.product, terms=last.name, size=size, color=color)
         return await self._product(query, same=last)
 
+    def _in_last_category(self, query: ProductQuery) -> ProductQuery:
+        """A brand alone after a product ("mejor unos de Adidas" after leggings) is that brand
+        in the same kind of item, when the catalogue has it; anything else stays as said."""
+        last = self._last_product
+        catalog = self.tools.catalog
+        if last is None or catalog.names_category(query.terms):
+            return query
+        joined = replace(query, terms=f"{fold(last.category)} {query.terms}")
+        hits = catalog.search(joined)
+        if (
+            hits
+            and hits[0].product.category == last.category
+            and query.terms
+            and has_phrase(query.terms, [fold(hits[0].product.brand)])
+        ):
+            return joined
+        return query
+
+    def _colors(self, product: Product) -> list[str]:
+        """The colours of a product in stock (in the size asked before, if one was)."""
+        size = self._last_query.size if self._last_query else None
+        colors = [c for c in product.colors if product.stock(size, c) > 0]
+        if not colors:
+            return [
+                self._say("product_out_of_stock", name=_lower_first(product.name),
+                          variant=self._variant(ProductQuery("", size=size))),
+                self._say("anything_else"),
+            ]  # fmt: skip
+        listed = " y ".join([", ".join(colors[:-1]), colors[-1]] if len(colors) > 1 else colors)
+        variant = self._variant(ProductQuery("", size=size))
+        name = _lower_first(product.name)
+        return [
+            self._say("product_colors", name=name, variant=variant, colors=listed),
+            self._offer_link(product),
+        ]
+
+    async def _cheaper(self, product: Product) -> list[str]:
+        """The cheapest item of the same kind in stock (in the size and colour asked), when it
+        costs less than the one just offered."""
+        prior = self._last_query or ProductQuery("")
+        same_kind = [
+            p for p in self.tools.catalog.products
+            if p.category == product.category and p.stock(prior.size, prior.color) > 0
+        ]  # fmt: skip
+        cheapest = min(same_kind, key=lambda p: p.price, default=None)
+        if cheapest is None or cheapest.price >= product.price:
+            variant = self._variant(replace(prior, color=None))
+            return [
+                self._say("product_cheapest", category=product.category, variant=variant),
+                self._say("anything_else"),
+            ]
+        query = replace(prior, terms=cheapest.name, max_price=None)
+        return await self._product(query, same=cheapest)
+
     def _brands(self, category: str) -> list[str]:
         """The brands of a kind of item in stock ("¿de qué marcas?" after a product)."""
         products = self.tools.catalog.products
@@ -982,6 +1045,11 @@ _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search"
 # words that make an FAQ cue one about orders ("recoger mi pedido")
 _MY_ORDER = ["mi pedido", "mi compra", "mi orden", "mi paquete", "el pedido", "la compra"]
 _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
+# About the product just talked about: its colours, something cheaper of the same kind
+_COLOR_QUESTION = ["que colores", "en que colores", "que color", "cuales colores",
+                   "colores tiene", "colores hay", "colores tienen", "otros colores"]  # fmt: skip
+_CHEAPER = ["mas barato", "mas barata", "mas baratos", "mas baratas", "mas economico",
+            "mas economica", "menos costoso", "menos costosa", "mas bajo de precio"]  # fmt: skip
 # A new purchase, not an order placed: "hacer un pedido", "comprar por teléfono"
 _NEW_ORDER = ["hacer un pedido", "hacer una compra", "hacer el pedido", "comprar por telefono",
               "pedir por telefono", "pedido por telefono"]  # fmt: skip

@@ -205,6 +205,11 @@ class Catalog:
             return {key: 1.0}  # a word the catalogue has ("reebok") is that word, no slip
         return {s: v for s, v in found.items() if v}
 
+    def names_category(self, terms: str) -> bool:
+        """The words (folded, or any text) name a kind of item ("chaquetas", "unos tenis"),
+        not only a brand or a colour."""
+        return bool(self._categories([w for w in fold(terms).split() if w not in STOPWORDS]))
+
     def _categories(self, words: list[str]) -> set[str]:
         """Categories the caller names: a word most like a category word ("camife" is as
         near "camiseta" as "camisero": callers name kinds of things more than models)."""
