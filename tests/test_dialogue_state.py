@@ -778,3 +778,18 @@ async def test_follow_ups_on_a_product_colours_cheaper_and_another_brand(call) -
 )  # fmt: skip
 async def test_what_only_a_person_can_follow_goes_to_a_person(call, said: str) -> None:
     assert await call(CAROLINA)(said) == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_the_brands_of_a_kind_and_then_one_of_them(call) -> None:
+    # regressions: "¿qué marcas de zapatillas tienen?" offered one pair; "las Nike" after the
+    # brands offered Nike socks
+    c = call()
+    [brands] = texts(await c("¿Qué marcas de zapatillas tienen?"))
+    assert brands.startswith("En zapatillas manejamos") and "Nike" in brands
+    assert texts(await c("Las Nike"))[0].startswith("Sí, tenemos zapatillas Nike")
+
+
+async def test_a_sentence_opening_with_a_product_name_is_capitalised(call) -> None:
+    # regression: "zapatillas Puma Street está a $218.900, más de lo que busca."
+    said = "Necesito unas zapatillas para correr que no pasen de doscientos mil"
+    assert all(s[0].isupper() or s[0] in "¿¡" for s in texts(await call()(said)))

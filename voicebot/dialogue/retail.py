@@ -127,6 +127,9 @@ class Concierge:
         self._pending: Pending | None = None
         self._asked_more = False  # the last answer ended with "¿algo más?"
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
+        # the kind of item talked about last (its brands may have been listed without a
+        # product): what "las Nike" refers to
+        self._kind: str | None = None
         self._last_query: ProductQuery | None = None  # its size and colour as last asked
         self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
@@ -292,7 +295,8 @@ class Concierge:
             for c in self.tools.calls
         ]
         self._asked_more = answer is not None and answer[-1:] == [self._say("anything_else")]
-        return answer
+        # a sentence may open with a product's name, lower-cased to sit mid-sentence
+        return None if answer is None else [s[:1].upper() + s[1:] for s in answer]
 
     async def _handle(self, t: Understanding) -> list[str] | None:
         pending, self._pending = self._pending, None
@@ -353,7 +357,10 @@ class Concierge:
         if intent == "product_search":
             if last is not None and not names_product and t.says(_BRAND_WORDS):
                 return self._brands(last.category)
-            if last is not None and names_product:
+            kinds = self.tools.catalog.categories_named(t.folded)
+            if t.says(_BRAND_WORDS) and len(kinds) == 1 and not self._names_brand(t):
+                return self._brands(next(iter(kinds)))  # "¿qué marcas de zapatillas tienen?"
+            if self._kind is not None and names_product:
                 return await self._product(self._in_last_category(t.product))
             return await self._product(t.product)
         if intent in ("price", "stock"):
@@ -736,18 +743,21 @@ class Concierge:
         query = replace(t.product, terms=last.name, size=size, color=color)
         return await self._product(query, same=last)
 
+    def _names_brand(self, t: Understanding) -> bool:
+        return any(has_phrase(t.folded, [fold(p.brand)]) for p in self.tools.catalog.products)
+
     def _in_last_category(self, query: ProductQuery) -> ProductQuery:
         """A brand alone after a product ("mejor unos de Adidas" after leggings) is that brand
         in the same kind of item, when the catalogue has it; anything else stays as said."""
-        last = self._last_product
+        kind = self._kind
         catalog = self.tools.catalog
-        if last is None or catalog.names_category(query.terms):
+        if kind is None or catalog.names_category(query.terms):
             return query
-        joined = replace(query, terms=f"{fold(last.category)} {query.terms}")
+        joined = replace(query, terms=f"{fold(kind)} {query.terms}")
         hits = catalog.search(joined)
         if (
             hits
-            and hits[0].product.category == last.category
+            and hits[0].product.category == kind
             and query.terms
             and has_phrase(query.terms, [fold(hits[0].product.brand)])
         ):
@@ -795,6 +805,7 @@ class Concierge:
         products = self.tools.catalog.products
         brands = sorted({p.brand for p in products if p.category == category and p.stock() > 0})
         listed = " y ".join([", ".join(brands[:-1]), brands[-1]] if len(brands) > 1 else brands)
+        self._kind = category  # "las Nike" next: Nike in this kind of item
         return [self._say("product_brands", category=category, brands=listed)]
 
     async def _product(self, query: ProductQuery, same: Product | None = None) -> list[str]:
@@ -814,6 +825,7 @@ class Concierge:
         best = hits[0]
         self._misses.pop("product", None)
         self._last_product, self._last_query = best.product, query
+        self._kind = best.product.category
         self._ref(f"product:{best.product.sku}")
         variant = self._variant(query)
         if best.available > 0 and best.within_budget:

@@ -205,10 +205,14 @@ class Catalog:
             return {key: 1.0}  # a word the catalogue has ("reebok") is that word, no slip
         return {s: v for s, v in found.items() if v}
 
+    def categories_named(self, terms: str) -> set[str]:
+        """The kinds of item the words (folded, or any text) name ("chaquetas", "unos
+        tenis"); none for a brand or a colour alone."""
+        return self._categories([w for w in fold(terms).split() if w not in STOPWORDS])
+
     def names_category(self, terms: str) -> bool:
-        """The words (folded, or any text) name a kind of item ("chaquetas", "unos tenis"),
-        not only a brand or a colour."""
-        return bool(self._categories([w for w in fold(terms).split() if w not in STOPWORDS]))
+        """The words name a kind of item, not only a brand or a colour."""
+        return bool(self.categories_named(terms))
 
     def _categories(self, words: list[str]) -> set[str]:
         """Categories the caller names: a word most like a category word ("camife" is as
