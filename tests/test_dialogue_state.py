@@ -766,6 +766,9 @@ async def test_follow_ups_on_a_product_colours_cheaper_and_another_brand(call) -
     price = lambda said: int(said.split("$")[1].rstrip(".").replace(".", ""))  # noqa: E731
     assert cheaper.startswith("Sí, tenemos reloj") and price(cheaper) < price(first)
     assert "Esa es la opción más económica" in texts(await c("¿Y uno más barato?"))[0]
+    c = call()  # no question mark, no verb, with the link offer on the table
+    await c("Quiero comprar una licuadora")
+    assert texts(await c("La más barata"))[0].startswith(("Sí, tenemos licuadora", "Esa es"))
     c = call()
     await c("Quiero unos leggings deportivos")
     assert texts(await c("Mejor unos de Adidas"))[0].startswith("Sí, tenemos leggings Adidas")

@@ -315,6 +315,14 @@ class Concierge:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
             # when the words around it sound like a shipping or price question
             intent = "order_status"
+        last = self._last_product
+        follows = intent in (None, "out_of_scope", "store_info", "stock", "price", "product_search")
+        if follows and last is not None and not self.tools.catalog.names_category(t.folded):
+            # about the product just talked about: "¿qué colores hay?", "la más barata"
+            if t.says(_COLOR_QUESTION):
+                return self._colors(last)
+            if t.says(_CHEAPER):
+                return await self._cheaper(last)
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
         names_product = self.tools.catalog.mentions_product(t.folded)
         if names_product and intent in (None, "out_of_scope", "stock", "price"):
@@ -347,13 +355,6 @@ class Concierge:
             return await self._product(t.product if names_product else ProductQuery(""))
         if intent == "order_status":
             return await self._order_status(t.order_number)
-        last = self._last_product
-        if last is not None and not self.tools.catalog.names_category(t.folded):
-            # follow-ups about the product just talked about, in any intent's words
-            if t.says(_COLOR_QUESTION):
-                return self._colors(last)
-            if t.says(_CHEAPER):
-                return await self._cheaper(last)
         if intent == "product_search":
             if last is not None and not names_product and t.says(_BRAND_WORDS):
                 return self._brands(last.category)
@@ -522,8 +523,10 @@ class Concierge:
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
             about_last = t.intent in ("price", "stock") and self._last_product is not None
-            if about_last or self._about_last_product(t) or t.says(_BRAND_WORDS):
-                return None  # "¿y en rojo?", "¿cuánto cuesta?", "¿de qué marcas?" instead
+            follow = _BRAND_WORDS + _COLOR_QUESTION + _CHEAPER
+            if about_last or self._about_last_product(t) or t.says(follow):
+                # "¿y en rojo?", "¿cuánto cuesta?", "¿de qué marcas?", "la más barata"
+                return None
             if p.asked >= 1:
                 return self._offer_person() if p.action != "offer_person" else None
             self._pending = replace(p, asked=p.asked + 1)
