@@ -146,3 +146,15 @@ async def test_words_instead_of_the_digits_are_no_wrong_digits(call) -> None:
         retail.verify_failed,
         retail.offer_person_after,
     ]
+
+
+async def test_not_remembering_the_digits_of_an_order_someone_else_placed(call) -> None:
+    # regression: "no me acuerdo, el pedido lo hizo mi esposo" named "el pedido" and was taken
+    # for a new order question: the order number was asked again
+    c = call()
+    retail = c.dialogue._settings.retail
+    await c(f"quiero saber de mi pedido {ORDER}")
+    assert texts(await c("No me acuerdo, el pedido lo hizo mi esposo")) == [
+        retail.verify_failed,
+        retail.offer_person_after,
+    ]

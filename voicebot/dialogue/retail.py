@@ -647,15 +647,17 @@ class Concierge:
         """The caller's answer to "the last four digits of the order's phone"."""
         said = only_digits(t.digits)
         order = await self.tools.order_status(p.order_number) if p.order_number else None
+        # "no me acuerdo, el pedido lo hizo mi esposo" names the order, yet moves nowhere
+        unsure = not said and (t.says(UNSURE) or t.says(_NO_NUMBER))
         if len(said) >= 4 and order is not None:
             if only_digits(order.phone).endswith(said[-4:]):
                 self._verified.add(order.number)
                 if p.kind == "return":
                     return await self._return(order.number)
                 return self._order_told(order)
-        elif moved_on:
+        elif moved_on and not unsure:
             return None
-        if not said and (t.says(UNSURE) or t.says(_NO_NUMBER) or t.answer is False):
+        if not said and (unsure or t.answer is False):
             # "no sé, lo hizo mi hija": no digits to come; a person, never the details
             self.notes.append(self._note("identity_not_verified", number=p.order_number or ""))
             return self._offer_person(self._say("verify_failed"))
