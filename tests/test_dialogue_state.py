@@ -796,3 +796,15 @@ async def test_a_sentence_opening_with_a_product_name_is_capitalised(call) -> No
     # regression: "zapatillas Puma Street está a $218.900, más de lo que busca."
     said = "Necesito unas zapatillas para correr que no pasen de doscientos mil"
     assert all(s[0].isupper() or s[0] in "¿¡" for s in texts(await call()(said)))
+
+
+async def test_the_stores_number_and_a_change_of_ones_own_number(call, settings: Settings) -> None:
+    # regressions: "¿a qué número los puedo llamar?" booked a callback; "cambiar mi número de
+    # teléfono" offered to return the caller's blender
+    c = call(CAROLINA)
+    told = texts(await c("¿A qué número los puedo llamar después?"))
+    assert (
+        told[0].startswith("Puede llamarnos a esta misma línea") and not c.concierge.outcome.tickets
+    )
+    said = "Quisiera cambiar mi número de teléfono en mi cuenta"
+    assert texts(await call(CAROLINA)(said)) == [settings.phrase("data_rights")]

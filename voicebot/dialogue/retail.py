@@ -334,7 +334,7 @@ class Concierge:
             # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
             # of a product search, with no product in it
             intent = "store_info" if self._faq_entry(t, None) is not None else intent
-        elif intent in ("order_status", "return", "complaint") and self._store_question(t):
+        elif intent in (*_ORDER_TOPICS, "callback") and self._store_question(t):
             # "¿tienen garantía los relojes?", "¿puedo recoger mi pedido en la tienda?": asked
             # about the store, not about one of the caller's orders
             intent = "store_info"

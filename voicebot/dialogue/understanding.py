@@ -211,8 +211,14 @@ def yes_no(text: str) -> bool | None:
 _PRICE = r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)?\s*\d+\s*(?:mil|pesos)\b"
 
 
+# Data-rights wishes whatever else the words resemble: to be left out of calls (not a
+# callback: "no me vuelvan a llamar"), to correct one's contact data (not a return: "cambiar")
 _NO_CALLS = ["no me vuelvan a llamar", "no me llamen mas", "dejen de llamarme",
              "no me sigan llamando", "no quiero que me llamen"]  # fmt: skip
+_MY_DATA = ["cambiar mi numero", "cambiar mi telefono", "cambiar mi celular", "cambiar mi correo",
+            "actualizar mi numero", "actualizar mi telefono", "actualizar mi celular",
+            "actualizar mi correo", "corregir mis datos", "cambiar mis datos",
+            "corregir mi nombre", "cambiar mi nombre"]  # fmt: skip
 
 
 def _money(folded: str) -> bool:
@@ -500,7 +506,7 @@ def understand(
         intent = "payment"  # whatever else the words seemed to ask: the card is the topic
     elif lang == "en":
         intent = "other_language"
-    elif no_calls:
+    elif no_calls or has_phrase(folded, _MY_DATA):
         intent = "data_rights"
     return Understanding(
         text=text,
