@@ -27,7 +27,7 @@ from babel.dates import format_date
 
 from voicebot.config import FaqEntry, Settings
 from voicebot.dialogue.tools import StoreUnavailable, Tools
-from voicebot.dialogue.understanding import UNSURE, Understanding, understand
+from voicebot.dialogue.understanding import UNSURE, RetailIntent, Understanding, understand
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
 from voicebot.store.search import ProductQuery
@@ -308,36 +308,17 @@ class Concierge:
             answer = await self._follow_up(pending, t)
             if answer is not None:
                 return answer
-        intent = t.intent
-        if intent == "other_language":
+        if t.intent == "other_language":
             return self._offer_person_with("other_language")
-        if t.order_number is not None and intent not in _NUMBERED:
-            # a number after "¿me da su número de pedido?" (the bot's or the model's), even
-            # when the words around it sound like a shipping or price question
-            intent = "order_status"
         last = self._last_product
-        follows = intent in (None, "out_of_scope", "store_info", "stock", "price", "product_search")
-        if follows and last is not None and not self.tools.catalog.names_category(t.folded):
+        if last is not None and self._about_it(t):
             # about the product just talked about: "¿qué colores hay?", "la más barata"
             if t.says(_COLOR_QUESTION):
                 return self._colors(last)
             if t.says(_CHEAPER):
                 return await self._cheaper(last)
-        vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
         names_product = self.tools.catalog.mentions_product(t.folded)
-        if names_product and intent in (None, "out_of_scope", "stock", "price"):
-            # also after a no: "No, mejor unas Puma" to the offer of another product
-            intent = "product_search"  # "un reloj Casio": ASR often drops the "busco"
-        elif vague and self._about_last_product(t):
-            intent = "stock"  # "¿y en rojo?" after a product
-        elif intent in ("price", "stock", "product_search") and not names_product:
-            # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
-            # of a product search, with no product in it
-            intent = "store_info" if self._faq_entry(t, None) is not None else intent
-        elif intent in (*_ORDER_TOPICS, "callback") and self._store_question(t):
-            # "¿tienen garantía los relojes?", "¿puedo recoger mi pedido en la tienda?": asked
-            # about the store, not about one of the caller's orders
-            intent = "store_info"
+        intent = self._route(t, names_product)
         if intent in (None, "store_info", "shipping", "out_of_scope"):
             # the ops' own words for a known store question; otherwise the model answers from
             # the store facts in its prompt, or the caller hears what the store can do
@@ -356,14 +337,7 @@ class Concierge:
         if intent == "order_status":
             return await self._order_status(t.order_number)
         if intent == "product_search":
-            if last is not None and not names_product and t.says(_BRAND_WORDS):
-                return self._brands(last.category)
-            kinds = self.tools.catalog.categories_named(t.folded)
-            if t.says(_BRAND_WORDS) and len(kinds) == 1 and not self._names_brand(t):
-                return self._brands(next(iter(kinds)))  # "¿qué marcas de zapatillas tienen?"
-            if self._kind is not None and names_product:
-                return await self._product(self._in_last_category(t.product))
-            return await self._product(t.product)
+            return await self._product_search(t, names_product)
         if intent in ("price", "stock"):
             return await self._about_product(intent, t)
         if intent == "payment":
@@ -380,6 +354,40 @@ class Concierge:
         if intent == "cart":
             return await self._cart()
         return None  # send_link without an offer on the table: the model answers
+
+    def _about_it(self, t: Understanding) -> bool:
+        """Words that may follow up the product just talked about: no order number, no other
+        kind of item named, and an intent a product question can be taken for."""
+        loose = (None, "out_of_scope", "store_info", "stock", "price", "product_search")
+        return (
+            t.order_number is None
+            and t.intent in loose
+            and not self.tools.catalog.names_category(t.folded)
+        )
+
+    def _route(self, t: Understanding, names_product: bool) -> RetailIntent | None:
+        """The turn's intent as the store's flows take it: the classifier's, corrected by
+        what the words hold (an order number, a product, a store topic) and by context."""
+        intent = t.intent
+        if t.order_number is not None and intent not in _NUMBERED:
+            # a number after "¿me da su número de pedido?" (the bot's or the model's), even
+            # when the words around it sound like a shipping or price question
+            return "order_status"
+        vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
+        if names_product and intent in (None, "out_of_scope", "stock", "price"):
+            # also after a no: "No, mejor unas Puma" to the offer of another product
+            return "product_search"  # "un reloj Casio": ASR often drops the "busco"
+        if vague and self._about_last_product(t):
+            return "stock"  # "¿y en rojo?" after a product
+        if intent in ("price", "stock", "product_search") and not names_product:
+            # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
+            # of a product search, with no product in it
+            return "store_info" if self._faq_entry(t, None) is not None else intent
+        if intent in (*_ORDER_TOPICS, "callback") and self._store_question(t):
+            # "¿tienen garantía los relojes?", "¿puedo recoger mi pedido en la tienda?": asked
+            # about the store, not about one of the caller's orders
+            return "store_info"
+        return intent
 
     def _joined_number(self, t: Understanding, pending: Pending | None) -> Understanding:
         """An order number dictated across turns ("empieza por cuatro, cinco…" then "…uno,
@@ -747,6 +755,18 @@ class Concierge:
         color = t.product.color or (prior.color if prior else None)
         query = replace(t.product, terms=last.name, size=size, color=color)
         return await self._product(query, same=last)
+
+    async def _product_search(self, t: Understanding, names_product: bool) -> list[str]:
+        """A product asked for, or the brands of a kind of item."""
+        last = self._last_product
+        if last is not None and not names_product and t.says(_BRAND_WORDS):
+            return self._brands(last.category)  # "¿de qué marcas?" after a product
+        kinds = self.tools.catalog.categories_named(t.folded)
+        if t.says(_BRAND_WORDS) and len(kinds) == 1 and not self._names_brand(t):
+            return self._brands(next(iter(kinds)))  # "¿qué marcas de zapatillas tienen?"
+        if self._kind is not None and names_product:
+            return await self._product(self._in_last_category(t.product))
+        return await self._product(t.product)
 
     def _names_brand(self, t: Understanding) -> bool:
         return any(has_phrase(t.folded, [fold(p.brand)]) for p in self.tools.catalog.products)
