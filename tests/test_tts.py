@@ -33,6 +33,7 @@ from voicebot.tts.text import speech_text
 from voicebot.tts.voices import (
     EspeakVoice,
     KokoroVoice,
+    PicoVoice,
     PiperVoice,
     VoiceError,
     espeak_phonemes,
@@ -232,6 +233,42 @@ def test_kokoro_texts_of_every_length_keep_malloc_flat() -> None:
         say()
     after = malloc_mb()
     assert after is not None and after[0] - before[0] < 20, (before, after)
+
+
+def test_pico_renders_leave_this_process_flat_and_its_worker_is_replaced() -> None:
+    # regression (issue 18's 60-minute soak): ttspico's C extension keeps a reference to every
+    # audio chunk it returns: the "tts" Python heap grew by 80 MB an hour (~190 KB a sentence).
+    # Pico now renders in a worker process that is replaced every PICO_RENDERS_PER_PROCESS.
+    import tracemalloc
+
+    from voicebot.tts import voices
+
+    voice = PicoVoice()
+    try:
+        text = "Su pedido va en camino y debe llegar el viernes veintisiete de noviembre."
+        first = voice.render(text)
+        worker = voice._worker
+        assert worker is not None
+        tracemalloc.start()
+        try:
+            for _ in range(voices.PICO_RENDERS_PER_PROCESS + 20):
+                assert len(voice.render(text)) == len(first)  # the same speech, any worker
+            held = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        assert held < 2_000_000, held  # in process: +23 MB for these 120 renders
+        assert voice._worker is not None and voice._worker.pid != worker.pid
+        assert worker.poll() is not None  # the old worker has ended
+        # a worker that dies is an error for that render (the chain's next voice speaks)
+        # and a new worker for the next one
+        voice._worker.kill()
+        voice._worker.wait()
+        with pytest.raises(VoiceError):
+            voice.render(text)
+        assert len(voice.render(text)) == len(first)
+    finally:
+        voice.close()
+    assert voice._worker is None
 
 
 def test_a_corrupt_voice_file_leaves_kokoro_out_of_the_chain(tmp_path: Path) -> None:

@@ -131,6 +131,8 @@ class VoiceChain:
     def close(self) -> None:
         for lane in self._lanes:
             lane.executor.shutdown(wait=False, cancel_futures=True)
+            if (close := getattr(lane.voice, "close", None)) is not None:
+                close()  # a voice with a worker process (Pico)
 
     # ---- the cache of fixed text ------------------------------------------------------
     def _key(self, voice: Voice, text: str) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
 import subprocess
+import sys
 import threading
 import wave
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 import numpy as np
 
@@ -152,20 +154,79 @@ class PicoVoice:
     rate = 16_000
 
     def __init__(self, *, volume: int = 50, speed: int = 100, language: str = "es-ES") -> None:
-        from ttspico import TtsEngine
-
         self.name = "pico" if language == "es-ES" else f"pico:{language}"
-        self._engine = TtsEngine(language)
-        self._engine.volume = volume  # Pico's default (100) clips ~1 % of samples
-        self._engine.rate = speed
-        self._lock = threading.Lock()  # one engine is not safe from two threads
+        # ttspico's C extension keeps a reference to every audio chunk it hands back (about
+        # 190 KB per sentence, never freed: the soak's "tts" heap grew by 80 MB an hour), so
+        # the engine runs in a worker process (`pico_worker`), replaced after
+        # PICO_RENDERS_PER_PROCESS renders, which returns that memory.
+        self._command = [sys.executable, "-m", "voicebot.tts.pico_worker", language,
+                         str(volume), str(speed)]  # fmt: skip
+        self._lock = threading.Lock()  # one worker serves one render at a time
+        self._worker: subprocess.Popen[bytes] | None = None
+        self._renders = 0
+        self.render("Hola.")  # a missing engine or language fails here, not mid-call
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def render(self, text: str) -> Pcm:
         with self._lock:
-            data = self._engine.speak(text)
+            worker = self._worker = self._worker or self._start()
+            # a worker that hangs is killed, which ends the read below with an error
+            watchdog = threading.Timer(PICO_TIMEOUT_S, worker.kill)
+            watchdog.start()
+            try:
+                assert worker.stdin is not None and worker.stdout is not None
+                worker.stdin.write((" ".join(text.split()) + "\n").encode())
+                worker.stdin.flush()
+                (size,) = struct.unpack(">I", _read_exactly(worker.stdout, 4))
+                data = _read_exactly(worker.stdout, size)
+            except (OSError, ValueError, struct.error) as exc:
+                self._stop()
+                raise VoiceError(f"pico failed on {text[:40]!r}: {exc!r}") from exc
+            finally:
+                watchdog.cancel()
+            self._renders += 1
+            if self._renders % PICO_RENDERS_PER_PROCESS == 0:
+                self._stop()
+                self._worker = self._start()  # starts while the caller hears this render
         if not data:
             raise VoiceError(f"pico produced no audio for {text[:40]!r}")
         return np.frombuffer(data, dtype=np.int16).copy()
+
+    def _stop(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        try:
+            if worker.stdin is not None:
+                worker.stdin.close()  # the worker's loop ends at end of input
+        except OSError:
+            pass  # it has ended already (the pipe is broken)
+        try:
+            worker.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+    def close(self) -> None:
+        """Stop the worker process."""
+        with self._lock:
+            self._stop()
+
+
+PICO_RENDERS_PER_PROCESS = 100  # a worker leaks at most ~20 MB before it is replaced
+PICO_TIMEOUT_S = 10.0
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            raise ValueError("the worker ended")
+        data += chunk
+    return data
 
 
 def wav_pcm(data: bytes) -> tuple[Pcm, int]:
