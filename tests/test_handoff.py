@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -246,6 +247,18 @@ SECRETS_TURN = (
 NOT_SHOWN = ("4111", "1020345678", "seguridad 123", "3001234567")
 
 
+def shown_secrets(text: str) -> list[str]:
+    """The NOT_SHOWN strings in `text`; a card's short group only as a number of its own: a
+    timestamp such as 1796141110.87 holds "4111" and is no card (this test failed so)."""
+
+    def found(secret: str) -> bool:
+        if len(secret) >= 10 or not secret.isdigit():
+            return secret in text  # the phone also inside +573001234567
+        return re.search(rf"(?<!\d){secret}(?!\d)", text) is not None
+
+    return [s for s in NOT_SHOWN if found(s)]
+
+
 async def redis_contents(url: str, prefix: str = "") -> str:
     """Every string value in the Redis database (under `prefix`, when given), as text."""
     import redis.asyncio as aioredis
@@ -298,7 +311,7 @@ async def test_the_desk_and_redis_hold_only_redacted_words(
     assert transfer.reason == "sensitive_topic"
     for text in (shown, held):
         assert report["call_sid"] in text and "[tarjeta]" in text  # the summary's motive
-        assert not [s for s in NOT_SHOWN if s in text], text
+        assert not shown_secrets(text), text
     assert "+57 *** *** 4567" in held  # the callback ticket, masked
     lines = [line["text"] for line in transfer.transcript]
     if consent == "yes":
