@@ -808,3 +808,76 @@ async def test_the_stores_number_and_a_change_of_ones_own_number(call, settings:
     )
     said = "Quisiera cambiar mi número de teléfono en mi cuenta"
     assert texts(await call(CAROLINA)(said)) == [settings.phrase("data_rights")]
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [("No me acuerdo del número", None), ("Quiero una licuadora", None),
+     ("Necesito una licuadora", None),
+     ("Quiero que borren mis datos de su base", "data_rights"),
+     ("La licuadora no prende", "complaint"),
+     ("Qué rabia, me llegó la licuadora con el vaso partido", "complaint")],
+)  # fmt: skip
+def test_data_rights_and_complaints_need_words_of_their_own(
+    settings: Settings, said: str, intent: str | None
+) -> None:
+    # regressions: the model read data rights into a forgotten order number (the Ley 1581 path
+    # then ended the topic) and a complaint into "quiero una licuadora" (a product search: the
+    # product named routes it)
+    turn = Dialogue(settings, _Model(), intents()).understand(said)
+    if intent is None:
+        assert turn.intent not in ("data_rights", "complaint")
+    else:
+        assert turn.intent == intent
+
+
+async def test_a_products_details_the_catalogue_lacks_are_not_made_up(call) -> None:
+    # regression: "¿cuánto pesa?" / "¿es resistente al agua?" after a product repeated its price
+    for question in ["¿Y cuánto pesa?", "¿Es resistente al agua?", "¿Cuántos vatios tiene?"]:
+        c = call()
+        await c("¿Tienen relojes Casio?" if "vatios" not in question else "Quiero una licuadora")
+        said, offer = texts(await c(question))
+        assert said.startswith("No tengo ese detalle de") and "$" not in said
+        assert offer == "¿Le envío el enlace por mensaje de texto para comprarlo?"
+        assert c.model.seen == []
+
+
+async def test_what_the_store_sells_and_a_kind_it_does_not(call) -> None:
+    c = call()
+    [answer, _] = texts(await c("Buenas, ¿qué productos manejan?"))
+    assert answer.startswith("Vendemos ropa, calzado") and "licuadoras" in answer
+    assert texts(await c("Bueno, busco una cafetera"))[0].startswith("Sí, tenemos cafetera")
+    [none] = texts(await call()("¿Venden celulares?"))
+    assert none.startswith("No encontré ese producto. Manejamos ropa")
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Tengo un problema con un pago, me cobraron y no me aparece el pedido",
+     "Me rechazaron la tarjeta en la página"],
+)  # fmt: skip
+async def test_a_payment_problem_goes_to_a_person(call, said: str) -> None:
+    # regression: it was given the payment methods and the payment link
+    assert await call(CAROLINA)(said) == [EndCall("sensitive_topic", "transfer")]
+
+
+async def test_the_tracking_code_and_the_carrier_of_ones_own_order(call) -> None:
+    # regressions: "¿me da el número de guía?" read the status without the tracking code;
+    # "¿con qué transportadora viene mi envío?" got the shipping FAQ
+    c = call(CAROLINA)
+    status, guide, *_ = texts(await c("¿Me da el número de guía de mi pedido?"))
+    assert status.startswith("Su pedido 45721")
+    assert guide == "El número de guía de Servientrega es SER 593837152."
+    c = call(CAROLINA)
+    told = texts(await c("¿Con qué transportadora viene mi envío?"))
+    assert told[0].startswith("Su pedido 45721") and "Servientrega" in told[0]
+    assert not any("número de guía" in s for s in told)  # not asked for: not said
+    c = call()  # a stranger: the code once the order is found
+    await c("Necesito el código de seguimiento de un pedido")
+    status, guide, *_ = texts(await c("Cuatro cinco siete dos uno"))
+    assert status.startswith("Su pedido 45721") and guide.startswith("El número de guía")
+    c = call()  # asked after the order was told: that order, not its number again
+    await c("Quiero saber dónde está mi pedido")
+    await c("Es el cuatro cinco siete dos uno")
+    status, guide, *_ = texts(await c("¿Y el número de guía?"))
+    assert status.startswith("Su pedido 45721") and guide.startswith("El número de guía")

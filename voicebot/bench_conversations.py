@@ -187,6 +187,7 @@ class Facts:
             numbers.update(str(v.get("size", "")) for v in product.get("variants", []))
         for order in sample.get("orders", []):
             numbers.update({order["number"], str(order.get("total", ""))})
+            numbers.update(_numbers(order.get("tracking", "")))  # the tracking code's digits
         numbers.update(str(t["id"]) for t in sample.get("tickets", []))
         for cart in sample.get("carts", []):
             numbers.update(str(line["price"]) for line in cart.get("lines", []))

@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from importlib import resources
+from pathlib import Path
 
 from voicebot.audio.codec import TELEPHONY_RATE, resample, ulaw_decode, ulaw_encode
 from voicebot.config import Settings
@@ -70,9 +71,28 @@ def bot_sentences(settings: Settings) -> list[str]:
 
 
 def _cpu_s() -> float:
-    """CPU seconds of this process and its finished children (espeak-ng runs as one)."""
+    """CPU seconds of this process and its children, finished (espeak-ng runs as one) and
+    running (Pico's worker process, `/proc`)."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.user + t.system + t.children_user + t.children_system + _running_children_cpu_s()
+
+
+def _running_children_cpu_s() -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:  # a thread that ended, or a kernel without the children file
+            continue
+        for pid in children:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:  # it ended meanwhile (then os.times counts it once reaped)
+                continue
+            fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state is first
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 async def _first_audio_ms(chain: VoiceChain, text: str) -> float:

@@ -388,6 +388,7 @@ class RetailPhrases(_Section):
     order_in_transit: str
     order_preparing: str
     order_delivered: str
+    order_tracking: str  # {carrier} {tracking}: "¿me da el número de guía?"
     order_cancelled: str
     order_not_found: str
     order_not_found_again: str  # {number}: the second miss; a person is offered next
@@ -429,6 +430,7 @@ class RetailPhrases(_Section):
     product_brands: str  # {category} {brands}: "¿de qué marcas?" after a product
     product_colors: str  # {name} {colors}: "¿qué colores hay?" after a product
     product_cheapest: str  # {name} {category} {price}: "¿uno más barato?" of the cheapest
+    product_details: str  # {name}: "¿cuánto pesa?" after a product; the catalogue has no such
     payment_link_offer: str
     sms_payment: str  # {url}
     order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit

@@ -18,6 +18,7 @@ never taken: the caller hears why and is offered the payment link.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -135,6 +136,9 @@ class Concierge:
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
         self._partial_number = ""  # the first digits of an order number said in two turns
         self._frustrated = False  # the caller sounded frustrated once (`takes_complaint`)
+        # the caller asked for the tracking code: said with the order once it is found
+        self._wants_tracking = False
+        self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         # the store question the last turn answered ("¿y el domingo?" after the hours)
         self._last_faq: FaqEntry | None = None
         self._faq_said = False
@@ -304,6 +308,7 @@ class Concierge:
             self._partial_number = ""
             return self._card_refused()  # before any follow-up: the digits are no answer
         t = self._joined_number(t, pending)
+        self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
         if pending is not None:
             answer = await self._follow_up(pending, t)
             if answer is not None:
@@ -317,6 +322,10 @@ class Concierge:
                 return self._colors(last)
             if t.says(_CHEAPER):
                 return await self._cheaper(last)
+            if t.says(_DETAILS):
+                # the catalogue knows price, sizes, colours and stock: nothing else is made up
+                said = self._say("product_details", name=_lower_first(last.name))
+                return [said, self._offer_link(last)]
         names_product = self.tools.catalog.mentions_product(t.folded)
         intent = self._route(t, names_product)
         if intent in (None, "store_info", "shipping", "out_of_scope"):
@@ -335,7 +344,9 @@ class Concierge:
             self._intent("product_search")
             return await self._product(t.product if names_product else ProductQuery(""))
         if intent == "order_status":
-            return await self._order_status(t.order_number)
+            # "¿y el número de guía?" after an order was told: that order, unless another
+            same = None if t.says(_ANOTHER_ORDER) else self._told_order
+            return await self._order_status(t.order_number or same)
         if intent == "product_search":
             return await self._product_search(t, names_product)
         if intent in ("price", "stock"):
@@ -383,6 +394,9 @@ class Concierge:
             # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
             # of a product search, with no product in it
             return "store_info" if self._faq_entry(t, None) is not None else intent
+        if intent == "shipping" and t.says([*_MY_ORDER, *_MY_SHIPMENT]) and not t.says(_COST):
+            # "¿con qué transportadora viene mi envío?": about the caller's own order
+            return "order_status"
         if intent in (*_ORDER_TOPICS, "callback") and self._store_question(t):
             # "¿tienen garantía los relojes?", "¿puedo recoger mi pedido en la tienda?": asked
             # about the store, not about one of the caller's orders
@@ -531,7 +545,7 @@ class Concierge:
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
             about_last = t.intent in ("price", "stock") and self._last_product is not None
-            follow = _BRAND_WORDS + _COLOR_QUESTION + _CHEAPER
+            follow = _BRAND_WORDS + _COLOR_QUESTION + _CHEAPER + _DETAILS
             if about_last or self._about_last_product(t) or t.says(follow):
                 # "¿y en rojo?", "¿cuánto cuesta?", "¿de qué marcas?", "la más barata"
                 return None
@@ -683,10 +697,16 @@ class Concierge:
     def _order_told(self, order: Order) -> list[str]:
         """The order's status and what follows it."""
         self._ref(f"order:{order.number}")
+        self._told_order = order.number
         self._misses.pop("order", None)
         self.outcome.resolved = True
         self.notes.append(self._note("order_checked", number=order.number, status=order.status))
-        return [self._status_sentence(order), *self._after_order(order)]
+        said = [self._status_sentence(order)]
+        if self._wants_tracking and order.tracking and order.status != "cancelado":
+            self._wants_tracking = False
+            said.append(self._say("order_tracking", carrier=order.carrier,
+                                  tracking=_spaced_code(order.tracking)))  # fmt: skip
+        return [*said, *self._after_order(order)]
 
     def _not_found(self, kind: str, number: str) -> list[str]:
         """No order with that number: asked to repeat it once, then a person is offered."""
@@ -762,14 +782,11 @@ class Concierge:
         if last is not None and not names_product and t.says(_BRAND_WORDS):
             return self._brands(last.category)  # "¿de qué marcas?" after a product
         kinds = self.tools.catalog.categories_named(t.folded)
-        if t.says(_BRAND_WORDS) and len(kinds) == 1 and not self._names_brand(t):
+        if t.says(_BRAND_WORDS) and len(kinds) == 1 and not t.says(self.tools.catalog.brands):
             return self._brands(next(iter(kinds)))  # "¿qué marcas de zapatillas tienen?"
         if self._kind is not None and names_product:
             return await self._product(self._in_last_category(t.product))
         return await self._product(t.product)
-
-    def _names_brand(self, t: Understanding) -> bool:
-        return any(has_phrase(t.folded, [fold(p.brand)]) for p in self.tools.catalog.products)
 
     def _in_last_category(self, query: ProductQuery) -> ProductQuery:
         """A brand alone after a product ("mejor unos de Adidas" after leggings) is that brand
@@ -793,19 +810,12 @@ class Concierge:
         """The colours of a product in stock (in the size asked before, if one was)."""
         size = self._last_query.size if self._last_query else None
         colors = [c for c in product.colors if product.stock(size, c) > 0]
+        name, variant = _lower_first(product.name), self._variant(ProductQuery("", size=size))
         if not colors:
-            return [
-                self._say("product_out_of_stock", name=_lower_first(product.name),
-                          variant=self._variant(ProductQuery("", size=size))),
-                self._say("anything_else"),
-            ]  # fmt: skip
-        listed = " y ".join([", ".join(colors[:-1]), colors[-1]] if len(colors) > 1 else colors)
-        variant = self._variant(ProductQuery("", size=size))
-        name = _lower_first(product.name)
-        return [
-            self._say("product_colors", name=name, variant=variant, colors=listed),
-            self._offer_link(product),
-        ]
+            out = self._say("product_out_of_stock", name=name, variant=variant)
+            return [out, self._say("anything_else")]
+        said = self._say("product_colors", name=name, variant=variant, colors=_listed(colors))
+        return [said, self._offer_link(product)]
 
     async def _cheaper(self, product: Product) -> list[str]:
         """The cheapest item of the same kind in stock (in the size and colour asked), when it
@@ -829,9 +839,8 @@ class Concierge:
         """The brands of a kind of item in stock ("¿de qué marcas?" after a product)."""
         products = self.tools.catalog.products
         brands = sorted({p.brand for p in products if p.category == category and p.stock() > 0})
-        listed = " y ".join([", ".join(brands[:-1]), brands[-1]] if len(brands) > 1 else brands)
         self._kind = category  # "las Nike" next: Nike in this kind of item
-        return [self._say("product_brands", category=category, brands=listed)]
+        return [self._say("product_brands", category=category, brands=_listed(brands))]
 
     async def _product(self, query: ProductQuery, same: Product | None = None) -> list[str]:
         hits = await self.tools.search(query) if query.terms.strip() else []
@@ -1082,14 +1091,43 @@ _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search"
 # words that make an FAQ cue one about orders ("recoger mi pedido")
 _MY_ORDER = ["mi pedido", "mi compra", "mi orden", "mi paquete", "el pedido", "la compra"]
 _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
+_ANOTHER_ORDER = ["otro pedido", "otra compra", "otra orden", "otro paquete", "el otro",
+                  "la otra"]  # fmt: skip
+# A shipment of the caller's own, and what a shipping question about costs says
+_MY_SHIPMENT = ["mi envio", "transportadora", "la guia", "numero de guia"]
+_COST = ["cuanto cuesta", "cuanto vale", "cuanto cobran", "costo", "precio", "tarifa", "gratis",
+         "cuanto me cobran", "valor"]  # fmt: skip
 # About the product just talked about: its colours, something cheaper of the same kind
 _COLOR_QUESTION = ["que colores", "en que colores", "que color", "cuales colores",
                    "colores tiene", "colores hay", "colores tienen", "otros colores"]  # fmt: skip
 _CHEAPER = ["mas barato", "mas barata", "mas baratos", "mas baratas", "mas economico",
             "mas economica", "menos costoso", "menos costosa", "mas bajo de precio"]  # fmt: skip
+# A product's details the catalogue does not hold: its weight, size, material, power...
+_DETAILS = ["cuanto pesa", "que peso", "el peso", "cuanto mide", "medidas", "dimensiones",
+            "que tamano", "material", "de que esta hecho", "de que esta hecha", "que tela",
+            "resistente", "sumergible", "impermeable", "contra el agua", "vatios", "watts",
+            "potencia", "bateria", "capacidad", "litros", "velocidades", "voltaje", "trae",
+            "viene con", "incluye", "pantalla", "que modelo", "horma", "suela", "se puede lavar",
+            "pilas", "cargador", "caracteristicas", "especificaciones", "ficha tecnica",
+            "de que es", "como es"]  # fmt: skip
+# The tracking code of a shipment ("¿me da el número de guía?")
+_TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
+             "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
+             "tracking"]  # fmt: skip
 # A new purchase, not an order placed: "hacer un pedido", "comprar por teléfono"
 _NEW_ORDER = ["hacer un pedido", "hacer una compra", "hacer el pedido", "comprar por telefono",
               "pedir por telefono", "pedido por telefono"]  # fmt: skip
+
+
+def _listed(items: list[str]) -> str:
+    """Items as said aloud: "a, b y c"."""
+    return " y ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
+def _spaced_code(code: str) -> str:
+    """A tracking code with its letters and digits apart ("SER 789642215"), so the voices
+    spell the letters and read the digits in groups (`voicebot.tts.text.speech_text`)."""
+    return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", code)
 
 
 def _understood(turn: Understanding | str) -> Understanding:

@@ -183,8 +183,8 @@ class Catalog:
         self._most = {s: max(w.get(s, 0.0) for w in self._weights.values()) for s in self._sounds}
         single = {sound(w) for words in own.values() for w in words}
         self._joined = joined - single
-        brands = {fold(p.brand) for p in products}
-        self.vocabulary = brands | {w for ws in CATEGORY_WORDS.values() for w in ws}
+        self.brands = sorted({fold(p.brand) for p in products})  # folded, as callers' words are
+        self.vocabulary = set(self.brands) | {w for ws in CATEGORY_WORDS.values() for w in ws}
         # a two-word brand said as one ("nevera" for New Era) is still the brand
         self._vocabulary_sounds = {sound(v.replace(" ", "")) for v in self.vocabulary}
 
