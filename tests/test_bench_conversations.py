@@ -175,6 +175,26 @@ def test_invented_dates_and_numbers_from_the_caller() -> None:
 
 
 @pytest.mark.fast
+def test_a_phone_number_the_record_redacts_may_be_read_back() -> None:
+    # regression: "¿me devuelven la llamada al tres diez, …, siete ocho nueve cero?" is stored
+    # as "[teléfono]", so "terminado en 7890" was judged an invented fact
+    callback = Scenario.model_validate(
+        {
+            "id": "callback-test",
+            "intent": "callback",
+            "turns": [{"say": "Llámenme al tres diez, cuatro cinco seis, siete ocho nueve cero."}],
+            "expect": {"end": ["open"]},
+        }
+    )
+    said = [("Llámenme al [teléfono].", ["¿Confirma la llamada al número terminado en 7890?"])]
+    calm = record(said, end_reason=None, ended_by="caller")
+    assert judge(callback, calm, FACTS, observed=[True]).passed
+    wrong = [("Llámenme al [teléfono].", ["¿Confirma la llamada al número terminado en 7891?"])]
+    verdict = judge(callback, record(wrong, end_reason=None, ended_by="caller"), FACTS)
+    assert [f.kind for f in verdict.failures] == ["invented"]
+
+
+@pytest.mark.fast
 def test_a_turn_cut_in_two_is_aligned_to_its_scripted_turn() -> None:
     scripted = [
         "Hola, quería saber de un pedido.",

@@ -881,3 +881,55 @@ async def test_the_tracking_code_and_the_carrier_of_ones_own_order(call) -> None
     await c("Es el cuatro cinco siete dos uno")
     status, guide, *_ = texts(await c("¿Y el número de guía?"))
     assert status.startswith("Su pedido 45721") and guide.startswith("El número de guía")
+
+
+async def test_delivery_times_of_a_purchase_to_come_are_the_stores_answer(call) -> None:
+    # regression: "si hago la compra hoy" read "la compra" as the caller's order and told its
+    # status instead of the delivery times (a held-out fresh3 call found it; other words here)
+    said = "Y si pido la compra mañana, ¿cuánto se demora en llegar a Barranquilla?"
+    told = texts(await call(CAROLINA)(said))
+    assert "2 a 5 días" in told[0]
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Quiero hablar con la supervisora, por favor",
+     "Llevo una semana esperando, comuníqueme con el encargado"],
+)  # fmt: skip
+async def test_a_supervisor_or_someone_in_charge_is_a_person(call, said: str) -> None:
+    # regression: "páseme a un supervisor" after a complaint went to the model
+    assert await call()(said) == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_hours_and_delivery_cost_in_other_words(call) -> None:
+    # regressions: "¿hasta qué hora están atendiendo?" went to the model; "¿me toca pagar el
+    # domicilio?" asked for an order number
+    c = call()
+    assert texts(await c("¿Desde qué hora están atendiendo mañana?"))[0].startswith("Atendemos")
+    c = call()
+    said = "Si pido unas medias de treinta mil, ¿hay que pagar domicilio?"
+    assert "150.000" in texts(await c(said))[0] and c.model.seen == []
+
+
+async def test_no_cross_sell_on_a_cancelled_order_and_its_item_in_good_spanish(call) -> None:
+    # regressions: a cancelled order's status was followed by a recommendation, worded "para
+    # sus licuadora Oster…"
+    c = call()
+    status, *rest = texts(await c("¿En qué va el pedido cuatro cinco cero cero tres?"))
+    assert "cancelado" in status and rest == ["¿Le puedo ayudar con algo más?"]
+    told = texts(await call(CAROLINA)("¿Cómo va mi pedido?"))
+    assert told[-1].startswith("Por cierto, para sus zapatillas Adidas Runfalcon le recomiendo")
+
+
+async def test_a_greetings_question_answered_as_whisper_writes_eh_si(call) -> None:
+    # regressions: "Eh, sí, por eso mismo…" written "es si por eso mismo…" was no answer, and
+    # the greeting's question asked again was the whole greeting (a parroted greeting)
+    c = call("+573094559640")
+    greeting = await c.concierge.greeting()
+    assert greeting is not None and "¿Llama por su pedido" in greeting
+    told = texts(await c("es si por eso mismo para cuando me llega."))
+    assert "preparación" in told[0]
+    c = call("+573094559640")
+    await c.concierge.greeting()
+    [again] = texts(await c("Mmm, a ver, déjeme pensar"))
+    assert again.startswith("¿Llama por su pedido") and "Hola" not in again

@@ -402,6 +402,11 @@ def judge(
     caller_words = " ".join(heard)
     # the caller's numbers as said ("4-5-226") and as one number ("45226")
     allowed = set(facts.numbers) | set(_numbers(caller_words)) | set(_numbers(digits(caller_words)))
+    # what the caller said as the script has it: the record redacts a phone number the caller
+    # gave ("[teléfono]"), so the last four digits the bot reads back would look invented
+    for said in (digits(t.say) for t in scenario.turns):
+        run = re.sub(r"\D", "", said)
+        allowed.update({*_numbers(said), run, run[-4:]} - {""})
     allowed.update(str(t) for t in record.get("outcome", {}).get("tickets", []))
     caller_phone = record.get("caller") or ""
     allowed.update({caller_phone[-4:], caller_phone.lstrip("+")[2:]} - {""})

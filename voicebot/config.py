@@ -403,7 +403,7 @@ class RetailPhrases(_Section):
     variant_size: str
     variant_color: str
     offer_link: str
-    cross_sell: str
+    cross_sell: str  # {item}: "su licuadora Oster…" / "sus zapatillas…"; {name} {price}
     cart_reminder: str
     link_sent: str
     link_chat: str

@@ -19,8 +19,8 @@ coverage, delivery times in general), person_agent, callback, data_rights (Ley 1
 see, correct, stop contact), goodbye_thanks, greeting (a turn that is only "aló, buenas"),
 out_of_scope (nothing a store answers), other_language (English, Portuguese...).
 
-Not wired into the dialogue yet: the typed understanding consumes `IntentModel.predict` and
-keeps ops' YAML keywords as overrides.
+The dialogue reads it through `voicebot.dialogue.understanding.TrainedIntents`, which keeps
+the ops' YAML keywords as overrides and the store's cue lists where the model is not sure.
 """
 
 from __future__ import annotations

@@ -385,6 +385,14 @@ class Concierge:
             # when the words around it sound like a shipping or price question
             return "order_status"
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
+        if (
+            vague
+            and self._faq_entry(t, None) is not None
+            and not self.tools.catalog.names_category(t.folded)
+        ):
+            # "¿desde qué hora están atendiendo?": the ops' own cue, not a product that one of
+            # the words sounds like (a belt, for that one)
+            return "store_info"
         if names_product and intent in (None, "out_of_scope", "stock", "price"):
             # also after a no: "No, mejor unas Puma" to the offer of another product
             return "product_search"  # "un reloj Casio": ASR often drops the "busco"
@@ -394,7 +402,7 @@ class Concierge:
             # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
             # of a product search, with no product in it
             return "store_info" if self._faq_entry(t, None) is not None else intent
-        if intent == "shipping" and t.says([*_MY_ORDER, *_MY_SHIPMENT]) and not t.says(_COST):
+        if intent == "shipping" and t.says(_MY_SHIPMENT) and not t.says(_COST):
             # "¿con qué transportadora viene mi envío?": about the caller's own order
             return "order_status"
         if intent in (*_ORDER_TOPICS, "callback") and self._store_question(t):
@@ -736,15 +744,19 @@ class Concierge:
 
     def _after_order(self, order: Order) -> list[str]:
         """Cross-sell after a post-sale answer: one related item in stock, once per call."""
-        if self.outcome.cross_sell_offers >= self._s.store.max_cross_sell_offers or not order.lines:
+        if (
+            self.outcome.cross_sell_offers >= self._s.store.max_cross_sell_offers
+            or not order.lines
+            or order.status == "cancelado"  # nothing to go with: no sale on a cancelled order
+        ):
             return [self._say("anything_else")]
         bought = self.tools.catalog.by_sku.get(order.lines[0].sku)
         offer = self.tools.catalog.related(bought) if bought else None
         if offer is None or bought is None:
             return [self._say("anything_else")]
         self.outcome.cross_sell_offers += 1
-        q = self._say("cross_sell", item=_lower_first(bought.name), name=_lower_first(offer.name),
-                      price=cop(offer.price))  # fmt: skip
+        q = self._say("cross_sell", item=_possessive(bought.name),
+                      name=_lower_first(offer.name), price=cop(offer.price))  # fmt: skip
         self._pending = Pending(
             "confirm_link", kind="product", sku=offer.sku, revenue=offer.price, question=q
         )
@@ -900,6 +912,10 @@ class Concierge:
         over the answer: "¿qué tiene?")."""
         product = self.tools.catalog.by_sku.get(p.sku or "") if p.kind == "product" else None
         if p.action != "confirm_link" or product is None or p.question != self._say("offer_link"):
+            if p.action == "confirm_topic":
+                # the greeting's question only: "Hola, señor…, ¿llama por su pedido…?" said
+                # again whole would be the greeting repeated as an answer
+                return [_last_question(p.question)]
             return [p.question]  # a cross-sell offer names its product already
         name = _lower_first(product.name)
         return [self._say("product_price", name=name, price=cop(product.price)), p.question]
@@ -1094,7 +1110,9 @@ _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
 _ANOTHER_ORDER = ["otro pedido", "otra compra", "otra orden", "otro paquete", "el otro",
                   "la otra"]  # fmt: skip
 # A shipment of the caller's own, and what a shipping question about costs says
-_MY_SHIPMENT = ["mi envio", "transportadora", "la guia", "numero de guia"]
+# ("la compra" is not one: "si hago la compra hoy, ¿en cuántos días llega?" asks in general)
+_MY_SHIPMENT = ["mi envio", "mi pedido", "mi compra", "mi orden", "mi paquete", "transportadora",
+                "la guia", "numero de guia"]  # fmt: skip
 _COST = ["cuanto cuesta", "cuanto vale", "cuanto cobran", "costo", "precio", "tarifa", "gratis",
          "cuanto me cobran", "valor"]  # fmt: skip
 # About the product just talked about: its colours, something cheaper of the same kind
@@ -1128,6 +1146,20 @@ def _spaced_code(code: str) -> str:
     """A tracking code with its letters and digits apart ("SER 789642215"), so the voices
     spell the letters and read the digits in groups (`voicebot.tts.text.speech_text`)."""
     return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", code)
+
+
+def _last_question(text: str) -> str:
+    """The last question of a text ("…automático. ¿Llama por su pedido de…?" -> "¿Llama por
+    su pedido de…?"); the whole text when it asks none in Spanish marks."""
+    start = text.rfind("¿")
+    return text[start:] if start > 0 else text
+
+
+def _possessive(name: str) -> str:
+    """'Licuadora Oster' -> 'su licuadora Oster', 'Zapatillas Nike' -> 'sus zapatillas Nike':
+    the number of a product's name is its first word's (Spanish plurals end in -s)."""
+    first = fold(name.split()[0]) if name.split() else ""
+    return f"{'sus' if first.endswith('s') else 'su'} {_lower_first(name)}"
 
 
 def _understood(turn: Understanding | str) -> Understanding:

@@ -120,7 +120,8 @@ _LETTER_SIZES = {"xs": "XS", "s": "S", "m": "M", "l": "L", "xl": "XL", "ese": "S
 
 
 _SHIPPING = ["envio", "envios", "domicilio"]
-_SHIPPING_COST = ["cuanto", "costo", "cuesta", "vale", "gratis", "precio", "tarifa", "cobran"]
+_SHIPPING_COST = ["cuanto", "costo", "cuesta", "vale", "gratis", "precio", "tarifa", "cobran",
+                  "cobrar", "pagar"]  # fmt: skip
 
 
 def keyword_intent(folded: str) -> tuple[RetailIntent | None, float]:
@@ -190,6 +191,8 @@ def _yes_no(folded: str) -> bool | None:
         # are no reply to the bot's question.
         while words and words[0] in _LEAD_IN:
             words = words[1:]
+        if words[:1] == ["es"] and words[1:2] in (["si"], ["no"]):
+            words = words[1:]  # "Eh, sí" as Whisper writes it: "es si por eso mismo…"
     head = " ".join(words[:3])
     if not head or has_phrase(head, UNSURE):
         return None
