@@ -214,6 +214,8 @@ def test_mentions_matches_words_and_prices() -> None:
     assert mentions("está en preparacion", "preparación")
     assert not mentions("Personalizado", "persona")
     assert mentions("quedó [tarjeta] guardada", "[tarjeta]")
+    # regression: the redaction token matched the word "tarjeta" of the payment methods
+    assert not mentions("Recibimos tarjeta débito y crédito", "[tarjeta]")
 
 
 @pytest.mark.fast
