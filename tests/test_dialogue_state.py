@@ -867,7 +867,7 @@ async def test_the_tracking_code_and_the_carrier_of_ones_own_order(call) -> None
     c = call(CAROLINA)
     status, guide, *_ = texts(await c("¿Me da el número de guía de mi pedido?"))
     assert status.startswith("Su pedido 45721")
-    assert guide == "El número de guía de Servientrega es SER 593837152."
+    assert guide == "El número de guía de Servientrega es SER593837152."
     c = call(CAROLINA)
     told = texts(await c("¿Con qué transportadora viene mi envío?"))
     assert told[0].startswith("Su pedido 45721") and "Servientrega" in told[0]
@@ -933,3 +933,67 @@ async def test_a_greetings_question_answered_as_whisper_writes_eh_si(call) -> No
     await c.concierge.greeting()
     [again] = texts(await c("Mmm, a ver, déjeme pensar"))
     assert again.startswith("¿Llama por su pedido") and "Hola" not in again
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    ["Y si la mando para Cartagena, ¿me demora igual o más?", "y a Tunja cuánto me cobran"],
+)
+async def test_a_longer_follow_up_of_a_store_answer_gets_it_again(call, follow_up: str) -> None:
+    # regression: a follow-up of the shipping answer longer than five words ("¿y para
+    # Medellín es lo mismo?" as heard) went to the model or to the product search
+    c = call()
+    first = texts(await c("¿Cuántos días se demora un envío?"))[0]
+    assert texts(await c(follow_up))[0] == first and c.model.seen == []
+
+
+async def test_a_policy_question_without_a_question_mark_gets_the_policy(call) -> None:
+    # regression: a return-policy question Whisper wrote without "?" opened a return (only
+    # its number was asked for)
+    told = texts(await call()("cuáles son las políticas de devolución que manejan"))
+    assert told[0].startswith("Puede devolver un producto hasta 30 días")
+    assert texts(await call()("qué pena, necesito devolver una licuadora")) == [
+        "Con gusto le ayudo con la devolución. ¿Me dice el número del pedido?"
+    ]
+
+
+async def test_the_order_number_said_to_a_return_confirmation(call) -> None:
+    # regression: the order number said to "¿Confirma que abro la solicitud de devolución?"
+    # read that order's status; the same number is a yes, another one is that order's return
+    c = call(CAROLINA)
+    assert texts(await c("Necesito hacer una devolución"))[0].startswith("Su pedido 38150")
+    assert texts(await c("Es el tres ocho uno cinco cero"))[0].startswith("Listo, quedó registrada")
+    c = call(CAROLINA)
+    await c("Necesito hacer una devolución")
+    told = texts(await c("No, es el pedido cuatro cinco siete dos uno"))
+    assert told[0].startswith("El pedido 45721 todavía no se ha entregado. La devolución")
+
+
+async def test_whispers_slips_in_a_product_follow_up(call) -> None:
+    # regressions: "Ok, ¿quanto valen?" (Whisper's Italian spelling) was a yes to the link
+    # offer; "¿y la hay en negro?" heard "y la llenegro" repeated the price; "azulito" was no
+    # colour
+    c = call()
+    await c("¿Tienen licuadoras?")
+    price, offer = texts(await c("Bueno, ¿y quanto cuesta?"))
+    assert price == "El precio de licuadora Imusa clásica es $191.900." and "enlace" in offer
+    c = call()
+    await c("Busco zapatillas Nike talla 40")
+    assert "color negro" in texts(await c("¿y las tiene en negro? y la enenegro"))[0]
+    c = call()
+    await c("Necesito una camiseta talla M")
+    assert "color azul" in texts(await c("¿y de pronto en azulito?"))[0]
+
+
+async def test_a_transfer_the_model_promises_is_an_offer_a_yes_takes(call) -> None:
+    # regression: the model said "le comunico con un asesor" and no transfer followed (the
+    # caller waited on a line that went nowhere)
+    c = call()
+    c.model.answer = "Entiendo su situación. Le comunico con un asesor de inmediato."
+    said = texts(await c("Es que tengo un enredo con una vaina que me pasó"))
+    assert said[-1] == "Si quiere, le comunico con un asesor."
+    assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]
+    c = call()  # an offer in the model's own words: a yes is a transfer too
+    c.model.answer = "Si prefiere, una asesora le puede ayudar con eso."
+    assert texts(await c("Es que tengo un enredo con una vaina que me pasó"))
+    assert await c("Sí") == [EndCall("transfer_requested", "transfer")]

@@ -12,6 +12,7 @@ from voicebot.dialogue.guards import (
     clean_sentence,
     guard_rules,
     is_filler,
+    offers_person,
     right_store_name,
     shortened,
     to_usted,
@@ -270,3 +271,27 @@ def test_the_dialogue_counts_each_guard_decision_and_says_the_replacement_once()
     assert part is not None and part.phrase == "guarded_answer" and fresh.guarded == 1
     part = dialogue._checked("Con gusto le ayudo.", CALLER, CONTEXT, fresh)
     assert part is not None and part.phrase is None and fresh.guarded == 1
+
+
+@pytest.mark.parametrize(
+    "promise",
+    ["Le comunico con un asesor de inmediato.", "Permítame transferirla con una agente.",
+     "Ya mismo lo voy a pasar con una asesora.", "Un asesor se comunicará con usted."],
+)  # fmt: skip
+def test_a_promised_transfer_becomes_an_offer(promise: str) -> None:
+    # regression: the model said "le comunico con un asesor" and no transfer followed
+    checked = check(promise, CALLER, CONTEXT, RULES)
+    assert checked.text == SETTINGS.phrase("offer_person") and "promise" in checked.guards
+
+
+@pytest.mark.parametrize(
+    ("sentence", "offers"),
+    [("Si prefiere, le comunico con un asesor.", True),
+     ("¿Le gustaría que un asesor le ayude con eso?", True),
+     ("Le comunico que su pedido ya salió.", False),
+     ("Claro, le paso el enlace por mensaje.", False),
+     ("Un asesor le puede ayudar en la tienda.", False)],
+)  # fmt: skip
+def test_an_offer_of_a_person_is_told_from_other_sentences(sentence: str, offers: bool) -> None:
+    assert offers_person(sentence) is offers
+    assert check(sentence, CALLER, CONTEXT, RULES).text == sentence  # said as it is

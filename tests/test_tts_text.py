@@ -31,6 +31,11 @@ GOLDEN = [
     ("**Hola**", "Hola"),
     ("Recibimos PSE y Nequi", "Recibimos pe ese e y Nequi"),
     ("por SMS.", "por ese eme ese."),
+    # a tracking code: letters spelled, digits in groups (the dialogue passes it unspaced)
+    (
+        "La guía es SER593837152.",
+        "La guía es ese e erre, cinco nueve tres, ocho tres siete, uno cinco dos.",
+    ),
 ]
 
 

@@ -299,3 +299,22 @@ def test_language_and_request_slots() -> None:
     assert understand("Por favor borren mis datos").data_rights
     assert understand("Que me llamen más tarde").callback
     assert not understand("¿Dónde está mi pedido?").callback
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [("¿y la tienen en aenegro?", "¿y la tienen en ae negro?"),
+     ("blancosí", "blanco, sí"),
+     ("Ok, ¿quantos quedan?", "Ok, ¿cuántos quedan?"),
+     ("¿Tienen cafeteras negras?", "¿Tienen cafeteras negras?"),
+     ("Vivo en Montenegro", "Vivo en monte negro")],
+)  # fmt: skip
+def test_whispers_word_slips_are_mended_before_reading(heard: str, meant: str) -> None:
+    # regressions: glued colour words ("llenegro", "negrosía") and "quanto" for "cuánto"
+    # (the last case shows the price of the rule: a place name split, harmless to the store)
+    assert nlu.respelled(heard) == meant
+
+
+def test_colour_diminutives_are_colours() -> None:
+    assert understand("¿la tiene en rojito?").product.color == "rojo"
+    assert understand("una negrita talla S").product.color == "negro"

@@ -30,6 +30,7 @@ Guard = Literal[
     "filler",  # "Siempre estoy aquí para ayudarle": nothing the caller asked for
     "echo",  # the caller's own words said back
     "parrot",  # the greeting or the consent notice said again as an answer
+    "promise",  # "le comunico con un asesor": a transfer only the dialogue can make
     "ungrounded",  # a number, price, date or hour the store facts and the caller did not give
     "usted",  # a "tú" form rewritten to "usted"
     "usted_replaced",  # a "tú" form with no safe rewrite: the sentence is replaced
@@ -49,6 +50,7 @@ class GuardRules:
     said_sentences: tuple[str, ...]  # those phrases' sentences, folded
     replacement: str  # `phrases.guarded_answer`: a "tú" sentence with no safe rewrite
     cannot_confirm: str  # `phrases.cannot_confirm`: a fact nobody gave
+    offer_person: str  # `phrases.offer_person`: a transfer the model promised, as an offer
     max_words: int  # `llm.max_sentence_words`
 
 
@@ -74,13 +76,19 @@ def guard_rules(settings: Settings) -> GuardRules:
         fixed,
         settings.phrase("guarded_answer"),
         settings.phrase("cannot_confirm"),
+        settings.phrase("offer_person"),
         settings.llm.max_sentence_words,
     )
 
 
 @functools.lru_cache(maxsize=16)
 def _rules(
-    store_name: str, fixed: tuple[str, ...], replacement: str, cannot_confirm: str, words: int
+    store_name: str,
+    fixed: tuple[str, ...],
+    replacement: str,
+    cannot_confirm: str,
+    offer_person: str,
+    words: int,
 ) -> GuardRules:
     sentences: list[str] = []
     for text in fixed:
@@ -91,7 +99,9 @@ def _rules(
             if folded and not (sentence.rstrip().endswith("?") and len(folded.split()) <= 5):
                 sentences.append(folded)
     grams = frozenset(g for s in sentences for g in _ngrams(s.split(), 4))
-    return GuardRules(store_name, grams, tuple(sentences), replacement, cannot_confirm, words)
+    return GuardRules(
+        store_name, grams, tuple(sentences), replacement, cannot_confirm, offer_person, words
+    )
 
 
 def check(sentence: str, caller: str, context: str, rules: GuardRules) -> Checked:
@@ -110,6 +120,9 @@ def check(sentence: str, caller: str, context: str, rules: GuardRules) -> Checke
         return Checked(None, guards=(*acted, "echo"))
     if parrots(text, rules):
         return Checked(None, guards=(*acted, "parrot"))
+    if promises_transfer(text):
+        # the model cannot transfer: said as it is, the caller would wait on a dead line
+        return Checked(rules.offer_person, "offer_person", (*acted, "promise"))
     if not grounded(text, context):
         return Checked(rules.cannot_confirm, "cannot_confirm", (*acted, "ungrounded"))
     usted = to_usted(text)
@@ -211,6 +224,46 @@ def parrots(sentence: str, rules: GuardRules) -> bool:
     if any(g in rules.said_before for g in _ngrams(folded.split(), 4)):
         return True
     return any(SequenceMatcher(None, folded, s).ratio() >= 0.8 for s in rules.said_sentences)
+
+
+_PROMISE = re.compile(
+    r"\b(?:le|lo|la)\s+(?:voy a\s+)?(?:transfiero|transferire|transferir|pongo en contacto|"
+    r"poner en contacto)\b"
+    r"|\b(?:le|lo|la)\s+(?:voy a\s+)?(?:comunico|comunicare|comunicar|conecto|conectare|"
+    r"conectar|paso|pasare|pasar)\s+(?:con|a un|a una|a nuestro|a nuestra)\b"
+    r"|\b(?:voy a|vamos a|puedo|podemos|permitame)\s+(?:transferirl|ponerl)\w*"
+    r"|\b(?:voy a|vamos a|puedo|podemos|permitame)\s+(?:comunicarl|conectarl|pasarl)\w*"
+    r"\s+(?:con|a un|a una)\b"
+    r"|\btransfiriendo\b|\btransferencia a un\b"
+    r"|\bun (?:asesor|agente)\s+(?:se comunicara|se pondra|l[aeo]s?\s+(?:llamara|atendera|"
+    r"contactara))"
+)
+
+
+_CONDITIONAL = re.compile(r"\bsi (?:quiere|prefiere|desea|gusta|lo prefiere|lo desea)\b")
+_PERSON = re.compile(r"\b(?:asesor|asesora|agente|persona|alguien)\b")
+
+
+def promises_transfer(sentence: str) -> bool:
+    """A sentence that says the caller is being put through to a person ("Le comunico con un
+    asesor", "Permítame transferirlo"): only the dialogue transfers, on the caller's yes. An
+    offer ("Si prefiere, le comunico con un asesor") promises nothing (`offers_person`)."""
+    folded = fold(sentence)
+    return (
+        _PROMISE.search(folded) is not None
+        and not _CONDITIONAL.search(folded)
+        and not sentence.rstrip().endswith("?")
+    )
+
+
+def offers_person(sentence: str) -> bool:
+    """A sentence that offers a person, so that the caller's yes to it is a transfer: "Si
+    prefiere, le comunico con un asesor", "¿Le gustaría que un asesor le ayude?"."""
+    folded = fold(sentence)
+    if _PROMISE.search(folded) is not None:
+        return True
+    asks = sentence.rstrip().endswith("?") or _CONDITIONAL.search(folded) is not None
+    return asks and _PERSON.search(folded) is not None
 
 
 # ---- no invented facts ------------------------------------------------------------------------

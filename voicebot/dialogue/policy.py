@@ -20,7 +20,7 @@ from typing import Literal
 import structlog
 
 from voicebot.config import Settings
-from voicebot.dialogue.guards import check, guard_rules
+from voicebot.dialogue.guards import check, guard_rules, offers_person
 from voicebot.dialogue.guards import clean_sentence as clean_sentence  # moved; re-exported
 from voicebot.dialogue.guards import echoes as echoes
 from voicebot.dialogue.guards import grounded as grounded
@@ -183,6 +183,17 @@ class SentenceSplitter:
         return [rest] if rest.strip() else []
 
 
+def _asked(part: Say, concierge: Concierge | None) -> bool:
+    """Note what a model sentence asked, so the caller's answer is taken for it: the order
+    number the guard asked for (`cannot_confirm`), or a person offered (a yes transfers).
+    True when the reply must end on it (a guard phrase that asks)."""
+    if concierge is not None and part.phrase == "cannot_confirm":
+        concierge.expect_order_number()
+    elif concierge is not None and offers_person(part.text):
+        concierge.offered_person(part.text)
+    return part.phrase in ("cannot_confirm", "offer_person")
+
+
 class Dialogue:
     """Produces the bot's reply to a caller turn, sentence by sentence."""
 
@@ -320,15 +331,14 @@ class Dialogue:
                         if part is not None:
                             said += 1
                             yield part
-                            if part.phrase == "cannot_confirm":
-                                if concierge is not None:  # it asks for the order number
-                                    concierge.expect_order_number()
-                                return
+                            if _asked(part, concierge):
+                                return  # the reply ends on the question it asks
                 for sentence in [] if cut_short else splitter.flush():
                     part = self._checked(sentence, turn.folded, context, stats)
                     if part is not None and said < s.llm.max_sentences:
                         said += 1
                         yield part
+                        _asked(part, concierge)
         except TimeoutError as exc:
             if said:  # the reply so far stands; only its rest was too slow
                 log.info("llm_reply_cut", sentences=said)

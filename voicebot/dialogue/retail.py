@@ -18,7 +18,6 @@ never taken: the caller hears why and is offered the payment link.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -28,7 +27,13 @@ from babel.dates import format_date
 
 from voicebot.config import FaqEntry, Settings
 from voicebot.dialogue.tools import StoreUnavailable, Tools
-from voicebot.dialogue.understanding import UNSURE, RetailIntent, Understanding, understand
+from voicebot.dialogue.understanding import (
+    COST_WORDS,
+    UNSURE,
+    RetailIntent,
+    Understanding,
+    understand,
+)
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
 from voicebot.store.search import ProductQuery
@@ -216,18 +221,23 @@ class Concierge:
         if chat is not None and self.channel == "voice":
             topic = _topic_of(chat.intents[0])
             text = self._say("greeting_chat", topic=self._topic(topic), **who)
-            self._pending = replace(topic, question=text)
+            self._pending = replace(topic, question=_last_question(text))
             return text
         if len(open_orders) == 1:
             o = open_orders[0]
             text = self._say("greeting_order", item=self._item(o.lines), **who)
             self._pending = Pending(
-                "confirm_topic", kind="order_status", order_number=o.number, question=text
+                "confirm_topic",
+                kind="order_status",
+                order_number=o.number,
+                question=_last_question(text),
             )
             return text
         if cart is not None and cart.lines:
             text = self._say("greeting_cart", item=self._item(cart.lines), **who)
-            self._pending = Pending("confirm_topic", kind="cart", cart_id=cart.id, question=text)
+            self._pending = Pending(
+                "confirm_topic", kind="cart", cart_id=cart.id, question=_last_question(text)
+            )
             return text
         return self._say("greeting_known", **who)
 
@@ -357,7 +367,7 @@ class Concierge:
             return self._offer_person_with("data_rights")
         if intent == "return":
             # "¿hasta cuándo puedo devolver…?" asks for the policy as much as for a return
-            return await self._return(t.order_number, policy="?" in t.text, said=t)
+            return await self._return(t.order_number, policy=_asks(t), said=t)
         if intent == "complaint":
             return self._complaint(t.order_number)
         if intent == "callback":
@@ -384,6 +394,8 @@ class Concierge:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
             # when the words around it sound like a shipping or price question
             return "order_status"
+        if self._follows_faq(t):
+            return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
         if (
             vague
@@ -402,7 +414,7 @@ class Concierge:
             # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
             # of a product search, with no product in it
             return "store_info" if self._faq_entry(t, None) is not None else intent
-        if intent == "shipping" and t.says(_MY_SHIPMENT) and not t.says(_COST):
+        if intent == "shipping" and t.says(_MY_SHIPMENT) and not t.says(COST_WORDS):
             # "¿con qué transportadora viene mi envío?": about the caller's own order
             return "order_status"
         if intent in (*_ORDER_TOPICS, "callback") and self._store_question(t):
@@ -480,10 +492,14 @@ class Concierge:
         return [q]
 
     def _faq_entry(self, t: Understanding, intent: str | None) -> Any:
-        """The FAQ entry whose cue the words contain, else the one for the turn's intent."""
+        """The FAQ entry whose cue the words contain (the longest cue said: "las políticas de
+        devolución que manejan" is about returns, not about what the store sells), else the
+        one for the turn's intent."""
         faq = self._s.store.faq
-        found = next((e for e in faq if t.says(e.cues)), None)
-        return found or next((e for e in faq if intent and e.intent == intent), None)
+        said = [(len(c), -i) for i, e in enumerate(faq) for c in e.cues if t.says([c])]
+        if said:
+            return faq[-max(said)[1]]  # on a tie, the entry first in the file
+        return next((e for e in faq if intent and e.intent == intent), None)
 
     def _store_question(self, t: Understanding) -> bool:
         """A turn with no order number about a store topic of the FAQ (one not tied to an
@@ -496,18 +512,30 @@ class Concierge:
         said = [c for c in cues if t.says([c])]
         if any(has_phrase(c, _ORDER_WORDS) for c in said):
             return True
-        return bool(said) and "?" in t.text and not t.says(_MY_ORDER)
+        return bool(said) and _asks(t) and not t.says(_MY_ORDER)
 
     def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
         entry = self._faq_entry(t, intent)
-        words = t.folded.split()
-        if entry is None and words[:1] == ["y"] and len(words) <= 5:
+        if entry is None and self._follows_faq(t):
             entry = self._last_faq  # "¿y el domingo?" after the hours: the same answer holds it
         if entry is None:
             return None
         self._last_faq, self._faq_said = entry, True
         self._intent("store_info")
         return [" ".join(entry.answer.split()), self._say("anything_else")]
+
+    def _follows_faq(self, t: Understanding) -> bool:
+        """Whether the turn follows the store answer just given up ("¿y para Cali es lo
+        mismo?", "y si vivo en Pasto, ¿también se demora eso?"): it opens with "y" or asks
+        whether the same holds, names no product or order, and is one short question."""
+        words = t.folded.split()
+        if self._last_faq is None or t.order_number is not None or len(words) > 12:
+            return False
+        if t.intent not in (None, "out_of_scope", "store_info", "shipping", "price", "stock"):
+            return False
+        if self.tools.catalog.mentions_product(t.folded):
+            return False
+        return words[:1] == ["y"] or t.says(_SAME_AGAIN)
 
     async def _follow_up(self, p: Pending, t: Understanding) -> list[str] | None:
         """The caller's answer to the bot's last question; None if they moved on."""
@@ -518,6 +546,15 @@ class Concierge:
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
             t.intent not in (None, "out_of_scope", "product_search") and not refers_back
         )
+        if p.action == "confirm_ticket" and p.order_number and t.order_number is not None:
+            if t.order_number == p.order_number and t.answer is not False:
+                return await self._confirmed(p)  # "sí, el 38150", or the number alone: a yes
+            # another order: for the same errand ("no, es el pedido 45721"), unless the words
+            # ask for another ("mejor dígame dónde va el 45721")
+            same = _only_a_number(t) or t.intent not in _ORDER_TOPICS
+            topic = _TICKET_TOPICS.get(p.kind or "") if same else t.intent
+            if topic is not None:
+                return await self._numbered(topic, t.order_number)
         if p.action in ("ask_order_number", "confirm_number"):
             if t.order_number is not None:
                 return await self._numbered(p.kind, t.order_number)
@@ -713,7 +750,7 @@ class Concierge:
         if self._wants_tracking and order.tracking and order.status != "cancelado":
             self._wants_tracking = False
             said.append(self._say("order_tracking", carrier=order.carrier,
-                                  tracking=_spaced_code(order.tracking)))  # fmt: skip
+                                  tracking=order.tracking))  # fmt: skip
         return [*said, *self._after_order(order)]
 
     def _not_found(self, kind: str, number: str) -> list[str]:
@@ -912,10 +949,6 @@ class Concierge:
         over the answer: "¿qué tiene?")."""
         product = self.tools.catalog.by_sku.get(p.sku or "") if p.kind == "product" else None
         if p.action != "confirm_link" or product is None or p.question != self._say("offer_link"):
-            if p.action == "confirm_topic":
-                # the greeting's question only: "Hola, señor…, ¿llama por su pedido…?" said
-                # again whole would be the greeting repeated as an answer
-                return [_last_question(p.question)]
             return [p.question]  # a cross-sell offer names its product already
         name = _lower_first(product.name)
         return [self._say("product_price", name=name, price=cop(product.price)), p.question]
@@ -1109,12 +1142,6 @@ _MY_ORDER = ["mi pedido", "mi compra", "mi orden", "mi paquete", "el pedido", "l
 _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
 _ANOTHER_ORDER = ["otro pedido", "otra compra", "otra orden", "otro paquete", "el otro",
                   "la otra"]  # fmt: skip
-# A shipment of the caller's own, and what a shipping question about costs says
-# ("la compra" is not one: "si hago la compra hoy, ¿en cuántos días llega?" asks in general)
-_MY_SHIPMENT = ["mi envio", "mi pedido", "mi compra", "mi orden", "mi paquete", "transportadora",
-                "la guia", "numero de guia"]  # fmt: skip
-_COST = ["cuanto cuesta", "cuanto vale", "cuanto cobran", "costo", "precio", "tarifa", "gratis",
-         "cuanto me cobran", "valor"]  # fmt: skip
 # About the product just talked about: its colours, something cheaper of the same kind
 _COLOR_QUESTION = ["que colores", "en que colores", "que color", "cuales colores",
                    "colores tiene", "colores hay", "colores tienen", "otros colores"]  # fmt: skip
@@ -1132,9 +1159,40 @@ _DETAILS = ["cuanto pesa", "que peso", "el peso", "cuanto mide", "medidas", "dim
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
+# A shipment of the caller's own ("la compra" is not one: "si hago la compra hoy, ¿en cuántos
+# días llega?" asks in general)
+_MY_SHIPMENT = [c for c in _MY_ORDER if c.startswith("mi ")] + [
+    "mi envio", "transportadora", *_TRACKING]  # fmt: skip
+# Asking whether the same holds: "¿es lo mismo?", "¿aplica igual?", "¿también?"
+_SAME_AGAIN = ["lo mismo", "eso mismo", "igual", "tambien", "aplica", "y si"]
+# A question without Whisper's question mark: "cuál es la política de devoluciones"
+_QUESTION_OPENERS = ("cual", "cuales", "cuanto", "cuantos", "cuanta", "cuantas", "como", "donde",
+                     "cuando", "hasta", "quien", "que")  # fmt: skip
+_ASKING = ["queria saber", "quisiera saber", "quiero saber", "me puede decir", "me podria decir",
+           "me dice", "me informa", "una pregunta", "una consulta"]  # fmt: skip
+# The order errands a pending question is about, by their `Pending.kind` (ticket kinds are
+# the store's Spanish words)
+_TICKET_TOPICS = {"devolución": "return", "queja": "complaint"}
+# The words around an order number said alone: "no, es el pedido 45721", "sí, el de 38150"
+_AROUND_A_NUMBER = frozenset(
+    "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh".split()
+)
 # A new purchase, not an order placed: "hacer un pedido", "comprar por teléfono"
 _NEW_ORDER = ["hacer un pedido", "hacer una compra", "hacer el pedido", "comprar por telefono",
               "pedir por telefono", "pedido por telefono"]  # fmt: skip
+
+
+def _asks(t: Understanding) -> bool:
+    """Whether the turn is a question, with Whisper's question mark or without it."""
+    words = t.folded.split()
+    opener = words[0] if words and words[:2] != ["que", "pena"] else ""  # "qué pena": sorry
+    return "?" in t.text or opener in _QUESTION_OPENERS or t.says(_ASKING)
+
+
+def _only_a_number(t: Understanding) -> bool:
+    """Whether the turn says an order number and nothing else of substance."""
+    words = fold(t.digits).split()
+    return all(w in _AROUND_A_NUMBER or w.isdigit() for w in words)
 
 
 def _listed(items: list[str]) -> str:
@@ -1142,15 +1200,10 @@ def _listed(items: list[str]) -> str:
     return " y ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
-def _spaced_code(code: str) -> str:
-    """A tracking code with its letters and digits apart ("SER 789642215"), so the voices
-    spell the letters and read the digits in groups (`voicebot.tts.text.speech_text`)."""
-    return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", code)
-
-
 def _last_question(text: str) -> str:
     """The last question of a text ("…automático. ¿Llama por su pedido de…?" -> "¿Llama por
-    su pedido de…?"); the whole text when it asks none in Spanish marks."""
+    su pedido de…?"); the whole text when it asks none in Spanish marks. A greeting keeps only
+    its question as the one to ask again: said again whole it would be a parroted greeting."""
     start = text.rfind("¿")
     return text[start:] if start > 0 else text
 

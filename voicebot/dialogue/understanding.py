@@ -105,14 +105,14 @@ NO = [
 
 # Colour words by their canonical catalogue form; caller forms include gender and number.
 COLORS: dict[str, list[str]] = {
-    "negro": ["negro", "negra", "negros", "negras"],
-    "blanco": ["blanco", "blanca", "blancos", "blancas"],
-    "azul": ["azul", "azules"],
-    "rojo": ["rojo", "roja", "rojos", "rojas"],
-    "gris": ["gris", "grises"],
-    "verde": ["verde", "verdes"],
+    "negro": ["negro", "negra", "negros", "negras", "negrito", "negrita", "negritos", "negritas"],
+    "blanco": ["blanco", "blanca", "blancos", "blancas", "blanquito", "blanquita"],
+    "azul": ["azul", "azules", "azulito", "azulita", "azulitos", "azulitas"],
+    "rojo": ["rojo", "roja", "rojos", "rojas", "rojito", "rojita"],
+    "gris": ["gris", "grises", "grisecito"],
+    "verde": ["verde", "verdes", "verdecito", "verdecita"],
     "beige": ["beige", "beis", "crema"],
-    "rosado": ["rosado", "rosada", "rosados", "rosadas", "rosa"],
+    "rosado": ["rosado", "rosada", "rosados", "rosadas", "rosa", "rosadito", "rosadita"],
 }
 _LETTER_SIZES = {"xs": "XS", "s": "S", "m": "M", "l": "L", "xl": "XL", "ese": "S", "eme": "M",
                  "ele": "L", "equis ele": "XL", "extra grande": "XL", "grande": "L",
@@ -120,15 +120,16 @@ _LETTER_SIZES = {"xs": "XS", "s": "S", "m": "M", "l": "L", "xl": "XL", "ese": "S
 
 
 _SHIPPING = ["envio", "envios", "domicilio"]
-_SHIPPING_COST = ["cuanto", "costo", "cuesta", "vale", "gratis", "precio", "tarifa", "cobran",
-                  "cobrar", "pagar"]  # fmt: skip
+# What a question about a cost says ("¿cuánto me cobran el domicilio?", "¿el envío es gratis?")
+COST_WORDS = ["costo", "cuesta", "vale", "valor", "gratis", "precio", "tarifa", "cobran", "cobrar",
+              "pagar"]  # fmt: skip
 
 
 def keyword_intent(folded: str) -> tuple[RetailIntent | None, float]:
     """The retail intent of folded words by cue lists, with its confidence: 1.0 when a cue
     matched (rules are sure), (None, 0.0) when none did. An `IntentClassifier`."""
     # "¿cuánto (cuesta) el envío?" is shipping policy, even when ASR garbles the verb.
-    if has_phrase(folded, _SHIPPING) and has_phrase(folded, _SHIPPING_COST):
+    if has_phrase(folded, _SHIPPING) and has_phrase(folded, [*COST_WORDS, "cuanto"]):
         return "store_info", 1.0
     found = next((intent for intent, cues in INTENT_CUES if has_phrase(folded, cues)), None)
     return found, 1.0 if found else 0.0
@@ -289,6 +290,35 @@ def _color(folded: str) -> str | None:
     return next(
         (canon for canon, forms in COLORS.items() if any(f" {f} " in padded for f in forms)), None
     )
+
+
+# Whisper's foreign spellings of Spanish question words ("Ok, ¿quanto valen?")
+_RESPELLED = {"quanto": "cuánto", "quanta": "cuánta", "quantos": "cuántos", "quantas": "cuántas",
+              "quando": "cuándo", "qual": "cuál", "quales": "cuáles"}  # fmt: skip
+# Colour words long enough to be told apart inside a word Whisper glued to its neighbour
+_GLUABLE = sorted((f for forms in COLORS.values() for f in forms if len(f) >= 5), key=len)[::-1]
+
+
+def _unglued(word: str) -> str | None:
+    """A colour word glued to the word before it or to a yes/no after it, split ("y la
+    llenegro" for "y la hay en negro", "negrosía" for "negro, sí"); None when there is none."""
+    for form in _GLUABLE:
+        if word != form and word.endswith(form) and len(word) - len(form) >= 2:
+            return f"{word[: -len(form)]} {form}"
+        if word.startswith(form) and word[len(form) :] in ("si", "sia", "no"):
+            return f"{form}, {'no' if word.endswith('no') else 'sí'}"
+    return None
+
+
+def respelled(text: str) -> str:
+    """The transcript with Whisper's word-level slips mended before it is read: foreign
+    spellings of question words and colour words glued to another word."""
+
+    def word(m: re.Match[str]) -> str:
+        folded = fold(m.group(0))
+        return _RESPELLED.get(folded) or _unglued(folded) or m.group(0)
+
+    return re.sub(r"\w+", word, text)
 
 
 def color(text: str) -> str | None:
@@ -537,8 +567,9 @@ def understand(
 ) -> Understanding:
     """Read one caller turn: fold it, turn its numbers into digits, classify its intent, check
     the keyword `rules` (none: `rule` is None) and fill the slots."""
-    folded = fold(text)
-    spoken = digits(text)
+    heard = respelled(text)
+    folded = fold(heard)
+    spoken = digits(heard)
     intent, confidence = classify(folded)
     card = _card(text, folded)
     lang = _language(folded)

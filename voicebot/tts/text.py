@@ -22,6 +22,8 @@ _GROUPED = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{3})+(?![\d.]*\d)")
 # A phone number written with separators: +57 300 123 4567, (601) 234 5678, 300-123-4567.
 _PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?\(?(\d{3})\)?[\s.-](\d{3})[\s.-]?(\d{4})\b")
 _LONG_NUMBER = re.compile(r"\b\d{5,}\b")
+# A code of letters and digits, as carriers' tracking codes: "SER593837152", "ENV-45721".
+_CODE = re.compile(r"\b([A-ZÑ]{1,4})-?(\d{4,})\b")
 _FIRST_OF_MONTH = re.compile(rf"\b1 de ({_MONTHS})\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap])\.?\s?m\.?(?=\W|$)", re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d+(?:,\d+)?\b")
@@ -49,6 +51,10 @@ def digits_in_groups(number: str) -> str:
     if len(groups) > 1 and len(groups[-1]) == 1:  # 300 123 4567, not 300 123 456 7
         groups[-2:] = [groups[-2] + groups[-1]]
     return ", ".join(" ".join(_DIGIT_WORDS[int(d)] for d in g) for g in groups)
+
+
+def _spelled(letters: str) -> str:
+    return " ".join(_LETTERS[c] for c in letters)
 
 
 def _words(value: int) -> str:
@@ -82,16 +88,18 @@ def _cardinal(m: re.Match[str]) -> str:
 
 def speech_text(text: str) -> str:
     """Text as a Colombian says it aloud: prices in pesos, order and phone numbers digit by
-    digit in groups, "1 de diciembre" as "primero", hours of the day, every number in words."""
+    digit in groups, codes ("SER593837152") spelled then in groups, "1 de diciembre" as
+    "primero", hours of the day, every number in words."""
     text = _URL.sub("el enlace", text)
     text = _PRICE.sub(lambda m: f"{_words(int(m.group(1).replace('.', '')))} pesos", text)
     text = _PHONE.sub(lambda m: digits_in_groups("".join(m.groups())), text)
+    text = _CODE.sub(lambda m: f"{_spelled(m.group(1))}, {digits_in_groups(m.group(2))}", text)
     text = _LONG_NUMBER.sub(lambda m: digits_in_groups(m.group(0)), text)
     text = _GROUPED.sub(lambda m: _words(int(m.group(0).replace(".", ""))), text)
     text = _FIRST_OF_MONTH.sub(lambda m: f"primero de {m.group(1)}", text)
     text = _CLOCK.sub(_clock, text)
     text = _PERCENT.sub(" por ciento", text)
-    text = _INITIALISM.sub(lambda m: " ".join(_LETTERS[c] for c in m.group(0)), text)
+    text = _INITIALISM.sub(lambda m: _spelled(m.group(0)), text)
     text = _NUMBER.sub(_cardinal, text)
     text = text.replace("*", "").replace("#", "").replace("&", " y ")
     return re.sub(r"\s+", " ", text).strip()
