@@ -797,6 +797,18 @@ MORE: dict[str, list[str]] = {
         "quero falar com uma pessoa",
     ],
 }
+# Eleventh session: a product asked for by its kind with an indefinite article ("quiero una
+# licuadora" read as a complaint: blenders were named only in complaints), and an order number
+# the caller cannot remember (read as a data-rights request: "no me acuerdo del número").
+MORE["product_search"] += [
+    "quiero {one}", "necesito {one}", "busco {one}", "¿tienen {one}?", "ando buscando {one}",
+    "estoy buscando {one} para regalar", "me gustaría comprar {one}", "¿me vende {one}?",
+]  # fmt: skip
+MORE["order_status"] += [
+    "no me acuerdo del número", "no me acuerdo del número del pedido",
+    "no tengo el número a la mano, pero quiero saber de mi pedido",
+    "no sé cuál es el número de la orden", "se me borró el número del pedido",
+]  # fmt: skip
 for _intent, _extra in MORE.items():
     TEMPLATES[_intent] += _extra
 
@@ -868,16 +880,21 @@ def store_slots() -> dict[str, list[str]]:
                 "bolsos": "bolso", "correas": "correa", "cuidado de calzado": "kit limpiador",
                 "ollas": "ollas"}  # fmt: skip
     items = []
+    ones = []
     for p in products:
         cat = p["category"]
         noun = singular.get(cat, cat)
         items.append(f"{items_article[cat]} {noun}")
         items.append(f"{items_article[cat]} {noun} {p['brand']}")
+        article = {"la": "una", "el": "un", "las": "unas", "los": "unos"}[items_article[cat]]
+        ones.append(f"{article} {noun}")
+        ones.append(f"{article} {noun} {p['brand']}")
     orders = [o["number"] for o in sample["orders"]]
     settings = load_settings(environ={})
     return {
         "prod": prods,
         "item": sorted(set(items)),
+        "one": sorted(set(ones)),
         "cat": sorted({p["category"] for p in products}),
         "brand": sorted({p["brand"] for p in products}),
         "color": sorted({v["color"] for p in products for v in p["variants"]}),
@@ -942,6 +959,8 @@ def fill(
     }
     if english:  # no Spanish number words inside an English sentence
         values["num"] = rng.choice(slots["orders"])
+    if "{one}" in template:  # drawn only here: the other templates' draws stay as they were
+        values["one"] = rng.choice(slots["one"])
     text = template.format(**values)
     return text.replace(" de el ", " del ").replace(" a el ", " al ")
 

@@ -23,6 +23,8 @@ if [ "${1:-}" = "--test" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
   # real recorded Colombian Spanish digits (GSM, converted with sox) for spoken order numbers
   [ -e /usr/share/asterisk/sounds/es/digits/0.gsm ] || need_apt+=(asterisk-prompt-es-co)
+  # recorded music on hold: the false-onset scenes of `voicebot bench --vad`
+  ls /usr/share/asterisk/moh/*.wav >/dev/null 2>&1 || need_apt+=(asterisk-moh-opsound-wav)
   command -v sox >/dev/null || need_apt+=(sox)
   # the scale-out test runs two service processes sharing a real Redis (and PostgreSQL)
   command -v redis-server >/dev/null || need_apt+=(redis-server)

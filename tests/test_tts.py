@@ -144,6 +144,20 @@ async def test_a_reply_goes_to_the_cheaper_voice_when_the_first_is_backed_up() -
 
 
 @pytest.mark.fast
+async def test_a_reply_whose_words_came_late_gets_the_cheaper_voice() -> None:
+    # The caller has waited since the reply began (the model took its time): the first
+    # voice's render on top of that would be past the budget, so the next voice says it.
+    neural = ScriptedVoice("neural", seconds_per_char=0.01)  # ~0.3 s per clause here
+    chain = VoiceChain([neural, ScriptedVoice("light")], budget_s=0.5, timeout_s=5)
+    text = "Claro que sí, con gusto le ayudo."
+    at_once = [s.voice async for s in chain.stream(text, ReplyVoice())]
+    assert at_once == ["neural", "neural"]
+    late = ReplyVoice(started=time.perf_counter() - 0.4)  # 0.4 s waited + ~0.3 s to render
+    assert [s.voice async for s in chain.stream(text, late)] == ["light", "light"]
+    assert late.reason == "budget"
+
+
+@pytest.mark.fast
 async def test_a_long_first_clause_starts_with_a_short_head() -> None:
     neural = ScriptedVoice("neural")
     chain = VoiceChain([neural], 1.0, 1.0)

@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
         "--judge", type=Path, metavar="FILE", help="--conversations: judge a saved --out again"
     )
     bench.add_argument(
+        "--vad",
+        action="store_true",
+        help="webrtcvad vs Silero VAD on phone audio: onset delay, false onsets on music",
+    )
+    bench.add_argument(
         "--tts",
         action="store_true",
         help="each voice's WER over the phone codec, first audio, CPU; the chain under load",
@@ -252,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
             from voicebot.bench_tts import run_tts_bench
 
             return asyncio.run(run_tts_bench(settings))
+        if args.vad:
+            from voicebot.bench_vad import run_vad_bench
+
+            return asyncio.run(run_vad_bench(settings))
         if args.barge_in:
             from voicebot.bench_barge_in import run_barge_in_bench
 

