@@ -997,3 +997,32 @@ async def test_a_transfer_the_model_promises_is_an_offer_a_yes_takes(call) -> No
     c.model.answer = "Si prefiere, una asesora le puede ayudar con eso."
     assert texts(await c("Es que tengo un enredo con una vaina que me pasó"))
     assert await c("Sí") == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_another_model_of_the_same_kind_named_after_a_product(call) -> None:
+    # regression: "¿y cuánto vale la trucker?" after the New Era flat cap read the flat cap's
+    # price again (a model word is neither a kind of item nor a brand)
+    c = call()
+    await c("Estoy buscando una gorra New Era")
+    price, _offer = texts(await c("¿Y la trucker qué precio tiene?"))
+    assert price == "El precio de gorra New Era trucker es $118.900."
+    c = call()
+    await c("¿Tienen licuadoras Oster?")
+    told = texts(await c("¿Y cuánto cuesta la de alta potencia?"))[0]
+    assert "Oster de alta potencia" in told and "$533.900" in told
+
+
+@pytest.mark.parametrize(
+    "said", ["¿Es confiable comprarles a ustedes?", "¿Cómo sé que esto no es una estafa?"]
+)
+async def test_a_shopper_who_doubts_the_store_hears_how_to_buy_safely(call, said: str) -> None:
+    # regression: "¿ustedes sí son confiables?" was asked for an order number
+    told = texts(await call()(said))
+    assert told[0].startswith("Sí, puede comprar con tranquilidad") and "contraentrega" in told[0]
+
+
+async def test_the_invoice_asked_by_mail_is_the_stores_answer(call) -> None:
+    # regression: "¿me pueden enviar la factura al correo?" went to the model
+    c = call()
+    told = texts(await c("Necesito que me manden la factura de una compra"))
+    assert told[0].startswith("La factura electrónica se envía al correo") and c.model.seen == []

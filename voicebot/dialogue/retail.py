@@ -326,7 +326,9 @@ class Concierge:
         if t.intent == "other_language":
             return self._offer_person_with("other_language")
         last = self._last_product
-        if last is not None and self._about_it(t):
+        # "¿y la de alta potencia?" names another model of that kind: its own route below
+        other = last is not None and self.tools.catalog.sibling(last, t.folded) is not None
+        if last is not None and not other and self._about_it(t):
             # about the product just talked about: "¿qué colores hay?", "la más barata"
             if t.says(_COLOR_QUESTION):
                 return self._colors(last)
@@ -810,6 +812,8 @@ class Concierge:
         last = self._last_product
         if self.tools.catalog.mentions_product(t.folded) or last is None:
             return await self._product(t.product)
+        if (other := self.tools.catalog.sibling(last, t.folded)) is not None:
+            last = self._last_product = other  # "¿y la trucker?": that model, not the last one
         if intent == "price" and not (t.product.color or t.product.size):
             self._ref(f"product:{last.sku}")
             return [

@@ -320,6 +320,24 @@ class Catalog:
             default=None,
         )
 
+    def sibling(self, product: Product, folded: str) -> Product | None:
+        """Another product of the same kind whose own model word the caller said ("¿y la
+        trucker?" after the New Era plana cap, "¿y las Air Max?" after the Nike Ultra): a word
+        of its name that `product`'s name lacks, heard by sound; of the same brand first.
+        None when the words name no sibling, or several equally."""
+        said = {sound(w) for w in folded.split() if len(w) > 2 and w not in STOPWORDS}
+        own = {sound(w) for w in self._name_words(product)}
+        scores: dict[str, tuple[int, bool]] = {}
+        for p in self.products:
+            if p.category != product.category or p.sku == product.sku:
+                continue
+            distinct = {sound(w) for w in self._name_words(p) if len(w) > 2} - own
+            if hits := len(distinct & said):
+                scores[p.sku] = (hits, p.brand == product.brand)
+        best = max(scores.values(), default=None)
+        found = [sku for sku, score in scores.items() if score == best]
+        return self.by_sku[found[0]] if len(found) == 1 else None
+
     def related(self, product: Product) -> Product | None:
         """The first related item in stock: the cross-sell offer."""
         return next(
