@@ -1026,3 +1026,32 @@ async def test_the_invoice_asked_by_mail_is_the_stores_answer(call) -> None:
     c = call()
     told = texts(await c("Necesito que me manden la factura de una compra"))
     assert told[0].startswith("La factura electrónica se envía al correo") and c.model.seen == []
+
+
+@pytest.mark.parametrize(
+    "said", ["Perdón, ¿quién me habla?", "¿Estoy hablando con un robot o con una persona?"]
+)
+async def test_who_answers_is_said_not_taken_for_a_person(call, said: str) -> None:
+    # regression: "¿con quién hablo?" and "¿es una persona o una máquina?" were transfers
+    # (the words hold "una persona"); a real request for a person still is one
+    c = call()
+    assert texts(await c(said)) == [c.dialogue._settings.phrase("who_am_i")]
+    asked = await call()("No me ponga con una máquina, necesito una persona")
+    assert asked == [EndCall("transfer_requested", "transfer")]
+
+
+@pytest.mark.parametrize("said", ["Ay, no lo tengo a la mano", "No, no sé"])
+async def test_no_order_number_at_hand_is_not_asked_the_same_again(call, said: str) -> None:
+    # regression: "no tengo el número a la mano" to the return's question heard the same
+    # question again (the lookup by the caller's phone found nothing)
+    c = call()
+    first = texts(await c("Es para devolver algo que compré"))
+    told = texts(await c(said))
+    assert told != first and told[0].startswith("No se preocupe. El número del pedido está")
+
+
+async def test_the_stores_phone_number_is_the_stores_answer(call) -> None:
+    # regression: "¿cuál es el teléfono de la tienda?" went to the model
+    c = call()
+    told = texts(await c("Me regala el número de la tienda, por favor"))
+    assert told[0].startswith("Puede llamarnos a esta misma línea") and c.model.seen == []

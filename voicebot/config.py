@@ -342,6 +342,9 @@ class DialogueSettings(_Section):
     repeat_keywords: list[str] = []
     # "espere un momento": the caller needs a moment; phrases.hold_on, nothing else
     wait_keywords: list[str] = []
+    # "¿con quién hablo?", "¿usted es una persona?": phrases.who_am_i, before any transfer rule
+    # (the words hold "una persona" but ask who answers, not for a person)
+    identity_keywords: list[str] = []
 
 
 class Phrases(_Section):
@@ -361,6 +364,7 @@ class Phrases(_Section):
     # on, and a yes to it transfers
     model_busy: str
     hold_on: str  # the caller asked the bot to wait (dialogue.wait_keywords)
+    who_am_i: str  # who answers the call (dialogue.identity_keywords): the automated assistant
     hold: str
     agent_unavailable: str
     out_of_hours: str

@@ -267,6 +267,11 @@ class Dialogue:
         if turn.rule == "goodbye" or (turn.rule is None and done):
             yield EndCall("goodbye", "farewell")
             return
+        if turn.says(s.dialogue.identity_keywords):
+            # "¿con quién hablo?", "¿es una persona o una máquina?": who answers, not a request
+            # for a person, though the words hold one ("una persona")
+            yield Say(s.phrase("who_am_i"), "who_am_i")
+            return
         complaint = concierge is not None and concierge.takes_complaint(turn)
         if turn.rule is not None and not complaint:
             yield EndCall(turn.rule, "transfer")

@@ -564,9 +564,14 @@ class Concierge:
                 return await self._by_kind(p.kind, p.order_number)
             if t.phone is not None and p.kind == "order_status":  # "mi número es 320…"
                 return await self._order_status(None, phone=t.phone)
-            if t.answer is False and p.asked == 0 and self.phone:  # "no lo tengo a mano"
-                return await self._by_kind(p.kind, None, by_phone=True)
-            if t.says(_NO_NUMBER):  # where to find it, or a person; never another topic
+            if t.answer is False and p.asked == 0 and self.phone and self.phone_proven:
+                # "no lo tengo a mano": the caller's orders by this phone, when it finds one
+                answer = await self._by_kind(p.kind, None, by_phone=True)
+                again = self._pending is not None and self._pending.action == "ask_order_number"
+                if not again:
+                    return answer
+            if t.answer is False or t.says(_NO_NUMBER):
+                # where to find it, or a person; never the same question again
                 q = self._say("order_number_unknown")
                 self._pending = Pending("offer_person", question=q)
                 return [q]
@@ -1133,7 +1138,8 @@ _BRAND_WORDS = ["marca", "marcas"]  # "¿de qué marcas?" after a product: the c
 # "I do not have the number" as callers put it: an answer to the bot's question, whatever
 # else the words resemble (the intent model took "no me acuerdo del número" for data rights).
 _NO_NUMBER = ["no me acuerdo", "no recuerdo", "no lo tengo", "no tengo el numero", "no lo se",
-              "no se el numero", "no se cual es", "no lo encuentro", "se me olvido"]  # fmt: skip
+              "no se el numero", "no se cual es", "no lo encuentro", "se me olvido",
+              "no lo tengo a la mano", "no lo tengo a mano", "a la mano", "no se"]  # fmt: skip
 
 # Intents whose own flow reads the order number ("quiero devolver el pedido 45721").
 _ORDER_TOPICS = ("order_status", "return", "complaint")
