@@ -808,9 +808,6 @@ MORE["order_status"] += [
     "no me acuerdo del número", "no me acuerdo del número del pedido",
     "no tengo el número a la mano, pero quiero saber de mi pedido",
     "no sé cuál es el número de la orden", "se me borró el número del pedido",
-    # "¿ya me llegó lo que pedí?" read as a complaint (0.94): an arrival asked, not a fault
-    "¿ya me llegó lo que pedí?", "¿ya viene lo que compré?", "quiero saber si ya llegó lo que pedí",
-    "¿cuándo me llega lo que compré?", "¿ya despacharon lo que pedí?",
 ]  # fmt: skip
 for _intent, _extra in MORE.items():
     TEMPLATES[_intent] += _extra

@@ -1055,3 +1055,12 @@ async def test_the_stores_phone_number_is_the_stores_answer(call) -> None:
     c = call()
     told = texts(await c("Me regala el número de la tienda, por favor"))
     assert told[0].startswith("Puede llamarnos a esta misma línea") and c.model.seen == []
+
+
+async def test_an_arrival_asked_is_the_orders_status_not_a_complaint(call) -> None:
+    # regression: "¿ya me llegó lo que pedí?" was filed as a complaint by the intent model
+    # (0.95); a complaint names something wrong, and a stopped watch is one
+    told = texts(await call(CAROLINA)("Oiga, ¿lo que compré ya me llegó?"))
+    assert told[0].startswith("Su pedido 45721")
+    said = texts(await call()("La licuadora se me paró a la semana de usarla"))
+    assert said[0].startswith("Lamento lo sucedido")

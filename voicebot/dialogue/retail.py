@@ -416,7 +416,8 @@ class Concierge:
             # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
             # of a product search, with no product in it
             return "store_info" if self._faq_entry(t, None) is not None else intent
-        if intent == "shipping" and t.says(_MY_SHIPMENT) and not t.says(COST_WORDS):
+        own_shipment = t.says(_MY_SHIPMENT) and not t.says(COST_WORDS)
+        if intent == "shipping" and own_shipment and not self._store_question(t):
             # "¿con qué transportadora viene mi envío?": about the caller's own order
             return "order_status"
         if intent in (*_ORDER_TOPICS, "callback") and self._store_question(t):
