@@ -88,7 +88,10 @@ async def test_order_by_spoken_number_real_voice_and_an_unknown_one(
     ask, missing, status = (t["bot"] for t in report["turns"])
     assert "número de su pedido" in ask
     assert report["turns"][1]["heard"].replace(" ", "").startswith("45000")
-    assert missing.startswith("No encuentro un pedido con el número 45000")  # not invented
+    # not invented: reported as not found, or (Whisper sometimes hears this recording as
+    # "450000", a number of the wrong length) read back to be confirmed first
+    not_found = missing.startswith("No encuentro un pedido con el número 45000")
+    assert not_found or missing.startswith("Entendí el número 4 5 0 0 0 0"), missing
     order = next(o for o in SAMPLE["orders"] if o["number"] == "45721")
     assert status.startswith("Su pedido 45721") and order["carrier"] in status
 

@@ -43,7 +43,7 @@ class TurnDetector:
     dropped as noise. Pure: the caller owns the clock (frame counter) and the VAD.
     """
 
-    PRE_ROLL_MS = 200
+    PRE_ROLL_MS = 400
     POST_ROLL_MS = 100
 
     def __init__(

@@ -52,6 +52,11 @@ class SileroVad:
 
     CHUNK = 256
     CONTEXT = 32
+    # Speech is held this long after the probability falls (Silero's own iterator waits
+    # 100 ms of silence too): its probability drops at the last phoneme, where webrtcvad's
+    # decision trails off, and without the hold a 550 ms pause between two digit groups
+    # counts as the 600 ms that end a turn.
+    HANGOVER_FRAMES = 5
 
     def __init__(self, model: Path | str, threshold: float = 0.5) -> None:
         self._session = _session(str(model))
@@ -61,6 +66,7 @@ class SileroVad:
         self._pending = np.zeros(0, dtype=np.float32)
         self._sr = np.array(TELEPHONY_RATE, dtype=np.int64)
         self._speech = False
+        self._hold = 0  # frames still said to be speech after the probability fell
         self.probability = 0.0  # the latest chunk's, for benches and logs
 
     def is_speech(self, pcm_frame: bytes) -> bool:
@@ -75,7 +81,13 @@ class SileroVad:
             self._context = chunk[-self.CONTEXT :]
             self.probability = float(out[0][0])
             self._speech = self.probability >= (self._off if self._speech else self._on)
-        return self._speech
+        if self._speech:
+            self._hold = self.HANGOVER_FRAMES
+            return True
+        if self._hold:
+            self._hold -= 1
+            return True
+        return False
 
 
 def speech_detector(settings: Settings) -> WebRtcVad | SileroVad:
