@@ -216,6 +216,10 @@ def test_mentions_matches_words_and_prices() -> None:
     assert mentions("quedó [tarjeta] guardada", "[tarjeta]")
     # regression: the redaction token matched the word "tarjeta" of the payment methods
     assert not mentions("Recibimos tarjeta débito y crédito", "[tarjeta]")
+    # regression: the tracking code's digits, now written unspaced ("SER640448706"), were
+    # not found by a scenario that expects them; a number inside a longer one still is not
+    assert mentions("El número de guía de Servientrega es SER640448706.", "640448706")
+    assert not mentions("El pedido 4540448706", "640448706")
 
 
 @pytest.mark.fast

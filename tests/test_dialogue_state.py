@@ -1064,3 +1064,30 @@ async def test_an_arrival_asked_is_the_orders_status_not_a_complaint(call) -> No
     assert told[0].startswith("Su pedido 45721")
     said = texts(await call()("La licuadora se me paró a la semana de usarla"))
     assert said[0].startswith("Lamento lo sucedido")
+
+
+async def test_shipping_asked_about_the_product_on_the_table(call) -> None:
+    # regression: "¿y me la pueden mandar hasta Manizales?" after a product read its price
+    # again (a held-out fresh5 call; other words here)
+    c = call()
+    await c("¿Qué vale el morral Jansport?")
+    told = texts(await c("¿Y me lo mandan hasta Pasto?"))
+    assert told[0].startswith("Enviamos a todo Colombia") and c.model.seen == []
+
+
+async def test_where_it_goes_from_a_known_customer_is_her_order(call) -> None:
+    # regression: "¿ya por dónde va?" (no order named) went to the model
+    told = texts(await call(CAROLINA)("Buenas, ¿eso en qué va?"))
+    assert told[0].startswith("Su pedido 45721")
+
+
+async def test_a_colour_as_whisper_writes_it_and_no_product_from_filler_words(call) -> None:
+    # regressions: beige heard "baixa" was no colour; "me cobran lo mismo si la compra…"
+    # found leggings "de compresión" (a caller's "compra" is no product word)
+    c = call()
+    await c("¿Tienen sandalias en talla 38?")
+    assert "color beige" in texts(await c("¿Y en beich?"))[0]
+    c = call()
+    await c("Quiero ver productos")
+    told = texts(await c("Si la compra es grande, ¿me cobran lo mismo?"))
+    assert not any("$" in s for s in told)

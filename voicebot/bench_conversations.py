@@ -279,14 +279,19 @@ class Verdict:
 
 def mentions(text: str, phrase: str) -> bool:
     """Whole words, accent- and case-insensitive; a phrase with digits also matches the text
-    with thousands separators dropped ("289.900" in "a $289900", "150.000" in "150000")."""
+    with thousands separators dropped ("289.900" in "a $289900", "150.000" in "150000") and
+    the digits of a code apart from its letters ("640448706" in "SER640448706")."""
     if any(c.isdigit() for c in phrase):
+        text = _CODE_JOINT.sub(" ", text)
         return has_phrase(_joined(text), [_joined(phrase)]) or has_phrase(text, [phrase])
     if not any(c.isalnum() for c in phrase) or phrase.startswith("["):
         # a sign such as "$", or a redaction token: "[tarjeta]" is not the word "tarjeta" of
         # "Recibimos tarjeta débito…"
         return phrase in text
     return has_phrase(text, [phrase])
+
+
+_CODE_JOINT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 def _joined(text: str) -> str:

@@ -80,7 +80,8 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                    "por mensaje", "por whatsapp"]),
     ("order_status", ["pedido", "orden", "mi compra", "envio", "paquete", "domicilio", "guia",
                       "no ha llegado", "no me ha llegado", "cuando llega", "donde esta",
-                      "lo que pedi", "lo que compre", "ya me llego", "ya llego"]),
+                      "lo que pedi", "lo que compre", "ya me llego", "ya llego",
+                      "por donde va", "por donde viene", "en que va", "como va"]),
     ("price", ["cuanto vale", "cuanto cuesta", "cuanto valen", "cuanto cuestan", "precio",
                "que precio", "en cuanto esta", "en cuanto estan"]),
     ("product_search", ["tienen", "busco", "buscando", "necesito", "quiero comprar",
@@ -112,7 +113,7 @@ COLORS: dict[str, list[str]] = {
     "rojo": ["rojo", "roja", "rojos", "rojas", "rojito", "rojita"],
     "gris": ["gris", "grises", "grisecito"],
     "verde": ["verde", "verdes", "verdecito", "verdecita"],
-    "beige": ["beige", "beis", "crema"],
+    "beige": ["beige", "beis", "crema", "beich", "beiche", "baixa"],  # as Whisper writes it
     "rosado": ["rosado", "rosada", "rosados", "rosadas", "rosa", "rosadito", "rosadita"],
 }
 _LETTER_SIZES = {"xs": "XS", "s": "S", "m": "M", "l": "L", "xl": "XL", "ese": "S", "eme": "M",
