@@ -125,10 +125,15 @@ async def test_every_voice_failing_is_an_error_not_silence() -> None:
         [_ async for _ in chain.stream("xx", ReplyVoice())]
 
 
+def _budgeted_chain() -> VoiceChain:
+    """A neural voice that takes ~0.3 s per clause and a light one, with a 0.5 s budget."""
+    neural = ScriptedVoice("neural", seconds_per_char=0.01)
+    return VoiceChain([neural, ScriptedVoice("light")], budget_s=0.5, timeout_s=5)
+
+
 @pytest.mark.fast
 async def test_a_reply_goes_to_the_cheaper_voice_when_the_first_is_backed_up() -> None:
-    neural = ScriptedVoice("neural", seconds_per_char=0.01)  # ~0.3 s per clause here
-    chain = VoiceChain([neural, ScriptedVoice("light")], budget_s=0.5, timeout_s=5)
+    chain = _budgeted_chain()
     text = "Su pedido va en camino, llega el viernes."
     alone = [s.voice async for s in chain.stream(text, ReplyVoice())]
     assert alone == ["neural", "neural"]
@@ -147,11 +152,9 @@ async def test_a_reply_goes_to_the_cheaper_voice_when_the_first_is_backed_up() -
 async def test_a_reply_whose_words_came_late_gets_the_cheaper_voice() -> None:
     # The caller has waited since the reply began (the model took its time): the first
     # voice's render on top of that would be past the budget, so the next voice says it.
-    neural = ScriptedVoice("neural", seconds_per_char=0.01)  # ~0.3 s per clause here
-    chain = VoiceChain([neural, ScriptedVoice("light")], budget_s=0.5, timeout_s=5)
+    chain = _budgeted_chain()
     text = "Claro que sí, con gusto le ayudo."
-    at_once = [s.voice async for s in chain.stream(text, ReplyVoice())]
-    assert at_once == ["neural", "neural"]
+    assert [s.voice async for s in chain.stream(text, ReplyVoice())] == ["neural", "neural"]
     late = ReplyVoice(started=time.perf_counter() - 0.4)  # 0.4 s waited + ~0.3 s to render
     assert [s.voice async for s in chain.stream(text, late)] == ["light", "light"]
     assert late.reason == "budget"

@@ -65,11 +65,11 @@ def test_silero_state_is_per_call() -> None:
 
 
 def test_the_configured_detector_is_built_per_call(tmp_path: Path) -> None:
-    settings = make_settings()
-    first, second = speech_detector(settings), speech_detector(settings)  # the default
+    assert isinstance(speech_detector(make_settings()), WebRtcVad)  # the default
+    silero = make_settings(audio={"vad": "silero"})
+    first, second = speech_detector(silero), speech_detector(silero)
     assert isinstance(first, SileroVad) and first is not second
-    assert isinstance(speech_detector(make_settings(audio={"vad": "webrtc"})), WebRtcVad)
-    missing = make_settings(audio={"silero_model": str(tmp_path / "nowhere.onnx")})
+    missing = make_settings(audio={"vad": "silero", "silero_model": str(tmp_path / "no.onnx")})
     with pytest.raises(FileNotFoundError, match="models assemble"):
         speech_detector(missing)
 
@@ -102,7 +102,9 @@ async def test_a_reload_to_a_missing_vad_model_is_refused(
     services: Services, tmp_path: Path
 ) -> None:
     before = services.settings
-    audio = before.audio.model_copy(update={"silero_model": str(tmp_path / "gone.onnx")})
+    audio = before.audio.model_copy(
+        update={"vad": "silero", "silero_model": str(tmp_path / "gone.onnx")}
+    )
     with pytest.raises(FileNotFoundError, match="silero_model"):
         await services.reload(before.model_copy(update={"audio": audio}))
     assert services.settings is before  # the calls from now on keep the detector they had
