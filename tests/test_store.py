@@ -9,7 +9,6 @@ from voicebot.store import Interaction, NewTicket, Records, Store
 from voicebot.store.sql import SAMPLE_STORE
 
 SAMPLE = json.loads(SAMPLE_STORE.read_text(encoding="utf-8"))
-SHIFT = date.today() - date.fromisoformat(SAMPLE["as_of"])
 CAROLINA, CART_OWNER = "+573205550101", "+573205550102"
 
 
@@ -33,7 +32,12 @@ async def test_order_by_number_with_lines_and_moved_dates(backend: tuple[Store, 
     expected = sample_order("45721")
     assert order is not None and order.status == expected["status"] == "en camino"
     assert order.carrier == expected["carrier"]
-    assert order.eta == date.fromisoformat(expected["eta"]) + SHIFT  # the sample stays current
+    # the sample's dates move together, by the days between its "as_of" and the seeding day
+    shift = order.eta - date.fromisoformat(expected["eta"])
+    assert order.placed_on == date.fromisoformat(expected["placed_on"]) + shift
+    seeded = date.fromisoformat(SAMPLE["as_of"]) + shift
+    # seeded today, or yesterday when the suite crossed midnight after the fixture ran
+    assert date.today() - timedelta(days=1) <= seeded <= date.today()
     assert [(line.sku, line.size, line.price) for line in order.lines] == [
         (line["sku"], line["size"], line["price"]) for line in expected["lines"]
     ]
