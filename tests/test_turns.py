@@ -1,3 +1,4 @@
+from tests.conftest import make_settings
 from voicebot.audio.turns import SpeechStarted, SustainedSpeech, TurnDetector, TurnEnded
 
 FRAME = b"\x00\x00" * 160
@@ -74,3 +75,25 @@ def test_end_now_closes_the_utterance_with_its_audio() -> None:
     # the next utterance starts fresh
     events = feed(det, [(True, 10), (False, 30)])
     assert isinstance(events[-1], TurnEnded) and events[-1].voiced_ms == 200
+
+
+def _turn_length(kind: str, silence_frames: int) -> tuple[int, int]:
+    """(frames of audio kept, whether the turn ended) for 1 s of speech after 1 s of silence."""
+    audio = make_settings().audio.model_copy(update={"vad": kind})
+    events = feed(
+        TurnDetector.from_settings(audio), [(False, 50), (True, 50), (False, silence_frames)]
+    )
+    ends = [e for e in events if isinstance(e, TurnEnded)]
+    return (len(ends[0].pcm) // len(FRAME) if ends else 0), len(ends)
+
+
+def test_each_detector_gets_its_own_timing() -> None:
+    # webrtcvad: a turn ends at 600 ms of silence, with 200 ms kept before the onset
+    assert _turn_length("webrtc", 29)[1] == 0
+    kept, ended = _turn_length("webrtc", 30)
+    # the pre-roll holds the 3 frames that opened the turn: pre-roll, the other 47, post-roll
+    assert ended == 1 and kept == 10 + 47 + 5
+    # Silero's end of speech comes ~100 ms sooner: its turns wait 700 ms, and it keeps 400 ms
+    assert _turn_length("silero", 34)[1] == 0
+    kept, ended = _turn_length("silero", 35)
+    assert ended == 1 and kept == 20 + 47 + 5

@@ -3,6 +3,7 @@ real call heard through Silero."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,10 +31,8 @@ def _phone_frames(pcm: np.ndarray) -> list[bytes]:
 
 
 def _events(vad: SileroVad | WebRtcVad, frames: list[bytes]) -> list[object]:
-    turns = TurnDetector(
-        start_ms=60, end_silence_ms=600, sustained_ms=600, min_utterance_ms=120,
-        max_utterance_ms=15000,
-    )  # fmt: skip
+    kind = "silero" if isinstance(vad, SileroVad) else "webrtc"
+    turns = TurnDetector.from_settings(make_settings().audio.model_copy(update={"vad": kind}))
     return [e for f in frames if (e := turns.feed(f, vad.is_speech(f))) is not None]
 
 
@@ -75,11 +74,13 @@ def test_the_configured_detector_is_built_per_call(tmp_path: Path) -> None:
 
 
 def test_a_tampered_silero_file_is_refused(tmp_path: Path) -> None:
-    bad = tmp_path / "silero_vad.onnx"
-    bad.write_bytes(b"not the network")
+    wheel = tmp_path / "silero_vad-6.2.3-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(models.SILERO_MEMBER, b"not the network")
+    (tmp_path / "silero_vad.onnx").write_bytes(b"an older, tampered copy")
     with pytest.raises(RuntimeError, match="sha256"):
-        models._checked(bad, models.SILERO_SHA256, "silero vad")
-    assert not bad.exists()
+        models.assemble_silero(tmp_path, say=lambda _: None, wheel=wheel)
+    assert not (tmp_path / "silero_vad.onnx").exists()  # nothing unchecked is left to load
     assert models._sha256(SILERO) == models.SILERO_SHA256  # what set-up assembled
 
 

@@ -25,7 +25,7 @@ import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -48,6 +48,7 @@ STARTUP_FRAMES = 5  # a detector's first 100 ms on a stream
 @dataclass(frozen=True, slots=True)
 class Detector:
     name: str
+    kind: Literal["webrtc", "silero"]  # as `audio.vad`: the turn timing it gets in the service
     make: Callable[[], SpeechDetector]
 
 
@@ -91,7 +92,7 @@ def _frames(pcm: Pcm) -> Iterator[bytes]:
 
 def _true_onset(clip: Pcm) -> int | None:
     """The first frame of the clean clip with speech energy: above `ONSET_DBFS` and 3 dB
-    above the clip's own lead-in (the recorded prompts open on ~-27 dBFS of room tone)."""
+    above the clip's own lead-in (the recorded prompts open on room tone, not silence)."""
     levels = []
     for frame in _frames(clip):
         x = np.frombuffer(frame, dtype=np.int16).astype(np.float64)
@@ -100,20 +101,10 @@ def _true_onset(clip: Pcm) -> int | None:
     return next((n for n, db in enumerate(levels) if db >= max(ONSET_DBFS, floor + 3)), None)
 
 
-def _turn_detector(settings: Settings) -> TurnDetector:
-    a = settings.audio
-    return TurnDetector(
-        start_ms=a.speech_start_ms,
-        end_silence_ms=a.end_of_turn_silence_ms,
-        sustained_ms=a.barge_in_ms,
-        min_utterance_ms=a.min_utterance_ms,
-        max_utterance_ms=int(a.max_utterance_s * 1000),
-    )
-
-
-def _run(detector: SpeechDetector, settings: Settings, pcm: Pcm) -> tuple[list[int], int, float]:
+def _run(det: Detector, settings: Settings, pcm: Pcm) -> tuple[list[int], int, float]:
     """Frames at which speech started, turns ended, and CPU seconds spent in the detector."""
-    turns = _turn_detector(settings)
+    detector = det.make()
+    turns = TurnDetector.from_settings(settings.audio.model_copy(update={"vad": det.kind}))
     starts: list[int] = []
     ended = 0
     cpu = 0.0
@@ -191,7 +182,7 @@ def measure(
         rows: dict[str, dict[str, Any]] = {}
         cpu_s = audio_s = 0.0
         for name, audio, onset in scenes:
-            starts, ended, cpu = _run(det.make(), settings, _to_pcm(audio))
+            starts, ended, cpu = _run(det, settings, _to_pcm(audio))
             cpu_s += cpu
             audio_s += len(audio) / TELEPHONY_RATE
             row = rows.setdefault(
@@ -250,9 +241,9 @@ async def run_vad_bench(settings: Settings) -> int:
     """Print webrtcvad (aggressiveness 2 and 3) and Silero (0.5) side by side."""
     silero = settings.model_ref(settings.audio.silero_model)
     detectors = [
-        Detector("webrtcvad aggressiveness 2", lambda: WebRtcVad(2)),
-        Detector("webrtcvad aggressiveness 3", lambda: WebRtcVad(3)),
-        Detector("silero v6 threshold 0.5", lambda: SileroVad(silero, 0.5)),
+        Detector("webrtcvad aggressiveness 2", "webrtc", lambda: WebRtcVad(2)),
+        Detector("webrtcvad aggressiveness 3", "webrtc", lambda: WebRtcVad(3)),
+        Detector("silero v6 threshold 0.5", "silero", lambda: SileroVad(silero, 0.5)),
     ]
     results = await asyncio.to_thread(measure, settings, detectors)
     _print(results)

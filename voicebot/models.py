@@ -191,18 +191,20 @@ SILERO_MEMBER = "silero_vad/data/silero_vad.onnx"
 SILERO_SHA256 = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
 
 
-def assemble_silero(models_dir: Path, say: Callable[[str], None] = print) -> Path:
-    """Silero VAD v6 into ``models_dir/silero_vad.onnx`` from the PyPI wheel; hash checked."""
+def assemble_silero(
+    models_dir: Path, say: Callable[[str], None] = print, wheel: Path | None = None
+) -> Path:
+    """Silero VAD v6 into ``models_dir/silero_vad.onnx`` from the PyPI wheel (or `wheel`, a copy
+    of it already on disk, for machines without PyPI); hash checked, a mismatch refused."""
     target = models_dir / "silero_vad.onnx"
     if target.exists() and _sha256(target) == SILERO_SHA256:
         return target
-    say(f"silero vad: fetching the wheel {SILERO_WHEEL} from PyPI")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, SILERO_WHEEL],
-            check=True, capture_output=True, timeout=600,
-        )  # fmt: skip
-        (wheel,) = Path(tmp).glob("*.whl")
+        if wheel is None:
+            say(f"silero vad: fetching the wheel {SILERO_WHEEL} from PyPI")
+            pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp]
+            subprocess.run([*pip, SILERO_WHEEL], check=True, capture_output=True, timeout=600)
+            (wheel,) = Path(tmp).glob("*.whl")
         with zipfile.ZipFile(wheel) as zf:
             target.write_bytes(zf.read(SILERO_MEMBER))
     _checked(target, SILERO_SHA256, "silero vad")

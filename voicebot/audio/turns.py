@@ -6,6 +6,15 @@ from collections import deque
 from dataclasses import dataclass
 
 from voicebot.audio.codec import FRAME_MS
+from voicebot.config import AudioSettings
+
+# Per voice activity detector: (pre-roll ms kept before the onset, extra silence before a turn
+# ends). Silero's probability rises a little after the first phoneme, so more audio is kept
+# before its onset; it falls at the last phoneme, where webrtcvad's decision trails off ~100 ms
+# later, so its turns wait 100 ms more (as Silero's own VADIterator does) and a 550 ms pause
+# between two digit groups does not end the turn. The silence counted for the speculative
+# transcript and the early end starts at Silero's own end of speech: that is its head start.
+DETECTOR_TIMING = {"webrtc": (200, 0), "silero": (400, 100)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,6 @@ class TurnDetector:
     dropped as noise. Pure: the caller owns the clock (frame counter) and the VAD.
     """
 
-    PRE_ROLL_MS = 400
     POST_ROLL_MS = 100
 
     def __init__(
@@ -54,6 +62,7 @@ class TurnDetector:
         sustained_ms: int,
         min_utterance_ms: int,
         max_utterance_ms: int,
+        pre_roll_ms: int = 200,
     ) -> None:
         self._start_frames = max(1, start_ms // FRAME_MS)
         self._window = self._start_frames + 2
@@ -61,7 +70,7 @@ class TurnDetector:
         self._sustained_frames = max(1, sustained_ms // FRAME_MS)
         self._min_frames = max(1, min_utterance_ms // FRAME_MS)
         self._max_frames = max_utterance_ms // FRAME_MS
-        self._recent: deque[tuple[bytes, bool]] = deque(maxlen=self.PRE_ROLL_MS // FRAME_MS)
+        self._recent: deque[tuple[bytes, bool]] = deque(maxlen=max(1, pre_roll_ms // FRAME_MS))
         self._frame_no = -1
         self._active = False
         self._sustained = False
@@ -69,6 +78,19 @@ class TurnDetector:
         self._voiced = 0
         self._silence_run = 0
         self._last_voiced = -1
+
+    @classmethod
+    def from_settings(cls, audio: AudioSettings) -> TurnDetector:
+        """The detector the configured VAD's decisions need (`audio.vad`)."""
+        pre_roll_ms, extra_silence_ms = DETECTOR_TIMING[audio.vad]
+        return cls(
+            start_ms=audio.speech_start_ms,
+            end_silence_ms=audio.end_of_turn_silence_ms + extra_silence_ms,
+            sustained_ms=audio.barge_in_ms,
+            min_utterance_ms=audio.min_utterance_ms,
+            max_utterance_ms=int(audio.max_utterance_s * 1000),
+            pre_roll_ms=pre_roll_ms,
+        )
 
     @property
     def in_speech(self) -> bool:

@@ -2,10 +2,10 @@
 
 Both answer one question per frame (`SpeechDetector.is_speech`); `TurnDetector` turns the
 answers into turns. webrtcvad is a GMM over energy bands: cheap, and it takes line noise,
-breaths and clicks for speech more often. Silero is a small neural network trained on speech:
-~0.1 ms per 32 ms chunk on one core (`voicebot bench --vad` measures both on phone audio), so
-it runs inline on the event loop as webrtcvad does: a hop to a worker thread per 20 ms frame
-would cost more than the work (2.7 ms per second of caller audio, 0.3 % of a core per call).
+breaths and clicks for speech more often. Silero is a small neural network trained on speech,
+cheap enough to run inline on the event loop as webrtcvad does: `voicebot bench --vad` prints
+each detector's CPU per second of phone audio (a few ms: well under 1 % of a core per call),
+and a hop to a worker thread per 20 ms frame would cost more than the work.
 """
 
 from __future__ import annotations
@@ -47,47 +47,42 @@ class SileroVad:
     The network reads 256-sample chunks (32 ms) with 32 samples of the chunk before as
     context; 20 ms frames are buffered into chunks, and each frame is judged by the latest
     chunk's speech probability, with Silero's own hysteresis: speech from `threshold`, and it
-    stays speech until the probability falls below `threshold - 0.15`.
+    stays speech until the probability falls below `threshold - 0.15`. The silence Silero's
+    turns wait after that is set where turns are detected (`turns.DETECTOR_TIMING`).
     """
 
     CHUNK = 256
     CONTEXT = 32
-    # Speech is held this long after the probability falls (Silero's own iterator waits
-    # 100 ms of silence too): its probability drops at the last phoneme, where webrtcvad's
-    # decision trails off, and without the hold a 550 ms pause between two digit groups
-    # counts as the 600 ms that end a turn.
-    HANGOVER_FRAMES = 5
 
     def __init__(self, model: Path | str, threshold: float = 0.5) -> None:
         self._session = _session(str(model))
         self._on, self._off = threshold, threshold - 0.15
         self._state = np.zeros((2, 1, 128), dtype=np.float32)
-        self._context = np.zeros(self.CONTEXT, dtype=np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)
+        # the network's input, filled in place: the context, then the chunk being gathered
+        self._input = np.zeros((1, self.CONTEXT + self.CHUNK), dtype=np.float32)
+        self._filled = 0  # samples of the chunk gathered so far
         self._sr = np.array(TELEPHONY_RATE, dtype=np.int64)
         self._speech = False
-        self._hold = 0  # frames still said to be speech after the probability fell
         self.probability = 0.0  # the latest chunk's, for benches and logs
 
     def is_speech(self, pcm_frame: bytes) -> bool:
         samples = np.frombuffer(pcm_frame, dtype=np.int16).astype(np.float32) / 32768.0
-        self._pending = np.concatenate([self._pending, samples])
-        while len(self._pending) >= self.CHUNK:
-            chunk, self._pending = self._pending[: self.CHUNK], self._pending[self.CHUNK :]
-            x = np.concatenate([self._context, chunk])[np.newaxis, :]
-            out, self._state = self._session.run(
-                None, {"input": x, "state": self._state, "sr": self._sr}
-            )
-            self._context = chunk[-self.CONTEXT :]
-            self.probability = float(out[0][0])
-            self._speech = self.probability >= (self._off if self._speech else self._on)
-        if self._speech:
-            self._hold = self.HANGOVER_FRAMES
-            return True
-        if self._hold:
-            self._hold -= 1
-            return True
-        return False
+        row, taken = self._input[0], 0
+        while taken < len(samples):
+            n = min(self.CHUNK - self._filled, len(samples) - taken)
+            at = self.CONTEXT + self._filled
+            row[at : at + n] = samples[taken : taken + n]
+            self._filled += n
+            taken += n
+            if self._filled == self.CHUNK:
+                out, self._state = self._session.run(
+                    None, {"input": self._input, "state": self._state, "sr": self._sr}
+                )
+                row[: self.CONTEXT] = row[-self.CONTEXT :]
+                self._filled = 0
+                self.probability = float(out[0][0])
+                self._speech = self.probability >= (self._off if self._speech else self._on)
+        return self._speech
 
 
 def speech_detector(settings: Settings) -> WebRtcVad | SileroVad:

@@ -73,13 +73,7 @@ class Listener:
         self._transcribe = transcribe
         self._spawn = spawn
         self._clock = clock
-        self._detector = TurnDetector(
-            start_ms=cfg.speech_start_ms,
-            end_silence_ms=cfg.end_of_turn_silence_ms,
-            sustained_ms=cfg.barge_in_ms,
-            min_utterance_ms=cfg.min_utterance_ms,
-            max_utterance_ms=int(cfg.max_utterance_s * 1000),
-        )
+        self._detector = TurnDetector.from_settings(cfg)
         self._partial = b""  # mu-law bytes not yet making a whole 20 ms frame
         self.last_voiced_at = 0.0
         # speculative transcription started at early silence: (voiced ms it covers, task)

@@ -146,6 +146,7 @@ class Catalog:
     def __init__(self, products: list[Product]) -> None:
         self.products = products
         self.by_sku = {p.sku: p for p in products}
+        self._mentions: dict[str, bool] = {}
         names = {p.sku: self._name_words(p) for p in products}
         own = {p.sku: [*names[p.sku], *fold(p.category).split()] for p in products}
         counts = Counter(w for words in own.values() for w in set(words))
@@ -292,7 +293,17 @@ class Catalog:
 
     def mentions_product(self, folded: str) -> bool:
         """The folded words (`Understanding.folded`) name a product type or a brand of the
-        catalogue (fuzzily, by sound: "kasio", "veles", "ni que")."""
+        catalogue (fuzzily, by sound: "kasio", "veles", "ni que"). Remembered per text: the
+        dialogue asks it several times per turn, and each is a fuzzy pass over the
+        catalogue's vocabulary."""
+        known = self._mentions.get(folded)
+        if known is None:
+            if len(self._mentions) >= 512:  # turns, not a growing history
+                self._mentions.clear()
+            known = self._mentions[folded] = self._mentions_product(folded)
+        return known
+
+    def _mentions_product(self, folded: str) -> bool:
         said = folded.split()
         words = [w for w in said if len(w) > 3 and w not in STOPWORDS]
         words += [
