@@ -1091,3 +1091,37 @@ async def test_a_colour_as_whisper_writes_it_and_no_product_from_filler_words(ca
     await c("Quiero ver productos")
     told = texts(await c("Si la compra es grande, ¿me cobran lo mismo?"))
     assert not any("$" in s for s in told)
+
+
+@pytest.mark.parametrize(
+    "said", ["¿Hasta cuándo va la promoción de zapatillas?", "¿Las licuadoras tienen descuento?"]
+)
+async def test_a_promotion_asked_about_a_kind_of_item_gets_the_promotions_answer(
+    call, said: str
+) -> None:
+    # regression: a kind of item named beat the FAQ cue: a pair of shoes was offered
+    told = texts(await call()(said))
+    assert told[0].startswith("Las promociones vigentes están publicadas"), told
+
+
+@pytest.mark.parametrize(
+    ("said", "answer"),
+    [("¿Ustedes venden al por mayor?", "Vendemos al detal"),
+     ("¿Manejan bonos de regalo?", "Por ahora no manejamos bonos"),
+     ("¿Puedo comprar una tarjeta de regalo?", "Por ahora no manejamos bonos")],
+)  # fmt: skip
+async def test_wholesale_and_gift_cards_get_the_stores_answer(call, said: str, answer: str) -> None:
+    # regression: "No encontré ese producto" to questions about how the store sells
+    told = texts(await call()(said))
+    assert told[0].startswith(answer), told
+
+
+async def test_paying_by_card_is_the_payment_path_not_a_transfer(call) -> None:
+    # regression: "pagar con tarjeta" was a sensitive topic: "¿es seguro pagar con tarjeta por
+    # la página?" went straight to a person; the payment link is how the store takes cards
+    told = texts(await call()("¿Es seguro pagar con tarjeta por la página?"))
+    assert told[0].startswith("Sí, puede comprar con tranquilidad"), told
+    c = call()
+    told = texts(await c("Quiero pagar con tarjeta"))
+    assert "tarjeta débito y crédito" in told[0], told
+    assert told[-1] == "¿Le envío por mensaje de texto el enlace de pago seguro de la tienda?"

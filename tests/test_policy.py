@@ -32,7 +32,7 @@ pytestmark = pytest.mark.fast  # pure rules and a scripted model: the fast tier
         ("¿Me pasa con una persona, por favor?", "transfer_requested"),
         ("Comuníqueme con un agente.", "transfer_requested"),
         ("Esto es pésimo, ya le dije tres veces", "frustration"),
-        ("Quiero pagar con tarjeta ahora mismo", "sensitive_topic"),
+        ("Me cobraron dos veces la misma compra", "sensitive_topic"),
         ("Voy a poner una demanda", "sensitive_topic"),
         ("Eso es todo, gracias", "goodbye"),
         ("Chao, hasta luego", "goodbye"),

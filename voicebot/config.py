@@ -287,6 +287,9 @@ class FaqEntry(_Section):
     # ("return": the policy said first when a return is asked as a question, "¿hasta cuándo
     # puedo devolver…?", before the bot asks for the order)
     intent: Literal["shipping", "payment", "return"] | None = None
+    # its cues answer even when a product is named ("¿hasta cuándo va la promoción de
+    # zapatillas?" asks about the promotions, not for a pair of shoes)
+    over_products: bool = False
 
 
 class StoreSettings(_Section):

@@ -381,10 +381,9 @@ class Concierge:
     def _about_it(self, t: Understanding) -> bool:
         """Words that may follow up the product just talked about: no order number, no other
         kind of item named, and an intent a product question can be taken for."""
-        loose = (None, "out_of_scope", "store_info", "stock", "price", "product_search")
         return (
             t.order_number is None
-            and t.intent in loose
+            and t.intent in _LOOSE
             and not self.tools.catalog.names_category(t.folded)
         )
 
@@ -399,11 +398,10 @@ class Concierge:
         if self._follows_faq(t):
             return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
-        if (
-            vague
-            and self._faq_entry(t, None) is not None
-            and not self.tools.catalog.names_category(t.folded)
-        ):
+        entry = self._faq_entry(t, None)
+        if entry is not None and entry.over_products and t.answer is None and intent in _LOOSE:
+            return "store_info"  # "¿hasta cuándo va la promoción de zapatillas?"
+        if vague and entry is not None and not self.tools.catalog.names_category(t.folded):
             # "¿desde qué hora están atendiendo?": the ops' own cue, not a product that one of
             # the words sounds like (a belt, for that one)
             return "store_info"
@@ -1144,6 +1142,9 @@ _NO_NUMBER = ["no me acuerdo", "no recuerdo", "no lo tengo", "no tengo el numero
 
 # Intents whose own flow reads the order number ("quiero devolver el pedido 45721").
 _ORDER_TOPICS = ("order_status", "return", "complaint")
+# intents a product question can be classified as: a turn with one of these may follow up the
+# product just talked about, or ask a store question while naming a product
+_LOOSE = (None, "out_of_scope", "store_info", "stock", "price", "product_search")
 _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search")
 
 
