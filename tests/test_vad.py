@@ -64,10 +64,10 @@ def test_silero_state_is_per_call() -> None:
 
 
 def test_the_configured_detector_is_built_per_call(tmp_path: Path) -> None:
-    assert isinstance(speech_detector(make_settings()), WebRtcVad)  # the default
-    silero = make_settings(audio={"vad": "silero"})
+    silero = make_settings()  # the default
     first, second = speech_detector(silero), speech_detector(silero)
     assert isinstance(first, SileroVad) and first is not second
+    assert isinstance(speech_detector(make_settings(audio={"vad": "webrtc"})), WebRtcVad)
     missing = make_settings(audio={"vad": "silero", "silero_model": str(tmp_path / "no.onnx")})
     with pytest.raises(FileNotFoundError, match="models assemble"):
         speech_detector(missing)

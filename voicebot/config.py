@@ -67,7 +67,7 @@ class TwilioSettings(_Section):
 
 
 class AudioSettings(_Section):
-    vad: Literal["webrtc", "silero"] = "webrtc"  # which voice activity detector hears the caller
+    vad: Literal["webrtc", "silero"] = "silero"  # which voice activity detector hears the caller
     vad_aggressiveness: int = Field(2, ge=0, le=3)  # webrtcvad's
     silero_model: str = "silero_vad.onnx"  # a file under models_dir or a path
     silero_threshold: float = Field(0.5, gt=0.15, lt=1)
