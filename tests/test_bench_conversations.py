@@ -22,6 +22,7 @@ from voicebot.bench_conversations import (
     judge,
     load_scenarios,
     mentions,
+    parroted,
     summary,
 )
 from voicebot.dialogue.intents import INTENTS
@@ -207,6 +208,20 @@ def test_a_turn_cut_in_two_is_aligned_to_its_scripted_turn() -> None:
 
 
 @pytest.mark.fast
+def test_naming_the_product_found_is_no_parroting() -> None:
+    # regression: "Sí, tenemos chaqueta Columbia impermeable en talla M" counted as the
+    # caller's words given back
+    caller = "¿Tienen la chaqueta Columbia impermeable en talla M?"  # as Whisper wrote it
+    found = "Sí, tenemos chaqueta Columbia impermeable en talla M, a $292.900."
+    names = ("chaqueta columbia impermeable",)
+    assert parroted(found, caller, (), names) is None
+    assert parroted(found, caller, ()) is not None  # without the catalogue, six words in a row
+    echo = "Usted dice que tiene la chaqueta Columbia impermeable en talla M."
+    assert parroted(echo, caller, (), names) is None  # the name is one word: four in a row
+    said = "quisiera saber si me pueden llamar mañana en la tarde"
+    assert parroted(f"Entiendo, {said}.", said, (), names) is not None
+
+
 def test_mentions_matches_words_and_prices() -> None:
     assert mentions("Sí, tenemos Zapatillas Adidas a $289.900.", "289.900")
     assert mentions("a 289900 pesos", "289.900")

@@ -161,12 +161,15 @@ class Facts:
     names) and in the configured texts (FAQ, facts, phrases); `dates`: (day, month) of the
     store's dates as the service shifted them; `canned`: sentences of the greeting and the
     consent notice (a reply that says them again is parroting); `customers`: phone ->
-    whether the customer's record holds their consent (they are not asked again)."""
+    whether the customer's record holds their consent (they are not asked again);
+    `products`: the catalogue's product names, folded (naming the product found is an
+    answer, not the caller's words given back)."""
 
     numbers: frozenset[str]
     dates: frozenset[tuple[int, int]]
     canned: tuple[str, ...]
     customers: dict[str, bool] = field(default_factory=dict)
+    products: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, settings: Settings, sample: dict[str, Any], today: date) -> Facts:
@@ -221,7 +224,10 @@ class Facts:
             and all(fuzz.partial_ratio(fold(s), fold(o)) < 85 for o in others)
         )
         customers = {c["phone"]: bool(c.get("consent_data")) for c in sample.get("customers", [])}
-        return cls(frozenset(n for n in numbers if n), frozenset(dates), canned, customers)
+        names = sorted({fold(p["name"]) for p in sample.get("products", [])}, key=len, reverse=True)
+        return cls(
+            frozenset(n for n in numbers if n), frozenset(dates), canned, customers, tuple(names)
+        )
 
 
 def _numbers(text: str) -> list[str]:
@@ -354,10 +360,17 @@ def tu_slips(text: str) -> list[str]:
     return [m.group(0) for m in _TU.finditer(text)]
 
 
-def parroted(bot: str, caller: str, canned: tuple[str, ...]) -> str | None:
+def parroted(
+    bot: str, caller: str, canned: tuple[str, ...], products: tuple[str, ...] = ()
+) -> str | None:
     """What the reply gives back instead of answering: a run of PARROT_RUN of the caller's
-    words, or a sentence of the greeting or the consent notice; None when it does not."""
-    said = fold(bot).split()
+    words, or a sentence of the greeting or the consent notice; None when it does not. A
+    product name of the catalogue (`products`, folded, longest first) counts as one word: "Sí,
+    tenemos chaqueta Columbia impermeable en talla M" names what was found."""
+    folded = fold(bot)
+    for name in products:
+        folded = re.sub(rf"\b{re.escape(name)}\b", "<product>", folded)
+    said = folded.split()
     words = fold(caller).split()
     runs = {tuple(words[i : i + PARROT_RUN]) for i in range(len(words) - PARROT_RUN + 1)}
     for i in range(len(said) - PARROT_RUN + 1):
@@ -441,7 +454,7 @@ def judge(
         caller = " ".join(heard[j] for j in groups[i])
         for j in groups[i]:
             for sentence in turns[j].get("bot", []):
-                copy = parroted(sentence, caller, facts.canned)
+                copy = parroted(sentence, caller, facts.canned, facts.products)
                 if copy is not None:
                     fail(n, "parrot", f"an answer, not «{copy}»", sentence)
         for number in invented(bot, allowed, facts.dates):
