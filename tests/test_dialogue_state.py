@@ -931,7 +931,8 @@ async def test_a_greetings_question_answered_as_whisper_writes_eh_si(call) -> No
     assert "preparación" in told[0]
     c = call("+573094559640")
     await c.concierge.greeting()
-    [again] = texts(await c("Mmm, a ver, déjeme pensar"))
+    sorry, again = texts(await c("Mmm, a ver, déjeme pensar"))
+    assert sorry == "Le repito la pregunta."
     assert again.startswith("¿Llama por su pedido") and "Hola" not in again
 
 
@@ -1125,3 +1126,20 @@ async def test_paying_by_card_is_the_payment_path_not_a_transfer(call) -> None:
     told = texts(await c("Quiero pagar con tarjeta"))
     assert "tarjeta débito y crédito" in told[0], told
     assert told[-1] == "¿Le envío por mensaje de texto el enlace de pago seguro de la tienda?"
+
+
+async def test_aja_answers_the_greetings_question(call) -> None:
+    # regression: "Ajá, eso, ¿para cuándo me llega?" to "¿Llama por su pedido…?" heard the
+    # question again: "ajá" was no yes
+    c = call("+573094559640")
+    await c.concierge.greeting()
+    told = texts(await c("Ajá, ese. ¿Y cuándo lo tendría?"))
+    assert "preparación" in told[0], told
+
+
+async def test_a_confirmation_not_understood_is_asked_again_in_other_words(call) -> None:
+    # regression: a callback confirmation misheard ("SIDA-S") got the very same question
+    c = call()
+    [question] = texts(await c("Llámenme más tarde al 311 222 3344, por favor"))
+    assert question.endswith("terminado en 3344?")
+    assert texts(await c("Ehh, pues, a ver")) == ["Le repito la pregunta.", question]

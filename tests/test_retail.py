@@ -178,8 +178,8 @@ async def test_unclear_answer_is_asked_again_never_taken_as_yes(talk) -> None:
     c = talk(CART_OWNER)
     await c.greeting()
     await c.handle("Sí, claro.")  # the cart reminder: "¿Le envío el enlace…?"
-    [again] = await c.handle("Eh, no sé.")
-    assert again.startswith("En su carrito tiene")
+    repeat, again = await c.handle("Eh, no sé.")
+    assert repeat == "Le repito la pregunta." and again.startswith("En su carrito tiene")
     assert c.outcome.revenue_cop == 0 and not c.tools.calls[-1].name == "send_sms"
 
 

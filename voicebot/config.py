@@ -456,6 +456,7 @@ class RetailPhrases(_Section):
     ticket_sms_sent: str
     sms_ticket: str
     declined: str
+    asked_again: str  # said before a question the caller's answer did not answer
     anything_else: str
     store_unavailable: str
 

@@ -952,12 +952,13 @@ class Concierge:
         return [out, alt, self._offer_link(alternative)]
 
     def _asked_again(self, p: Pending) -> list[str]:
-        """The bot's question once more; a product link offer says again which product and
+        """The bot's question once more, after saying it did not understand (the same words
+        alone sound like a machine stuck); a product link offer says again which product and
         its price, since the caller who did not answer may not have heard them (they spoke
         over the answer: "¿qué tiene?")."""
         product = self.tools.catalog.by_sku.get(p.sku or "") if p.kind == "product" else None
         if p.action != "confirm_link" or product is None or p.question != self._say("offer_link"):
-            return [p.question]  # a cross-sell offer names its product already
+            return [self._say("asked_again"), p.question]  # a cross-sell names its product
         name = _lower_first(product.name)
         return [self._say("product_price", name=name, price=cop(product.price)), p.question]
 
