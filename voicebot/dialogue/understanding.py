@@ -88,8 +88,8 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                         "venden", "hay", "disponible", "quisiera comprar", "me interesa"]),
 ]  # fmt: skip
 
-YES = ["si", "aja", "claro", "dale", "listo", "de acuerdo", "por favor", "bueno", "correcto", "exacto",
-       "confirmo", "hagale", "perfecto", "eso", "ok", "okey", "sisas", "afirmativo",
+YES = ["si", "aja", "claro", "dale", "listo", "de acuerdo", "por favor", "bueno", "correcto",
+       "exacto", "confirmo", "hagale", "perfecto", "eso", "ok", "okey", "sisas", "afirmativo",
        "me interesa", "yes", "yeah", "sure", "please"]  # fmt: skip
 UNSURE = ["no se", "no estoy seguro", "no estoy segura", "no recuerdo", "tal vez", "quizas"]
 NO = [
