@@ -1143,3 +1143,28 @@ async def test_a_confirmation_not_understood_is_asked_again_in_other_words(call)
     [question] = texts(await c("Llámenme más tarde al 311 222 3344, por favor"))
     assert question.endswith("terminado en 3344?")
     assert texts(await c("Ehh, pues, a ver")) == ["Le repito la pregunta.", question]
+
+
+async def test_a_warranty_question_worded_as_what_one_wanted_to_ask(call) -> None:
+    # regression: "quería preguntar si … viene con garantía" was no question: a complaint
+    told = texts(await call()("Oiga, le quería preguntar si la cafetera Imusa trae garantía"))
+    assert told[0].startswith("Todos nuestros productos tienen la garantía del fabricante"), told
+
+
+async def test_the_sizes_of_a_product_are_said_when_asked(call) -> None:
+    # regression: "¿qué tallas hay de…?" got the product and its price, not its sizes
+    told = texts(await call()("¿En qué tallas manejan las botas Bosi Urbana?"))
+    assert told[0].startswith("De botas Bosi Urbana tenemos las tallas "), told
+    c = call()
+    await c("¿Tienen morrales Jansport para portátil?")
+    told = texts(await c("¿Y qué tallas hay?"))
+    assert told[0] == "Morral Jansport para portátil viene en talla única.", told
+
+
+async def test_the_request_after_mas_bien_is_the_one_answered(call) -> None:
+    # regression: "No, ya me llegó, gracias. Más bien quería saber si tienen medias" to the
+    # greeting's question about an order was answered with that order's status
+    c = call(CAROLINA)
+    await c.concierge.greeting()
+    told = texts(await c("No, eso ya lo recibí. Más bien necesito saber si venden gorras"))
+    assert told[0].startswith("Sí, tenemos gorra"), told

@@ -8,7 +8,7 @@ import pytest
 
 from voicebot.dialogue import understanding as nlu
 from voicebot.dialogue.intents import DEFAULT_MODEL, INTENTS, IntentModel
-from voicebot.dialogue.understanding import RetailIntent, Understanding, understand
+from voicebot.dialogue.understanding import RetailIntent, Understanding, request_part, understand
 from voicebot.governance.redaction import redact
 from voicebot.store.search import ProductQuery
 from voicebot.text import digits, fold
@@ -318,3 +318,21 @@ def test_whispers_word_slips_are_mended_before_reading(heard: str, meant: str) -
 def test_colour_diminutives_are_colours() -> None:
     assert understand("¿la tiene en rojito?").product.color == "rojo"
     assert understand("una negrita talla S").product.color == "negro"
+
+
+@pytest.mark.parametrize(
+    ("said", "wanted"),
+    [
+        ("No, ya me llegó, gracias. Más bien quería saber si tienen medias",
+         "queria saber si tienen medias"),
+        ("no, lo que necesito es que me devuelvan la plata", "que me devuelvan la plata"),
+        ("más bien grande", "mas bien grande"),  # two words after it: no request of its own
+        ("¿Dónde está mi pedido?", "donde esta mi pedido"),
+    ],
+)  # fmt: skip
+def test_the_request_is_what_follows_a_redirect(said: str, wanted: str) -> None:
+    assert request_part(fold(said)) == wanted
+    turn = understand(said)
+    assert turn.folded == wanted
+    if said.startswith("No"):
+        assert turn.answer is False  # the answer is still read from the whole turn

@@ -439,6 +439,8 @@ class RetailPhrases(_Section):
     product_price: str  # {name} {price}
     product_brands: str  # {category} {brands}: "¿de qué marcas?" after a product
     product_colors: str  # {name} {colors}: "¿qué colores hay?" after a product
+    product_sizes: str  # {name} {variant} {sizes}: "¿qué tallas hay?"
+    product_one_size: str  # {name}: a product that comes in one size
     product_cheapest: str  # {name} {category} {price}: "¿uno más barato?" of the cheapest
     product_details: str  # {name}: "¿cuánto pesa?" after a product; the catalogue has no such
     payment_link_offer: str

@@ -332,6 +332,8 @@ class Concierge:
             # about the product just talked about: "¿qué colores hay?", "la más barata"
             if t.says(_COLOR_QUESTION):
                 return self._colors(last)
+            if t.says(_SIZE_QUESTION):
+                return self._sizes(last)
             if t.says(_CHEAPER):
                 return await self._cheaper(last)
             if t.says(_DETAILS):
@@ -596,7 +598,7 @@ class Concierge:
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
             about_last = t.intent in ("price", "stock") and self._last_product is not None
-            follow = _BRAND_WORDS + _COLOR_QUESTION + _CHEAPER + _DETAILS
+            follow = _BRAND_WORDS + _COLOR_QUESTION + _SIZE_QUESTION + _CHEAPER + _DETAILS
             if about_last or self._about_last_product(t) or t.says(follow):
                 # "¿y en rojo?", "¿cuánto cuesta?", "¿de qué marcas?", "la más barata"
                 return None
@@ -841,9 +843,17 @@ class Concierge:
         kinds = self.tools.catalog.categories_named(t.folded)
         if t.says(_BRAND_WORDS) and len(kinds) == 1 and not t.says(self.tools.catalog.brands):
             return self._brands(next(iter(kinds)))  # "¿qué marcas de zapatillas tienen?"
-        if self._kind is not None and names_product:
-            return await self._product(self._in_last_category(t.product))
-        return await self._product(t.product)
+        query = self._in_last_category(t.product) if self._kind and names_product else t.product
+        before = self._last_product
+        found = await self._product(query)
+        named = self._last_product
+        if named is not None and named is not before:
+            # "¿qué tallas hay de las Nike Revolution?": the product named, and what was asked
+            if t.says(_SIZE_QUESTION):
+                return self._sizes(named)
+            if t.says(_COLOR_QUESTION):
+                return self._colors(named)
+        return found
 
     def _in_last_category(self, query: ProductQuery) -> ProductQuery:
         """A brand alone after a product ("mejor unos de Adidas" after leggings) is that brand
@@ -872,6 +882,19 @@ class Concierge:
             out = self._say("product_out_of_stock", name=name, variant=variant)
             return [out, self._say("anything_else")]
         said = self._say("product_colors", name=name, variant=variant, colors=_listed(colors))
+        return [said, self._offer_link(product)]
+
+    def _sizes(self, product: Product) -> list[str]:
+        """The sizes of a product in stock (in the colour asked before, if one was)."""
+        color = self._last_query.color if self._last_query else None
+        sizes = [z for z in product.sizes if product.stock(z, color) > 0]
+        name, variant = _lower_first(product.name), self._variant(ProductQuery("", color=color))
+        if not sizes:
+            out = self._say("product_out_of_stock", name=name, variant=variant)
+            return [out, self._say("anything_else")]
+        if sizes == ["única"]:
+            return [self._say("product_one_size", name=product.name), self._offer_link(product)]
+        said = self._say("product_sizes", name=name, variant=variant, sizes=_listed(sizes))
         return [said, self._offer_link(product)]
 
     async def _cheaper(self, product: Product) -> list[str]:
@@ -1158,6 +1181,9 @@ _ANOTHER_ORDER = ["otro pedido", "otra compra", "otra orden", "otro paquete", "e
 # About the product just talked about: its colours, something cheaper of the same kind
 _COLOR_QUESTION = ["que colores", "en que colores", "que color", "cuales colores",
                    "colores tiene", "colores hay", "colores tienen", "otros colores"]  # fmt: skip
+_SIZE_QUESTION = ["que tallas", "en que tallas", "cuales tallas", "tallas tiene", "tallas hay",
+                  "tallas tienen", "tallas manejan", "otras tallas", "que numeros",
+                  "hasta que talla", "desde que talla"]  # fmt: skip
 _CHEAPER = ["mas barato", "mas barata", "mas baratos", "mas baratas", "mas economico",
             "mas economica", "menos costoso", "menos costosa", "mas bajo de precio"]  # fmt: skip
 # A product's details the catalogue does not hold: its weight, size, material, power...
@@ -1182,7 +1208,8 @@ _SAME_AGAIN = ["lo mismo", "eso mismo", "igual", "tambien", "aplica", "y si"]
 _QUESTION_OPENERS = ("cual", "cuales", "cuanto", "cuantos", "cuanta", "cuantas", "como", "donde",
                      "cuando", "hasta", "quien", "que")  # fmt: skip
 _ASKING = ["queria saber", "quisiera saber", "quiero saber", "me puede decir", "me podria decir",
-           "me dice", "me informa", "una pregunta", "una consulta"]  # fmt: skip
+           "me dice", "me informa", "una pregunta", "una consulta", "saber si", "preguntar",
+           "preguntarle", "le pregunto"]  # fmt: skip
 # The order errands a pending question is about, by their `Pending.kind` (ticket kinds are
 # the store's Spanish words)
 _TICKET_TOPICS = {"devolución": "return", "queja": "complaint"}

@@ -545,7 +545,7 @@ class Understanding:
     """One caller turn, understood once; everything downstream reads this, not the words."""
 
     text: str  # the transcript as heard
-    folded: str  # `text.fold`: lower case, no accents, no punctuation
+    folded: str  # the request's words (`request_part`), folded: lower case, no accents
     digits: str  # the transcript with spoken numbers as digits (`text.digits`)
     intent: RetailIntent | None  # the retail intent (`IntentClassifier`)
     confidence: float  # the classifier's confidence in `intent`
@@ -564,17 +564,34 @@ class Understanding:
         return has_phrase(self.folded, phrases)
 
 
+# A caller who turns to the real request mid-turn ("No, ya me llegó, gracias. Más bien quería
+# saber si tienen medias"): what follows the marker is the request
+_REDIRECT = ["mas bien", "lo que necesito es", "lo que quiero es", "lo que queria es",
+             "lo que queria era", "en realidad lo que", "la verdad lo que"]  # fmt: skip
+
+
+def request_part(folded: str) -> str:
+    """The folded words of the request: after the last redirect marker when at least three
+    words follow it, else all of them."""
+    padded = f" {folded} "
+    cut = max((padded.rfind(f" {m} ") + len(m) + 1 for m in _REDIRECT if f" {m} " in padded),
+              default=-1)  # fmt: skip
+    rest = padded[cut:].strip() if cut > 0 else ""
+    return rest if len(rest.split()) >= 3 else folded
+
+
 def understand(
     text: str, rules: Rules = (), classify: IntentClassifier = keyword_intent
 ) -> Understanding:
     """Read one caller turn: fold it, turn its numbers into digits, classify its intent, check
     the keyword `rules` (none: `rule` is None) and fill the slots."""
     heard = respelled(text)
-    folded = fold(heard)
+    whole = fold(heard)
+    folded = request_part(whole)  # a yes/no, a card, the language: read from the whole turn
     spoken = digits(heard)
     intent, confidence = classify(folded)
-    card = _card(text, folded)
-    lang = _language(folded)
+    card = _card(text, whole)
+    lang = _language(whole)
     # "no me vuelvan a llamar": a wish to be left out of calls (Ley 1581), not a callback
     no_calls = has_phrase(folded, _NO_CALLS)
     if card:
@@ -593,7 +610,7 @@ def understand(
         # a card's digits are never an order or phone number: nothing looks them up
         order_number=None if card else _order_number(_plain(spoken), money=_money(folded)),
         phone=None if card else _phone(spoken),
-        answer=_yes_no(folded),
+        answer=_yes_no(whole),
         product=_product_query(folded, spoken),
         card=card,
         data_rights=intent == "data_rights" or has_phrase(folded, _CUES["data_rights"]),
