@@ -1168,3 +1168,19 @@ async def test_the_request_after_mas_bien_is_the_one_answered(call) -> None:
     await c.concierge.greeting()
     told = texts(await c("No, eso ya lo recibí. Más bien necesito saber si venden gorras"))
     assert told[0].startswith("Sí, tenemos gorra"), told
+
+
+async def test_a_link_asked_for_a_product_named_is_sent(call, cloud: FakeTwilioCloud) -> None:
+    # regression: "¿me puede mandar el link de las Runfalcon?" went to the model
+    c = call(CAROLINA)
+    told = texts(await c("Hágame un favor y me envía el enlace de la licuadora Imusa clásica"))
+    assert told[0].startswith("Sí, tenemos licuadora Imusa clásica"), told
+    assert told[1].startswith("Listo, le envié el enlace por mensaje de texto"), told
+    [sms] = cloud.messages
+    assert sms["To"] == CAROLINA and "Licuadora Imusa clásica" in sms["Body"]
+
+
+async def test_a_caller_who_checks_the_store_they_called_hears_who_answers(call) -> None:
+    # regression: "¿hablo con Almacenes La Quinta?" went to the model
+    told = texts(await call()("Aló, ¿hablo con Almacenes La Quinta?"))
+    assert told[0].startswith("Le atiende el asistente automático de Almacenes La Quinta"), told

@@ -407,8 +407,9 @@ class Concierge:
             # "¿desde qué hora están atendiendo?": the ops' own cue, not a product that one of
             # the words sounds like (a belt, for that one)
             return "store_info"
-        if names_product and intent in (None, "out_of_scope", "stock", "price"):
-            # also after a no: "No, mejor unas Puma" to the offer of another product
+        if names_product and intent in (None, "out_of_scope", "stock", "price", "send_link"):
+            # also after a no: "No, mejor unas Puma" to the offer of another product; and
+            # "¿me manda el link de las Runfalcon?": that product, then its link
             return "product_search"  # "un reloj Casio": ASR often drops the "busco"
         if vague and self._about_last_product(t):
             return "stock"  # "¿y en rojo?" after a product
@@ -853,6 +854,11 @@ class Concierge:
                 return self._sizes(named)
             if t.says(_COLOR_QUESTION):
                 return self._colors(named)
+            offer = self._pending
+            if t.intent == "send_link" and offer is not None and offer.sku == named.sku:
+                # the link was asked for: sent, not offered
+                self._pending = None
+                return [*found[:-1], *await self._send_link(offer)]
         return found
 
     def _in_last_category(self, query: ProductQuery) -> ProductQuery:
