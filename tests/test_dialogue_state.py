@@ -1184,3 +1184,13 @@ async def test_a_caller_who_checks_the_store_they_called_hears_who_answers(call)
     # regression: "¿hablo con Almacenes La Quinta?" went to the model
     told = texts(await call()("Aló, ¿hablo con Almacenes La Quinta?"))
     assert told[0].startswith("Le atiende el asistente automático de Almacenes La Quinta"), told
+
+
+async def test_the_carrier_asked_after_an_order_being_prepared_is_named(call) -> None:
+    # regression: "¿y con qué transportadora va?" heard the status again, which for an order
+    # being prepared names no carrier
+    c = call()
+    status = texts(await c("Quiero saber de mi pedido cuatro cinco ocho siete cuatro"))[0]
+    assert "preparación" in status and "Coordinadora" not in status
+    told = texts(await c("¿Y eso con qué empresa de envíos lo van a mandar?"))
+    assert "El número de guía de Coordinadora es COO242010124." in told, told

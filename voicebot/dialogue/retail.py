@@ -143,6 +143,7 @@ class Concierge:
         self._frustrated = False  # the caller sounded frustrated once (`takes_complaint`)
         # the caller asked for the tracking code: said with the order once it is found
         self._wants_tracking = False
+        self._wants_carrier = False  # asked which carrier: named by the status or the guide line
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         # the store question the last turn answered ("¿y el domingo?" after the hours)
         self._last_faq: FaqEntry | None = None
@@ -319,6 +320,7 @@ class Concierge:
             return self._card_refused()  # before any follow-up: the digits are no answer
         t = self._joined_number(t, pending)
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
+        self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
         if pending is not None:
             answer = await self._follow_up(pending, t)
             if answer is not None:
@@ -397,6 +399,8 @@ class Concierge:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
             # when the words around it sound like a shipping or price question
             return "order_status"
+        if self._told_order is not None and t.says(_CARRIER + _TRACKING) and intent in _LOOSE_ORDER:
+            return "order_status"  # "¿y con qué transportadora lo mandan?" after its status
         if self._follows_faq(t):
             return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
@@ -756,8 +760,11 @@ class Concierge:
         self.outcome.resolved = True
         self.notes.append(self._note("order_checked", number=order.number, status=order.status))
         said = [self._status_sentence(order)]
-        if self._wants_tracking and order.tracking and order.status != "cancelado":
-            self._wants_tracking = False
+        # the carrier asked for and not in the status (an order being prepared): the guide
+        # line names it
+        carrier = self._wants_carrier and order.carrier not in said[0]
+        if (self._wants_tracking or carrier) and order.tracking and order.status != "cancelado":
+            self._wants_tracking = self._wants_carrier = False
             said.append(self._say("order_tracking", carrier=order.carrier,
                                   tracking=order.tracking))  # fmt: skip
         return [*said, *self._after_order(order)]
@@ -1175,6 +1182,8 @@ _ORDER_TOPICS = ("order_status", "return", "complaint")
 # intents a product question can be classified as: a turn with one of these may follow up the
 # product just talked about, or ask a store question while naming a product
 _LOOSE = (None, "out_of_scope", "store_info", "stock", "price", "product_search")
+# intents a question about the order just told may be classified as
+_LOOSE_ORDER = (None, "out_of_scope", "store_info", "shipping", "order_status")
 _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search")
 
 
@@ -1201,6 +1210,8 @@ _DETAILS = ["cuanto pesa", "que peso", "el peso", "cuanto mide", "medidas", "dim
             "pilas", "cargador", "caracteristicas", "especificaciones", "ficha tecnica",
             "de que es", "como es"]  # fmt: skip
 # The tracking code of a shipment ("¿me da el número de guía?")
+_CARRIER = ["transportadora", "empresa de envios", "empresa de mensajeria", "con quien lo mandan",
+            "con quien lo enviaron", "con quien lo mandaron", "que empresa lo lleva"]  # fmt: skip
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
