@@ -1194,3 +1194,21 @@ async def test_the_carrier_asked_after_an_order_being_prepared_is_named(call) ->
     assert "preparación" in status and "Coordinadora" not in status
     told = texts(await c("¿Y eso con qué empresa de envíos lo van a mandar?"))
     assert "El número de guía de Coordinadora es COO242010124." in told, told
+
+
+async def test_a_material_asked_after_a_product_is_no_price(call) -> None:
+    # regression: "¿es de cuero?" after a bag read the bag's price again
+    c = call()
+    await c("Estoy buscando un bolso Mario Hernández")
+    told = texts(await c("¿Y ese bolso sí es de cuero?"))
+    assert told[0].startswith("No tengo ese detalle de bolso Mario Hernández"), told
+
+
+async def test_a_day_asked_after_the_hours_is_no_callback(call) -> None:
+    # regression: "¿y mañana?" after the hours was taken as a callback request
+    c = call()
+    hours = texts(await c("¿Hasta qué hora atienden hoy?"))[0]
+    assert texts(await c("¿Y el sábado?"))[0] == hours
+    c = call()
+    await c("¿Hasta qué hora atienden hoy?")
+    assert texts(await c("¿Y mañana?"))[0] == hours

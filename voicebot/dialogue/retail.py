@@ -385,11 +385,11 @@ class Concierge:
     def _about_it(self, t: Understanding) -> bool:
         """Words that may follow up the product just talked about: no order number, no other
         kind of item named, and an intent a product question can be taken for."""
-        return (
-            t.order_number is None
-            and t.intent in _LOOSE
-            and not self.tools.catalog.names_category(t.folded)
-        )
+        kinds = self.tools.catalog.categories_named(t.folded)
+        last = self._last_product
+        # "¿y ese bolso es de cuero?": the kind of the item just talked about, pointed at
+        pointed = last is not None and kinds == {last.category} and t.says(_POINTING)
+        return t.order_number is None and t.intent in _LOOSE and (not kinds or pointed)
 
     def _route(self, t: Understanding, names_product: bool) -> RetailIntent | None:
         """The turn's intent as the store's flows take it: the classifier's, corrected by
@@ -539,7 +539,9 @@ class Concierge:
         words = t.folded.split()
         if self._last_faq is None or t.order_number is not None or len(words) > 12:
             return False
-        if t.intent not in (None, "out_of_scope", "store_info", "shipping", "price", "stock"):
+        loose = (None, "out_of_scope", "store_info", "shipping", "price", "stock")
+        # "¿y mañana?" after the hours reads as a callback to the classifier
+        if t.intent not in loose and not (t.intent == "callback" and len(words) <= 3):
             return False
         if self.tools.catalog.mentions_product(t.folded):
             return False
@@ -1182,6 +1184,8 @@ _ORDER_TOPICS = ("order_status", "return", "complaint")
 # intents a product question can be classified as: a turn with one of these may follow up the
 # product just talked about, or ask a store question while naming a product
 _LOOSE = (None, "out_of_scope", "store_info", "stock", "price", "product_search")
+# words that point at the item just talked about
+_POINTING = ["ese", "esa", "esos", "esas", "este", "esta", "estos", "estas", "el mismo", "la misma"]
 # intents a question about the order just told may be classified as
 _LOOSE_ORDER = (None, "out_of_scope", "store_info", "shipping", "order_status")
 _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search")
@@ -1208,7 +1212,8 @@ _DETAILS = ["cuanto pesa", "que peso", "el peso", "cuanto mide", "medidas", "dim
             "potencia", "bateria", "capacidad", "litros", "velocidades", "voltaje", "trae",
             "viene con", "incluye", "pantalla", "que modelo", "horma", "suela", "se puede lavar",
             "pilas", "cargador", "caracteristicas", "especificaciones", "ficha tecnica",
-            "de que es", "como es"]  # fmt: skip
+            "de que es", "como es", "de cuero", "es cuero", "algodon", "de tela", "sintetico",
+            "sintetica", "es original", "son originales"]  # fmt: skip
 # The tracking code of a shipment ("¿me da el número de guía?")
 _CARRIER = ["transportadora", "empresa de envios", "empresa de mensajeria", "con quien lo mandan",
             "con quien lo enviaron", "con quien lo mandaron", "que empresa lo lleva"]  # fmt: skip
