@@ -1212,3 +1212,17 @@ async def test_a_day_asked_after_the_hours_is_no_callback(call) -> None:
     c = call()
     await c("¿Hasta qué hora atienden hoy?")
     assert texts(await c("¿Y mañana?"))[0] == hours
+
+
+async def test_a_call_back_to_another_number_asks_for_it_and_takes_it(call) -> None:
+    # regression: "que me llamen, pero a otro número" was asked to confirm this number, and
+    # the number said next got the same question again
+    c = call()
+    told = texts(await c("¿Me pueden devolver la llamada a otro celular?"))
+    assert told == ["Con gusto. ¿A qué número celular le devolvemos la llamada?"]
+    told = texts(await c("Al tres uno cinco, cuatro cuatro cuatro, dos dos uno uno"))
+    assert told == ["¿Confirma que un asesor le devuelva la llamada al número terminado en 2211?"]
+    c = call()
+    await c("Llámenme más tarde, por favor")
+    told = texts(await c("No, mejor al tres uno cinco, cuatro cuatro cuatro, dos dos uno uno"))
+    assert told == ["¿Confirma que un asesor le devuelva la llamada al número terminado en 2211?"]

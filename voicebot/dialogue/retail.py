@@ -377,7 +377,8 @@ class Concierge:
         if intent == "complaint":
             return self._complaint(t.order_number)
         if intent == "callback":
-            return self._callback(t.phone)  # "llámenme al 310…": that number
+            # "llámenme al 310…": that number; "…pero a otro número": asked for
+            return self._callback(t.phone, elsewhere=t.says(_ANOTHER_PHONE))
         if intent == "cart":
             return await self._cart()
         return None  # send_link without an offer on the table: the model answers
@@ -488,9 +489,11 @@ class Concierge:
         self._pending = Pending("confirm_link", kind="payment", question=q)
         return [" ".join(entry.answer.split()), q] if entry else [q]
 
-    def _callback(self, phone: str | None) -> list[str]:
-        phone = phone or self.phone
-        if not phone:  # a hidden number: ask where to call
+    def _callback(self, phone: str | None, elsewhere: bool = False) -> list[str]:
+        """A call back booked once the number is confirmed: the number said, else the one
+        calling; asked for when it is hidden or the caller wants another one."""
+        phone = phone or (None if elsewhere else self.phone)
+        if not phone:  # a hidden number, or "a otro número": ask where to call
             q = self._say("callback_ask_phone")
             self._pending = Pending("ask_phone", kind="llamada", question=q)
             return [q]
@@ -556,6 +559,8 @@ class Concierge:
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
             t.intent not in (None, "out_of_scope", "product_search") and not refers_back
         )
+        if p.action == "confirm_ticket" and p.kind == "llamada" and t.phone not in (None, p.phone):
+            return self._callback(t.phone)  # "no, al 300…" to "¿a este número?": that one
         if p.action == "confirm_ticket" and p.order_number and t.order_number is not None:
             if t.order_number == p.order_number and t.answer is not False:
                 return await self._confirmed(p)  # "sí, el 38150", or the number alone: a yes
@@ -1184,6 +1189,9 @@ _ORDER_TOPICS = ("order_status", "return", "complaint")
 # intents a product question can be classified as: a turn with one of these may follow up the
 # product just talked about, or ask a store question while naming a product
 _LOOSE = (None, "out_of_scope", "store_info", "stock", "price", "product_search")
+# another number than the one calling, for a call back
+_ANOTHER_PHONE = ["otro numero", "otro celular", "otro telefono", "numero diferente",
+                  "numero distinto", "a un fijo"]  # fmt: skip
 # words that point at the item just talked about
 _POINTING = ["ese", "esa", "esos", "esas", "este", "esta", "estos", "estas", "el mismo", "la misma"]
 # intents a question about the order just told may be classified as
