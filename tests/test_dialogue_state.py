@@ -1226,3 +1226,15 @@ async def test_a_call_back_to_another_number_asks_for_it_and_takes_it(call) -> N
     await c("Llámenme más tarde, por favor")
     told = texts(await c("No, mejor al tres uno cinco, cuatro cuatro cuatro, dos dos uno uno"))
     assert told == ["¿Confirma que un asesor le devuelva la llamada al número terminado en 2211?"]
+
+
+async def test_an_order_of_someone_elses_is_an_order_question_not_data_rights(call) -> None:
+    # regression: "información de un pedido que hizo mi esposa" got the Ley 1581 path
+    told = texts(await call()("Quiero información de un pedido que hizo mi hermano"))
+    assert told == ["Con gusto lo reviso. ¿Me dice el número de su pedido, por favor?"], told
+
+
+async def test_a_caller_checking_the_line_hears_they_are_heard(call) -> None:
+    # regression: "¿Aló? ¿Me escucha?" went to the model
+    told = await call()("¿Aló? ¿Sí me oye?")
+    assert [p.phrase for p in told] == ["go_ahead"], told

@@ -472,9 +472,14 @@ class TrainedIntents:
         if learnt is None or probability < self.threshold or _cue_wins(cue[0], learnt):
             return cue  # a greeting asks for nothing: whatever the cues find
         unsure = probability < _SURE
+        # "información de un pedido que hizo mi esposa" is about the order: a data-rights
+        # request about orders says so in the cues' words ("borrar mis datos")
+        about_order = learnt == "data_rights" and cue[0] == "order_status"
         if (unsure and learnt == "data_rights" and not _names_data(words)) or (
             learnt == "complaint" and not _names_trouble(words)
         ):
+            return cue
+        if about_order and not has_phrase(folded, _CUES["data_rights"]):
             return cue
         return learnt, probability
 
@@ -519,7 +524,7 @@ _ENGLISH = frozenset(
 _PREAMBLE = frozenset(
     """alo hola buenas buenos buen dia dias tardes noches si oiga senorita senor senora una
     pregunta preguntica consulta que tal como esta mire disculpe pena pues eh ah a ver bueno
-    muy vea hello hi""".split()
+    muy vea hello hi me escucha escuchan oye oyen hay alguien ahi""".split()
 )
 
 
