@@ -66,3 +66,12 @@ def test_nothing_for_words_no_product_has(catalog: Catalog) -> None:
     assert catalog.search(ProductQuery("quisiera saber el horario")) == []
     assert not catalog.mentions_product(fold("buenas tardes, quisiera hablar del horario"))
     assert catalog.mentions_product(fold("un reloj cacio"))
+
+
+def test_another_brand_that_starts_like_ours_is_not_ours(catalog: Catalog) -> None:
+    # regression: "¿tienen las New Balance?" found a New Era cap
+    assert catalog.search(product_query("¿ustedes tienen las new balance?")) == []
+    [cap, *_] = catalog.search(product_query("una gorra new era"))
+    assert cap.product.brand == "New Era"
+    [cap, *_] = catalog.search(product_query("la new era trucker"))
+    assert cap.product.name == "Gorra New Era trucker"

@@ -186,6 +186,7 @@ class Catalog:
         single = {sound(w) for words in own.values() for w in words}
         self._joined = joined - single
         self.brands = sorted({fold(p.brand) for p in products})  # folded, as callers' words are
+        self._long_brands = [b.split() for b in self.brands if len(b.split()) > 1]
         self.vocabulary = set(self.brands) | {w for ws in CATEGORY_WORDS.values() for w in ws}
         # a two-word brand said as one ("nevera" for New Era) is still the brand
         self._vocabulary_sounds = {sound(v.replace(" ", "")) for v in self.vocabulary}
@@ -206,6 +207,17 @@ class Catalog:
         if found.get(key) == 1:
             return {key: 1.0}  # a word the catalogue has ("reebok") is that word, no slip
         return {s: v for s, v in found.items() if v}
+
+    def _other_brand(self, said: list[str], i: int) -> bool:
+        """Whether `said[i]` opens another brand than ours that starts the same: "new" in
+        "new balance" is not New Era (a two-word brand of ours, followed by another word)."""
+        for brand in self._long_brands:
+            first, second = brand[0], brand[1]
+            if said[i] != first or i + 1 >= len(said) or said[i + 1] in STOPWORDS:
+                continue
+            if fuzz.ratio(sound(said[i + 1]), sound(second)) < 85:
+                return True
+        return False
 
     def categories_named(self, terms: str) -> set[str]:
         """The kinds of item the words (folded, or any text) name ("chaquetas", "unos
@@ -239,7 +251,10 @@ class Catalog:
         # this is a lookup for them); a product name or category the concierge passes is not.
         said = [w for w in fold(query.terms).split() if not w.isdigit()]
         content = [w not in STOPWORDS for w in said]
-        singles = [self._matches(w) if c else {} for w, c in zip(said, content, strict=True)]
+        singles = [
+            self._matches(w) if c and not self._other_brand(said, i) else {}
+            for i, (w, c) in enumerate(zip(said, content, strict=True))
+        ]
         # "run falcon", "ni que": two words heard for one; two filler words, or a lone letter
         # ("o", "y"), are not
         pairs = [
