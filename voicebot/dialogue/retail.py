@@ -333,9 +333,9 @@ class Concierge:
         if last is not None and not other and self._about_it(t):
             # about the product just talked about: "¿qué colores hay?", "la más barata"
             if t.says(_COLOR_QUESTION):
-                return self._colors(last)
+                return self._in_stock(last, "colors")
             if t.says(_SIZE_QUESTION):
-                return self._sizes(last)
+                return self._in_stock(last, "sizes")
             if t.says(_CHEAPER):
                 return await self._cheaper(last)
             if t.says(_DETAILS):
@@ -865,9 +865,9 @@ class Concierge:
         if named is not None and named is not before:
             # "¿qué tallas hay de las Nike Revolution?": the product named, and what was asked
             if t.says(_SIZE_QUESTION):
-                return self._sizes(named)
+                return self._in_stock(named, "sizes")
             if t.says(_COLOR_QUESTION):
-                return self._colors(named)
+                return self._in_stock(named, "colors")
             offer = self._pending
             if t.intent == "send_link" and offer is not None and offer.sku == named.sku:
                 # the link was asked for: sent, not offered
@@ -893,28 +893,24 @@ class Concierge:
             return joined
         return query
 
-    def _colors(self, product: Product) -> list[str]:
-        """The colours of a product in stock (in the size asked before, if one was)."""
-        size = self._last_query.size if self._last_query else None
-        colors = [c for c in product.colors if product.stock(size, c) > 0]
-        name, variant = _lower_first(product.name), self._variant(ProductQuery("", size=size))
-        if not colors:
+    def _in_stock(self, product: Product, asked: Literal["sizes", "colors"]) -> list[str]:
+        """The sizes or the colours of a product in stock (in the colour or the size asked
+        before, if one was): "¿qué tallas hay?", "¿qué colores tiene?"."""
+        prior = self._last_query or ProductQuery("")
+        if asked == "colors":
+            kept = ProductQuery("", size=prior.size)
+            options = [c for c in product.colors if product.stock(prior.size, c) > 0]
+        else:
+            kept = ProductQuery("", color=prior.color)
+            options = [z for z in product.sizes if product.stock(z, prior.color) > 0]
+        name, variant = _lower_first(product.name), self._variant(kept)
+        if not options:
             out = self._say("product_out_of_stock", name=name, variant=variant)
             return [out, self._say("anything_else")]
-        said = self._say("product_colors", name=name, variant=variant, colors=_listed(colors))
-        return [said, self._offer_link(product)]
-
-    def _sizes(self, product: Product) -> list[str]:
-        """The sizes of a product in stock (in the colour asked before, if one was)."""
-        color = self._last_query.color if self._last_query else None
-        sizes = [z for z in product.sizes if product.stock(z, color) > 0]
-        name, variant = _lower_first(product.name), self._variant(ProductQuery("", color=color))
-        if not sizes:
-            out = self._say("product_out_of_stock", name=name, variant=variant)
-            return [out, self._say("anything_else")]
-        if sizes == ["única"]:
+        if options == ["única"]:
             return [self._say("product_one_size", name=product.name), self._offer_link(product)]
-        said = self._say("product_sizes", name=name, variant=variant, sizes=_listed(sizes))
+        phrase = "product_colors" if asked == "colors" else "product_sizes"
+        said = self._say(phrase, name=name, variant=variant, **{asked: _listed(options)})
         return [said, self._offer_link(product)]
 
     async def _cheaper(self, product: Product) -> list[str]:
