@@ -1238,3 +1238,10 @@ async def test_a_caller_checking_the_line_hears_they_are_heard(call) -> None:
     # regression: "¿Aló? ¿Me escucha?" went to the model
     told = await call()("¿Aló? ¿Sí me oye?")
     assert [p.phrase for p in told] == ["go_ahead"], told
+
+
+async def test_a_return_in_progress_goes_to_a_person(call) -> None:
+    # regression: "el estado de la devolución que hice" heard the return policy and was asked
+    # for an order to open another return
+    told = await call()("¿Me puede decir cómo va la devolución que solicité la semana pasada?")
+    assert told == [EndCall("transfer_requested", "transfer")]
