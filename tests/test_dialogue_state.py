@@ -1245,3 +1245,14 @@ async def test_a_return_in_progress_goes_to_a_person(call) -> None:
     # for an order to open another return
     told = await call()("¿Me puede decir cómo va la devolución que solicité la semana pasada?")
     assert told == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_a_brand_the_store_does_not_carry_is_said_so(call) -> None:
+    # regression: "¿tienen zapatillas New Balance?" offered another brand's shoes as if asked
+    told = texts(await call()("Buenas, ¿ustedes tienen tenis New Balance?"))
+    assert told[0] == "No manejamos la marca New Balance.", told
+    assert told[1].startswith("En zapatillas manejamos Adidas"), told
+    c = call()
+    told = texts(await c("¿Manejan Skechers?"))
+    ask = "¿Qué producto busca? Dígame el tipo, la marca, la talla o el color."
+    assert told == ["No manejamos la marca Skechers.", ask]

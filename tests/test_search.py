@@ -75,3 +75,22 @@ def test_another_brand_that_starts_like_ours_is_not_ours(catalog: Catalog) -> No
     assert cap.product.brand == "New Era"
     [cap, *_] = catalog.search(product_query("la new era trucker"))
     assert cap.product.name == "Gorra New Era trucker"
+
+
+@pytest.mark.parametrize(
+    ("said", "brand"),
+    [
+        ("¿Tienen zapatillas New Balance?", "New Balance"),
+        ("¿Ustedes manejan Skechers?", "Skechers"),
+        ("¿Hay relojes Apple?", "Apple"),
+        ("¿Tienen zapatillas Nike Revolution?", None),  # ours
+        ("¿Tienen gorras New Era?", None),
+        ("¿Tienen la licuadora Oster?", None),
+        ("¿Tienen zapatillas para enviar a Medellín?", None),  # a city, not after a lead
+        ("Hola, soy Carlos, ¿tienen zapatillas?", None),
+        ("Así me sale en el correo. ¿No me ayuda?", None),  # a sentence opens with "No"
+        ("¿Venden Morrales Totto?", None),  # a kind capitalized by the ASR is no brand
+    ],
+)  # fmt: skip
+def test_a_brand_the_store_does_not_carry(catalog: Catalog, said: str, brand: str | None) -> None:
+    assert catalog.brand_not_carried(said) == brand

@@ -404,6 +404,7 @@ class RetailPhrases(_Section):
     order_not_found_again: str  # {number}: the second miss; a person is offered next
     order_several: str
     product_ask: str
+    brand_not_carried: str  # {brand}: a brand asked for that no product has
     product_found: str
     product_out_of_stock: str
     product_over_budget: str  # {name} {variant} {price}: in stock, above the caller's ceiling

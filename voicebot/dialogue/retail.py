@@ -412,6 +412,8 @@ class Concierge:
             # "¿desde qué hora están atendiendo?": the ops' own cue, not a product that one of
             # the words sounds like (a belt, for that one)
             return "store_info"
+        if intent in _LOOSE and self.tools.catalog.brand_not_carried(t.text) is not None:
+            return "product_search"  # "¿manejan Skechers?": a brand, though not ours
         if names_product and intent in (None, "out_of_scope", "stock", "price", "send_link"):
             # also after a no: "No, mejor unas Puma" to the offer of another product; and
             # "¿me manda el link de las Runfalcon?": that product, then its link
@@ -852,6 +854,16 @@ class Concierge:
 
     async def _product_search(self, t: Understanding, names_product: bool) -> list[str]:
         """A product asked for, or the brands of a kind of item."""
+        foreign = self.tools.catalog.brand_not_carried(t.text)
+        if foreign is not None:
+            # "¿tienen zapatillas New Balance?": said so, then the brands of that kind
+            said = self._say("brand_not_carried", brand=foreign)
+            kinds = self.tools.catalog.categories_named(t.folded)
+            if len(kinds) == 1:
+                return [said, *self._brands(next(iter(kinds)))]
+            q = self._say("product_ask")
+            self._pending = Pending("ask_product", question=q)
+            return [said, q]
         last = self._last_product
         if last is not None and not names_product and t.says(_BRAND_WORDS):
             return self._brands(last.category)  # "¿de qué marcas?" after a product

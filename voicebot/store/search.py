@@ -93,6 +93,10 @@ _SOUNDS = [
 ]
 
 
+# words after which a capitalized name is a brand asked for ("¿manejan Skechers?")
+_BRAND_LEAD = {"tienen", "venden", "manejan", "marca", "hay", "consigo"}
+
+
 @lru_cache(maxsize=8192)
 def sound(word: str) -> str:
     """A folded word as it sounds in Spanish ("kasio" and "casio", "veles" and "velez",
@@ -207,6 +211,34 @@ class Catalog:
         if found.get(key) == 1:
             return {key: 1.0}  # a word the catalogue has ("reebok") is that word, no slip
         return {s: v for s, v in found.items() if v}
+
+    def brand_not_carried(self, text: str) -> str | None:
+        """A brand the caller asked for that no product has: a name Whisper wrote capitalized
+        right after a kind of item, "tienen", "venden", "manejan" or "marca" ("¿tienen
+        zapatillas New Balance?", "¿manejan Skechers?"), with a word that sounds like no word
+        of the catalogue; None when there is none."""
+        tokens = re.findall(r"[\w&']+|[.?!¿¡]", text)
+        # a sentence's first word is capitalized whatever it is: marked by a None before it
+        words = [None if t in ".?!¿¡" else t for t in tokens]
+        for i, word in enumerate(words[1:], start=1):
+            prior = words[i - 1]
+            if word is None or prior is None or not word[0].isupper():
+                continue
+            before = fold(prior)
+            if not (before in _BRAND_LEAD or self.categories_named(before)):
+                continue
+            name = [word]
+            for nxt in words[i + 1 :]:
+                if nxt is None or not nxt[0].isupper():
+                    break
+                name.append(nxt)
+            folded = [fold(w) for w in name]
+            unknown = [
+                w for w in folded if len(w) > 2 and w not in STOPWORDS and not self._matches(w)
+            ]
+            if unknown and not self.categories_named(" ".join(folded)):
+                return " ".join(name)
+        return None
 
     def _other_brand(self, said: list[str], i: int) -> bool:
         """Whether `said[i]` opens another brand than ours that starts the same: "new" in
