@@ -1003,8 +1003,8 @@ class Concierge:
         return [out, alt, self._offer_link(alternative)]
 
     def _asked_again(self, p: Pending) -> list[str]:
-        """The bot's question once more, after saying it did not understand (the same words
-        alone sound like a machine stuck); a product link offer says again which product and
+        """The bot's question once more, introduced as a repeat (the same words alone sound
+        like a machine stuck); a product link offer says again which product and
         its price, since the caller who did not answer may not have heard them (they spoke
         over the answer: "¿qué tiene?")."""
         product = self.tools.catalog.by_sku.get(p.sku or "") if p.kind == "product" else None
