@@ -1256,3 +1256,13 @@ async def test_a_brand_the_store_does_not_carry_is_said_so(call) -> None:
     told = texts(await c("¿Manejan Skechers?"))
     ask = "¿Qué producto busca? Dígame el tipo, la marca, la talla o el color."
     assert told == ["No manejamos la marca Skechers.", ask]
+
+
+async def test_a_call_back_from_a_person_is_booked_not_a_transfer_now(call) -> None:
+    # regression: "que un asesor me llame…" named a person: the call went to one at once
+    c = call()
+    told = texts(await c("Quisiera que una asesora me llame a otro celular más tarde"))
+    assert told == ["Con gusto. ¿A qué número celular le devolvemos la llamada?"], told
+    assert await call()("Páseme con un asesor, por favor") == [
+        EndCall("transfer_requested", "transfer")
+    ]

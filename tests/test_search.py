@@ -89,6 +89,7 @@ def test_another_brand_that_starts_like_ours_is_not_ours(catalog: Catalog) -> No
         ("¿Tienen zapatillas para enviar a Medellín?", None),  # a city, not after a lead
         ("Hola, soy Carlos, ¿tienen zapatillas?", None),
         ("Así me sale en el correo. ¿No me ayuda?", None),  # a sentence opens with "No"
+        ("Una consulta las licuadoras Oster Trangarantía.", None),  # ours, a word glued on
         ("¿Venden Morrales Totto?", None),  # a kind capitalized by the ASR is no brand
     ],
 )  # fmt: skip

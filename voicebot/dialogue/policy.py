@@ -273,7 +273,11 @@ class Dialogue:
             yield Say(s.phrase("who_am_i"), "who_am_i")
             return
         complaint = concierge is not None and concierge.takes_complaint(turn)
-        if turn.rule is not None and not complaint:
+        # "que un asesor me llame": a call back from a person, booked by the store's flow, not
+        # a transfer now, though the words name one
+        person = turn.rule == "transfer_requested"
+        called_back = concierge is not None and person and turn.intent == "callback"
+        if turn.rule is not None and not complaint and not called_back:
             yield EndCall(turn.rule, "transfer")
             return
         if turn.intent == "person" or (concierge is not None and concierge.accepts_person(turn)):

@@ -24,7 +24,7 @@ from itertools import pairwise
 from rapidfuzz import fuzz
 
 from voicebot.store import Product
-from voicebot.text import fold
+from voicebot.text import fold, has_phrase
 
 # Words callers use for a category (normalised, singular and plural).
 CATEGORY_WORDS: dict[str, list[str]] = {
@@ -236,7 +236,10 @@ class Catalog:
             unknown = [
                 w for w in folded if len(w) > 2 and w not in STOPWORDS and not self._matches(w)
             ]
-            if unknown and not self.categories_named(" ".join(folded)):
+            # one of our brands whole in the name ("Oster Trangarantía": Oster, and "traen
+            # garantía" glued by the ASR) is ours; "New" alone is not New Era
+            ours = any(has_phrase(" ".join(folded), [b]) for b in self.brands)
+            if unknown and not ours and not self.categories_named(" ".join(folded)):
                 return " ".join(name)
         return None
 
