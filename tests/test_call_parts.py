@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import make_settings
 from tests.scripted import EnergyVad, virtual_time
+from voicebot.asr import Transcript
 from voicebot.audio.codec import FRAME_SAMPLES, ulaw_encode
 from voicebot.call.consent import Consent
 from voicebot.call.idle import IdleWatch
@@ -152,6 +153,64 @@ def test_turn_taking_events_from_audio() -> None:
     assert [type(e) for e in feed(_frames(3000, 1000) + _frames(0, 700))] == [
         CallerStarted, CallerTurn
     ]  # fmt: skip
+
+
+async def test_a_turn_stays_open_while_its_words_are_unwritten_or_trail_off() -> None:
+    """Regression (issue 19): a caller dictating digits in groups was cut in two when the
+    pause between groups outlasted the end silence; Silero's turns waited 100 ms more for
+    every caller to avoid it. The transcript of the words so far decides now."""
+    timing = {"speculative_asr_ms": 200, "early_end_silence_ms": 300}
+    cfg = make_settings(audio={"vad": "webrtc", **timing}).audio
+    assert cfg.end_of_turn_silence_ms == 600 and cfg.unfinished_silence_ms == 1000
+    clock = _Clock()
+    written = asyncio.Event()
+    words = ""
+
+    async def transcribe(pcm: bytes) -> Transcript:
+        await written.wait()
+        return Transcript(words, 1.0, 0.1)
+
+    listener = Listener(cfg, EnergyVad(), transcribe, asyncio.create_task, clock)
+
+    async def pause(ms: int) -> list[Any]:
+        events: list[Any] = []
+        for _ in range(ms // 20):
+            clock.t += 0.02
+            events += listener.feed(_frames(0, 20), False)
+            await asyncio.sleep(0)  # the speculative pass runs as the audio comes
+        return events
+
+    def talk(ms: int) -> list[Any]:
+        return listener.feed(_frames(3000, ms), False)
+
+    # the pass is still being written at 600 ms: the turn waits for it...
+    talk(1000)
+    assert await pause(700) == []
+    # ...and its words trail off on a digit: open until 1 s of silence
+    words, _ = "cuatro cinco siete", written.set()
+    assert await pause(280) == []
+    (turn,) = await pause(20)
+    assert isinstance(turn, CallerTurn) and turn.endpoint_s == pytest.approx(1.0, abs=0.03)
+    assert (await turn.transcript).text == words
+    # words that read as a whole turn end it at the early end (300 ms)
+    words = "¿Cuánto vale el reloj?"
+    talk(1000)
+    (turn,) = await pause(400)
+    assert turn.endpoint_s == pytest.approx(0.3, abs=0.03)
+    # a pass that found no words holds nothing: the usual 600 ms
+    words = ""
+    talk(1000)
+    (turn,) = await pause(700)
+    assert turn.endpoint_s == pytest.approx(0.6, abs=0.03)
+    # with the hold off, a trailing digit ends at the usual silence too
+    off = Listener(
+        cfg.model_copy(update={"unfinished_silence_ms": 0}), EnergyVad(), transcribe,
+        asyncio.create_task, clock,
+    )  # fmt: skip
+    listener, words = off, "cuatro cinco"
+    talk(1000)
+    (turn,) = await pause(700)
+    assert turn.endpoint_s == pytest.approx(0.6, abs=0.03)
 
 
 async def test_idle_watch_asks_again_then_gives_up() -> None:

@@ -77,6 +77,24 @@ def test_end_now_closes_the_utterance_with_its_audio() -> None:
     assert isinstance(events[-1], TurnEnded) and events[-1].voiced_ms == 200
 
 
+def test_a_hold_keeps_the_pause_open_until_a_voiced_frame() -> None:
+    det = detector()
+    feed(det, [(True, 30), (False, 10)])
+    det.hold(1000)  # the words so far trail off: up to 1 s of silence
+    assert feed(det, [(False, 39)]) == [] and det.in_speech  # 980 ms: still open
+    assert isinstance(feed(det, [(False, 1)])[-1], TurnEnded)
+    # the caller went on before the hold ran out: the next pause ends at the usual 600 ms
+    feed(det, [(True, 30), (False, 10)])
+    det.hold(1000)
+    feed(det, [(True, 5)])
+    assert isinstance(feed(det, [(False, 30)])[-1], TurnEnded)
+    # and hold(0) after a hold gives the usual end back at once
+    feed(det, [(True, 30), (False, 29)])
+    det.hold(1000)
+    det.hold(0)
+    assert isinstance(feed(det, [(False, 1)])[-1], TurnEnded)
+
+
 def _turn_length(kind: str, silence_frames: int) -> tuple[int, int]:
     """(frames of audio kept, whether the turn ended) for 1 s of speech after 1 s of silence."""
     audio = make_settings().audio.model_copy(update={"vad": kind})
@@ -87,13 +105,13 @@ def _turn_length(kind: str, silence_frames: int) -> tuple[int, int]:
     return (len(ends[0].pcm) // len(FRAME) if ends else 0), len(ends)
 
 
-def test_each_detector_gets_its_own_timing() -> None:
+def test_each_detector_gets_its_own_pre_roll() -> None:
     # webrtcvad: a turn ends at 600 ms of silence, with 200 ms kept before the onset
     assert _turn_length("webrtc", 29)[1] == 0
     kept, ended = _turn_length("webrtc", 30)
     # the pre-roll holds the 3 frames that opened the turn: pre-roll, the other 47, post-roll
     assert ended == 1 and kept == 10 + 47 + 5
-    # Silero's end of speech comes ~100 ms sooner: its turns wait 700 ms, and it keeps 400 ms
-    assert _turn_length("silero", 34)[1] == 0
-    kept, ended = _turn_length("silero", 35)
+    # Silero: the same 600 ms end, and 400 ms kept before the onset
+    assert _turn_length("silero", 29)[1] == 0
+    kept, ended = _turn_length("silero", 30)
     assert ended == 1 and kept == 20 + 47 + 5

@@ -77,6 +77,9 @@ class AudioSettings(_Section):
     # End the turn at this much silence when the speculative transcript sounds finished (no
     # trailing "de", "y", digit...), instead of waiting `end_of_turn_silence_ms`; 0: off.
     early_end_silence_ms: int = Field(300, ge=0)
+    # ...and keep the turn open up to this much silence while that transcript is still being
+    # written or trails off (a number dictated in groups, "quiero saber..."); 0: off.
+    unfinished_silence_ms: int = Field(1000, ge=0)
     barge_in_ms: int = Field(600, ge=60)  # "sí" is ~450 ms: shorter is a backchannel
     # The bot pauses as soon as the caller starts talking over it, and goes on from where the
     # caller stopped hearing after a backchannel or a noise; off: it talks on until barge-in.

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from voicebot.audio.codec import FRAME_MS
 from voicebot.config import AudioSettings
 
-# Per voice activity detector: (pre-roll ms kept before the onset, extra silence before a turn
-# ends). Silero's probability rises a little after the first phoneme, so more audio is kept
-# before its onset; it falls at the last phoneme, where webrtcvad's decision trails off ~100 ms
-# later, so its turns wait 100 ms more (as Silero's own VADIterator does) and a 550 ms pause
-# between two digit groups does not end the turn. The silence counted for the speculative
-# transcript and the early end starts at Silero's own end of speech: that is its head start.
-DETECTOR_TIMING = {"webrtc": (200, 0), "silero": (400, 100)}
+# Audio kept before the onset, per voice activity detector: Silero's probability rises a
+# little after the first phoneme, so more is kept before its onset. (Both end a turn at
+# `audio.end_of_turn_silence_ms`; a caller dictating digits in groups is kept in one turn by
+# the transcript of the words so far, see `call/listening.py`.)
+PRE_ROLL_MS = {"webrtc": 200, "silero": 400}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +76,18 @@ class TurnDetector:
         self._voiced = 0
         self._silence_run = 0
         self._last_voiced = -1
+        self._hold_frames = 0  # a longer end silence for the current pause (`hold`)
 
     @classmethod
     def from_settings(cls, audio: AudioSettings) -> TurnDetector:
         """The detector the configured VAD's decisions need (`audio.vad`)."""
-        pre_roll_ms, extra_silence_ms = DETECTOR_TIMING[audio.vad]
         return cls(
             start_ms=audio.speech_start_ms,
-            end_silence_ms=audio.end_of_turn_silence_ms + extra_silence_ms,
+            end_silence_ms=audio.end_of_turn_silence_ms,
             sustained_ms=audio.barge_in_ms,
             min_utterance_ms=audio.min_utterance_ms,
             max_utterance_ms=int(audio.max_utterance_s * 1000),
-            pre_roll_ms=pre_roll_ms,
+            pre_roll_ms=PRE_ROLL_MS[audio.vad],
         )
 
     @property
@@ -131,6 +129,7 @@ class TurnDetector:
         if voiced:
             self._voiced += 1
             self._silence_run = 0
+            self._hold_frames = 0
             self._last_voiced = self._frame_no
             if not self._sustained and self._voiced >= self._sustained_frames:
                 self._sustained = True
@@ -139,9 +138,16 @@ class TurnDetector:
                 return None
         else:
             self._silence_run += 1
-            if self._silence_run < self._end_frames and len(self._buf) < self._max_frames:
+            end = max(self._end_frames, self._hold_frames)
+            if self._silence_run < end and len(self._buf) < self._max_frames:
                 return None
         return self._end()
+
+    def hold(self, silence_ms: int) -> None:
+        """End the current pause at `silence_ms` of silence rather than the configured end
+        silence, if that is longer (0: the configured one again). A voiced frame cancels it:
+        the next pause starts from the configured silence again."""
+        self._hold_frames = silence_ms // FRAME_MS if self._active else 0
 
     def end_now(self) -> TurnEnded | None:
         """End the current utterance without waiting for the full silence (its words already
@@ -150,6 +156,7 @@ class TurnDetector:
 
     def _end(self) -> TurnEnded | None:
         self._active = False
+        self._hold_frames = 0
         keep = len(self._buf) - max(0, self._silence_run - self.POST_ROLL_MS // FRAME_MS)
         pcm = b"".join(self._buf[:keep])
         voiced, self._buf = self._voiced, []

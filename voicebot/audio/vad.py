@@ -47,8 +47,8 @@ class SileroVad:
     The network reads 256-sample chunks (32 ms) with 32 samples of the chunk before as
     context; 20 ms frames are buffered into chunks, and each frame is judged by the latest
     chunk's speech probability, with Silero's own hysteresis: speech from `threshold`, and it
-    stays speech until the probability falls below `threshold - 0.15`. The silence Silero's
-    turns wait after that is set where turns are detected (`turns.DETECTOR_TIMING`).
+    stays speech until the probability falls below `threshold - 0.15`. The audio kept before
+    its onset is set where turns are detected (`audio.turns`).
     """
 
     CHUNK = 256

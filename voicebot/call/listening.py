@@ -101,6 +101,7 @@ class Listener:
             if voiced:
                 self.last_voiced_at = now
             was_speech = self._detector.in_speech
+            self._hold_while_unfinished()
             event = self._detector.feed(pcm, voiced)
             if event is None and self._sounds_finished():
                 event = self._detector.end_now()
@@ -137,20 +138,43 @@ class Listener:
         task = self._spawn(self._transcribe(det.utterance_so_far()))
         self._speculation = (det.voiced_ms, task)
 
+    def _current_speculation(self) -> Pending | None:
+        """The speculative pass over exactly the words said so far, if one was started."""
+        spec, det = self._speculation, self._detector
+        if spec is None or not det.in_speech or det.voiced_ms != spec[0]:
+            return None
+        return spec[1]
+
     def _sounds_finished(self) -> bool:
         """The speculative transcript is ready, nothing was said since, the silence is long
         enough and the words read as a whole turn: answer now rather than at the full silence."""
-        early_ms, spec, det = self._cfg.early_end_silence_ms, self._speculation, self._detector
-        if not early_ms or spec is None or det.trailing_silence_ms < early_ms:
+        early_ms, task = self._cfg.early_end_silence_ms, self._current_speculation()
+        if not early_ms or task is None or not task.done():
             return False
-        task = spec[1]
-        if det.voiced_ms != spec[0] or not task.done() or task.cancelled():
-            return False
-        transcript = task.result()
-        return transcript is not None and sounds_finished(transcript.text)
+        return self._detector.trailing_silence_ms >= early_ms and sounds_finished(_words(task))
+
+    def _hold_while_unfinished(self) -> None:
+        """While the speculative transcript is still being written, or its words trail off (a
+        number dictated in groups, "quiero saber..."), keep the turn open up to
+        `unfinished_silence_ms` of silence rather than the usual end: the answer waits for that
+        transcript anyway, and a caller still dictating is not cut in two."""
+        hold_ms, task = self._cfg.unfinished_silence_ms, self._current_speculation()
+        if not hold_ms or task is None:
+            return
+        if not task.done():
+            self._detector.hold(hold_ms)
+            return
+        words = _words(task)
+        self._detector.hold(hold_ms if words and not sounds_finished(words) else 0)
 
     def _take_speculation(self, event: TurnEnded) -> Pending | None:
         spec, self._speculation = self._speculation, None
         if spec is not None and spec[0] == event.voiced_ms:
             return spec[1]  # nothing was said after it: same words
         return None
+
+
+def _words(task: Pending) -> str:
+    """A finished speculative pass's words ("" when it found none or was cancelled)."""
+    transcript = None if task.cancelled() else task.result()
+    return transcript.text.strip() if transcript is not None else ""
