@@ -774,6 +774,23 @@ async def test_follow_ups_on_a_product_colours_cheaper_and_another_brand(call) -
     assert texts(await c("Mejor unos de Adidas"))[0].startswith("Sí, tenemos leggings Adidas")
 
 
+async def test_which_one_do_you_recommend_lists_the_others_of_the_kind(call) -> None:
+    # regression: "¿cuál me recomienda?" after a product read that product's price again, and
+    # "¿y qué otras tiene?" went to the model ("otras" was heard as the category "botas")
+    c = call()
+    [offer, _] = texts(await c("¿Tienen licuadoras?"))
+    [options] = texts(await c("¿Cuál me recomienda?"))
+    assert options.startswith("En licuadoras también tenemos") and options.count("$") == 3
+    assert offer.split(",")[0].removeprefix("Sí, tenemos licuadora ") not in options
+    brands = [b for b in ("Imusa", "Oster", "Black and Decker") if b in options]
+    assert len(brands) == 3  # a choice of brands, not three of the cheapest one's
+    assert texts(await c("La Oster"))[0].startswith("Sí, tenemos licuadora Oster")
+    c = call()
+    await c("¿Tienen zapatillas en talla 40?")
+    [others] = texts(await c("No, ¿y qué otras tiene?"))
+    assert others.startswith("En zapatillas también tenemos"), others
+
+
 @pytest.mark.parametrize(
     "said",
     ["Quiero cancelar una compra que hice ayer",

@@ -53,7 +53,11 @@ def test_generator_writes_the_services_chat_format(generated: list[dict[str, obj
         assert isinstance(messages, list)
         assert messages[0] == {"role": "system", "content": system}
         assert [m["role"] for m in messages[-2:]] == ["user", "assistant"]
-        assert all(m["role"] in ("user", "assistant") for m in messages[1:])
+        # after the history, only the store fact nearest the caller's words (fact_prompt)
+        lead = settings.dialogue.fact_prompt.split("{fact}")[0]
+        extra = [m for m in messages[1:] if m["role"] not in ("user", "assistant")]
+        assert all(m["role"] == "system" and m["content"].startswith(lead) for m in extra)
+        assert all(m is messages[-3] for m in extra)  # just before the caller's words
         reply = messages[-1]["content"]
         assert not TU.search(reply), reply
         sentences = re.split(r"(?<=[.!?])\s+(?=[¿¡A-ZÁÉÍÓÚÑ])", reply)  # "9 a. m." is one

@@ -19,6 +19,7 @@ from voicebot.dialogue.policy import (
     grounded,
     is_aside,
     is_backchannel,
+    relevant_fact,
     render_system_prompt,
 )
 
@@ -110,6 +111,34 @@ def test_system_prompt_has_the_store_facts_and_usted(settings: Settings) -> None
     prompt = render_system_prompt(settings)
     assert settings.store.name in prompt and "8 p. m." in prompt and "usted" in prompt
     assert "{" not in prompt
+
+
+@pytest.mark.parametrize(
+    ("said", "topic"),
+    [
+        # the topic before ":" counts twice: not the returns line "…y la factura."
+        ("¿Me pueden facturar a nombre de mi empresa?", "Factura electrónica:"),
+        ("¿Ustedes venden al por mayor para mi negocio?", "Vendemos al detal"),
+        ("La garantía de la licuadora, ¿cuánto dura?", "Garantía:"),
+        ("¿Y ollas también venden?", "Vendemos ropa"),
+        ("¿Con quién hablo?", ""),  # no telling word any fact has
+        ("¿Cómo va el partido de fútbol?", ""),
+    ],
+)
+def test_the_fact_nearest_the_callers_words(settings: Settings, said: str, topic: str) -> None:
+    fact = relevant_fact(settings.store.facts, said)
+    assert fact.startswith(topic) and (fact in settings.store.facts) and bool(fact) == bool(topic)
+
+
+def test_the_fact_goes_to_the_model_just_before_the_callers_words(settings: Settings) -> None:
+    dialogue = Dialogue(settings, model=None)  # type: ignore[arg-type]  # only messages()
+    history = [Message("assistant", "Hola, ¿en qué le ayudo?")]
+    *_, fact, user = dialogue.messages(history, "¿Me pueden facturar a nombre de mi empresa?")
+    assert fact.role == "system" and "se envía al correo registrado" in fact.content
+    assert fact.content.startswith("Dato de la tienda") and user.role == "user"
+    off = make_settings(dialogue={"fact_prompt": ""})
+    chat = Dialogue(off, model=None).messages(history, "¿Me facturan?")  # type: ignore[arg-type]
+    assert [m.role for m in chat] == ["system", "assistant", "user"]
 
 
 @pytest.mark.parametrize(

@@ -333,6 +333,9 @@ class DialogueSettings(_Section):
                 "data_rights", "person", "goodbye", "out_of_scope", "other_language",
                 "other"], str
     ] = {}  # fmt: skip
+    # the store fact (a line of `store.facts`) that shares the most words with the caller's,
+    # repeated for the model just before them ({fact}); "": off
+    fact_prompt: str
     # the trained intent model (a file under models_dir or a path); "": keyword cues only
     intent_model: str = "intents/intents.npz"
     # below this probability the model's intent is not taken (the keyword cues decide)
@@ -446,6 +449,8 @@ class RetailPhrases(_Section):
     product_sizes: str  # {name} {variant} {sizes}: "¿qué tallas hay?"
     product_one_size: str  # {name}: a product that comes in one size
     product_cheapest: str  # {name} {category} {price}: "¿uno más barato?" of the cheapest
+    product_options: str  # {category} {options}: "¿cuál me recomienda?" after a product
+    product_only_one: str  # {category}: ...when it is the only one of its kind in stock
     product_details: str  # {name}: "¿cuánto pesa?" after a product; the catalogue has no such
     payment_link_offer: str
     sms_payment: str  # {url}

@@ -11,6 +11,7 @@ phrases, never the model.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections.abc import AsyncIterator
@@ -133,6 +134,42 @@ def is_aside(turn: Understanding, settings: Settings, names_product: bool = Fals
     return nothing_asked and turn.answer is None and turn.order_number is None and not turn.card
 
 
+# Words of four letters or more that say nothing of what a caller asks about.
+_PLAIN = frozenset(
+    "alguna alguno algun bueno buenas buenos cuando cuanto cuanta donde entonces esta este estos "
+    "estas hola favor hacer mire oiga para pero porque puedo pueden puede quiero quisiera "
+    "quería queria saber seria senor senora tardes noches dias tengo tiene tienen ustedes usted "
+    "todo toda todos todas una unos unas necesito pregunta preguntar como tambien "
+    "ahora gracias mucho muchas".split()
+)  # fmt: skip
+
+
+def _stems(text: str) -> set[str]:
+    """A text's telling words, cut to five letters ("facturar" and "factura" agree)."""
+    return {w[:5] for w in re.findall(r"[a-zñ]{4,}", fold(text)) if w not in _PLAIN}
+
+
+def relevant_fact(facts: str, text: str) -> str:
+    """The line of the store facts that shares the most telling words with the caller's
+    (rarer words among the lines count more), or "" when none shares any. A small model
+    answers from the fact put next to the question more often than from a list of ten."""
+    lines = [line.strip() for line in facts.splitlines() if line.strip()]
+    said = _stems(text)
+    if not lines or not said:
+        return ""
+    stems = [_stems(line) for line in lines]
+    # a line's topic ("Factura electrónica: …") says what it answers: its words count twice
+    topics = [_stems(line.split(":", 1)[0]) if ":" in line[:40] else set() for line in lines]
+    spread = {s: sum(s in line for line in stems) for s in said}
+
+    def weight(s: str, topic: set[str]) -> float:
+        return math.log(1 + len(lines) / spread[s]) * (2 if s in topic else 1)
+
+    score = [sum(weight(s, t) for s in said & line) for line, t in zip(stems, topics, strict=True)]
+    best = max(range(len(lines)), key=score.__getitem__)
+    return lines[best] if score[best] > 0 else ""
+
+
 def render_system_prompt(settings: Settings) -> str:
     return settings.dialogue.system_prompt.replace("{store_name}", settings.store.name).replace(
         "{store_facts}", settings.store.facts.strip()
@@ -219,10 +256,14 @@ class Dialogue:
     def messages(
         self, history: list[Message], user_text: str, turn: Understanding | None = None
     ) -> list[Message]:
-        """System prompt, recent history, the intent's snippet (if ops wrote one), the turn.
-        The snippet comes late so the cached prefix (system prompt, history) stays the same."""
+        """System prompt, recent history, the intent's snippet (if ops wrote one), the store
+        fact nearest the caller's words (`dialogue.fact_prompt`), the turn. Those come late
+        so the cached prefix (system prompt, history) stays the same."""
         snippet = self.intent_prompt(turn or self.understand(user_text))
         extra = [Message("system", snippet)] if snippet else []
+        fact_prompt = self._settings.dialogue.fact_prompt
+        if fact_prompt and (fact := relevant_fact(self._settings.store.facts, user_text)):
+            extra.append(Message("system", fact_prompt.replace("{fact}", fact)))
         return [*self._prefix(history), *extra, Message("user", redact(user_text))]
 
     def _prefix(self, history: list[Message]) -> list[Message]:

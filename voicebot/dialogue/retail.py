@@ -338,6 +338,8 @@ class Concierge:
                 return self._in_stock(last, "sizes")
             if t.says(_CHEAPER):
                 return await self._cheaper(last)
+            if t.says(_OPTIONS):
+                return self._options(last)
             if t.says(_DETAILS):
                 # the catalogue knows price, sizes, colours and stock: nothing else is made up
                 said = self._say("product_details", name=_lower_first(last.name))
@@ -556,7 +558,9 @@ class Concierge:
         """The caller's answer to the bot's last question; None if they moved on."""
         # "¿cuánto cuesta?" about the product just offered, or words the model finds out of
         # scope, are no new request; a product named is one
-        refers_back = t.intent in ("stock", "price") and self._last_product is not None
+        refers_back = self._last_product is not None and (
+            t.intent in ("stock", "price") or t.says(_OPTIONS)
+        )
         # a product search needs a product: "¿y no hay otra forma?" asks for none
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
             t.intent not in (None, "out_of_scope", "product_search") and not refers_back
@@ -612,7 +616,8 @@ class Concierge:
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
             about_last = t.intent in ("price", "stock") and self._last_product is not None
-            follow = _BRAND_WORDS + _COLOR_QUESTION + _SIZE_QUESTION + _CHEAPER + _DETAILS
+            follow = _BRAND_WORDS + _COLOR_QUESTION + _SIZE_QUESTION + _CHEAPER + _OPTIONS
+            follow += _DETAILS
             if about_last or self._about_last_product(t) or t.says(follow):
                 # "¿y en rojo?", "¿cuánto cuesta?", "¿de qué marcas?", "la más barata"
                 return None
@@ -943,6 +948,30 @@ class Concierge:
         query = replace(prior, terms=cheapest.name, max_price=None)
         return await self._product(query, same=cheapest)
 
+    def _options(self, product: Product) -> list[str]:
+        """ "¿Cuál me recomienda?", "¿qué opciones hay?" after a product: a few items of its
+        kind in stock (in the size and colour asked), cheapest first, for the caller to choose.
+        The bot has no opinion to give, and no sales figures to rank by."""
+        prior = self._last_query or ProductQuery("")
+        in_stock = sorted(
+            (p for p in self.tools.catalog.products
+             if p.category == product.category and p.sku != product.sku
+             and p.stock(prior.size, prior.color) > 0),
+            key=lambda p: p.price,
+        )  # fmt: skip
+        # the cheapest of each brand first: three choices, not three of one brand
+        by_brand = {p.brand: p for p in reversed(in_stock)}
+        same_kind = sorted(by_brand.values(), key=lambda p: p.price)[:3]
+        same_kind += [p for p in in_stock if p not in same_kind][: 3 - len(same_kind)]
+        if not same_kind:
+            return [
+                self._say("product_only_one", category=product.category),
+                self._offer_link(product),
+            ]
+        self._kind = product.category  # "la Oster" next: that one of this kind
+        options = [f"{_without_kind(p)} a {cop(p.price)}" for p in same_kind]
+        return [self._say("product_options", category=product.category, options=_listed(options))]
+
     def _brands(self, category: str) -> list[str]:
         """The brands of a kind of item in stock ("¿de qué marcas?" after a product)."""
         products = self.tools.catalog.products
@@ -1221,6 +1250,12 @@ _SIZE_QUESTION = ["que tallas", "en que tallas", "cuales tallas", "tallas tiene"
                   "hasta que talla", "desde que talla"]  # fmt: skip
 _CHEAPER = ["mas barato", "mas barata", "mas baratos", "mas baratas", "mas economico",
             "mas economica", "menos costoso", "menos costosa", "mas bajo de precio"]  # fmt: skip
+# The other items of the kind just talked about, to choose from
+_OPTIONS = ["cual me recomienda", "cual recomienda", "que me recomienda", "cual es la mejor",
+            "cual es el mejor", "cual es mejor", "que opciones", "cuales opciones",
+            "otras opciones", "que otras tiene", "que otros tiene", "que otras hay",
+            "que otros hay", "cuales tiene", "cuales hay", "cuales tienen",
+            "cuales manejan"]  # fmt: skip
 # A product's details the catalogue does not hold: its weight, size, material, power...
 _DETAILS = ["cuanto pesa", "que peso", "el peso", "cuanto mide", "medidas", "dimensiones",
             "que tamano", "material", "de que esta hecho", "de que esta hecha", "que tela",
@@ -1323,6 +1358,14 @@ def _topic_of(ref: str) -> Pending:
         return Pending("confirm_topic", kind="product", sku=value)
     kind = "return" if kind == "return" else "order_status"
     return Pending("confirm_topic", kind=kind, order_number=value or None)
+
+
+def _without_kind(product: Product) -> str:
+    """A product's name without the kind word it opens with, when that was just said ("En
+    licuadoras tenemos Oster clásica…"), otherwise as said in a sentence."""
+    first, _, rest = product.name.partition(" ")
+    kind = fold(product.category)
+    return rest if rest and fold(first)[:4] == kind[:4] else _lower_first(product.name)
 
 
 def _lower_first(name: str) -> str:

@@ -69,8 +69,8 @@ STOPWORDS = set(
     "hay la las lo los me mi necesito para por precio que quiero quisiera saber se si son su "
     "tiene tienen tienes un una unas unos vale valen venden y ustedes hola buenas buenos tardes "
     "dias noches favor comprar color talla numero tallas colores disponible disponibles menos "
-    "pesos mil mas hasta maximo debajo como otra otro algun ver marca marcas modelo referencia "
-    "costo costos compra compras cobran cobrar mismo"
+    "pesos mil mas hasta maximo debajo como otra otro otras otros algun ver marca marcas modelo "
+    "referencia costo costos compra compras cobran cobrar mismo"
     .split()
 )  # fmt: skip
 
