@@ -255,7 +255,8 @@ def test_a_finished_record_is_kept_in_memory_as_it_is_stored() -> None:
 
     said = "mi tarjeta es 4111 1111 1111 1111 y mi cédula 1020304050"
     for consent in ("no", "yes"):
-        record = CallRecord("CA1", "MZ1", "+573001234567", consent=consent)
+        # a fixed start time: a clock reading may itself hold "4111" (it did, in one run)
+        record = CallRecord("CA1", "MZ1", "+573001234567", started_at=1.5, consent=consent)
         record.turns.append(TurnRecord(said, bot=["Su cédula 1020304050 quedó anotada."]))
         record.transcript.append({"role": "caller", "text": said})
         record.ignored_backchannels.append("ajá")
