@@ -131,13 +131,14 @@ def test_the_fact_nearest_the_callers_words(settings: Settings, said: str, topic
 
 
 def test_the_fact_goes_to_the_model_just_before_the_callers_words(settings: Settings) -> None:
-    dialogue = Dialogue(settings, model=None)  # type: ignore[arg-type]  # only messages()
+    on = make_settings(dialogue={"fact_prompt": "Dato de la tienda para esta pregunta: {fact}"})
+    dialogue = Dialogue(on, model=None)  # type: ignore[arg-type]  # only messages()
     history = [Message("assistant", "Hola, ¿en qué le ayudo?")]
     *_, fact, user = dialogue.messages(history, "¿Me pueden facturar a nombre de mi empresa?")
     assert fact.role == "system" and "se envía al correo registrado" in fact.content
     assert fact.content.startswith("Dato de la tienda") and user.role == "user"
-    off = make_settings(dialogue={"fact_prompt": ""})
-    chat = Dialogue(off, model=None).messages(history, "¿Me facturan?")  # type: ignore[arg-type]
+    assert settings.dialogue.fact_prompt == ""  # off by default: no gain measured
+    chat = Dialogue(settings, model=None).messages(history, "¿Me facturan?")  # type: ignore[arg-type]
     assert [m.role for m in chat] == ["system", "assistant", "user"]
 
 
