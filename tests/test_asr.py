@@ -6,15 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from tests.real_speech import digits_wav
 from voicebot.asr import WhisperTranscriber, encoder_window_s, is_hallucination, normalize
 from voicebot.audio.codec import ulaw_decode, ulaw_encode
 from voicebot.bench import ASR_EVAL_NUMBERS
-from voicebot.config import AsrSettings
 from voicebot.dialogue.understanding import digits, language
-from voicebot.service import with_store_hotwords
 from voicebot.services import Services
 from voicebot.telephony.fake_twilio import load_wav
 from voicebot.tts.callers import ENGLISH_CALLER, synthesize_caller
@@ -109,22 +106,3 @@ async def test_an_english_caller_is_heard_in_english_when_the_language_is_checke
     assert same.language == "es" and "chaqueta" in normalize(same.text), same
     plain = await services.asr.transcribe(load_wav(english))
     assert plain.language == "es"  # no check asked: Spanish, as before
-
-
-@pytest.mark.fast
-def test_the_stores_brands_are_whispers_hotwords() -> None:
-    asr = AsrSettings(hotwords="Servientrega")
-    brands = ["Totto", "Nike", "Totto", "New Era"]
-    assert with_store_hotwords(asr, brands).hotwords == "Servientrega New Era Nike Totto"
-    assert with_store_hotwords(AsrSettings(), brands).hotwords == "New Era Nike Totto"
-    off = AsrSettings(hotwords="Servientrega", store_hotwords=False)
-    assert with_store_hotwords(off, brands).hotwords == "Servientrega"
-
-
-async def test_a_brand_of_the_store_is_written_as_the_brand(
-    services: Services, clips: Callable[[str], Path]
-) -> None:
-    # regression: "el morral Totto escolar" was heard as "el moral todo escolar", and the bot
-    # offered another brand's school backpack; the service gives Whisper the store's brands
-    heard = await services.asr.transcribe(load_wav(clips("¿Cuánto vale el morral Totto escolar?")))
-    assert "totto" in normalize(heard.text), heard.text

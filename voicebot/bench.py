@@ -648,15 +648,6 @@ ASR_EVAL = [
     "¿El pantalón viene en azul?",
     "Ya pagué y no me ha llegado nada.",
     "Espere un momento.",
-    # products by brand and model, as shoppers name them (the store's brands as hotwords)
-    "¿Cuánto vale el morral Totto escolar?",
-    "¿Tienen zapatillas Nike Revolution en talla 41?",
-    "Quisiera unas Adidas Runfalcon negras.",
-    "¿El reloj Casio deportivo es sumergible?",
-    "¿Tienen gorras New Era?",
-    "¿Hay botas Brahma en talla 38?",
-    "Busco un jean Americanino recto.",
-    "¿Manejan la marca Skechers?",
 ]
 # Three callers who sound like people (Kokoro's Spanish voices and Pico), one robotic
 # espeak-ng voice as a robustness case; WER is printed per voice.
@@ -671,8 +662,6 @@ async def run_asr_bench(settings: Settings) -> int:
     configured short one: compute per turn and WER (synthetic voices; real Colombian digits)."""
     from voicebot.asr import WhisperTranscriber
     from voicebot.audio.codec import ulaw_decode, ulaw_encode
-    from voicebot.service import with_store_hotwords
-    from voicebot.store.connect import close_store, open_store
     from voicebot.telephony.fake_twilio import DIGIT_WORDS, real_digits_wav
 
     def wer(ref: str, hyp: str) -> float:  # digits and number words compare equal
@@ -695,31 +684,20 @@ async def run_asr_bench(settings: Settings) -> int:
         f"({len(ASR_EVAL)} phrases x {len(ASR_EVAL_VOICES)} voices: {', '.join(ASR_EVAL_VOICES)}; "
         f"{sum(kind == 'real' for kind, _, _ in clips)} numbers by a real voice)"
     )
-    store, records = await open_store(settings)
-    brands = [p.brand for p in await store.products()]
-    await close_store(store, records)
-    configured = with_store_hotwords(settings.asr, brands)
-    window = f"{settings.asr.window_s:g} s"
-    windows = {
-        "30 s (Whisper's)": configured.model_copy(update={"window_s": 0}),
-        f"{window}, no brands": settings.asr.model_copy(update={"store_hotwords": False}),
-        window + (", brands" if settings.asr.store_hotwords else ""): configured,
-    }
-    named = [b for b in sorted(set(brands)) if any(b.lower() in t.lower() for t in ASR_EVAL)]
     print(
         f"{'encoder window':<20} {'ms/turn p50':>11} {'p95':>6} {'WER neural':>10} {'real':>6}"
-        f" {'numbers exact':>14} {'robotic*':>9} {'brands heard':>13}"
+        f" {'numbers exact':>14} {'robotic*':>9}"
     )
+    windows = {
+        "30 s (Whisper's)": settings.asr.model_copy(update={"window_s": 0}),
+        f"{settings.asr.window_s:g} s": settings.asr,
+    }
     for label, cfg in windows.items():
         asr = WhisperTranscriber(settings.model_ref(cfg.model), cfg)
-        ms, wers, exact, brands_heard, brands_said = [], collections.defaultdict(list), 0, 0, 0
+        ms, wers, exact = [], collections.defaultdict(list), 0
         for kind, text, pcm in clips:
             heard = await asr.transcribe(pcm)
             ms.append(heard.seconds * 1000)
-            if kind != "real":  # the store's brands a neural caller named, written right
-                said_here = [b for b in named if b.lower() in text.lower()]
-                brands_said += len(said_here)
-                brands_heard += sum(b.lower() in heard.text.lower() for b in said_here)
             if kind == "real":  # `text` is the number: its words for the WER, its digits exact
                 exact += digits(heard.text).rstrip(".") == text
                 text = " ".join(DIGIT_WORDS[int(d)] for d in text)
@@ -730,8 +708,7 @@ async def run_asr_bench(settings: Settings) -> int:
         print(
             f"{label:<20} {percentile(ms, 50):>11.0f} {percentile(ms, 95):>6.0f} "
             f"{statistics.mean(neural):>10.3f} {real:>6} {numbers:>14} "
-            f"{statistics.mean(wers[ROBOTIC_CALLER]):>9.3f} {brands_heard:>6} of {brands_said}"
+            f"{statistics.mean(wers[ROBOTIC_CALLER]):>9.3f}"
         )
     print(f"* {ROBOTIC_CALLER}: the robotic voice, a robustness case only")
-    print(f"brands: the store's brand names as Whisper's hotwords (asr.store_hotwords): {named}")
     return 0

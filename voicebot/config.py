@@ -119,8 +119,6 @@ class AsrSettings(_Section):
     # as English when Whisper is this sure of it (one more encoder pass); 1: always Spanish
     english_threshold: float = Field(0.6, ge=0, le=1)
     hotwords: str = ""
-    # the store's brand names are added to `hotwords` at start-up ("Totto", not "todo")
-    store_hotwords: bool = True
     hallucinations: list[str] = []
 
 

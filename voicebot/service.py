@@ -7,7 +7,7 @@ import json
 import logging
 import secrets
 import signal
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from voicebot.app import create_app, drain
 from voicebot.asr import WhisperTranscriber
 from voicebot.audio.vad import speech_detector
 from voicebot.cluster import RedisShared
-from voicebot.config import AsrSettings, Settings
+from voicebot.config import Settings
 from voicebot.dialogue.llama_server import LlamaServerModel
 from voicebot.dialogue.llm import (
     LanguageModel,
@@ -143,22 +143,10 @@ def build_synthesizer(settings: Settings) -> VoiceChain:
     return chain
 
 
-def with_store_hotwords(asr: AsrSettings, brands: Iterable[str]) -> AsrSettings:
-    """`asr.hotwords` and, with `asr.store_hotwords`, the store's brand names: Whisper then
-    writes the brands callers name ("morral Totto", not "todo"; `voicebot bench --asr`)."""
-    if not asr.store_hotwords:
-        return asr
-    words = " ".join([asr.hotwords.strip(), *sorted(set(brands))]).strip()
-    return asr.model_copy(update={"hotwords": words})
-
-
 async def build_services(settings: Settings) -> Services:
     """Load every model once (in worker threads) and pre-render the fixed phrases."""
-    store, records = await open_store(settings)
-    products = await store.products()
-    asr_settings = with_store_hotwords(settings.asr, (p.brand for p in products))
     asr, llm, tts, intents = await asyncio.gather(
-        asyncio.to_thread(WhisperTranscriber, settings.model_ref(settings.asr.model), asr_settings),
+        asyncio.to_thread(WhisperTranscriber, settings.model_ref(settings.asr.model), settings.asr),
         asyncio.to_thread(build_language_model, settings),
         asyncio.to_thread(build_synthesizer, settings),
         asyncio.to_thread(load_intent_model, settings),
@@ -166,6 +154,7 @@ async def build_services(settings: Settings) -> Services:
     if isinstance(llm, LlamaServerModel):  # its /health answers before the service does
         await llm.start()
     await asyncio.to_thread(speech_detector, settings)  # a missing VAD model fails at start
+    store, records = await open_store(settings)
     g = settings.governance
     shared = (
         RedisShared(
@@ -179,7 +168,7 @@ async def build_services(settings: Settings) -> Services:
     desk = Desk(settings.handoff.agents, shared)
     services = Services(
         settings, asr, tts, Dialogue(settings, llm, intents), desk=desk, rest=TwilioRest(settings),
-        store=store, records=records, catalog=Catalog(products), shared=shared,
+        store=store, records=records, catalog=Catalog(await store.products()), shared=shared,
     )  # fmt: skip
     await services.prerender_phrases()
     await services.warm_up()
