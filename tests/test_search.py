@@ -68,6 +68,14 @@ def test_nothing_for_words_no_product_has(catalog: Catalog) -> None:
     assert catalog.mentions_product(fold("un reloj cacio"))
 
 
+def test_a_brand_heard_with_a_d_for_its_t_ranks_first(catalog: Catalog) -> None:
+    # regression: "el morral Totto escolar" heard as "el moral todo escolar" offered the
+    # Jansport one; "todo" is near "Totto" but alone finds nothing
+    [first, *_] = catalog.search(product_query("¿Cuánto vale el moral todo escolar?"))
+    assert first.product.name == "Morral Totto escolar"
+    assert catalog.search(product_query("¿y tienen todo eso?")) == []
+
+
 def test_another_brand_that_starts_like_ours_is_not_ours(catalog: Catalog) -> None:
     # regression: "¿tienen las New Balance?" found a New Era cap
     assert catalog.search(product_query("¿ustedes tienen las new balance?")) == []
