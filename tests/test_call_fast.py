@@ -200,6 +200,35 @@ async def test_a_caller_who_goes_on_is_answered_once_for_both_parts() -> None:
     assert [t.heard for t in record.turns] == [model.asked[0]]
 
 
+async def test_a_caller_who_goes_on_before_hearing_the_reply_is_answered_for_both() -> None:
+    """Regression (issue 16, held-out fresh8): "Buenas, una consulta: la factura electrónica,"
+    [a pause] "¿me llega al correo…?": the pause ended the turn, the caller's next sentence cut
+    the reply before a word of it was heard, and that sentence was answered alone."""
+    model = ScriptedModel(token_s=0.3)  # the first reply is still coming when the caller goes on
+    call = Call(settings(), model=model)
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        await line.say("una consulta sobre la factura", 900)
+        await call.until(lambda: bool(model.asked))  # its reply is being written
+        await line.say("me llega al correo", 900)
+        await call.until(lambda: model.default in call.said(), limit_s=60)
+        await line.silence(1500)  # a second, answered turn after the bot's reply is heard
+        await line.say("listo gracias", 700)
+        await call.until(lambda: call.said().count(model.default) == 2, limit_s=60)
+
+    with virtual_time():
+        record = await call.run(caller)
+    assert model.asked[1] == "una consulta sobre la factura me llega al correo"
+    assert [t.heard for t in record.turns] == [
+        "una consulta sobre la factura", "me llega al correo", "listo gracias"
+    ]  # fmt: skip
+    assert record.turns[0].bot == [] and record.turns[1].bot == [model.default]
+    assert model.asked[2] == "listo gracias"  # heard an answer before it: on its own
+    history = [m.content for m in call.session._history if m.role == "user"]  # type: ignore[union-attr]
+    assert history == [model.asked[1], "listo gracias"]  # the unanswered part is not kept twice
+
+
 async def test_a_reply_cut_by_barge_in_stops_the_model_and_the_voice() -> None:
     model = ScriptedModel({"cuénteme algo": LONG_REPLY}, token_s=0.4)  # a slow model mid-reply
     call = Call(settings(), model=model)

@@ -774,6 +774,26 @@ async def test_follow_ups_on_a_product_colours_cheaper_and_another_brand(call) -
     assert texts(await c("Mejor unos de Adidas"))[0].startswith("Sí, tenemos leggings Adidas")
 
 
+async def test_a_visit_to_try_things_on_is_told_there_is_no_shop(call) -> None:
+    # regression (fresh8): "¿dónde quedan? Quiero pasar a medirme unos zapatos" got a pair of
+    # shoes: the store sells online and by phone only
+    for said in ["¿Dónde están ubicadas? Quisiera ir a probarme unas botas.",
+                 "Oiga, ¿yo puedo pasar a verlos antes de comprar el reloj?"]:  # fmt: skip
+        [answer, _] = texts(await call()(said))
+        assert "no tenemos tienda física" in answer, (said, answer)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["¿Y el dinero que me descontaron de la tarjeta, qué pasa?",
+     "Entonces, ¿qué hacen con la plata que ya consigné?"],
+)  # fmt: skip
+async def test_the_money_of_an_order_goes_to_a_person(call, said: str) -> None:
+    # regression (fresh8): "Cancelado, ¿y la plata que yo pagué, qué pasó?" after a cancelled
+    # order asked for an order number: the bot cannot see payments or refunds
+    assert await call("+573094559640")(said) == [EndCall("transfer_requested", "transfer")]
+
+
 async def test_which_one_do_you_recommend_lists_the_others_of_the_kind(call) -> None:
     # regression: "¿cuál me recomienda?" after a product read that product's price again, and
     # "¿y qué otras tiene?" went to the model ("otras" was heard as the category "botas")

@@ -114,6 +114,9 @@ def test_a_price_ceiling_picks_within_budget(catalog: Catalog) -> None:
 def test_size_after_talla_as_whisper_glues_it() -> None:
     assert size("las adidas entalla cuarenta y dos") == "42"
     assert size("en taya 38 por favor") == "38"
+    # regression: "negra, en talla 41" written "negra centaya 41" lost the size
+    assert size("las quiero azules sentalla 39") == "39"
+    assert size("tienen la roja centaya 37") == "37"
     assert product_query("unas botas entalya 39").terms.split() == ["unas", "botas"]
 
 

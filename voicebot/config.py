@@ -100,6 +100,9 @@ class CallTimings(_Section):
     closing_unrendered_s: float = Field(5.0, ge=0)  # a closing phrase without audio plays ~this
     hold_play_limit_s: float = Field(10.0, gt=0)  # the hold phrase plays before the transfer
     empty_turn_reprompt_s: float = Field(1.0, ge=0)  # a wordless turn this long is asked again
+    # the caller talks again this soon after a turn, before hearing any of its reply: the two
+    # are one request, answered together (a pause between two sentences)
+    going_on_s: float = Field(1.0, ge=0)
 
 
 class AsrSettings(_Section):

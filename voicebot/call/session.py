@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -120,6 +121,8 @@ class CallSession:
         self._english = False  # the caller's last turn was heard in English
         self._answering = False
         self._ending = False
+        self._spoke_at = 0.0  # when the caller last started talking
+        self._turn_voiced_at = -math.inf  # the last voiced frame of the turn last started
 
     @property
     def transferred(self) -> bool:
@@ -252,6 +255,7 @@ class CallSession:
         match heard:
             case CallerStarted():
                 self._idle.touch()
+                self._spoke_at = self._clock.now()
                 if self._speaker.speaking:
                     if self._s.settings.audio.pause_on_speech and not self._ending:
                         # Stop talking at once; a backchannel resumes, a request cancels.
@@ -291,9 +295,22 @@ class CallSession:
     def _start_turn(
         self, pcm: bytes, voiced_at: float, endpoint_s: float, given: Transcript | Pending | None
     ) -> None:
+        before = self._unanswered_words()
+        if before and self._answering_now():
+            assert self._turn_task is not None
+            self._turn_task.cancel()  # nothing of its reply was heard: one answer for both
         self._turn_pcm = pcm
         self._answering = False
-        self._turn_task = self._spawn(self._turn(pcm, voiced_at, endpoint_s, given))
+        self._turn_voiced_at = voiced_at
+        self._turn_task = self._spawn(self._turn(pcm, voiced_at, endpoint_s, given, before))
+
+    def _unanswered_words(self) -> str:
+        """The caller's last turn, when they went on so soon after it (a pause between two
+        sentences: "Buenas, una consulta: la factura electrónica…" "¿me llega al correo?")
+        that no sentence of its reply was heard: the two parts are one request."""
+        last = self.record.turns[-1] if self.record.turns else None
+        soon = self._spoke_at - self._turn_voiced_at <= self._s.settings.timings.going_on_s
+        return last.heard if last is not None and not last.bot and soon else ""
 
     async def _interjection(self, turn: CallerTurn) -> None:
         """Words over the bot (short, or while it is paused): a backchannel or a noise lets it
@@ -351,12 +368,17 @@ class CallSession:
         return heard
 
     async def _turn(
-        self, pcm: bytes, voiced_at: float, endpoint_s: float, given: Transcript | Pending | None
+        self,
+        pcm: bytes,
+        voiced_at: float,
+        endpoint_s: float,
+        given: Transcript | Pending | None,
+        before: str = "",
     ) -> None:
         # From the end of the caller's turn: slow ASR or a slow model must not mean dead air.
         filler = self._spawn(self._replier.filler_after(self._s.settings.llm.filler_after_s))
         try:
-            await self._serve_turn(pcm, voiced_at, endpoint_s, given, filler)
+            await self._serve_turn(pcm, voiced_at, endpoint_s, given, filler, before)
         finally:
             filler.cancel()
             await self._persist()
@@ -368,7 +390,10 @@ class CallSession:
         endpoint_s: float,
         given: Transcript | Pending | None,
         filler: asyncio.Task[None],
+        before: str = "",
     ) -> None:
+        """`before`: the caller's words of the turn before, unanswered (`_unanswered_words`),
+        understood together with these."""
         asr_started = self._clock.now()
         transcript = await given if isinstance(given, asyncio.Task) else given
         if transcript is None:
@@ -401,9 +426,13 @@ class CallSession:
             await self._consent_reply()  # "sí"/"no" answered it; anything else is a request
             return
         self._answering = True
+        self.record.transcript.append({"role": "caller", "text": text})
+        if before:
+            if self._history and self._history[-1] == Message("user", before):
+                self._history.pop()  # asked again below, with what followed it
+            text = f"{before} {text}"
         history = list(self._history)
         self._history.append(Message("user", text))
-        self.record.transcript.append({"role": "caller", "text": text})
         end = await self._replier.answer(turn, history, text, filler)
         if end is not None:
             await self._end(end, turn)

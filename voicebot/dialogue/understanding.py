@@ -270,8 +270,9 @@ def phone_number(text: str) -> str | None:
     return _phone(digits(text))
 
 
-# "talla" as Whisper may write it, glued to the "en" before it ("entalla", "en taya")
-_TALLA = r"(?:en)?(?:talla|talya|taya|talia)"
+# "talla" as Whisper may write it, glued to the "en" before it ("entalla", "en taya",
+# "negra centaya 41" for "negra, en talla 41")
+_TALLA = r"(?:[cs]?en)?(?:talla|talya|taya|talia)"
 
 
 def _size(numbered: str) -> str | None:
