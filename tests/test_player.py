@@ -73,6 +73,21 @@ async def test_clear_drops_the_rest_and_late_echoes_are_not_heard() -> None:
     assert not player.speaking
 
 
+async def test_a_clear_while_paused_over_the_same_words_said_twice() -> None:
+    # regression (held-out fresh9): a caller's request while the bot was paused over a
+    # sentence queued twice raised in clear() (Utterance == compared the audio arrays)
+    wire = Wire()
+    player = Player("MZ1", wire.send, lead_ms=100, on_started=lambda u: None, on_heard=print)
+    task = asyncio.create_task(player.run())
+    for mark in ("q1", "q2"):
+        await player.play(Utterance("¿Le ayudo con algo más?", np.ones(8000, np.int16), mark))
+    await wait_until(lambda: wire.events().count("media") >= 10)
+    assert await player.pause()
+    dropped = await player.clear()
+    task.cancel()
+    assert sorted(u.mark for u in dropped) == ["q1", "q2"]
+
+
 async def test_no_mark_after_a_clear_that_lands_in_the_last_frame_wait() -> None:
     """Regression: a clear during the wait after an utterance's last frame used to be followed
     by that utterance's mark, which Twilio echoes at once: a cut sentence counted as heard."""

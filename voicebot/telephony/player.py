@@ -112,7 +112,10 @@ class Player:
             dropped.append(self._queue.get_nowait())
         if self._current is not None:
             dropped.append(self._current)
-        dropped += [u for u, _ in self._resume if u not in dropped]
+        # by mark: two sentences of the same words (a question asked again) are still two, and
+        # an Utterance's == would compare their audio arrays (it raised, mid-call)
+        marks = {u.mark for u in dropped}
+        dropped += [u for u, _ in self._resume if u.mark not in marks]
         self._clears += 1
         self._resume = []
         self._running.set()
