@@ -794,6 +794,34 @@ async def test_the_money_of_an_order_goes_to_a_person(call, said: str) -> None:
     assert await call("+573094559640")(said) == [EndCall("transfer_requested", "transfer")]
 
 
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("Creo que es el 4 5 7 2 1, si no me equivoco.", None),  # a hedge, not a complaint
+        ("Estoy en el médico, ¿me podrían llamar en una hora?", "callback"),  # no socks
+        ("Ese no, en el otro pedido me llegó otra chaqueta, yo la había pedido azul.", "complaint"),
+    ],
+)
+def test_hedges_calls_back_and_wrong_items(settings: Settings, said: str, intent: str) -> None:
+    # regressions (held-out fresh9): "8363 si no estoy mal" was a complaint; "me podrían
+    # llamar… cita médica" offered Nike socks ("médica" ~ "medias"); a wrong item sent in
+    # another order was read as that order's status
+    dialogue = Dialogue(settings, model=None, intents=intents())  # type: ignore[arg-type]
+    assert dialogue.understand(said).intent == intent
+
+
+async def test_a_callback_said_around_a_doctors_visit_is_booked(call) -> None:
+    said = "Estoy en el médico, ¿me podrían llamar en una hora?"
+    assert "Nike" not in " ".join(texts(await call()(said)))
+
+
+async def test_paying_from_a_wallet_misheard_as_a_brand_is_a_payment_question(call) -> None:
+    # regression (fresh9): "¿se les puede pagar desde Nequi o por PSE?" heard "desde Nike o por
+    # PSR" offered Nike socks
+    [answer, *_] = texts(await call()("Oiga, ¿se puede pagar desde Nike?"))
+    assert answer.startswith("Recibimos tarjeta"), answer
+
+
 async def test_which_one_do_you_recommend_lists_the_others_of_the_kind(call) -> None:
     # regression: "¿cuál me recomienda?" after a product read that product's price again, and
     # "¿y qué otras tiene?" went to the model ("otras" was heard as the category "botas")

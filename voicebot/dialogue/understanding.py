@@ -70,11 +70,17 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                    "llego incompleto", "se me rompio", "se me rompieron", "se rompio",
                    "se rompieron", "se me dano", "se me danaron", "vino danado", "vino danada",
                    "llego danada", "defectuoso", "defectuosa", "dejo de funcionar",
-                   "no funciona", "se paro", "se me paro", "dejo de servir"]),
+                   "no funciona", "se paro", "se me paro", "dejo de servir",
+                   # the wrong item: "me mandaron la gorra rosada y yo la había pedido verde"
+                   "me mandaron otro", "me mandaron otra", "me llego otro", "me llego otra",
+                   "la habia pedido", "lo habia pedido", "las habia pedido", "los habia pedido",
+                   "no es lo que pedi", "no es la que pedi", "no es el que pedi",
+                   "producto equivocado", "pedido equivocado"]),
     ("callback", ["me llamen", "me llamen despues", "llamenme", "devuelvan la llamada",
                   "me devuelvan la llamada", "que me llame", "me pueden llamar",
                   "me vuelvan a llamar", "llamarme mas tarde", "me llame", "me marquen",
-                  "me pueden marcar"]),
+                  "me pueden marcar", "me podrian llamar", "me podria llamar",
+                  "me puede llamar", "me llaman", "me devuelven la llamada"]),
     ("cart", ["carrito", "mi compra pendiente", "terminar la compra", "completar la compra"]),
     ("send_link", ["mandeme el enlace", "envieme el enlace", "mandeme el link", "envieme el link",
                    "me manda el enlace", "me envia el enlace", "me manda el link",
@@ -411,9 +417,13 @@ MODEL_INTENTS: dict[str, RetailIntent | None] = {
 
 def _cue_wins(cue: RetailIntent | None, learnt: RetailIntent | None) -> bool:
     """Where a keyword cue knows better than the model: intents it has no label for (cart,
-    link), and the return policy, which the model files under returns ("¿cuántos días tengo
-    para devolver?" is a store question, not a return to open)."""
-    return cue in ("cart", "send_link") or (cue == "store_info" and learnt == "return")
+    link), the return policy, which the model files under returns ("¿cuántos días tengo
+    para devolver?" is a store question, not a return to open), and a complaint's own words
+    in a turn about an order ("en el otro pedido me mandaron la gorra rosada")."""
+    wrong_item = cue == "complaint" and learnt == "order_status"  # a complaint about an order
+    return (
+        cue in ("cart", "send_link") or (cue == "store_info" and learnt == "return") or wrong_item
+    )
 
 
 # Below this probability, a data-rights request or a complaint needs words of its own.
@@ -579,6 +589,16 @@ _REDIRECT = ["mas bien", "lo que necesito es", "lo que quiero es", "lo que queri
              "lo que queria era", "en realidad lo que", "la verdad lo que"]  # fmt: skip
 
 
+# "si no estoy mal": a caller unsure of what they say, not a complaint
+_HEDGES = ["si no estoy mal", "si mal no estoy", "si no me equivoco", "si mal no recuerdo"]
+
+
+def _unhedged(folded: str) -> str:
+    for hedge in _HEDGES:
+        folded = f" {folded} ".replace(f" {hedge} ", " ").strip()
+    return folded
+
+
 def request_part(folded: str) -> str:
     """The folded words of the request: after the last redirect marker when at least three
     words follow it, else all of them."""
@@ -598,7 +618,7 @@ def understand(
     whole = fold(heard)
     folded = request_part(whole)  # a yes/no, a card, the language: read from the whole turn
     spoken = digits(heard)
-    intent, confidence = classify(folded)
+    intent, confidence = classify(_unhedged(folded))
     card = _card(text, whole)
     lang = _language(whole)
     # "no me vuelvan a llamar": a wish to be left out of calls (Ley 1581), not a callback

@@ -70,7 +70,7 @@ STOPWORDS = set(
     "tiene tienen tienes un una unas unos vale valen venden y ustedes hola buenas buenos tardes "
     "dias noches favor comprar color talla numero tallas colores disponible disponibles menos "
     "pesos mil mas hasta maximo debajo como otra otro otras otros algun ver marca marcas modelo "
-    "referencia costo costos compra compras cobran cobrar mismo"
+    "referencia costo costos compra compras cobran cobrar mismo medica medico cita"
     .split()
 )  # fmt: skip
 
