@@ -229,6 +229,24 @@ async def test_a_caller_who_goes_on_before_hearing_the_reply_is_answered_for_bot
     assert history == [model.asked[1], "listo gracias"]  # the unanswered part is not kept twice
 
 
+async def test_three_parts_before_any_reply_is_heard_are_one_request() -> None:
+    model = ScriptedModel(token_s=0.3)
+    call = Call(settings(), model=model)
+
+    async def caller(line: Line) -> None:
+        await _greeted(call, line)
+        for n, part in enumerate(
+            ("me llegaron unos tenis", "me quedaron pequeños", "me los cambian")
+        ):
+            await line.say(part, 900)
+            await call.until(lambda n=n: len(model.asked) > n)  # its reply is being written
+        await call.until(lambda: model.default in call.said(), limit_s=60)
+
+    with virtual_time():
+        await call.run(caller)
+    assert model.asked[-1] == "me llegaron unos tenis me quedaron pequeños me los cambian"
+
+
 async def test_a_reply_cut_by_barge_in_stops_the_model_and_the_voice() -> None:
     model = ScriptedModel({"cuénteme algo": LONG_REPLY}, token_s=0.4)  # a slow model mid-reply
     call = Call(settings(), model=model)

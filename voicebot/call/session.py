@@ -122,6 +122,7 @@ class CallSession:
         self._answering = False
         self._ending = False
         self._spoke_at = 0.0  # when the caller last started talking
+        self._asked = ""  # the caller's words the last reply answered (parts joined)
         self._turn_voiced_at = -math.inf  # the last voiced frame of the turn last started
 
     @property
@@ -310,7 +311,7 @@ class CallSession:
         that no sentence of its reply was heard: the two parts are one request."""
         last = self.record.turns[-1] if self.record.turns else None
         soon = self._spoke_at - self._turn_voiced_at <= self._s.settings.timings.going_on_s
-        return last.heard if last is not None and not last.bot and soon else ""
+        return self._asked if last is not None and not last.bot and soon else ""
 
     async def _interjection(self, turn: CallerTurn) -> None:
         """Words over the bot (short, or while it is paused): a backchannel or a noise lets it
@@ -431,6 +432,7 @@ class CallSession:
             if self._history and self._history[-1] == Message("user", before):
                 self._history.pop()  # asked again below, with what followed it
             text = f"{before} {text}"
+        self._asked = text
         history = list(self._history)
         self._history.append(Message("user", text))
         end = await self._replier.answer(turn, history, text, filler)
