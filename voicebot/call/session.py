@@ -306,9 +306,10 @@ class CallSession:
         self._turn_task = self._spawn(self._turn(pcm, voiced_at, endpoint_s, given, before))
 
     def _unanswered_words(self) -> str:
-        """The caller's last turn, when they went on so soon after it (a pause between two
-        sentences: "Buenas, una consulta: la factura electrónica…" "¿me llega al correo?")
-        that no sentence of its reply was heard: the two parts are one request."""
+        """The words the last reply was for (parts already joined), when the caller went on so
+        soon after them (a pause between two sentences: "Buenas, una consulta: la factura
+        electrónica…" "¿me llega al correo?") that no sentence of that reply was heard: the
+        parts are one request."""
         last = self.record.turns[-1] if self.record.turns else None
         soon = self._spoke_at - self._turn_voiced_at <= self._s.settings.timings.going_on_s
         return self._asked if last is not None and not last.bot and soon else ""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, Protocol
 
 import phonenumbers
@@ -176,6 +177,7 @@ _NUMBER_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=256)  # asked on every 20 ms frame of a pause while the transcript stands
 def sounds_finished(text: str) -> bool:
     """Whether a transcript reads as a whole turn, so the bot may answer before the full
     end-of-turn silence: not when it trails off ("...", ",") or ends on a connector, an article,
