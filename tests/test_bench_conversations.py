@@ -193,6 +193,14 @@ def test_a_phone_number_the_record_redacts_may_be_read_back() -> None:
     wrong = [("Llámenme al [teléfono].", ["¿Confirma la llamada al número terminado en 7891?"])]
     verdict = judge(callback, record(wrong, end_reason=None, ended_by="caller"), FACTS)
     assert [f.kind for f in verdict.failures] == ["invented"]
+    # regression: a number ending "cero nueve ocho siete" read back as "0987" was judged
+    # invented, the bot's numbers being compared without their leading zeros
+    zero = callback.model_copy(
+        update={"turns": [callback.turns[0].model_copy(update={"say": "Al tres uno seis, cinco "
+                "cinco cinco, cero nueve ocho siete."})]}
+    )
+    said = [("Al [teléfono].", ["¿Confirma la llamada al número terminado en 0987?"])]
+    assert judge(zero, record(said, end_reason=None, ended_by="caller"), FACTS).passed
 
 
 @pytest.mark.fast

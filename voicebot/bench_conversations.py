@@ -430,6 +430,8 @@ def judge(
     allowed.update(str(t) for t in record.get("outcome", {}).get("tickets", []))
     caller_phone = record.get("caller") or ""
     allowed.update({caller_phone[-4:], caller_phone.lstrip("+")[2:]} - {""})
+    # written as `_numbers` reads the bot's: "0987" is 987
+    allowed = {n.lstrip("0") or "0" for n in allowed}
     everything: list[str] = []
     for i, turn in enumerate(scenario.turns):
         n = i + 1
