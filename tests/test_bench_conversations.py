@@ -196,8 +196,13 @@ def test_a_phone_number_the_record_redacts_may_be_read_back() -> None:
     # regression: a number ending "cero nueve ocho siete" read back as "0987" was judged
     # invented, the bot's numbers being compared without their leading zeros
     zero = callback.model_copy(
-        update={"turns": [callback.turns[0].model_copy(update={"say": "Al tres uno seis, cinco "
-                "cinco cinco, cero nueve ocho siete."})]}
+        update={
+            "turns": [
+                callback.turns[0].model_copy(
+                    update={"say": "Al tres uno seis, cinco cinco cinco, cero nueve ocho siete."}
+                )
+            ]
+        }
     )
     said = [("Al [teléfono].", ["¿Confirma la llamada al número terminado en 0987?"])]
     assert judge(zero, record(said, end_reason=None, ended_by="caller"), FACTS).passed
