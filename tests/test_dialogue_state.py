@@ -800,6 +800,9 @@ async def test_the_money_of_an_order_goes_to_a_person(call, said: str) -> None:
         ("Creo que es el 4 5 7 2 1, si no me equivoco.", None),  # a hedge, not a complaint
         ("Estoy en el médico, ¿me podrían llamar en una hora?", "callback"),  # no socks
         ("Ese no, en el otro pedido me llegó otra chaqueta, yo la había pedido azul.", "complaint"),
+        # an exchange with its order number (fresh9) was read as the order's status
+        ("Me quedaron grandes, ¿me los cambian por un 40? El pedido es el 4 6 2 1 1.", "return"),
+        ("¿Cómo va el cambio de mi pedido 4 6 2 1 1?", "order_status"),
     ],
 )
 def test_hedges_calls_back_and_wrong_items(settings: Settings, said: str, intent: str) -> None:
@@ -1331,3 +1334,12 @@ async def test_a_call_back_from_a_person_is_booked_not_a_transfer_now(call) -> N
     assert await call()("Páseme con un asesor, por favor") == [
         EndCall("transfer_requested", "transfer")
     ]
+
+
+async def test_an_exchange_said_with_its_order_number_checks_the_policy(call) -> None:
+    # regression (fresh9): "¿me las cambian por una 38? El pedido es el 46211" read the order's
+    # status (and offered socks) instead of checking the return window
+    c = call()
+    said = "Me quedaron grandes, ¿me los cambian por un 40? El pedido es el 4 6 2 1 1."
+    [policy] = texts(await c(said))
+    assert "dentro del plazo" in policy and "Confirma" in policy, policy

@@ -66,7 +66,10 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                     "cuantos dias tengo", "cuanto tiempo tengo", "hacen envios",
                     "envian a"]),
     ("return", ["devolver", "devolucion", "devolverlo", "devolverla", "cambiar", "cambio de talla",
-                "garantia", "reembolso"]),
+                "garantia", "reembolso", "me lo cambian", "me la cambian", "me los cambian",
+                "me las cambian", "me lo cambia", "me la cambia", "me los cambia",
+                "me las cambia", "cambiarlo", "cambiarla", "cambiarlos", "cambiarlas",
+                "hacer un cambio", "hacerme un cambio"]),
     ("complaint", ["queja", "reclamo", "poner una queja", "llego danado", "llego roto",
                    "llego incompleto", "se me rompio", "se me rompieron", "se rompio",
                    "se rompieron", "se me dano", "se me danaron", "vino danado", "vino danada",
@@ -420,11 +423,13 @@ MODEL_INTENTS: dict[str, RetailIntent | None] = {
 def _cue_wins(cue: RetailIntent | None, learnt: RetailIntent | None) -> bool:
     """Where a keyword cue knows better than the model: intents it has no label for (cart,
     link), the return policy, which the model files under returns ("¿cuántos días tengo
-    para devolver?" is a store question, not a return to open), and a complaint's own words
-    in a turn about an order ("en el otro pedido me mandaron la gorra rosada")."""
-    wrong_item = cue == "complaint" and learnt == "order_status"  # a complaint about an order
+    para devolver?" is a store question, not a return to open), and a complaint's or an
+    exchange's own words in a turn about an order ("en el otro pedido me mandaron la gorra
+    rosada", "¿me las cambian por una 38? El pedido es...")."""
+    # a complaint or an exchange about an order: "¿me las cambian por una 38? El pedido es..."
+    about_order = cue in ("complaint", "return") and learnt == "order_status"
     return (
-        cue in ("cart", "send_link") or (cue == "store_info" and learnt == "return") or wrong_item
+        cue in ("cart", "send_link") or (cue == "store_info" and learnt == "return") or about_order
     )
 
 
