@@ -840,6 +840,10 @@ async def test_which_one_do_you_recommend_lists_the_others_of_the_kind(call) -> 
     await c("¿Tienen zapatillas en talla 40?")
     [others] = texts(await c("No, ¿y qué otras tiene?"))
     assert others.startswith("En zapatillas también tenemos"), others
+    c = call()  # the conditional and other verbs of advice
+    await c("¿Tienen licuadoras?")
+    [options] = texts(await c("Y usted, ¿cuál me recomendaría?"))
+    assert options.startswith("En licuadoras también tenemos"), options
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,10 @@ def test_another_brand_that_starts_like_ours_is_not_ours(catalog: Catalog) -> No
         ("Así me sale en el correo. ¿No me ayuda?", None),  # a sentence opens with "No"
         ("Una consulta las licuadoras Oster Trangarantía.", None),  # ours, a word glued on
         ("¿Venden Morrales Totto?", None),  # a kind capitalized by the ASR is no brand
+        # regression (fresh7): a well-known brand in lower case, or split, offered Nike shoes
+        ("¿Tienen tenis con verse?", "Converse"),
+        ("quiero unas new balance", "New Balance"),
+        ("¿tienen tenis en la calle 80?", None),
     ],
 )  # fmt: skip
 def test_a_brand_the_store_does_not_carry(catalog: Catalog, said: str, brand: str | None) -> None:

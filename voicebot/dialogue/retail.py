@@ -1251,7 +1251,9 @@ _SIZE_QUESTION = ["que tallas", "en que tallas", "cuales tallas", "tallas tiene"
 _CHEAPER = ["mas barato", "mas barata", "mas baratos", "mas baratas", "mas economico",
             "mas economica", "menos costoso", "menos costosa", "mas bajo de precio"]  # fmt: skip
 # The other items of the kind just talked about, to choose from
-_OPTIONS = ["cual me recomienda", "cual recomienda", "que me recomienda", "cual es la mejor",
+_OPTIONS = ["cual me recomienda", "cual recomienda", "que me recomienda", "cual me recomendaria",
+            "que me recomendaria", "cual recomendaria", "cual me aconseja", "que me aconseja",
+            "cual me sugiere", "que me sugiere", "cual es la mejor",
             "cual es el mejor", "cual es mejor", "que opciones", "cuales opciones",
             "otras opciones", "que otras tiene", "que otros tiene", "que otras hay",
             "que otros hay", "cuales tiene", "cuales hay", "cuales tienen",

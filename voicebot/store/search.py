@@ -95,6 +95,13 @@ _SOUNDS = [
 
 # words after which a capitalized name is a brand asked for ("¿manejan Skechers?")
 _BRAND_LEAD = {"tienen", "venden", "manejan", "marca", "hay", "consigo"}
+# Brands Colombian shoppers ask for by name, found however Whisper writes them: in lower
+# case or split ("con verse"). Those the catalogue carries are dropped at construction.
+_WELL_KNOWN_BRANDS = ("converse", "new balance", "skechers", "asics", "under armour",
+                      "tommy hilfiger", "lacoste", "samsung", "xiaomi", "huawei", "motorola",
+                      "lenovo", "philips", "kalley", "haceb", "whirlpool", "hamilton beach",
+                      "nespresso", "rolex", "swatch", "north face", "chevignon", "diesel",
+                      "guess", "calvin klein", "oakley", "ray ban")  # fmt: skip
 
 
 @lru_cache(maxsize=8192)
@@ -197,6 +204,12 @@ class Catalog:
         self.vocabulary = set(self.brands) | {w for ws in CATEGORY_WORDS.values() for w in ws}
         # a two-word brand said as one ("nevera" for New Era) is still the brand
         self._vocabulary_sounds = {sound(v.replace(" ", "")) for v in self.vocabulary}
+        ours = {sound(b.replace(" ", "")) for b in self.brands}
+        self._others = {
+            sound(b.replace(" ", "")): b.title()
+            for b in _WELL_KNOWN_BRANDS
+            if sound(b.replace(" ", "")) not in ours
+        }
 
     @staticmethod
     def _name_words(p: Product) -> list[str]:
@@ -219,7 +232,8 @@ class Catalog:
         """A brand the caller asked for that no product has: a name Whisper wrote capitalized
         right after a kind of item, "tienen", "venden", "manejan" or "marca" ("¿tienen
         zapatillas New Balance?", "¿manejan Skechers?"), with a word that sounds like no word
-        of the catalogue; None when there is none."""
+        of the catalogue, or a well-known brand we do not carry however it is written ("con
+        verse"); None when there is none."""
         tokens = re.findall(r"[\w&']+|[.?!¿¡]", text)
         # a sentence's first word is capitalized whatever it is: marked by a None before it
         words = [None if t in ".?!¿¡" else t for t in tokens]
@@ -244,6 +258,16 @@ class Catalog:
             ours = any(has_phrase(" ".join(folded), [b]) for b in self.brands)
             if unknown and not ours and not self.categories_named(" ".join(folded)):
                 return " ".join(name)
+        return self._well_known(fold(text).split())
+
+    def _well_known(self, said: list[str]) -> str | None:
+        """A well-known brand the store does not carry, in one word or two glued ("con
+        verse"), as it sounds."""
+        for i in range(len(said)):
+            for n in (1, 2):
+                heard = sound("".join(said[i : i + n]))
+                if i + n <= len(said) and heard in self._others:
+                    return self._others[heard]
         return None
 
     def _other_brand(self, said: list[str], i: int) -> bool:
