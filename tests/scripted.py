@@ -110,11 +110,13 @@ class ScriptedModel:
         self.default = "Con mucho gusto le ayudo con eso."
         self.token_s = token_s
         self.asked: list[str] = []  # the caller text of each request
+        self.requests: list[list[Message]] = []  # the whole conversation of each request
         self.fail = False
 
     async def stream(self, messages: list[Message]) -> AsyncIterator[str]:
         text = messages[-1].content
         self.asked.append(text)
+        self.requests.append(list(messages))
         if self.fail:
             raise RuntimeError("scripted model failure")
         for word in self.replies.get(text, self.default).split(" "):

@@ -27,9 +27,10 @@ SEND_TIMEOUT_S = 5.0  # a peer that stops reading for this long is gone
 RESUME_BACKUP_FRAMES = 15  # a resumed sentence starts 300 ms before where it stopped: context
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Utterance:
-    """One sentence of bot speech."""
+    """One sentence of bot speech. Compared by identity: the same words queued twice are two
+    utterances, and == on the audio arrays would raise."""
 
     text: str
     pcm: Pcm  # PCM16 8 kHz
