@@ -71,6 +71,10 @@ def test_phone_numbers(text: str, phone: str | None) -> None:
         ("¿Y no tienen algún otro modelo parecido?", None),
         ("Oiga, pero si yo ya había pagado eso", None),
         ("creo que no", False),
+        # regression (fresh9): "Sí, de una, ábrala" heard "Side una abrala" was asked again
+        ("Side una abrala.", True),
+        ("De una, proceda.", True),
+        ("No, no la abra todavía", False),
     ],
 )
 def test_yes_no(text: str, answer: bool | None) -> None:

@@ -103,7 +103,11 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
 
 YES = ["si", "aja", "claro", "dale", "listo", "de acuerdo", "por favor", "bueno", "correcto",
        "exacto", "confirmo", "hagale", "perfecto", "eso", "ok", "okey", "sisas", "afirmativo",
-       "me interesa", "yes", "yeah", "sure", "please"]  # fmt: skip
+       "me interesa", "yes", "yeah", "sure", "please", "de una", "proceda", "adelante",
+       "por supuesto", "obvio", "sin problema", "dele", "hagalo",
+       # the bot's own verb as an order: "¿Confirma que abro la solicitud?" "Sí, ábrala"
+       "abrala", "abralo", "abranla", "abranlo", "registrela", "registrelo", "mandelo",
+       "mandemelo", "envielo", "enviemelo", "mandemela", "enviemela"]  # fmt: skip
 UNSURE = ["no se", "no estoy seguro", "no estoy segura", "no recuerdo", "tal vez", "quizas"]
 NO = [
     "no",
