@@ -1221,6 +1221,9 @@ async def test_a_warranty_question_worded_as_what_one_wanted_to_ask(call) -> Non
     # regression: "quería preguntar si … viene con garantía" was no question: a complaint
     told = texts(await call()("Oiga, le quería preguntar si la cafetera Imusa trae garantía"))
     assert told[0].startswith("Todos nuestros productos tienen la garantía del fabricante"), told
+    # regression (fresh7): "traen garantía" glued by Whisper got the Oster blender's price
+    told = texts(await call()("Una consulta las licuadoras Oster Trangarantía."))
+    assert told[0].startswith("Todos nuestros productos tienen la garantía del fabricante"), told
 
 
 async def test_the_sizes_of_a_product_are_said_when_asked(call) -> None:

@@ -311,7 +311,10 @@ def test_language_and_request_slots() -> None:
      ("blancosí", "blanco, sí"),
      ("Ok, ¿quantos quedan?", "Ok, ¿cuántos quedan?"),
      ("¿Tienen cafeteras negras?", "¿Tienen cafeteras negras?"),
-     ("Vivo en Montenegro", "Vivo en monte negro")],
+     ("Vivo en Montenegro", "Vivo en monte negro"),
+     # regression (fresh7): "¿las licuadoras Oster traen garantía?" was read as the blender
+     ("las licuadoras Oster Trangarantía.", "las licuadoras Oster tran garantia."),
+     ("¿Cómo pido la garantía?", "¿Cómo pido la garantía?")],
 )  # fmt: skip
 def test_whispers_word_slips_are_mended_before_reading(heard: str, meant: str) -> None:
     # regressions: glued colour words ("llenegro", "negrosía") and "quanto" for "cuánto"

@@ -316,13 +316,18 @@ def _color(folded: str) -> str | None:
 # Whisper's foreign spellings of Spanish question words ("Ok, ¿quanto valen?")
 _RESPELLED = {"quanto": "cuánto", "quanta": "cuánta", "quantos": "cuántos", "quantas": "cuántas",
               "quando": "cuándo", "qual": "cuál", "quales": "cuáles"}  # fmt: skip
-# Colour words long enough to be told apart inside a word Whisper glued to its neighbour
-_GLUABLE = sorted((f for forms in COLORS.values() for f in forms if len(f) >= 5), key=len)[::-1]
+# Colour words long enough to be told apart inside a word Whisper glued to its neighbour, and
+# the topic words it glues ("Oster Trangarantía" for "Oster traen garantía")
+_GLUABLE = sorted(
+    [*(f for forms in COLORS.values() for f in forms if len(f) >= 5), "garantia", "devolucion"],
+    key=len,
+)[::-1]
 
 
 def _unglued(word: str) -> str | None:
-    """A colour word glued to the word before it or to a yes/no after it, split ("y la
-    llenegro" for "y la hay en negro", "negrosía" for "negro, sí"); None when there is none."""
+    """A colour or topic word glued to the word before it, or a colour to a yes/no after it,
+    split ("y la llenegro" for "y la hay en negro", "negrosía" for "negro, sí",
+    "trangarantia"); None when there is none."""
     for form in _GLUABLE:
         if word != form and word.endswith(form) and len(word) - len(form) >= 2:
             return f"{word[: -len(form)]} {form}"
