@@ -1350,3 +1350,22 @@ async def test_an_exchange_said_with_its_order_number_checks_the_policy(call) ->
     said = "Me quedaron grandes, ¿me los cambian por un 40? El pedido es el 4 6 2 1 1."
     [policy] = texts(await c(said))
     assert "dentro del plazo" in policy and "Confirma" in policy, policy
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["¿Me cobran la instalación de la licuadora?",
+     "¿Tienen servicio técnico para las cafeteras?",
+     "¿Los zapatos son originales?"],
+)  # fmt: skip
+async def test_what_no_data_answers_about_an_item_is_said_so_and_a_person_offered(
+    call, said: str
+) -> None:
+    # regression: a question about an item the catalogue cannot answer was read as a search
+    # ("Sí, tenemos licuadora Imusa clásica…")
+    c = call()
+    assert texts(await c(said)) == [
+        "Ese dato no lo tengo en mi sistema, pero un asesor se lo puede confirmar.",
+        "¿Quiere que le comunique con un asesor?",
+    ]
+    assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]

@@ -455,6 +455,7 @@ class RetailPhrases(_Section):
     product_options: str  # {category} {options}: "¿cuál me recomienda?" after a product
     product_only_one: str  # {category}: ...when it is the only one of its kind in stock
     product_details: str  # {name}: "¿cuánto pesa?" after a product; the catalogue has no such
+    detail_unknown: str  # "¿la instalan?", "¿son originales?": no data; a person is offered
     payment_link_offer: str
     sms_payment: str  # {url}
     order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit

@@ -345,6 +345,10 @@ class Concierge:
                 said = self._say("product_details", name=_lower_first(last.name))
                 return [said, self._offer_link(last)]
         names_product = self.tools.catalog.mentions_product(t.folded)
+        if t.says(_UNKNOWABLE) and (names_product or last is not None):
+            # "¿me cobran la instalación de la licuadora?": about an item, not a search for
+            # one, and nothing the store's data answers: said so, with a person to confirm
+            return self._offer_person(self._say("detail_unknown"))
         intent = self._route(t, names_product)
         if intent in (None, "store_info", "shipping", "out_of_scope"):
             # the ops' own words for a known store question; otherwise the model answers from
@@ -1258,6 +1262,13 @@ _OPTIONS = ["cual me recomienda", "cual recomienda", "que me recomienda", "cual 
             "otras opciones", "que otras tiene", "que otros tiene", "que otras hay",
             "que otros hay", "cuales tiene", "cuales hay", "cuales tienen",
             "cuales manejan"]  # fmt: skip
+# What is asked about an item that neither the catalogue nor the store's facts hold: its
+# installation, technical service, spare parts, whether it is original
+_UNKNOWABLE = ["instalacion", "instalan", "instalar", "instalarla", "instalarlo", "instalado",
+               "servicio tecnico", "tecnico", "repuesto", "repuestos", "originales", "original",
+               "replica", "replicas", "imitacion", "manual de instrucciones", "armado",
+               "la arman", "lo arman", "hecho en", "hechos en", "hecha en", "hechas en",
+               "fabricado en", "fabricados en", "importados", "importado"]  # fmt: skip
 # A product's details the catalogue does not hold: its weight, size, material, power...
 _DETAILS = ["cuanto pesa", "que peso", "el peso", "cuanto mide", "medidas", "dimensiones",
             "que tamano", "material", "de que esta hecho", "de que esta hecha", "que tela",
