@@ -1369,3 +1369,65 @@ async def test_what_no_data_answers_about_an_item_is_said_so_and_a_person_offere
         "¿Quiere que le comunique con un asesor?",
     ]
     assert await c("Sí, por favor") == [EndCall("transfer_requested", "transfer")]
+
+
+# ---- regressions from the held-out set fresh10 (its first run: 7/16) ---------------------
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Oiga, ¿no habrá por ahí alguien de servicio al cliente que me coja la llamada? Con este "
+     "sistema automático, yo no me voy a entender.",
+     "¿Cómo así que todavía? Eso ya es muchísimo tiempo, yo necesito que alguien me dé razón."],
+)  # fmt: skip
+async def test_a_person_asked_for_in_other_words_is_a_transfer(call, said: str) -> None:
+    assert await call()(said) == [EndCall("transfer_requested", "transfer")]
+
+
+async def test_the_carrier_and_a_second_store_question_are_both_answered(call) -> None:
+    c = call("+573055425944")
+    await c("Es por lo de la correa que pedí, el pedido cuatro cinco tres seis uno.")
+    told = texts(await c("¿Y con qué empresa me la van a mandar? Y de paso, la factura, ¿la "
+                         "tengo que descargar de algún lado o ustedes me la envían?"))  # fmt: skip
+    assert any("Servientrega" in s for s in told), told
+    assert told[-2].startswith("La factura electrónica se envía al correo"), told
+    assert told[-1] == "¿Le puedo ayudar con algo más?"
+
+
+async def test_parking_and_the_lines_sunday_hours_are_store_answers(call) -> None:
+    c = call()
+    [shop, _] = texts(await c("¿Allá tienen parqueadero? Es que pensaba ir el sábado en el carro."))
+    assert "no tenemos tienda física" in shop, shop
+    [hours, _] = texts(await c("Ah, bueno. ¿Y los domingos esta línea funciona? ¿Hasta cuándo "
+                               "puedo llamar ese día?"))  # fmt: skip
+    assert hours.startswith("Atendemos de lunes a sábado"), hours
+
+
+async def test_a_shipping_question_again_with_an_item_added_is_no_search(call) -> None:
+    c = call()
+    await c("Si pido unas medias de treinta mil, ¿cuánto me vale el envío hasta Montería?")
+    said = ("¿Y si le sumo una camiseta y paso de los ciento cincuenta, ya no me cobran nada? "
+            "¿En cuántos días me estaría llegando?")  # fmt: skip
+    [again, _] = texts(await c(said))
+    assert again.startswith("Enviamos a todo Colombia"), again
+
+
+async def test_buying_in_quantity_to_resell_is_the_wholesale_answer(call) -> None:
+    said = "Quisiera comprarles en cantidad para revender, unas veinte docenas de medias."
+    [answer, _] = texts(await call()(said))
+    assert answer.startswith("Vendemos al detal"), answer
+
+
+async def test_a_call_back_to_a_number_heard_broken_asks_for_it_again(call) -> None:
+    c = call()
+    [confirm] = texts(await c("¿Será que me vuelven a marcar como a las siete de la noche?"))
+    assert confirm == "¿Confirma que un asesor le devuelva la llamada a este número?"
+    [ask] = texts(await c("Que sea al celular de mi esposa. Anote 315 208 40 al 4 71"))
+    assert ask == "Con gusto. ¿A qué número celular le devolvemos la llamada?"  # no order read
+
+
+async def test_a_bare_size_after_a_product_sold_in_it_is_that_size(call) -> None:
+    c = call()
+    await c("¿Les queda el jean Americanino mom, el negro, en talla treinta y dos?")
+    [found, _] = texts(await c("Uy, qué mala suerte. ¿Y en 34, también negro, sí hay?"))
+    assert found.startswith("Sí, tenemos jean Americanino mom en talla 34"), found

@@ -18,6 +18,7 @@ never taken: the caller hears why and is offered the payment link.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -299,6 +300,8 @@ class Concierge:
         self._faq_said = False
         try:
             answer = await self._handle(t)
+            if answer is not None:
+                answer = self._and_also(t, answer)
             if not self._faq_said:
                 self._last_faq = None  # only the next turn may follow a store answer up
         except StoreUnavailable:
@@ -319,6 +322,7 @@ class Concierge:
             self._partial_number = ""
             return self._card_refused()  # before any follow-up: the digits are no answer
         t = self._joined_number(t, pending)
+        t = self._bare_size(t)
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
         self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
         if pending is not None:
@@ -414,9 +418,12 @@ class Concierge:
         entry = self._faq_entry(t, None)
         if entry is not None and entry.over_products and t.answer is None and intent in _LOOSE:
             return "store_info"  # "¿hasta cuándo va la promoción de zapatillas?"
-        if vague and entry is not None and not self.tools.catalog.names_category(t.folded):
+        again = entry is not None and entry is self._last_faq
+        item = self.tools.catalog.names_category(t.folded)
+        if vague and entry is not None and (again or not item):
             # "¿desde qué hora están atendiendo?": the ops' own cue, not a product that one of
-            # the words sounds like (a belt, for that one)
+            # the words sounds like (a belt, for that one); and after that answer, "¿y si le
+            # sumo una camiseta, en cuántos días llega?" asks about it again, not for a shirt
             return "store_info"
         if intent in _LOOSE and self.tools.catalog.brand_not_carried(t.text) is not None:
             return "product_search"  # "¿manejan Skechers?": a brand, though not ours
@@ -543,6 +550,23 @@ class Concierge:
         self._intent("store_info")
         return [" ".join(entry.answer.split()), self._say("anything_else")]
 
+    def _and_also(self, t: Understanding, answer: list[str]) -> list[str]:
+        """The answer, with the store's answer to a second question the caller added ("¿con
+        qué empresa la mandan? Y de paso, la factura, ¿me la envían?") before its closing
+        question, when that part names an FAQ topic the answer did not cover."""
+        padded = f" {t.folded} "
+        cut = max((padded.rfind(f" {m} ") + len(m) + 1 for m in _ALSO if f" {m} " in padded),
+                  default=-1)  # fmt: skip
+        if cut < 0:
+            return answer
+        entry = self._faq_entry(understand(padded[cut:]), None)
+        said = None if entry is None else " ".join(entry.answer.split())
+        if said is None or said in answer:
+            return answer
+        if answer[-1].endswith("?"):
+            return [*answer[:-1], said, answer[-1]]
+        return [*answer, said]
+
     def _follows_faq(self, t: Understanding) -> bool:
         """Whether the turn follows the store answer just given up ("¿y para Cali es lo
         mismo?", "y si vivo en Pasto, ¿también se demora eso?"): it opens with "y" or asks
@@ -571,6 +595,12 @@ class Concierge:
         )
         if p.action == "confirm_ticket" and p.kind == "llamada" and t.phone not in (None, p.phone):
             return self._callback(t.phone)  # "no, al 300…" to "¿a este número?": that one
+        if p.action == "confirm_ticket" and p.kind == "llamada" and t.phone is None:
+            digits = sum(c.isdigit() for c in t.digits)
+            if digits >= 6 or t.says(_ANOTHER_PHONE):
+                # "que sea al celular de mi esposa: 315 208 40 al 4 71": another number, not
+                # whole as heard (never an order to look up): asked for
+                return self._callback(None, elsewhere=True)
         if p.action == "confirm_ticket" and p.order_number and t.order_number is not None:
             if t.order_number == p.order_number and t.answer is not False:
                 return await self._confirmed(p)  # "sí, el 38150", or the number alone: a yes
@@ -834,6 +864,17 @@ class Concierge:
         return [q]
 
     # ---- products ------------------------------------------------------------------------
+    def _bare_size(self, t: Understanding) -> Understanding:
+        """ "¿Y en 34, también negro?" after a product sold in size 34: that size. A bare
+        number is a size only when the item just talked about comes in it."""
+        last = self._last_product
+        if last is None or t.product.size is not None or t.order_number is not None:
+            return t
+        sizes = {size.lower() for size in last.sizes}
+        said = re.findall(r"\ben (\d{1,3})\b", t.digits)
+        size = next((n for n in said if n in sizes), None)
+        return t if size is None else replace(t, product=replace(t.product, size=size))
+
     def _about_last_product(self, t: Understanding) -> bool:
         """A colour or size alone, after a product: the same kind of item in that variant."""
         return self._last_product is not None and bool(t.product.color or t.product.size)
@@ -1231,8 +1272,12 @@ _ORDER_TOPICS = ("order_status", "return", "complaint")
 # product just talked about, or ask a store question while naming a product
 _LOOSE = (None, "out_of_scope", "store_info", "stock", "price", "product_search")
 # another number than the one calling, for a call back
+# Words that add a second question to a turn: "y de paso, la factura…"
+_ALSO = ["de paso", "otra cosa", "otra pregunta", "ademas", "aprovecho", "y tambien",
+         "una ultima cosa", "y lo otro", "y otra"]  # fmt: skip
 _ANOTHER_PHONE = ["otro numero", "otro celular", "otro telefono", "numero diferente",
-                  "numero distinto", "a un fijo"]  # fmt: skip
+                  "numero distinto", "a un fijo", "celular de mi", "numero de mi",
+                  "telefono de mi"]  # fmt: skip
 # words that point at the item just talked about
 _POINTING = ["ese", "esa", "esos", "esas", "este", "esta", "estos", "estas", "el mismo", "la misma"]
 # intents a question about the order just told may be classified as
@@ -1280,7 +1325,10 @@ _DETAILS = ["cuanto pesa", "que peso", "el peso", "cuanto mide", "medidas", "dim
             "sintetica", "es original", "son originales"]  # fmt: skip
 # The tracking code of a shipment ("¿me da el número de guía?")
 _CARRIER = ["transportadora", "empresa de envios", "empresa de mensajeria", "con quien lo mandan",
-            "con quien lo enviaron", "con quien lo mandaron", "que empresa lo lleva"]  # fmt: skip
+            "con quien lo enviaron", "con quien lo mandaron", "que empresa lo lleva",
+            "con que empresa", "que empresa", "con quien me lo", "con quien me la",
+            "con quien me los", "con quien me las", "quien me lo lleva", "quien me la lleva",
+            "quien lo trae", "quien la trae"]  # fmt: skip
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
