@@ -89,6 +89,15 @@ async def test_fixed_text_is_rendered_once_and_read_back_from_disk(tmp_path: Pat
 
 
 @pytest.mark.fast
+async def test_the_voices_say_names_as_the_ops_pronounce_them() -> None:
+    neural = ScriptedVoice("neural")
+    chain = VoiceChain([neural], 1.0, 1.0, pronunciations={"Nike": "Náik"})
+    spoken = [s async for s in chain.stream("Sí, tenemos zapatillas Nike Flex.", ReplyVoice())]
+    assert neural.said == ["Sí, tenemos zapatillas Náik Flex."]
+    assert [s.text for s in spoken] == ["Sí, tenemos zapatillas Nike Flex."]  # the record's words
+
+
+@pytest.mark.fast
 async def test_dynamic_text_never_reaches_the_disk(tmp_path: Path) -> None:
     chain = VoiceChain([ScriptedVoice("neural")], 1.0, 1.0, cache_dir=tmp_path)
     [_ async for _ in chain.stream("Señora Martínez, su pedido 45721 llegó.", ReplyVoice())]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicebot.tts.text import clauses, digits_in_groups, head_and_rest, speech_text
+from voicebot.tts.text import clauses, digits_in_groups, head_and_rest, pronounced, speech_text
 
 GOLDEN = [
     ("Cuesta $45.900", "Cuesta cuarenta y cinco mil novecientos pesos"),
@@ -89,3 +89,10 @@ def test_a_long_first_clause_is_cut_where_a_phrase_starts() -> None:
     )
     assert head_and_rest("Con gusto lo reviso.") is None  # short: said whole
     assert head_and_rest("Supercalifragilisticoespialidoso " * 3) is None  # nowhere to cut
+
+
+def test_pronunciations_replace_whole_names_only() -> None:
+    lexicon = {"Nike": "Náik", "New Era": "Niú Era"}
+    said = pronounced("Zapatillas Nike Court y gorra New Era, no Nikeland.", lexicon)
+    assert said == "Zapatillas Náik Court y gorra Niú Era, no Nikeland."
+    assert pronounced("unas nike", lexicon) == "unas nike"  # as written by the store: capitalized

@@ -26,7 +26,8 @@ from voicebot.services import fixed_speech
 from voicebot.text import fold
 from voicebot.tts import ReplyVoice, VoiceChain
 from voicebot.tts.callers import ROBOTIC_CALLER, caller_voice
-from voicebot.tts.text import clauses, head_and_rest, speech_text
+from voicebot.tts.text import clauses, head_and_rest, pronounced, speech_text
+from voicebot.tts.voices import Voice
 
 VOICES = ["kokoro:ef_dora", "kokoro:em_alex", "kokoro:em_santa", "pico", ROBOTIC_CALLER]
 _FIXED = [
@@ -118,8 +119,14 @@ async def run_tts_bench(settings: Settings) -> int:
         f"{'voice':<18} {'WER':>6} {'phrases':>8} {'answers':>8} {'first audio p50':>16} "
         f"{'p95':>6} {'CPU s/audio s':>14}"
     )
+    chain = await asyncio.to_thread(build_synthesizer, settings)
+    # The bot's own default voice as configured (speed, gain, pronunciations), then each
+    # voice as the simulated callers speak it (speed 0.95, no pronunciations).
+    bot = chain.voices[0]
+    rows: list[tuple[str, Voice, dict[str, str]]] = [(f"bot {bot.name}", bot, chain.pronunciations)]
     for name in VOICES:
-        voice = await asyncio.to_thread(caller_voice, name)
+        rows.append((name, await asyncio.to_thread(caller_voice, name), {}))
+    for name, voice, lexicon in rows:
         await asyncio.to_thread(voice.render, "Hola.")  # warm-up
         wers, first_ms, cpu, audio = [], [], 0.0, 0.0
         worst: tuple[float, str, str] = (0.0, "", "")
@@ -128,10 +135,10 @@ async def run_tts_bench(settings: Settings) -> int:
             first = clauses(text)[0][1]
             first = cut[0] if (cut := head_and_rest(first)) else first  # as the chain says it
             t0 = time.perf_counter()
-            await asyncio.to_thread(voice.render, first)
+            await asyncio.to_thread(voice.render, pronounced(first, lexicon))
             first_ms.append((time.perf_counter() - t0) * 1000)
             c0 = _cpu_s()
-            pcm = await asyncio.to_thread(voice.render, said)
+            pcm = await asyncio.to_thread(voice.render, pronounced(said, lexicon))
             cpu += _cpu_s() - c0
             audio += len(pcm) / voice.rate
             line = ulaw_decode(ulaw_encode(resample(pcm, voice.rate, TELEPHONY_RATE)))
@@ -149,10 +156,11 @@ async def run_tts_bench(settings: Settings) -> int:
             print(f"{'':<18} worst: {worst[1]!r} heard {worst[2]!r}")
     print(
         f"phrases: the {len(_FIXED)} fixed phrases; answers: filled templates and FAQ answers "
-        f"(prices, order numbers, dates, product names); * {ROBOTIC_CALLER}: the last resort"
+        f"(prices, order numbers, dates, product names); * {ROBOTIC_CALLER}: the last resort; "
+        f"bot: the default voice as configured (tts.speed {settings.tts.speed}, "
+        f"{len(chain.pronunciations)} pronunciations), the others as the callers speak"
     )
 
-    chain = await asyncio.to_thread(build_synthesizer, settings)
     await chain.prerender(fixed_speech(settings))  # as the service does at start-up
     dynamic = sentences[len(_FIXED) :]
     print(

@@ -178,6 +178,8 @@ class TtsSettings(_Section):
     piper_espeak_voice: str = ""
     volume: float = Field(0.8, gt=0, le=1)  # espeak-ng and Piper
     timeout_s: float = Field(5, gt=0)  # one clause on one voice; then the next voice says it
+    # a name as written -> as it is said, whole words, case-sensitive: {"Nike": "Náik"}
+    pronunciations: dict[str, str] = {}
 
 
 class Agent(_Section):

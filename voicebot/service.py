@@ -137,7 +137,9 @@ def build_synthesizer(settings: Settings) -> VoiceChain:
         budget_s=t.first_audio_budget_ms / 1000,
         timeout_s=t.timeout_s,
         cache_dir=cache,
-        settings_key=f"{t.speed}|{t.gain}|{t.pico_volume}|{t.speaking_rate_wpm}|{t.volume}",
+        settings_key=f"{t.speed}|{t.gain}|{t.pico_volume}|{t.speaking_rate_wpm}|{t.volume}|"
+        f"{sorted(t.pronunciations.items())}",
+        pronunciations=dict(t.pronunciations),
     )
     chain.counts.update((voice, "unavailable") for voice in failed)
     return chain

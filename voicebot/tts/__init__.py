@@ -31,7 +31,7 @@ import numpy as np
 import structlog
 
 from voicebot.audio.codec import TELEPHONY_RATE, Pcm, resample
-from voicebot.tts.text import clauses, head_and_rest, speech_text
+from voicebot.tts.text import clauses, head_and_rest, pronounced, speech_text
 from voicebot.tts.voices import Voice, VoiceError
 
 log = structlog.get_logger(__name__)
@@ -113,6 +113,7 @@ class VoiceChain:
     timeout_s: float  # one clause on one voice
     cache_dir: Path | None = None
     settings_key: str = ""  # what else changes the audio (speed, gain...): part of cache keys
+    pronunciations: dict[str, str] = field(default_factory=dict)  # `tts.pronunciations`
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     _lanes: list[_Lane] = field(init=False)
     _fixed: dict[str, Pcm] = field(default_factory=dict, init=False)
@@ -188,9 +189,11 @@ class VoiceChain:
         lane.backlog_s += estimate
         loop = asyncio.get_running_loop()
 
+        said = pronounced(text, self.pronunciations)
+
         def run() -> tuple[Pcm, float]:
             started = time.perf_counter()
-            pcm = lane.voice.render(text)
+            pcm = lane.voice.render(said)
             return pcm, time.perf_counter() - started
 
         try:

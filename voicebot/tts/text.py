@@ -8,6 +8,7 @@ reading. Pure functions, tested without audio (`tests/test_tts_text.py`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from num2words import num2words
 
@@ -84,6 +85,15 @@ def _cardinal(m: re.Match[str]) -> str:
     if words.endswith("uno") and after and after[0].isalpha() and after[0] not in _NOT_NOUNS:
         words = words[:-3] + ("ún" if words != "uno" else "un")
     return words
+
+
+def pronounced(text: str, lexicon: Mapping[str, str]) -> str:
+    """Prepared text with the ops' pronunciations (`tts.pronunciations`): a name written one
+    way and said another, as whole words, case-sensitive ("Nike" said "Náik", as Colombians
+    do; Spanish letter-to-sound reads it "ni-ke", which listeners hear as "ni que")."""
+    for written, said in lexicon.items():
+        text = re.sub(rf"(?<!\w){re.escape(written)}(?!\w)", said, text)
+    return text
 
 
 def speech_text(text: str) -> str:
