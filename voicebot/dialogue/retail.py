@@ -803,6 +803,7 @@ class Concierge:
     def _order_told(self, order: Order) -> list[str]:
         """The order's status and what follows it."""
         self._ref(f"order:{order.number}")
+        told_before = self._told_order == order.number
         self._told_order = order.number
         self._misses.pop("order", None)
         self.outcome.resolved = True
@@ -813,8 +814,9 @@ class Concierge:
         carrier = self._wants_carrier and order.carrier not in said[0]
         if (self._wants_tracking or carrier) and order.tracking and order.status != "cancelado":
             self._wants_tracking = self._wants_carrier = False
-            said.append(self._say("order_tracking", carrier=order.carrier,
-                                  tracking=order.tracking))  # fmt: skip
+            guide = self._say("order_tracking", carrier=order.carrier, tracking=order.tracking)
+            # "¿y con qué empresa la mandan?" after its status: the status is not said again
+            said = [guide] if told_before else [*said, guide]
         return [*said, *self._after_order(order)]
 
     def _not_found(self, kind: str, number: str) -> list[str]:
