@@ -1431,3 +1431,62 @@ async def test_a_bare_size_after_a_product_sold_in_it_is_that_size(call) -> None
     await c("¿Les queda el jean Americanino mom, el negro, en talla treinta y dos?")
     [found, _] = texts(await c("Uy, qué mala suerte. ¿Y en 34, también negro, sí hay?"))
     assert found.startswith("Sí, tenemos jean Americanino mom en talla 34"), found
+
+
+# ---- regressions from the held-out set fresh11 (its first run: 10/16) --------------------
+
+
+async def test_a_reply_withdrawn_unheard_leaves_no_question_pending(call) -> None:
+    # regression: "¿Ustedes trabajan con tarjeta de crédito?" [pause] "Quiero hacer una compra
+    # ya mismo por teléfono": the first part's reply (the payment link offer) was cut before a
+    # word was heard, yet its question stayed pending and the joined turn heard "Le repito la
+    # pregunta". The session restores the state from before the first part.
+    c = call()
+    state = c.concierge.snapshot()
+    offer = texts(await c("¿Ustedes trabajan con tarjeta de crédito?"))
+    assert offer[-1].startswith("¿Le envío por mensaje de texto el enlace de pago")
+    c.concierge.restore(state)
+    joined = "¿Ustedes trabajan con tarjeta de crédito? Quiero hacer una compra ya mismo."
+    told = texts(await c(joined))
+    assert told[0].startswith("Recibimos tarjeta débito y crédito"), told
+    assert "Le repito la pregunta." not in told
+
+
+async def test_a_known_customer_names_the_item_of_one_of_two_orders(call) -> None:
+    c = call("+573038096196")  # two orders on their way: 45616 (Reebok), 45498 (Columbia)
+    told = texts(await c("Le pregunto por lo de los tenis Reebok que encargué, ¿eso ya salió?"))
+    assert told[0].startswith("Su pedido 45616") and "Servientrega" in told[0], told
+    told = texts(await c("Listo. ¿Y la chaqueta Columbia blanca, la que pedí aparte, esa sí va "
+                         "por la misma empresa?"))  # fmt: skip
+    assert told[0].startswith("Su pedido 45498") and "Envía" in told[0], told  # no link sent
+
+
+async def test_the_shop_the_lines_hours_and_a_warranty_asked_ahead(call) -> None:
+    c = call()
+    [shop, _] = texts(await c("¿Dónde es que queda el local de ustedes? Quería ir en persona a "
+                              "probarme unas botas."))  # fmt: skip
+    assert "no tenemos tienda física" in shop, shop
+    [hours, _] = texts(await c("Y de lunes a sábado, ¿hasta qué horas contestan en esta línea?"))
+    assert hours.startswith("Atendemos de lunes a sábado"), hours
+    [warranty, _] = texts(await c("Si el reloj que compre se daña, ¿quién me responde por la "
+                                  "garantía?"))  # fmt: skip
+    assert warranty.startswith("Todos nuestros productos tienen la garantía"), warranty
+
+
+async def test_shipping_days_in_general_and_for_a_sum(call) -> None:
+    c = call()
+    [days, _] = texts(await c("Yo vivo en Yopal, ¿cuántos días tarda un pedido en llegar?"))
+    assert days.startswith("Enviamos a todo Colombia en 2 a 5 días"), days
+    [free, _] = texts(await c("¿Y el domicilio me lo cobran aparte? Lo que voy a pedir da como "
+                              "doscientos mil pesos."))  # fmt: skip
+    assert free.startswith("Con una compra de $200.000 el envío le sale gratis"), free
+    [paid, _] = texts(await call()("Si compro 90 mil pesos, ¿me cobran el envío?"))
+    assert paid.startswith("Con una compra de $90.000 el envío tiene costo"), paid
+
+
+async def test_a_person_asked_for_around_the_machines_and_a_goodbye_in_other_words(call) -> None:
+    said = ("Mire, yo con estas máquinas que contestan no me la llevo bien. ¿No habrá alguien de "
+            "los que trabajan ahí en la oficina que me pueda atender?")  # fmt: skip
+    assert await call()(said) == [EndCall("transfer_requested", "transfer")]
+    bye = "Bueno, tocará buscarla en internet. Era eso no más, gracias, que le rinda el día."
+    assert await call()(bye) == [EndCall("goodbye", "farewell")]

@@ -322,6 +322,7 @@ class StoreSettings(_Section):
     # (a misheard digit); 0: any length from 5 to 8 is taken as said
     order_number_digits: int = Field(5, ge=0, le=8)
     return_days: int = Field(30, ge=0)
+    free_shipping_from: int = Field(150000, ge=0)  # pesos; 0: no amount-aware shipping answer
     max_cross_sell_offers: int = Field(1, ge=0)  # per call
     memory_contacts: int = Field(3, ge=0)  # previous contacts recalled for a known customer
     recent_chat_hours: int = Field(48, ge=0)  # a chat this recent is brought up when they call
@@ -458,6 +459,8 @@ class RetailPhrases(_Section):
     product_only_one: str  # {category}: ...when it is the only one of its kind in stock
     product_details: str  # {name}: "¿cuánto pesa?" after a product; the catalogue has no such
     detail_unknown: str  # "¿la instalan?", "¿son originales?": no data; a person is offered
+    shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
+    shipping_paid_for: str  # {amount} {threshold}: ...a sum under the free-shipping one
     payment_link_offer: str
     sms_payment: str  # {url}
     order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit

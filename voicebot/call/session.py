@@ -84,6 +84,9 @@ class CallSession:
             self.record.caller, "voice", actor=f"bot:{start.call_sid}",
             verstat=self.record.caller_id_attestation,
         )  # fmt: skip
+        # the conversation's state before the turn being answered: what a withdrawn reply
+        # changed is undone when the caller's next part is joined to that turn
+        self._state_before: dict[str, Any] | None = None
         self._history: list[Message] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._tg: asyncio.TaskGroup | None = None
@@ -433,6 +436,10 @@ class CallSession:
             if self._history and self._history[-1] == Message("user", before):
                 self._history.pop()  # asked again below, with what followed it
             text = f"{before} {text}"
+            if self._concierge is not None and self._state_before is not None:
+                self._concierge.restore(self._state_before)  # its reply was never heard
+        elif self._concierge is not None:
+            self._state_before = self._concierge.snapshot()
         self._asked = text
         history = list(self._history)
         self._history.append(Message("user", text))

@@ -18,6 +18,7 @@ never taken: the caller hears why and is offered the payment link.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +34,7 @@ from voicebot.dialogue.understanding import (
     UNSURE,
     RetailIntent,
     Understanding,
+    amount,
     understand,
 )
 from voicebot.governance.redaction import redact
@@ -154,6 +156,19 @@ class Concierge:
         self.phone_proven = not gov.verify_order_identity or caller_id_proven(
             gov.caller_id_trust, channel, verstat
         )
+
+    # ---- a reply withdrawn unheard ----------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """The conversation's state (what was asked, what "it" is), to go back to when the
+        reply that changed it is withdrawn before a word was heard (`restore`)."""
+        return {name: copy.copy(getattr(self, name)) for name in _STATE}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Back to a `snapshot`: the caller went on before hearing the reply ("¿trabajan con
+        tarjeta de crédito?" … "quiero hacer una compra"), so its question, never heard, is
+        not pending; both parts are answered together from here."""
+        for name, value in state.items():
+            setattr(self, name, copy.copy(value))
 
     # ---- templates ---------------------------------------------------------------------
     def _say(self, template: str, /, **fields: Any) -> str:
@@ -372,7 +387,10 @@ class Concierge:
         if intent == "order_status":
             # "¿y el número de guía?" after an order was told: that order, unless another
             same = None if t.says(_ANOTHER_ORDER) else self._told_order
-            return await self._order_status(t.order_number or same)
+            item = t.product if self.tools.catalog.mentions_product(t.folded) else None
+            if same is not None and item is not None and not await self._holds(same, item):
+                same = None  # "¿y la chaqueta Columbia?": an item the order told does not hold
+            return await self._order_status(t.order_number or same, item=item)
         if intent == "product_search":
             return await self._product_search(t, names_product)
         if intent in ("price", "stock"):
@@ -438,6 +456,10 @@ class Concierge:
             # of a product search, with no product in it
             return "store_info" if self._faq_entry(t, None) is not None else intent
         own_shipment = t.says(_MY_SHIPMENT) and not t.says(COST_WORDS)
+        general = t.order_number is None and self._told_order is None and not t.says(_MY_ORDER)
+        shipping_cue = entry is not None and entry.intent == "shipping"
+        if intent == "order_status" and general and shipping_cue:
+            return "store_info"  # "¿cuántos días tarda un pedido en llegar a Yopal?": in general
         if intent == "shipping" and own_shipment and not self._store_question(t):
             # "¿con qué transportadora viene mi envío?": about the caller's own order
             return "order_status"
@@ -548,6 +570,12 @@ class Concierge:
             return None
         self._last_faq, self._faq_said = entry, True
         self._intent("store_info")
+        free = self._s.store.free_shipping_from
+        if entry.intent == "shipping" and free and (spent := amount(t.text)) is not None:
+            # "lo que voy a pedir da como 200 mil, ¿me cobran el domicilio?": for that sum
+            key = "shipping_free_for" if spent >= free else "shipping_paid_for"
+            return [self._say(key, amount=cop(spent), threshold=cop(free)),
+                    self._say("anything_else")]  # fmt: skip
         return [" ".join(entry.answer.split()), self._say("anything_else")]
 
     def _and_also(self, t: Understanding, answer: list[str]) -> list[str]:
@@ -670,6 +698,8 @@ class Concierge:
             hedged = t.answer is False or refers_back or t.says(["pero"])
             if hedged or (p.action == "confirm_topic" and not _on_topic(p, t)):
                 return None
+            if p.action == "confirm_link" and p.sku and self._names_another_product(t, p.sku):
+                return None  # "listo, ¿y la chaqueta Columbia que pedí aparte?": moved on
         if t.answer is False:
             if p.action == "confirm_ticket":
                 return [self._say("declined"), self._say("anything_else")]
@@ -677,6 +707,20 @@ class Concierge:
         if p.action == "offer_person":
             return None  # a yes: the dialogue transfers (`accepts_person`)
         return await self._confirmed(p)
+
+    async def _holds(self, number: str, item: ProductQuery) -> bool:
+        """Whether the order holds the catalogue's best match for the item named."""
+        order = await self.tools.order_status(number)
+        hits = self.tools.catalog.search(item)
+        return order is None or not hits or any(ln.sku == hits[0].product.sku for ln in order.lines)
+
+    def _names_another_product(self, t: Understanding, sku: str) -> bool:
+        """The turn names an item of the catalogue, and the offered one (`sku`) is not the
+        best match for its words."""
+        if not self.tools.catalog.mentions_product(t.folded):
+            return False
+        hits = self.tools.catalog.search(t.product)
+        return bool(hits) and all(h.product.sku != sku for h in hits[:1])
 
     def _ask_number_again(self, p: Pending) -> list[str]:
         """No number in the answer: asked once more in other words, then a person."""
@@ -720,14 +764,20 @@ class Concierge:
 
     # ---- orders --------------------------------------------------------------------------
     async def _order_status(
-        self, number: str | None, by_phone: bool = True, phone: str | None = None
+        self,
+        number: str | None,
+        by_phone: bool = True,
+        phone: str | None = None,
+        item: ProductQuery | None = None,
     ) -> list[str]:
+        """An order's status: the number's, else the caller's only open order (or the one
+        with the `item` named, "lo de los tenis Reebok que encargué"), else the number asked."""
         phone = phone or self.phone
         # a number the caller says, or an unattested caller ID, is no proof: the order number
         proven = phone == self.phone and self.phone_proven
         if number is None:
             found = (
-                await self._single_open_order(phone)
+                await self._single_open_order(phone, item)
                 if by_phone and phone and (proven or not self._s.governance.verify_order_identity)
                 else None
             )
@@ -827,10 +877,20 @@ class Concierge:
         self._pending = Pending("ask_order_number", kind=kind, question=q, asked=1)
         return [q]
 
-    async def _single_open_order(self, phone: str) -> Order | int | None:
-        """The only open order for a phone, the count when several, None when none."""
+    async def _single_open_order(
+        self, phone: str, item: ProductQuery | None = None
+    ) -> Order | int | None:
+        """The only open order for a phone, the count when several, None when none. Of
+        several, the one holding the `item` the caller named, when only one does."""
         orders = await self.tools.orders_by_phone(phone)
         open_orders = [o for o in orders if o.status in OPEN_STATUSES]
+        if len(open_orders) > 1 and item is not None:
+            # the catalogue's best matches for the words, first one held by an order
+            for hit in self.tools.catalog.search(item):
+                holding = [o for o in open_orders if any(ln.sku == hit.product.sku
+                                                         for ln in o.lines)]  # fmt: skip
+                if len(holding) == 1:
+                    return holding[0]
         if len(open_orders) == 1:
             return open_orders[0]
         return len(open_orders) if open_orders else None
@@ -1292,7 +1352,7 @@ _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search"
 _MY_ORDER = ["mi pedido", "mi compra", "mi orden", "mi paquete", "el pedido", "la compra"]
 _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
 _ANOTHER_ORDER = ["otro pedido", "otra compra", "otra orden", "otro paquete", "el otro",
-                  "la otra"]  # fmt: skip
+                  "la otra", "aparte", "por separado"]  # fmt: skip
 # About the product just talked about: its colours, something cheaper of the same kind
 _COLOR_QUESTION = ["que colores", "en que colores", "que color", "cuales colores",
                    "colores tiene", "colores hay", "colores tienen", "otros colores"]  # fmt: skip
@@ -1389,6 +1449,12 @@ def _possessive(name: str) -> str:
     the number of a product's name is its first word's (Spanish plurals end in -s)."""
     first = fold(name.split()[0]) if name.split() else ""
     return f"{'sus' if first.endswith('s') else 'su'} {_lower_first(name)}"
+
+
+# What `Concierge.snapshot` keeps: the dialogue's state, not the records of what was done.
+_STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
+          "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
+          "_told_order", "_last_faq")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:

@@ -96,6 +96,10 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
     ("order_status", ["pedido", "orden", "mi compra", "envio", "paquete", "domicilio", "guia",
                       "no ha llegado", "no me ha llegado", "cuando llega", "donde esta",
                       "lo que pedi", "lo que compre", "ya me llego", "ya llego",
+                      "que encargue", "lo que encargue", "ya salio", "ya lo despacharon",
+                      "la que pedi", "el que pedi", "las que pedi", "los que pedi",
+                      "misma empresa", "misma transportadora",
+                      "ya la despacharon", "ya lo enviaron", "ya la enviaron",
                       "por donde va", "por donde viene", "en que va", "como va"]),
     ("price", ["cuanto vale", "cuanto cuesta", "cuanto valen", "cuanto cuestan", "precio",
                "que precio", "en cuanto esta", "en cuanto estan"]),
@@ -250,6 +254,24 @@ def _money(folded: str) -> bool:
     """The words speak of an amount: "ciento cincuenta mil" becomes 150000 with no "mil"
     left after it for `_PRICE` to see."""
     return has_phrase(folded, ["mil", "pesos", "millon", "millones", "plata"])
+
+
+_AMOUNT = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)\s*(mil|millones|millon|millón)?\b", re.I)
+
+
+def amount(text: str) -> int | None:
+    """A sum of money said in the turn, in pesos ("200 mil pesos", "$120.000", "doscientos
+    mil"), or None: only in words about money, and at least a thousand."""
+    if not _money(fold(text)) and "$" not in text:
+        return None
+    said = text if any(c.isdigit() for c in text) else spoken_numbers(text)
+    found = None
+    for m in _AMOUNT.finditer(said):
+        value = int(m.group(1).replace(".", ""))
+        scale = (m.group(2) or "").lower()
+        value *= 1000 if scale == "mil" else 1_000_000 if scale else 1
+        found = value if value >= 1000 else found
+    return found
 
 
 def _order_number(plain: str, length: tuple[int, int] = (5, 8), money: bool = False) -> str | None:
@@ -608,6 +630,20 @@ _REDIRECT = ["mas bien", "lo que necesito es", "lo que quiero es", "lo que queri
 
 
 # "si no estoy mal": a caller unsure of what they say, not a complaint
+# A trouble that has not happened: "si se daña", "en caso de que falle" (a warranty question)
+_IF_EVER = [
+    "si se dana",
+    "si se llega a danar",
+    "si se me dana",
+    "si le sale",
+    "si sale",
+    "en caso de que",
+    "si llega a fallar",
+    "si falla",
+    "si se rompe",
+    "si se llega a",
+]
+_IF_IT_BREAKS = r"\bsi\b(?: \w+){0,5} (?:se|me|le) (?:dana|rompe|falla|descompone|sale|llega)\b"
 _HEDGES = ["si no estoy mal", "si mal no estoy", "si no me equivoco", "si mal no recuerdo"]
 
 
@@ -641,6 +677,9 @@ def understand(
     lang = _language(whole)
     # "no me vuelvan a llamar": a wish to be left out of calls (Ley 1581), not a callback
     no_calls = has_phrase(folded, _NO_CALLS)
+    warranty = intent in ("complaint", "return") and has_phrase(folded, ["garantia"])
+    if warranty and (has_phrase(folded, _IF_EVER) or re.search(_IF_IT_BREAKS, folded)):
+        intent = "store_info"  # "si el reloj que compre se daña, ¿quién responde por la garantía?"
     if card:
         intent = "payment"  # whatever else the words seemed to ask: the card is the topic
     elif lang == "en":
