@@ -720,7 +720,7 @@ class Concierge:
         if not self.tools.catalog.mentions_product(t.folded):
             return False
         hits = self.tools.catalog.search(t.product)
-        return bool(hits) and all(h.product.sku != sku for h in hits[:1])
+        return bool(hits) and hits[0].product.sku != sku
 
     def _ask_number_again(self, p: Pending) -> list[str]:
         """No number in the answer: asked once more in other words, then a person."""
