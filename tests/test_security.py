@@ -266,7 +266,10 @@ async def test_many_wrong_logins_at_once_do_not_stall_the_service(serve: Service
     async with serve(settings, desk=Desk(settings.handoff.agents)) as url:
         went, latencies = await asyncio.to_thread(login_storm, url, 40)
     assert went == ["/agent?error=1"] * 40  # each one was checked (no lockout here)
-    assert len(latencies) > 10 and max(latencies) < 0.25, max(latencies)
+    # hashing on the loop stalls most probes; one slow probe is the machine (a 1.0 s stall
+    # once failed the whole suite on a loaded run): the 90th percentile, not the maximum
+    slow = sorted(latencies)[int(len(latencies) * 0.9)]
+    assert len(latencies) > 10 and slow < 0.25, sorted(latencies)[-5:]
 
 
 async def test_wrong_passwords_lock_the_account_and_the_address(serve: ServiceFactory) -> None:
