@@ -1490,3 +1490,96 @@ async def test_a_person_asked_for_around_the_machines_and_a_goodbye_in_other_wor
     assert await call()(said) == [EndCall("transfer_requested", "transfer")]
     bye = "Bueno, tocará buscarla en internet. Era eso no más, gracias, que le rinda el día."
     assert await call()(bye) == [EndCall("goodbye", "farewell")]
+
+
+# ---- fifteenth session: fresh12's failures -------------------------------------------------
+CAMILO, JORGE, CAROLINA_M = "+573018172543", "+573088555053", "+573034616244"
+
+
+async def test_a_customer_asks_by_item_what_became_of_it(call, cloud: FakeTwilioCloud) -> None:
+    c = call(CAMILO)
+    status = texts(await c("Mire, quería saber qué ha pasado con la licuadora Oster, la del vaso de "
+                           "vidrio. ¿Eso ya me lo despacharon o todavía no?"))  # fmt: skip
+    assert status[0].startswith("Su pedido 46723") and "en camino" in status[0], status
+    # "listo" takes note; the question is the carrier, not a yes to the link offered
+    carrier = texts(await c("Ah, listo. ¿Y esa la despacharon por cuál mensajería?"))
+    assert "Envía" in carrier[0] and cloud.messages == [], carrier
+    [cancelled, _] = texts(await c("Vale. Otra cosa: la chaqueta Columbia negra, la impermeable, "
+                                   "esa nunca me llegó. ¿Qué pasó con esa?"))  # fmt: skip
+    assert cancelled.startswith("Su pedido 46072") and "cancelado" in cancelled, cancelled
+    # the same item asked for its price is a price question, not the order again
+    price = texts(await call(CAMILO)("¿Cuánto cuesta la licuadora Oster de vaso de vidrio?"))
+    assert "$552.900" in price[0], price
+
+
+async def test_an_item_asked_after_by_a_stranger_is_not_someone_elses_order(call) -> None:
+    said = "¿Qué pasó con la licuadora Oster de vaso de vidrio? ¿Ya la despacharon?"
+    assert not any("46723" in t for t in texts(await call()(said)))
+
+
+async def test_delivered_but_never_received_is_a_claim_offered_at_once(
+    call, store: tuple[Store, Records]
+) -> None:
+    shop, _ = store
+    c = call()
+    told = texts(await c("En el rastreo figura que mi compra, la cuatro seis, tres seis, nueve, "
+                         "ya fue entregada, pero a mí no me han traído absolutamente nada."))  # fmt: skip
+    assert told[0].startswith("Su pedido 46369") and "entregado" in told[0], told
+    assert told[1] == "Lamento lo sucedido. ¿Confirma que registro su queja sobre el pedido 46369?"
+    # "sí, pero…" pressing for the same claim registers it
+    done = texts(await c("Pues sí, pero es que yo pagué esa correa y no la tengo en la mano. "
+                         "Déjeme el reclamo radicado ya mismo, por favor."))  # fmt: skip
+    [ticket] = await shop.tickets_for_phone(STRANGER)
+    assert ticket.kind == "queja" and ticket.order_number == "46369"
+    assert f"número {ticket.id}" in done[0], done
+
+
+async def test_a_complaint_pressed_without_a_yes_is_registered(
+    call, store: tuple[Store, Records]
+) -> None:
+    shop, _ = store
+    c = call(JORGE)
+    [ask] = texts(await c("Vea, me llegó la caja con la cafetera y los leggings, pero el vestido "
+                          "blanco de Studio F no venía por ningún lado, y yo lo pagué completo."))  # fmt: skip
+    assert ask.startswith("Lamento lo sucedido. ¿Confirma que registro su queja"), ask
+    done = texts(await c("Es que uno ya se cansa. ¿Qué van a hacer? O me mandan el vestido o me "
+                         "devuelven la plata."))  # fmt: skip
+    [ticket] = await shop.tickets_for_phone(JORGE)
+    assert ticket.kind == "queja" and f"número {ticket.id}" in done[0], done
+    # a no to the same question registers nothing
+    c = call(JORGE)
+    await c("Me llegó el pedido incompleto, faltaba el vestido.")
+    await c("No, todavía no, primero lo hablo con mi esposa.")
+    assert len(await shop.tickets_for_phone(JORGE)) == 1
+
+
+async def test_a_question_after_a_confirmation_is_answered_too(call) -> None:
+    c = call(CAROLINA_M)
+    [ask] = texts(await c("Quiero devolver unos tenis Adidas rojos que me llegaron hace unas tres "
+                          "semanas, no me gustó cómo me quedan."))  # fmt: skip
+    assert ask.endswith("¿Confirma que abro la solicitud de devolución?"), ask
+    done = texts(await c("Sí, déjela tramitada, por favor. ¿Y para eso necesito tener la factura "
+                         "a la mano?"))  # fmt: skip
+    assert done[0].startswith("Listo, quedó registrada"), done
+    assert any(t.startswith("La factura electrónica") for t in done), done
+    assert done[-1] == "¿Le puedo ayudar con algo más?"
+
+
+async def test_a_sure_out_of_scope_turn_outweighs_a_one_word_store_cue(
+    call, settings: Settings
+) -> None:
+    said = ("Oiga, ¿usted me puede ayudar a sacar una cita con el médico general? Es que en la EPS "
+            "no me contestan.")  # fmt: skip
+    assert texts(await call()(said)) == [settings.phrase("out_of_scope")]
+    # a store cue of several words still is the store's answer
+    [hours, _] = texts(await call()("¿Hasta qué hora contestan?"))
+    assert hours.startswith("Atendemos de lunes a sábado"), hours
+
+
+async def test_gift_cards_in_other_words_and_an_appliance_not_sold(call) -> None:
+    c = call()
+    [gift, _] = texts(await c("¿Tienen bonos o tarjetas para regalar? Es para mi sobrina."))
+    assert gift.startswith("Por ahora no manejamos bonos ni tarjetas de regalo"), gift
+    # "estoy" sounds like "vestido": it named dresses once
+    fryer = texts(await c("¿Ustedes venden freidoras de aire? Estoy buscando una grandecita."))
+    assert fryer[0].startswith("No encontré ese producto"), fryer

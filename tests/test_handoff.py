@@ -318,3 +318,36 @@ async def test_the_desk_and_redis_hold_only_redacted_words(
         assert any("[tarjeta]" in t and "[código]" in t and "[documento]" in t for t in lines)
     else:
         assert lines == []  # without consent the desk gets the redacted summary only
+
+
+async def test_a_transfer_said_over_the_rest_of_the_callers_words_is_no_silent_turn(
+    services: Services, serve: ServiceFactory, cloud: FakeTwilioCloud, clips: Clip,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Regression (fresh12, an upset caller): the bot took a pause inside the caller's turn as
+    its end and transferred while she went on; the simulated caller saw no audio after her
+    clip ended and the bench counted a silent turn, though the hold phrase had played."""
+    import wave
+
+    import numpy as np
+
+    from voicebot.simulate import place_call
+
+    first = load_wav(clips("Páseme con un asesor."))
+    rest = load_wav(clips("Es que llevo tres semanas esperando y nadie me da razón de nada."))
+    pause = np.zeros(int(8000 * 1.5), dtype=np.int16)  # long enough to end a turn
+    path = tmp_path / "two-parts.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(np.concatenate([first, pause, rest, rest]).tobytes())
+    settings = scripted(desk_settings(cloud))
+    stages = handoff_stages(services, settings, asr=ScriptedAsr("Páseme con un asesor."))
+    async with serve(settings, **stages) as url:
+        report = await place_call(url, AUTH_TOKEN, [path], cloud=cloud)
+    (turn,) = report["turns"]
+    assert report["call_sid"] in cloud.legs  # handed on before the clip ended
+    assert turn["latency_ms"]["voice_to_voice"] is None  # no audio after the clip's end
+    assert turn["bot_spoke_over_caller"] is True  # but the hold phrase played over it
+    assert turn["bot"].startswith("Le comunico con un asesor")

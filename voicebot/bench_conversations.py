@@ -677,7 +677,9 @@ async def run_conversation_bench(
                         )  # fmt: skip
                         record = await fetch_record(url, admin, report["call_sid"]) or {}
                         observed = [
-                            t["latency_ms"]["voice_to_voice"] is not None for t in report["turns"]
+                            t["latency_ms"]["voice_to_voice"] is not None
+                            or t["bot_spoke_over_caller"]
+                            for t in report["turns"]
                         ]
                         verdict = judge(
                             scenario, record, facts, observed=observed,

@@ -109,12 +109,16 @@ async def place_call(
             voiced_at = await call.speak(load_wav(path))
             first = await call.wait_bot_audio(voiced_at, REPLY_TIMEOUT_S)
             await call.wait_bot_quiet(quiet_s)
+            # The bot may answer a pause inside the caller's clip (a transfer on its first
+            # sentence) and hand the call on before the clip ends: heard, though no latency.
+            over = first is None and call.first_bot_audio_after(call.speech_onset) is not None
             turns.append(
                 {
                     "audio": str(path),
                     "voice_to_voice_ms": None
                     if first is None
                     else round((first - voiced_at) * 1000),
+                    "bot_spoke_over_caller": over,
                 }
             )
         for digit in dtmf or []:

@@ -251,7 +251,9 @@ class Dialogue:
 
     def understand(self, text: str) -> Understanding:
         """The caller's turn understood once, with this config's keyword rules and intents."""
-        return understand(text, keyword_rules(self._settings), self._classify)
+        trained = self._classify if isinstance(self._classify, TrainedIntents) else None
+        lean = trained.best if trained is not None else None
+        return understand(text, keyword_rules(self._settings), self._classify, lean)
 
     def messages(
         self, history: list[Message], user_text: str, turn: Understanding | None = None

@@ -147,6 +147,8 @@ class Concierge:
         # the caller asked for the tracking code: said with the order once it is found
         self._wants_tracking = False
         self._wants_carrier = False  # asked which carrier: named by the status or the guide line
+        # "figura entregado pero no me ha llegado": a delivered status is no answer by itself
+        self._not_received = False
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         # the store question the last turn answered ("¿y el domingo?" after the hours)
         self._last_faq: FaqEntry | None = None
@@ -340,8 +342,12 @@ class Concierge:
         t = self._bare_size(t)
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
         self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
+        self._not_received = self._not_received or t.says(_NOT_RECEIVED)
         if pending is not None:
             answer = await self._follow_up(pending, t)
+            if answer is not None and pending.action.startswith("confirm"):
+                # "Sí, déjela tramitada. ¿Y necesito la factura?": the question answered too
+                return self._with_store_answer(_added_question(t.text), answer)
             if answer is not None:
                 return answer
         if t.intent == "other_language":
@@ -368,7 +374,18 @@ class Concierge:
             # "¿me cobran la instalación de la licuadora?": about an item, not a search for
             # one, and nothing the store's data answers: said so, with a person to confirm
             return self._offer_person(self._say("detail_unknown"))
+        if names_product and t.order_number is None and self._asks_fate(t):
+            # "¿qué pasó con la licuadora Oster?" from a customer who ordered one: that order
+            held = await self._order_holding(t.product)
+            if held is not None:
+                self._intent("order_status")
+                if not self._may_disclose(held):
+                    return self._ask_identity("order_status", held)
+                return self._order_told(held)
         intent = self._route(t, names_product)
+        if intent == "out_of_scope" and self._sure_elsewhere(t):
+            self._intent("out_of_scope")
+            return [self._s.phrase("out_of_scope")]
         if intent in (None, "store_info", "shipping", "out_of_scope"):
             # the ops' own words for a known store question; otherwise the model answers from
             # the store facts in its prompt, or the caller hears what the store can do
@@ -437,6 +454,8 @@ class Concierge:
         if entry is not None and entry.over_products and t.answer is None and intent in _LOOSE:
             return "store_info"  # "¿hasta cuándo va la promoción de zapatillas?"
         again = entry is not None and entry is self._last_faq
+        if intent == "out_of_scope" and self._sure_elsewhere(t):
+            return "out_of_scope"
         item = self.tools.catalog.names_category(t.folded)
         if vague and entry is not None and (again or not item):
             # "¿desde qué hora están atendiendo?": the ops' own cue, not a product that one of
@@ -468,6 +487,14 @@ class Concierge:
             # about the store, not about one of the caller's orders
             return "store_info"
         return intent
+
+    def _sure_elsewhere(self, t: Understanding) -> bool:
+        """The model is sure the turn is out of scope and no store cue of several words is
+        said: "¿me saca una cita con el médico? en la EPS no me contestan" is no question
+        about the store's hours, though "contestan" is one of their cues."""
+        if t.intent != "out_of_scope" or t.confidence < _SURE_ELSEWHERE:
+            return False
+        return all(len(c.split()) == 1 for e in self._s.store.faq for c in e.cues if t.says([c]))
 
     def _joined_number(self, t: Understanding, pending: Pending | None) -> Understanding:
         """An order number dictated across turns ("empieza por cuatro, cinco…" then "…uno,
@@ -585,9 +612,12 @@ class Concierge:
         padded = f" {t.folded} "
         cut = max((padded.rfind(f" {m} ") + len(m) + 1 for m in _ALSO if f" {m} " in padded),
                   default=-1)  # fmt: skip
-        if cut < 0:
-            return answer
-        entry = self._faq_entry(understand(padded[cut:]), None)
+        return answer if cut < 0 else self._with_store_answer(padded[cut:], answer)
+
+    def _with_store_answer(self, part: str, answer: list[str]) -> list[str]:
+        """The answer, with the FAQ's answer to `part` of the turn (a second question) before
+        its closing question, when `part` names an FAQ topic the answer did not cover."""
+        entry = self._faq_entry(understand(part), None) if part else None
         said = None if entry is None else " ".join(entry.answer.split())
         if said is None or said in answer:
             return answer
@@ -629,6 +659,18 @@ class Concierge:
                 # "que sea al celular de mi esposa: 315 208 40 al 4 71": another number, not
                 # whole as heard (never an order to look up): asked for
                 return self._callback(None, elsewhere=True)
+        topic = _TICKET_TOPICS.get(p.kind or "") if p.action == "confirm_ticket" else None
+        leans = {t.intent, t.leaning}
+        # no other errand in the words ("sí, pero que alguien me llame" asks a callback)
+        same_errand = t.intent in (None, *_PRESSING) and not (t.callback or t.data_rights)
+        pressed = p.kind == "queja" and t.answer is not False and bool(leans & {*_PRESSING})
+        pressed = pressed and same_errand
+        if topic is not None and t.order_number in (None, p.order_number) and (
+            pressed or (t.answer is True and topic in leans and same_errand)
+        ):
+            # "¿Qué van a hacer? O me mandan el vestido o me devuelven la plata", "sí, pero
+            # radíquelo ya": the same errand, pressed; it is registered
+            return await self._confirmed(p)
         if p.action == "confirm_ticket" and p.order_number and t.order_number is not None:
             if t.order_number == p.order_number and t.answer is not False:
                 return await self._confirmed(p)  # "sí, el 38150", or the number alone: a yes
@@ -674,6 +716,11 @@ class Concierge:
             return [p.question]
         if p.action == "confirm_link" and t.intent == "send_link" and t.answer is not False:
             return await self._confirmed(p)  # "mándeme el enlace" to the link offer: a yes
+        question = _added_question(t.text)
+        if p.action == "confirm_link" and question and understand(question).answer is None:
+            # "Ah, listo. ¿Y esa la despacharon por cuál mensajería?": "listo" took note of
+            # the answer; the question asks something else, and the offer lapses
+            return None
         if t.answer is None:
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
@@ -707,6 +754,26 @@ class Concierge:
         if p.action == "offer_person":
             return None  # a yes: the dialogue transfers (`accepts_person`)
         return await self._confirmed(p)
+
+    def _asks_fate(self, t: Understanding) -> bool:
+        """Words about what became of an item ("¿ya me la despacharon?", "nunca me llegó",
+        "¿qué pasó con…?"), not a complaint about it or a new purchase."""
+        fate = re.search(_ORDER_FATE, t.folded) is not None or t.says(_NOT_RECEIVED)
+        return fate and t.intent in (None, "order_status", "stock", "product_search")
+
+    async def _order_holding(self, item: ProductQuery) -> Order | None:
+        """The caller's own order (by the caller ID) holding the catalogue's best match for
+        the item named, an open one first; None when none or no caller ID to go by."""
+        if not self.phone:
+            return None
+        orders = await self.tools.orders_by_phone(self.phone)
+        hits = self.tools.catalog.search(item)
+        for group in ([o for o in orders if o.status in OPEN_STATUSES], orders):
+            for hit in hits[:1]:
+                holding = [o for o in group if any(ln.sku == hit.product.sku for ln in o.lines)]
+                if len(holding) == 1:
+                    return holding[0]
+        return None
 
     async def _holds(self, number: str, item: ProductQuery) -> bool:
         """Whether the order holds the catalogue's best match for the item named."""
@@ -859,6 +926,13 @@ class Concierge:
         self.outcome.resolved = True
         self.notes.append(self._note("order_checked", number=order.number, status=order.status))
         said = [self._status_sentence(order)]
+        if order.status == "entregado" and self._not_received:
+            # shown as delivered, never received: sorry, and the claim offered at once
+            self._not_received = False
+            q = self._say("complaint_confirm_order", number=order.number)
+            self._pending = Pending("confirm_ticket", kind="queja", order_number=order.number,
+                                    question=q)  # fmt: skip
+            return [*said, q]
         # the carrier asked for and not in the status (an order being prepared): the guide
         # line names it
         carrier = self._wants_carrier and order.carrier not in said[0]
@@ -1390,7 +1464,8 @@ _CARRIER = ["transportadora", "empresa de envios", "empresa de mensajeria", "con
             "con quien lo enviaron", "con quien lo mandaron", "que empresa lo lleva",
             "con que empresa", "que empresa", "con quien me lo", "con quien me la",
             "con quien me los", "con quien me las", "quien me lo lleva", "quien me la lleva",
-            "quien lo trae", "quien la trae"]  # fmt: skip
+            "quien lo trae", "quien la trae", "mensajeria", "cual empresa",
+            "por cual empresa"]  # fmt: skip
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
@@ -1409,6 +1484,20 @@ _ASKING = ["queria saber", "quisiera saber", "quiero saber", "me puede decir", "
 # The order errands a pending question is about, by their `Pending.kind` (ticket kinds are
 # the store's Spanish words)
 _TICKET_TOPICS = {"devolución": "return", "queja": "complaint"}
+# The model's probability above which a turn is taken for out of scope over a one-word cue
+_SURE_ELSEWHERE = 0.8
+# A complaint's ticket pressed for in words of complaint or of a refund
+_PRESSING = ("complaint", "return")
+# What became of an item ordered: past forms only ("¿me la despachan a Cali?" is a new sale)
+_ORDER_FATE = (r"\b(?:despacharon|despachado|despachada|despacho|enviaron|enviado|enviada|"
+               r"mandaron|llego|llegado|llegaron|pedi|compre|encargue|salio|entregaron|"
+               r"entregado|entregada)\b|\b(?:que|ha) pas(?:o|ado) con\b")
+# A delivery the caller never got: a "delivered" status is then a claim to open
+_NOT_RECEIVED = ["no me ha llegado", "no me llego", "nunca me llego", "nunca llego",
+                 "no ha llegado", "no me han traido", "no me han entregado", "no he recibido",
+                 "no recibi", "no me trajeron", "no me entregaron", "nadie ha timbrado",
+                 "nadie vino", "no me ha llegado nada", "no lo he recibido",
+                 "no la he recibido", "nunca lo recibi", "nunca la recibi"]  # fmt: skip
 # The words around an order number said alone: "no, es el pedido 45721", "sí, el de 38150"
 _AROUND_A_NUMBER = frozenset(
     "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh".split()
@@ -1423,6 +1512,13 @@ def _asks(t: Understanding) -> bool:
     words = t.folded.split()
     opener = words[0] if words and words[:2] != ["que", "pena"] else ""  # "qué pena": sorry
     return "?" in t.text or opener in _QUESTION_OPENERS or t.says(_ASKING)
+
+
+def _added_question(text: str) -> str:
+    """The turn's last question when other words come before it ("Sí, déjela tramitada. ¿Y
+    necesito la factura?"), else nothing."""
+    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", text.strip()) if p.strip()]
+    return parts[-1] if len(parts) > 1 and parts[-1].endswith("?") else ""
 
 
 def _only_a_number(t: Understanding) -> bool:
@@ -1454,7 +1550,7 @@ def _possessive(name: str) -> str:
 # What `Concierge.snapshot` keeps: the dialogue's state, not the records of what was done.
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
-          "_told_order", "_last_faq")  # fmt: skip
+          "_not_received", "_told_order", "_last_faq")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:

@@ -22,7 +22,7 @@ an order or phone number, so nothing downstream can look them up or read them ba
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, Protocol
@@ -534,6 +534,10 @@ class TrainedIntents:
             return cue
         return learnt, probability
 
+    def best(self, folded: str, /) -> RetailIntent | None:
+        """The model's most likely intent, however unsure (`Understanding.leaning`)."""
+        return MODEL_INTENTS.get(self.model.predict(folded)[0])
+
 
 # Card data said aloud: a security code or expiry date by its wording, a card by its number.
 _CARD_SECRETS = ["cvv", "cvc", "codigo de seguridad", "codigo de verificacion",
@@ -617,6 +621,9 @@ class Understanding:
     data_rights: bool = False  # a Ley 1581 request (see, correct, erase one's data)
     callback: bool = False  # the caller asks to be called back
     language: Literal["es", "en"] = "es"
+    # the trained model's best label even below the threshold (`intent` otherwise): where
+    # the dialogue expects a topic, a lean towards it is enough ("¿qué van a hacer?")
+    leaning: RetailIntent | None = None
 
     def says(self, phrases: Sequence[str]) -> bool:
         """Whether the turn contains one of the phrases (whole words, accent-insensitive)."""
@@ -664,10 +671,14 @@ def request_part(folded: str) -> str:
 
 
 def understand(
-    text: str, rules: Rules = (), classify: IntentClassifier = keyword_intent
+    text: str,
+    rules: Rules = (),
+    classify: IntentClassifier = keyword_intent,
+    lean: Callable[[str], RetailIntent | None] | None = None,
 ) -> Understanding:
     """Read one caller turn: fold it, turn its numbers into digits, classify its intent, check
-    the keyword `rules` (none: `rule` is None) and fill the slots."""
+    the keyword `rules` (none: `rule` is None) and fill the slots. `lean`: the trained model's
+    best guess however unsure (`TrainedIntents.best`), for `Understanding.leaning`."""
     heard = respelled(text)
     whole = fold(heard)
     folded = request_part(whole)  # a yes/no, a card, the language: read from the whole turn
@@ -702,4 +713,5 @@ def understand(
         data_rights=intent == "data_rights" or has_phrase(folded, _CUES["data_rights"]),
         callback=not no_calls and (intent == "callback" or has_phrase(folded, _CUES["callback"])),
         language=lang,
+        leaning=intent if lean is None or card or lang == "en" else lean(_unhedged(folded)),
     )

@@ -70,7 +70,10 @@ STOPWORDS = set(
     "tiene tienen tienes un una unas unos vale valen venden y ustedes hola buenas buenos tardes "
     "dias noches favor comprar color talla numero tallas colores disponible disponibles menos "
     "pesos mil mas hasta maximo debajo como otra otro otras otros algun ver marca marcas modelo "
-    "referencia costo costos compra compras cobran cobrar mismo medica medico cita"
+    "referencia costo costos compra compras cobran cobrar mismo medica medico cita "
+    # everyday words that sound like an item's ("estoy" like "vestido"): never one
+    "estoy estamos estaba esto este eso ese esa esos esas pues mire oiga vea queria tengo "
+    "tenia cosa"
     .split()
 )  # fmt: skip
 
