@@ -41,10 +41,23 @@ command -v "$python" >/dev/null || python=python3
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 # torch is pinned in pyproject.toml to the CPU build that lies on this machine's disk.
-# llama-cpp-python compiles llama.cpp (a few minutes, once: pip caches the wheel); a native
-# build crashes on this CPU, so the instruction sets are named.
-export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON}"
+# llama-cpp-python compiles llama.cpp (a few minutes); a native build crashes on these VMs, so
+# the instruction sets are named: those this CPU reports. A build that assumes AVX-512 dies of
+# an illegal instruction on a CPU without it (seen here on a machine with AVX2 only).
+cpu=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+has() { case "$cpu" in *" $1 "*) echo ON ;; *) echo OFF ;; esac; }
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=$(has avx) -DGGML_AVX2=$(has avx2) -DGGML_FMA=$(has fma) -DGGML_F16C=$(has f16c) -DGGML_AVX512=$(has avx512f)}"
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+# pip's wheel cache keys a built wheel by version, not by these flags: the wheel is built
+# without the cache whenever the flags it was built with differ (a venv made on another CPU)
+llama=$(grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml)
+stamp=.venv/llama-cpp-cmake-args
+if [ "$(cat "$stamp" 2>/dev/null)" != "$CMAKE_ARGS" ]; then
+  echo "llama.cpp: building for $CMAKE_ARGS"
+  .venv/bin/pip install -q --no-cache-dir --force-reinstall --no-deps "$llama"
+  echo "$CMAKE_ARGS" >"$stamp"
+  rm -f models/bin/llama-server  # the server is built with the same flags below
+fi
 .venv/bin/pip install -q -e ".[${extras}]"
 .venv/bin/voicebot models assemble
 

@@ -764,15 +764,15 @@ class Concierge:
     async def _order_holding(self, item: ProductQuery) -> Order | None:
         """The caller's own order (by the caller ID) holding the catalogue's best match for
         the item named, an open one first; None when none or no caller ID to go by."""
-        if not self.phone:
-            return None
-        orders = await self.tools.orders_by_phone(self.phone)
         hits = self.tools.catalog.search(item)
+        if not self.phone or not hits:
+            return None
+        sku = hits[0].product.sku
+        orders = await self.tools.orders_by_phone(self.phone)
         for group in ([o for o in orders if o.status in OPEN_STATUSES], orders):
-            for hit in hits[:1]:
-                holding = [o for o in group if any(ln.sku == hit.product.sku for ln in o.lines)]
-                if len(holding) == 1:
-                    return holding[0]
+            holding = [o for o in group if any(ln.sku == sku for ln in o.lines)]
+            if len(holding) == 1:
+                return holding[0]
         return None
 
     async def _holds(self, number: str, item: ProductQuery) -> bool:
