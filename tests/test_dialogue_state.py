@@ -1498,8 +1498,8 @@ CAMILO, JORGE, CAROLINA_M = "+573018172543", "+573088555053", "+573034616244"
 
 async def test_a_customer_asks_by_item_what_became_of_it(call, cloud: FakeTwilioCloud) -> None:
     c = call(CAMILO)
-    status = texts(await c("Mire, quería saber qué ha pasado con la licuadora Oster, la del vaso de "
-                           "vidrio. ¿Eso ya me lo despacharon o todavía no?"))  # fmt: skip
+    status = texts(await c("Mire, quería saber qué ha pasado con la licuadora Oster, la del "
+                           "vaso de vidrio. ¿Eso ya me lo despacharon o todavía no?"))  # fmt: skip
     assert status[0].startswith("Su pedido 46723") and "en camino" in status[0], status
     # "listo" takes note; the question is the carrier, not a yes to the link offered
     carrier = texts(await c("Ah, listo. ¿Y esa la despacharon por cuál mensajería?"))
@@ -1522,8 +1522,8 @@ async def test_delivered_but_never_received_is_a_claim_offered_at_once(
 ) -> None:
     shop, _ = store
     c = call()
-    told = texts(await c("En el rastreo figura que mi compra, la cuatro seis, tres seis, nueve, "
-                         "ya fue entregada, pero a mí no me han traído absolutamente nada."))  # fmt: skip
+    told = texts(await c("En el rastreo figura que mi compra, la cuatro seis, tres seis, "
+                         "nueve, ya fue entregada, pero a mí no me han traído nada."))  # fmt: skip
     assert told[0].startswith("Su pedido 46369") and "entregado" in told[0], told
     assert told[1] == "Lamento lo sucedido. ¿Confirma que registro su queja sobre el pedido 46369?"
     # "sí, pero…" pressing for the same claim registers it
@@ -1539,8 +1539,8 @@ async def test_a_complaint_pressed_without_a_yes_is_registered(
 ) -> None:
     shop, _ = store
     c = call(JORGE)
-    [ask] = texts(await c("Vea, me llegó la caja con la cafetera y los leggings, pero el vestido "
-                          "blanco de Studio F no venía por ningún lado, y yo lo pagué completo."))  # fmt: skip
+    [ask] = texts(await c("Vea, me llegó la caja con la cafetera y los leggings, pero el "
+                          "vestido blanco de Studio F no venía, y lo pagué."))  # fmt: skip
     assert ask.startswith("Lamento lo sucedido. ¿Confirma que registro su queja"), ask
     done = texts(await c("Es que uno ya se cansa. ¿Qué van a hacer? O me mandan el vestido o me "
                          "devuelven la plata."))  # fmt: skip
@@ -1583,3 +1583,59 @@ async def test_gift_cards_in_other_words_and_an_appliance_not_sold(call) -> None
     # "estoy" sounds like "vestido": it named dresses once
     fryer = texts(await c("¿Ustedes venden freidoras de aire? Estoy buscando una grandecita."))
     assert fryer[0].startswith("No encontré ese producto"), fryer
+
+
+# ---- fifteenth session: fresh13's failures (in other words) --------------------------------
+HENAO, DUARTE = "+573062945892", "+573094174218"
+
+
+async def test_data_rights_the_model_leans_to_over_a_store_cue(call, settings: Settings) -> None:
+    said = ("Por favor, que mi número y mi nombre desaparezcan de esa base que ustedes tienen, y "
+            "no más mensajitos con ofertas.")  # fmt: skip
+    assert texts(await call()(said)) == [settings.phrase("data_rights")]
+
+
+async def test_a_plea_for_an_exception_goes_to_a_person(call, settings: Settings) -> None:
+    c = call(DUARTE)
+    [late] = texts(await c("Necesito devolver el vestido del pedido 46802, no le sirvió."))
+    assert "ya pasó el plazo" in late, late
+    plea = texts(await c("Pero si está sin estrenar. ¿No me pueden colaborar por esta vez?"))
+    assert plea == [settings.retail.exception_person, settings.retail.offer_person_after]
+
+
+async def test_another_orders_item_named_loosely_picks_that_order(call) -> None:
+    c = call(HENAO)
+    [first, _] = texts(await c("¿Cómo va lo de la cafetera italiana que pedí?"))
+    assert first.startswith("Su pedido 46858"), first
+    [other, _] = texts(await c("¿Y el bolsito negro de manos libres que encargué por separado?"))
+    assert other.startswith("Su pedido 46740") and "cancelado" in other, other
+
+
+async def test_the_cheapest_in_a_size_is_said_with_its_price(call) -> None:
+    c = call()
+    await c("¿Tienen relojes Casio?")
+    await c("¿No tiene uno más barato?")
+    [cheapest, _] = texts(await c("¿Y otro todavía más económico?"))
+    assert cheapest.startswith("Esa es la opción más económica") and "$" in cheapest, cheapest
+
+
+async def test_a_shop_to_look_around_and_delivery_time_in_other_words(call) -> None:
+    [shop, _] = texts(await call()("¿Tienen almacén en Cali? Quisiera ir a mirar primero."))
+    assert "no tenemos tienda física" in shop, shop
+    [days, _] = texts(await call()("¿En cuánto tiempo me estaría llegando un pedido a Pasto?"))
+    assert "2 a 5 días" in days, days
+
+
+def test_tens_and_a_unit_as_whisper_writes_them_are_one_number(call) -> None:
+    from voicebot.text import digits
+
+    assert digits("es el pedido 45, 720 y 1, señorita") == "es el pedido 45721, señorita"
+    assert digits("tengo 2 y 3 pares") == "tengo 2 y 3 pares"  # no tens: two numbers
+
+
+def test_a_well_known_brand_one_sound_off_is_not_carried() -> None:
+    from voicebot.store.search import Catalog
+
+    catalog = Catalog([])
+    assert catalog.brand_not_carried("¿tienen tenis niu balance?") == "New Balance"
+    assert catalog.brand_not_carried("¿tienen tenis net balance?") == "New Balance"

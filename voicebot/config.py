@@ -459,6 +459,7 @@ class RetailPhrases(_Section):
     product_only_one: str  # {category}: ...when it is the only one of its kind in stock
     product_details: str  # {name}: "¿cuánto pesa?" after a product; the catalogue has no such
     detail_unknown: str  # "¿la instalan?", "¿son originales?": no data; a person is offered
+    exception_person: str  # "¿no me hacen el favor por esta vez?": only a person may decide
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
     shipping_paid_for: str  # {amount} {threshold}: ...a sum under the free-shipping one
     payment_link_offer: str

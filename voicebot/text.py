@@ -80,9 +80,14 @@ def join_digit_groups(text: str, longest: int = 3) -> str:
     return _GROUPS[longest].sub(lambda m: only_digits(m.group(0)), text)
 
 
+# Whisper writes "trescientos setenta y nueve" as "370 y 9": tens, "y", a unit are one number
+_TENS_AND_UNIT = re.compile(r"\b(\d*[1-9]0) y ([1-9])\b")
+
+
 def digits(text: str) -> str:
     """The transcript with spoken numbers as digits; digits said one by one joined."""
-    return join_digit_groups(spoken_numbers(text))
+    said = _TENS_AND_UNIT.sub(lambda m: str(int(m[1]) + int(m[2])), spoken_numbers(text))
+    return join_digit_groups(said)
 
 
 def only_digits(text: str) -> str:

@@ -149,6 +149,7 @@ class Concierge:
         self._wants_carrier = False  # asked which carrier: named by the status or the guide line
         # "figura entregado pero no me ha llegado": a delivered status is no answer by itself
         self._not_received = False
+        self._upset = False  # this turn leans to a complaint: no cross-sell after its answer
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         # the store question the last turn answered ("¿y el domingo?" after the hours)
         self._last_faq: FaqEntry | None = None
@@ -343,6 +344,8 @@ class Concierge:
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
         self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
         self._not_received = self._not_received or t.says(_NOT_RECEIVED)
+        # no sale offered to a caller who leans to a complaint ("hace tres meses y nada")
+        self._upset = t.leaning == "complaint" or t.says(_NOT_RECEIVED)
         if pending is not None:
             answer = await self._follow_up(pending, t)
             if answer is not None and pending.action.startswith("confirm"):
@@ -362,7 +365,7 @@ class Concierge:
             if t.says(_SIZE_QUESTION):
                 return self._in_stock(last, "sizes")
             if t.says(_CHEAPER):
-                return await self._cheaper(last)
+                return await self._cheaper(last, t.product)
             if t.says(_OPTIONS):
                 return self._options(last)
             if t.says(_DETAILS):
@@ -403,8 +406,12 @@ class Concierge:
             return await self._product(t.product if names_product else ProductQuery(""))
         if intent == "order_status":
             # "¿y el número de guía?" after an order was told: that order, unless another
-            same = None if t.says(_ANOTHER_ORDER) else self._told_order
-            item = t.product if self.tools.catalog.mentions_product(t.folded) else None
+            another = t.says(_ANOTHER_ORDER)
+            same = None if another else self._told_order
+            # "un bolsobel es negro de esos manos libres que había pedido aparte": another
+            # order's item, named too loosely to count as a product, still picks the order
+            named = another or self.tools.catalog.mentions_product(t.folded)
+            item = t.product if named else None
             if same is not None and item is not None and not await self._holds(same, item):
                 same = None  # "¿y la chaqueta Columbia?": an item the order told does not hold
             return await self._order_status(t.order_number or same, item=item)
@@ -665,8 +672,10 @@ class Concierge:
         same_errand = t.intent in (None, *_PRESSING) and not (t.callback or t.data_rights)
         pressed = p.kind == "queja" and t.answer is not False and bool(leans & {*_PRESSING})
         pressed = pressed and same_errand
-        if topic is not None and t.order_number in (None, p.order_number) and (
-            pressed or (t.answer is True and topic in leans and same_errand)
+        if (
+            topic is not None
+            and t.order_number in (None, p.order_number)
+            and (pressed or (t.answer is True and topic in leans and same_errand))
         ):
             # "¿Qué van a hacer? O me mandan el vestido o me devuelven la plata", "sí, pero
             # radíquelo ya": the same errand, pressed; it is registered
@@ -721,6 +730,10 @@ class Concierge:
             # "Ah, listo. ¿Y esa la despacharon por cuál mensajería?": "listo" took note of
             # the answer; the question asks something else, and the offer lapses
             return None
+        if p.action == "offer_person" and t.answer is None and t.says(_PLEA):
+            # "está nuevecito, ¿no me pueden hacer el favorcito por esta vez?" after a "no"
+            # of the policy: no product search; only a person may make an exception
+            return self._offer_person(self._say("exception_person"))
         if t.answer is None:
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
@@ -762,17 +775,19 @@ class Concierge:
         return fate and t.intent in (None, "order_status", "stock", "product_search")
 
     async def _order_holding(self, item: ProductQuery) -> Order | None:
-        """The caller's own order (by the caller ID) holding the catalogue's best match for
-        the item named, an open one first; None when none or no caller ID to go by."""
+        """The caller's own order (by the caller ID) holding one of the catalogue's best
+        matches for the item named, an open one first; None when none or no caller ID to go by."""
         hits = self.tools.catalog.search(item)
         if not self.phone or not hits:
             return None
-        sku = hits[0].product.sku
         orders = await self.tools.orders_by_phone(self.phone)
-        for group in ([o for o in orders if o.status in OPEN_STATUSES], orders):
-            holding = [o for o in group if any(ln.sku == sku for ln in o.lines)]
-            if len(holding) == 1:
-                return holding[0]
+        # of the best matches ("el bolsito de manos libres": three such bags), the first one
+        # the caller ordered: their own orders tell which was meant
+        for sku in (hit.product.sku for hit in hits):
+            for group in ([o for o in orders if o.status in OPEN_STATUSES], orders):
+                holding = [o for o in group if any(ln.sku == sku for ln in o.lines)]
+                if len(holding) == 1:
+                    return holding[0]
         return None
 
     async def _holds(self, number: str, item: ProductQuery) -> bool:
@@ -958,6 +973,12 @@ class Concierge:
         several, the one holding the `item` the caller named, when only one does."""
         orders = await self.tools.orders_by_phone(phone)
         open_orders = [o for o in orders if o.status in OPEN_STATUSES]
+        if item is not None and phone == self.phone:
+            # "el bolso que había pedido aparte, ¿en qué quedó?": the order holding it, open
+            # or not (a cancelled one is told as such)
+            held = await self._order_holding(item)
+            if held is not None:
+                return held
         if len(open_orders) > 1 and item is not None:
             # the catalogue's best matches for the words, first one held by an order
             for hit in self.tools.catalog.search(item):
@@ -983,6 +1004,7 @@ class Concierge:
         """Cross-sell after a post-sale answer: one related item in stock, once per call."""
         if (
             self.outcome.cross_sell_offers >= self._s.store.max_cross_sell_offers
+            or self._upset
             or not order.lines
             or order.status == "cancelado"  # nothing to go with: no sale on a cancelled order
         ):
@@ -1111,10 +1133,12 @@ class Concierge:
         said = self._say(phrase, name=name, variant=variant, **{asked: _listed(options)})
         return [said, self._offer_link(product)]
 
-    async def _cheaper(self, product: Product) -> list[str]:
-        """The cheapest item of the same kind in stock (in the size and colour asked), when it
-        costs less than the one just offered."""
+    async def _cheaper(self, product: Product, asked: ProductQuery) -> list[str]:
+        """The cheapest item of the same kind in stock (in the size and colour asked, now or
+        before: "¿los más baratos en talla 42?"), when it costs less than the one just offered;
+        else that one is the cheapest, said with its price."""
         prior = self._last_query or ProductQuery("")
+        prior = replace(prior, size=asked.size or prior.size, color=asked.color or prior.color)
         same_kind = [
             p for p in self.tools.catalog.products
             if p.category == product.category and p.stock(prior.size, prior.color) > 0
@@ -1123,7 +1147,13 @@ class Concierge:
         if cheapest is None or cheapest.price >= product.price:
             variant = self._variant(replace(prior, color=None))
             return [
-                self._say("product_cheapest", category=product.category, variant=variant),
+                self._say(
+                    "product_cheapest",
+                    category=product.category,
+                    variant=variant,
+                    name=_lower_first(product.name),
+                    price=cop(product.price),
+                ),
                 self._say("anything_else"),
             ]
         query = replace(prior, terms=cheapest.name, max_price=None)
@@ -1426,7 +1456,7 @@ _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search"
 _MY_ORDER = ["mi pedido", "mi compra", "mi orden", "mi paquete", "el pedido", "la compra"]
 _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
 _ANOTHER_ORDER = ["otro pedido", "otra compra", "otra orden", "otro paquete", "el otro",
-                  "la otra", "aparte", "por separado"]  # fmt: skip
+                  "la otra", "aparte", "a parte", "por separado"]  # fmt: skip
 # About the product just talked about: its colours, something cheaper of the same kind
 _COLOR_QUESTION = ["que colores", "en que colores", "que color", "cuales colores",
                    "colores tiene", "colores hay", "colores tienen", "otros colores"]  # fmt: skip
@@ -1486,12 +1516,18 @@ _ASKING = ["queria saber", "quisiera saber", "quiero saber", "me puede decir", "
 _TICKET_TOPICS = {"devolución": "return", "queja": "complaint"}
 # The model's probability above which a turn is taken for out of scope over a one-word cue
 _SURE_ELSEWHERE = 0.8
+# A plea for an exception to a policy the bot has just said
+_PLEA = ["por esta vez", "excepcion", "favorcito", "hacer el favor", "hacerme el favor",
+         "colaborar", "colaboren", "colaboracion", "no me pueden ayudar", "con la etiqueta",
+         "sin estrenar", "nuevecito", "nuevecita"]  # fmt: skip
 # A complaint's ticket pressed for in words of complaint or of a refund
 _PRESSING = ("complaint", "return")
 # What became of an item ordered: past forms only ("¿me la despachan a Cali?" is a new sale)
-_ORDER_FATE = (r"\b(?:despacharon|despachado|despachada|despacho|enviaron|enviado|enviada|"
-               r"mandaron|llego|llegado|llegaron|pedi|compre|encargue|salio|entregaron|"
-               r"entregado|entregada)\b|\b(?:que|ha) pas(?:o|ado) con\b")
+_ORDER_FATE = (
+    r"\b(?:despacharon|despachado|despachada|despacho|enviaron|enviado|enviada|"
+    r"mandaron|llego|llegado|llegaron|pedi|compre|encargue|salio|entregaron|"
+    r"entregado|entregada)\b|\b(?:que|ha) pas(?:o|ado) con\b"
+)
 # A delivery the caller never got: a "delivered" status is then a claim to open
 _NOT_RECEIVED = ["no me ha llegado", "no me llego", "nunca me llego", "nunca llego",
                  "no ha llegado", "no me han traido", "no me han entregado", "no he recibido",

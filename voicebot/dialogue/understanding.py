@@ -475,7 +475,7 @@ _SURE = 0.9
 _DATA_STEMS = ("dato", "informacion", "habeas", "1581", "borr", "elimin", "supriman", "suprim",
                "registr", "correo", "publicidad", "mensaje", "llam", "contact", "privacidad",
                "autoriz", "cuenta", "ley", "promocion", "suscri", "desuscri", "guard",
-               "sacaron")  # fmt: skip
+               "sacaron", "mensaj", "base", "desaparez")  # fmt: skip
 
 
 # A complaint names something wrong. The model filed "quiero una licuadora" under complaints
@@ -684,6 +684,11 @@ def understand(
     folded = request_part(whole)  # a yes/no, a card, the language: read from the whole turn
     spoken = digits(heard)
     intent, confidence = classify(_unhedged(folded))
+    leaning = intent if lean is None else lean(_unhedged(folded))
+    if intent is None and leaning == "data_rights" and _names_data(folded.split()):
+        # "que desaparezcan mi nombre y mi número de su base": the model leans to a data
+        # request and the words name the data; no store cue ("ofertas") takes it elsewhere
+        intent = "data_rights"
     card = _card(text, whole)
     lang = _language(whole)
     # "no me vuelvan a llamar": a wish to be left out of calls (Ley 1581), not a callback
@@ -713,5 +718,5 @@ def understand(
         data_rights=intent == "data_rights" or has_phrase(folded, _CUES["data_rights"]),
         callback=not no_calls and (intent == "callback" or has_phrase(folded, _CUES["callback"])),
         language=lang,
-        leaning=intent if lean is None or card or lang == "en" else lean(_unhedged(folded)),
+        leaning=intent if card or lang == "en" else leaning,
     )

@@ -269,8 +269,15 @@ class Catalog:
         for i in range(len(said)):
             for n in (1, 2):
                 heard = sound("".join(said[i : i + n]))
-                if i + n <= len(said) and heard in self._others:
+                if i + n > len(said):
+                    break
+                if heard in self._others:
                     return self._others[heard]
+                # "net balance": a long name one sound off, never a word of our catalogue
+                if len(heard) >= 8 and heard not in self._sounds:
+                    near = max(self._others, key=lambda b: fuzz.ratio(heard, b), default=None)
+                    if near is not None and len(near) >= 8 and fuzz.ratio(heard, near) >= 88:
+                        return self._others[near]
         return None
 
     def _other_brand(self, said: list[str], i: int) -> bool:
