@@ -44,7 +44,7 @@ command -v "$python" >/dev/null || python=python3
 # llama-cpp-python compiles llama.cpp (a few minutes); a native build crashes on these VMs, so
 # the instruction sets are named: those this CPU reports. A build that assumes AVX-512 dies of
 # an illegal instruction on a CPU without it (seen here on a machine with AVX2 only).
-cpu=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+cpu=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2 || true) "
 has() { case "$cpu" in *" $1 "*) echo ON ;; *) echo OFF ;; esac; }
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=$(has avx) -DGGML_AVX2=$(has avx2) -DGGML_FMA=$(has fma) -DGGML_F16C=$(has f16c) -DGGML_AVX512=$(has avx512f)}"
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
