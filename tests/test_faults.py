@@ -203,7 +203,10 @@ async def test_a_hanging_model_gets_a_filler_then_a_fallback(
         "Un momento, por favor.",
         "Disculpe, tengo un problema técnico. Le comunico con un asesor.",
     ]
-    assert result["turns"][0]["latency_ms"]["voice_to_voice"] < 2600  # the filler, not silence
+    # the caller's first audio is the filler (due 1.5 s into the answer), not the fallback (due
+    # at the 4 s timeout): a bound between the two, loose enough for a slow CPU's end of turn
+    # and transcription (~0.9 s and ~0.7 s there) on top of the filler's 1.5 s
+    assert result["turns"][0]["latency_ms"]["voice_to_voice"] < 3800
 
 
 async def test_store_down_mid_call_is_said_and_the_call_goes_on(

@@ -86,11 +86,17 @@ async def test_a_finished_turn_is_answered_before_the_full_silence(
     off, on = await _off_and_on(serve, clips("¿Cuánto vale un reloj?"), "early_end_silence_ms", 300)
     assert on["heard"] == off["heard"] and "reloj" in on["heard"].lower()
     assert off["latency_ms"]["endpoint"] >= 590  # the full 600 ms silence
-    # the speculative pass (from 200 ms of silence) sounded finished: no 600 ms wait (how much
-    # sooner depends on the pass's compute time on a shared machine: ~300 ms quiet)
-    assert on["latency_ms"]["endpoint"] < 590, on["latency_ms"]
-    # (voice-to-voice of the two separate calls is not compared: on a loaded runner the two
-    # differed by less than the noise, 1176 vs 1174 ms; the endpoint is what the option changes)
+    # The turn ends as soon as the speculative pass (from 200 ms of silence) is written and
+    # sounds finished, at 300 ms of silence at the earliest: how soon that is depends on the
+    # CPU (~300 ms on a quiet AVX-512 machine, ~860 ms on a loaded AVX2 runner, where a pass
+    # takes ~650 ms). What the option guarantees is no wait beyond the pass, with the
+    # transcript ready when the turn ends; the timing itself is measured by `voicebot bench`,
+    # and the mechanism with a scripted pass in `tests/test_call_parts.py`.
+    cfg = make_settings().audio
+    written_at = cfg.speculative_asr_ms + on["latency_ms"]["asr_compute"]
+    due = min(cfg.unfinished_silence_ms, max(300, written_at))
+    assert on["latency_ms"]["endpoint"] <= due + 150, on["latency_ms"]
+    assert on["latency_ms"]["asr"] < 50, on["latency_ms"]  # the kept pass, not a new one
 
 
 async def test_a_number_dictated_in_groups_stays_one_turn(
@@ -109,11 +115,14 @@ async def test_a_number_dictated_in_groups_stays_one_turn(
 async def test_a_pause_after_finished_words_ends_the_turn(
     serve: ServiceFactory, clips: Clip, tmp_path: Path
 ) -> None:
-    """The same 550 ms pause after words that read as a whole turn: answered at once (this
-    is what the test above guards the digits against)."""
+    """A pause after words that read as a whole turn ends it: the hold that keeps "siete
+    dos ..." open (the test above) is released once Whisper's real transcript of "Sí, claro."
+    is judged finished. The pause is long enough for the pass to be written on a slow CPU
+    (~650 ms there) and shorter than the hold, so only that judgment splits the turn (with
+    a scripted pass, `tests/test_call_parts.py` checks the same at the early end's 300 ms)."""
     path = _with_pause(
-        clips("Sí, claro."), clips("¿Cuánto vale un reloj?"), 0.55, tmp_path / "two.wav"
+        clips("Sí, claro."), clips("¿Cuánto vale un reloj?"), 1.4, tmp_path / "two.wav"
     )
-    async with serve(make_settings()) as url:
+    async with serve(make_settings(audio={"unfinished_silence_ms": 1700})) as url:
         turns = (await place_call(url, AUTH_TOKEN, [path]))["turns"]
     assert "reloj" not in turns[0]["heard"].lower(), turns[0]["heard"]
