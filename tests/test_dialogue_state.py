@@ -386,7 +386,7 @@ async def test_a_frustrated_callers_first_complaint_is_taken_before_a_person(
     assert "registrada" in done[0]
     assert [t.kind for t in await shop.tickets_for_phone(CAROLINA)] == ["queja"]
     # frustration again is a person's
-    assert await c("Esto es pésimo, ya le dije") == [EndCall("frustration", "transfer")]
+    assert await c("Esto es pésimo, ya le dije") == [EndCall("frustration", "transfer_upset")]
 
 
 async def test_frustration_without_a_complaint_or_when_ops_say_so_transfers(
@@ -403,7 +403,7 @@ async def test_frustration_without_a_complaint_or_when_ops_say_so_transfers(
         rest = TwilioRest(settings)
         tools = Tools(shop, records, catalog, rest, "test")
         c = Call(settings, Concierge(settings, tools, CAROLINA, "voice"))
-        assert await c(said) == [EndCall("frustration", "transfer")]
+        assert await c(said) == [EndCall("frustration", "transfer_upset")]
         await rest.close()
 
 
@@ -1587,6 +1587,7 @@ async def test_gift_cards_in_other_words_and_an_appliance_not_sold(call) -> None
 
 # ---- fifteenth session: fresh13's failures (in other words) --------------------------------
 HENAO, DUARTE = "+573062945892", "+573094174218"
+CARDENAS = "+573027205117"  # 45445: Puma Grand Court sneakers, in preparation for months
 
 
 async def test_data_rights_the_model_leans_to_over_a_store_cue(call, settings: Settings) -> None:
@@ -1639,3 +1640,30 @@ def test_a_well_known_brand_one_sound_off_is_not_carried() -> None:
     catalog = Catalog([])
     assert catalog.brand_not_carried("¿tienen tenis niu balance?") == "New Balance"
     assert catalog.brand_not_carried("¿tienen tenis net balance?") == "New Balance"
+
+
+# ---- sixteenth session: fresh13's last failures (in other words) ----------------------------
+async def test_a_long_awaited_order_is_apologised_for_and_nothing_is_sold(call) -> None:
+    c = call(CARDENAS)
+    said = texts(await c("Oiga, los tenis Puma que encargué hace dos meses todavía no me llegan."))
+    assert said[0] == "Lamento la demora." and said[1].startswith("Su pedido 45445"), said
+    assert said[-1] == "¿Le puedo ayudar con algo más?", said  # no cross-sell to her
+
+
+async def test_an_angry_complaint_after_an_orders_status_is_about_that_order(call) -> None:
+    """Regression: "¡tres meses! … una queja" after the status went to a person with "Con
+    gusto", no apology and no complaint registered; the order just told is the concrete
+    complaint, and a yes that also asks for a call books it."""
+    c = call(CARDENAS)
+    await c("¿Me averigua qué pasó con mis tenis Puma? Ya van dos meses.")
+    [ask] = texts(await c("¿Dos meses? Esto es inaceptable, quiero dejar una queja formal."))
+    assert ask.startswith("Lamento") and "45445" in ask, ask
+    done = texts(await c("Claro que sí, regístrela, y que alguien me llame para darme razón."))
+    assert "registrada" in done[0] and "llamada" in done[-1], done
+    # upset again, with nothing new to register: a person, and sorry first
+    assert await c("Qué rabia, pésimo servicio") == [EndCall("frustration", "transfer_upset")]
+
+
+def test_the_upset_transfer_phrase_apologises() -> None:
+    phrase = make_settings().phrase("transfer_upset")
+    assert phrase.startswith("Lamento") and "asesor" in phrase and "Con gusto" not in phrase

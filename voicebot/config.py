@@ -369,6 +369,7 @@ class Phrases(_Section):
     reprompt: str
     idle_goodbye: str
     transfer: str
+    transfer_upset: str  # to a person on frustration: sorry first, no "con gusto"
     farewell: str
     not_understood: str
     go_ahead: str  # to a turn that only greets ("aló, buenas tardes"): the caller goes on
@@ -409,6 +410,7 @@ class RetailPhrases(_Section):
     order_ask_number: str
     order_in_transit: str
     order_preparing: str
+    order_late: str  # an open order the caller says is long awaited: sorry, before its status
     order_delivered: str
     order_tracking: str  # {carrier} {tracking}: "¿me da el número de guía?"
     order_cancelled: str

@@ -242,18 +242,19 @@ class Dialogue:
         self._settings = settings
         self.model = model
         self.intents = intents
-        self._classify: IntentClassifier = (
+        trained = (
             TrainedIntents(intents, settings.dialogue.intent_threshold)
             if intents is not None
-            else keyword_intent
+            else None
         )
+        self._classify: IntentClassifier = trained or keyword_intent
+        # the model's best guess however unsure (`Understanding.leaning`); the cues have none
+        self._lean = trained.best if trained is not None else None
         self._system = render_system_prompt(settings)
 
     def understand(self, text: str) -> Understanding:
         """The caller's turn understood once, with this config's keyword rules and intents."""
-        trained = self._classify if isinstance(self._classify, TrainedIntents) else None
-        lean = trained.best if trained is not None else None
-        return understand(text, keyword_rules(self._settings), self._classify, lean)
+        return understand(text, keyword_rules(self._settings), self._classify, self._lean)
 
     def messages(
         self, history: list[Message], user_text: str, turn: Understanding | None = None
@@ -321,7 +322,7 @@ class Dialogue:
         person = turn.rule == "transfer_requested"
         called_back = concierge is not None and person and turn.intent == "callback"
         if turn.rule is not None and not complaint and not called_back:
-            yield EndCall(turn.rule, "transfer")
+            yield EndCall(turn.rule, "transfer_upset" if turn.rule == "frustration" else "transfer")
             return
         if turn.intent == "person" or (concierge is not None and concierge.accepts_person(turn)):
             yield EndCall("transfer_requested", "transfer")

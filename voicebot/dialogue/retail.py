@@ -150,6 +150,7 @@ class Concierge:
         # "figura entregado pero no me ha llegado": a delivered status is no answer by itself
         self._not_received = False
         self._upset = False  # this turn leans to a complaint: no cross-sell after its answer
+        self._waited = False  # this turn says an order is long awaited
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         # the store question the last turn answered ("¿y el domingo?" after the hours)
         self._last_faq: FaqEntry | None = None
@@ -294,8 +295,13 @@ class Concierge:
         first, self._frustrated = not self._frustrated, True
         if not (first and turn.intent == "complaint" and self._s.handoff.complaint_before_transfer):
             return False
-        # concrete: it names the item or the order, something the ticket can hold
-        return turn.order_number is not None or self.tools.catalog.mentions_product(turn.folded)
+        # concrete: it names the item or the order, or follows the order just told ("¡tres
+        # meses!"): something the ticket can hold
+        return (
+            turn.order_number is not None
+            or self._told_order is not None
+            or self.tools.catalog.mentions_product(turn.folded)
+        )
 
     @property
     def asking(self) -> bool:
@@ -345,7 +351,9 @@ class Concierge:
         self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
         self._not_received = self._not_received or t.says(_NOT_RECEIVED)
         # no sale offered to a caller who leans to a complaint ("hace tres meses y nada")
-        self._upset = t.leaning == "complaint" or t.says(_NOT_RECEIVED)
+        # an open order the caller says is long awaited: sorry for the wait with its status
+        self._waited = t.says(_STILL_WAITING) or t.says(_NOT_RECEIVED)
+        self._upset = t.leaning == "complaint" or self._waited
         if pending is not None:
             answer = await self._follow_up(pending, t)
             if answer is not None and pending.action.startswith("confirm"):
@@ -427,7 +435,8 @@ class Concierge:
             # "¿hasta cuándo puedo devolver…?" asks for the policy as much as for a return
             return await self._return(t.order_number, policy=_asks(t), said=t)
         if intent == "complaint":
-            return self._complaint(t.order_number)
+            # "¡tres meses! quiero poner una queja" right after an order's status: that order
+            return self._complaint(t.order_number or self._told_order)
         if intent == "callback":
             # "llámenme al 310…": that number; "…pero a otro número": asked for
             return self._callback(t.phone, elsewhere=t.says(_ANOTHER_PHONE))
@@ -670,8 +679,8 @@ class Concierge:
         leans = {t.intent, t.leaning}
         # no other errand in the words ("sí, pero que alguien me llame" asks a callback)
         same_errand = t.intent in (None, *_PRESSING) and not (t.callback or t.data_rights)
-        pressed = p.kind == "queja" and t.answer is not False and bool(leans & {*_PRESSING})
-        pressed = pressed and same_errand
+        pressed = p.kind == "queja" and t.answer is not False and same_errand
+        pressed = pressed and bool(leans & {*_PRESSING})
         if (
             topic is not None
             and t.order_number in (None, p.order_number)
@@ -766,20 +775,28 @@ class Concierge:
             return [self._say("anything_else")]
         if p.action == "offer_person":
             return None  # a yes: the dialogue transfers (`accepts_person`)
-        return await self._confirmed(p)
+        said = await self._confirmed(p)
+        if p.action == "confirm_ticket" and p.kind != "llamada" and t.callback:
+            # "sí, regístrela, y que me llame alguien": the call back asked for next, instead
+            # of "¿algo más?"
+            return [*said[:-1], *self._callback(t.phone)]
+        return said
 
     def _asks_fate(self, t: Understanding) -> bool:
         """Words about what became of an item ("¿ya me la despacharon?", "nunca me llegó",
         "¿qué pasó con…?"), not a complaint about it or a new purchase."""
-        fate = re.search(_ORDER_FATE, t.folded) is not None or t.says(_NOT_RECEIVED)
+        fate = re.search(_ORDER_FATE, t.folded) is not None
+        fate = fate or t.says(_NOT_RECEIVED) or t.says(_STILL_WAITING)
         return fate and t.intent in (None, "order_status", "stock", "product_search")
 
     async def _order_holding(self, item: ProductQuery) -> Order | None:
         """The caller's own order (by the caller ID) holding one of the catalogue's best
         matches for the item named, an open one first; None when none or no caller ID to go by."""
-        hits = self.tools.catalog.search(item)
-        if not self.phone or not hits:
+        found = self.tools.catalog.search(item, limit=12)
+        if not self.phone or not found:
             return None
+        # the three best, and any as good as the best ("los tenis Puma": every Puma shoe)
+        hits = [h for i, h in enumerate(found) if i < 3 or h.score >= found[0].score - 0.01]
         orders = await self.tools.orders_by_phone(self.phone)
         # of the best matches ("el bolsito de manos libres": three such bags), the first one
         # the caller ordered: their own orders tell which was meant
@@ -941,6 +958,9 @@ class Concierge:
         self.outcome.resolved = True
         self.notes.append(self._note("order_checked", number=order.number, status=order.status))
         said = [self._status_sentence(order)]
+        if self._waited and order.status in ("en camino", "en preparación"):
+            # "hace tres meses y nada que me llegan": the wait is owned before the status
+            said.insert(0, self._say("order_late"))
         if order.status == "entregado" and self._not_received:
             # shown as delivered, never received: sorry, and the claim offered at once
             self._not_received = False
@@ -1534,6 +1554,14 @@ _NOT_RECEIVED = ["no me ha llegado", "no me llego", "nunca me llego", "nunca lle
                  "no recibi", "no me trajeron", "no me entregaron", "nadie ha timbrado",
                  "nadie vino", "no me ha llegado nada", "no lo he recibido",
                  "no la he recibido", "nunca lo recibi", "nunca la recibi"]  # fmt: skip
+# An order long awaited, in the caller's words ("y nada que me llegan", "todavía no llega")
+_STILL_WAITING = ["nada que me llega", "nada que me llegan", "nada que llega", "nada que llegan",
+                  "y nada que", "todavia no llega", "todavia no me llega", "aun no llega",
+                  "aun no me llega", "todavia no llegan", "todavia no me llegan", "aun no llegan",
+                  "aun no me llegan", "sigo esperando", "llevo esperando", "llevo mucho esperando",
+                  "no ha llegado", "no han llegado", "no me han llegado", "demorado", "demorados",
+                  "demorada", "se demoro", "se han demorado", "se ha demorado", "tanta demora",
+                  "no llega nunca", "no llegan nunca"]  # fmt: skip
 # The words around an order number said alone: "no, es el pedido 45721", "sí, el de 38150"
 _AROUND_A_NUMBER = frozenset(
     "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh".split()

@@ -473,7 +473,7 @@ _SURE = 0.9
 # alone read one into "no me acuerdo del número" (a forgotten order number), and the Ley 1581
 # path ends the topic, so unless the model is sure, without such a word the cues decide.
 _DATA_STEMS = ("dato", "informacion", "habeas", "1581", "borr", "elimin", "supriman", "suprim",
-               "registr", "correo", "publicidad", "mensaje", "llam", "contact", "privacidad",
+               "registr", "correo", "publicidad", "llam", "contact", "privacidad",
                "autoriz", "cuenta", "ley", "promocion", "suscri", "desuscri", "guard",
                "sacaron", "mensaj", "base", "desaparez")  # fmt: skip
 

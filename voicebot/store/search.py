@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from voicebot.store import Product
 from voicebot.text import fold, has_phrase
@@ -213,6 +213,8 @@ class Catalog:
             for b in _WELL_KNOWN_BRANDS
             if sound(b.replace(" ", "")) not in ours
         }
+        # long enough to be told by a near sound ("net balance"): short ones collide
+        self._long_others = [b for b in self._others if len(b) >= 8]
 
     @staticmethod
     def _name_words(p: Product) -> list[str]:
@@ -275,9 +277,11 @@ class Catalog:
                     return self._others[heard]
                 # "net balance": a long name one sound off, never a word of our catalogue
                 if len(heard) >= 8 and heard not in self._sounds:
-                    near = max(self._others, key=lambda b: fuzz.ratio(heard, b), default=None)
-                    if near is not None and len(near) >= 8 and fuzz.ratio(heard, near) >= 88:
-                        return self._others[near]
+                    near = process.extractOne(
+                        heard, self._long_others, scorer=fuzz.ratio, score_cutoff=88
+                    )
+                    if near is not None:
+                        return self._others[near[0]]
         return None
 
     def _other_brand(self, said: list[str], i: int) -> bool:
