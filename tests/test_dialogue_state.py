@@ -1667,3 +1667,84 @@ async def test_an_angry_complaint_after_an_orders_status_is_about_that_order(cal
 def test_the_upset_transfer_phrase_apologises() -> None:
     phrase = make_settings().phrase("transfer_upset")
     assert phrase.startswith("Lamento") and "asesor" in phrase and "Con gusto" not in phrase
+
+
+# ---- sixteenth session: fresh14's failures (in other words) ---------------------------------
+QUINTERO, RAMIREZ, CASTRO = "+573094559640", "+573088638363", "+573088555053"
+
+
+def test_a_number_mended_at_once_or_written_in_pairs_is_read_as_meant() -> None:
+    from voicebot.text import digits
+
+    assert digits("es el 46, 670, no, perdón, 607") == "es el 46607"  # the group said again
+    assert digits("el 46583, no, mentiras, el 46538") == "el 46538"
+    assert digits("talla 38, no, perdón, 40") == "talla 40"
+    assert digits("el 45, no, perdón, el 46721") == "el 45, no, perdón, el 46721"  # not a slip
+    assert digits("termina en 31x07") == "termina en 3107"  # "treinta y uno, cero siete"
+    assert digits("la promo 2x1") == "la promo 2x1"
+
+
+async def test_an_item_nobody_told_about_since_is_its_orders_fate(call) -> None:
+    c = call(RAMIREZ)
+    [told, _] = texts(await c("¿Y qué hubo del bolso tote gris? De eso nadie me ha dicho nada."))
+    assert told.startswith("Su pedido 46769") and "cancelado" in told, told
+    c = call(CASTRO)
+    [told, _] = texts(await c("¿Y la cafetera italiana que pedí en otra compra, comoba eso?"))
+    assert told.startswith("Su pedido 46243") and "en camino" in told, told
+
+
+async def test_the_returned_items_stock_then_a_return_after_all(call) -> None:
+    """Regression: "¿hay ese mismo en talla S?" after a return about a dress found a watch,
+    and "mejor lo devuelvo" then went to the model."""
+    c = call(QUINTERO)
+    [ask] = texts(await c("El vestido corto Studio F que compré me quedó apretado, ¿lo cambian?"))
+    assert ask.startswith("Su pedido 46670"), ask
+    stock = texts(await c("Un momento, ¿y ese mismo en rojo sí lo tienen en talla S?"))
+    assert "vestido Studio F corto" in stock[0], stock
+    [again] = texts(await c("Ah bueno, entonces mejor la de vuelvo, ya veremos qué se compra."))
+    assert again.startswith("Su pedido 46670") and "devolución" in again, again
+
+
+async def test_the_same_kind_of_item_by_another_brand(call) -> None:
+    c = call()
+    await c("¿Tienen el morral Totto para portátil en color negro?")
+    [found, _] = texts(await c("¿Y no hay de otra marca? Lo necesito negro."))
+    assert "Jansport" in found and "negro" in found, found
+    [price, _] = texts(await c("¿Y cuánto sale ese?"))
+    assert "Jansport" in price and "102.900" in price, price
+
+
+async def test_a_branch_to_try_on_or_pick_up_and_days_to_arrive(call) -> None:
+    shop = "no tenemos tienda física"
+    [said, _] = texts(await call()("¿Tienen alguna sede en Pereira? Quiero probármelos antes."))
+    assert shop in said, said
+    [said, _] = texts(await call()("¿Hay una bodega o algo así donde uno pueda ir a recoger?"))
+    assert shop in said, said
+    [said, _] = texts(await call()("¿Y en cuántos días lo tendría en Cartagena más o menos?"))
+    assert "2 a 5" in said, said
+
+
+async def test_ciao_ends_the_call(call) -> None:
+    bye = await call()("Bueno, yo lo averiguo por mi cuenta. Ciao.")
+    assert bye == [EndCall("goodbye", "farewell")]
+
+
+async def test_a_call_back_at_the_time_asked_is_booked_and_said_back(
+    call, store: tuple[Store, Records]
+) -> None:
+    shop, _ = store
+    c = call(CASTRO)
+    [ask] = texts(await c("Ahora no puedo hablar, ¿me pueden llamar el jueves como a las 4?"))
+    assert ask == "¿Confirma que un asesor le devuelva la llamada a este número?", ask
+    done = texts(await c("Sí, a este mismo."))
+    assert done[1] == "Quedó anotado que le llamen el jueves como a las 4.", done
+    *_, ticket = [t for t in await shop.tickets_for_phone(CASTRO) if t.kind == "llamada"]
+    assert "el jueves como a las 4" in ticket.detail, ticket
+
+
+async def test_the_item_asked_about_is_named_first_and_its_carrier_told_once(call) -> None:
+    c = call(RAMIREZ)
+    [told, *_] = texts(await c("¿Ya despacharon el reloj Q&Q digital rosado que pedí?"))
+    assert told.startswith("Su pedido 45960, de reloj Q&Q"), told
+    [guide, _] = texts(await c("¿Y ese con qué transportadora viene?"))
+    assert guide.startswith("El número de guía de Interrapidísimo"), guide

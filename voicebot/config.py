@@ -476,6 +476,7 @@ class RetailPhrases(_Section):
     offer_person: str  # after one re-ask for the same thing
     offer_person_after: str  # the same offer after a sentence that says why
     ticket_created: str
+    callback_when: str  # {when}: the time the caller asked to be called, in their words
     ticket_sms_sent: str
     sms_ticket: str
     declined: str
@@ -574,6 +575,7 @@ class MemoryTexts(_Section):
     return_expired: str  # {number}
     ticket_opened: str  # {ticket} {kind}
     ticket_detail: str  # {channel}: the ticket's own detail line
+    ticket_when: str  # {when}: a call back's time, as the caller asked it
 
 
 class DeskTexts(_Section):

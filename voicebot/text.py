@@ -84,9 +84,25 @@ def join_digit_groups(text: str, longest: int = 3) -> str:
 _TENS_AND_UNIT = re.compile(r"\b(\d*[1-9]0) y ([1-9])\b")
 
 
+# A group said again at once ("46, 538, no, perdón, 583"): the second replaces the first when
+# it is as long (a different length is another number, not the slip mended)
+_SELF_CORRECTED = re.compile(
+    r"\b(\d+)[,.…]*\s+no[,.…]*\s+(?:perd[oó]n|perdone|disculpe|mentiras|digo|mejor|"
+    r"me equivoqu[eé])[,.…]*\s+(?:es\s+)?(?:el\s+)?(\d+)\b",
+    re.IGNORECASE,
+)
+# "sesenta y cinco, sesenta y dos" written "65x62": two pairs of a dictated number
+_X_PAIRS = re.compile(r"\b(\d\d)x(\d\d)\b")
+
+
+def _corrected(m: re.Match[str]) -> str:
+    return m[2] if len(m[1]) == len(m[2]) else m[0]
+
+
 def digits(text: str) -> str:
     """The transcript with spoken numbers as digits; digits said one by one joined."""
-    said = _TENS_AND_UNIT.sub(lambda m: str(int(m[1]) + int(m[2])), spoken_numbers(text))
+    said = _X_PAIRS.sub(r"\1 \2", _SELF_CORRECTED.sub(_corrected, spoken_numbers(text)))
+    said = _TENS_AND_UNIT.sub(lambda m: str(int(m[1]) + int(m[2])), said)
     return join_digit_groups(said)
 
 

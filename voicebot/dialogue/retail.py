@@ -115,6 +115,7 @@ class Pending:
     revenue: int = 0  # attributed if the caller accepts (cross-sell, cart)
     question: str = ""  # said again when the answer is unclear
     asked: int = 0
+    when: str | None = None  # a call back's time, as the caller asked it
 
 
 class Concierge:
@@ -439,7 +440,7 @@ class Concierge:
             return self._complaint(t.order_number or self._told_order)
         if intent == "callback":
             # "llámenme al 310…": that number; "…pero a otro número": asked for
-            return self._callback(t.phone, elsewhere=t.says(_ANOTHER_PHONE))
+            return self._callback(t.phone, elsewhere=t.says(_ANOTHER_PHONE), when=t.when)
         if intent == "cart":
             return await self._cart()
         return None  # send_link without an offer on the table: the model answers
@@ -569,17 +570,22 @@ class Concierge:
         self._pending = Pending("confirm_link", kind="payment", question=q)
         return [" ".join(entry.answer.split()), q] if entry else [q]
 
-    def _callback(self, phone: str | None, elsewhere: bool = False) -> list[str]:
+    def _callback(
+        self, phone: str | None, elsewhere: bool = False, when: str | None = None
+    ) -> list[str]:
         """A call back booked once the number is confirmed: the number said, else the one
-        calling; asked for when it is hidden or the caller wants another one."""
+        calling; asked for when it is hidden or the caller wants another one. `when`: the
+        time asked ("mañana tipo 5"), kept for the ticket and said back once it is booked."""
         phone = phone or (None if elsewhere else self.phone)
         if not phone:  # a hidden number, or "a otro número": ask where to call
             q = self._say("callback_ask_phone")
-            self._pending = Pending("ask_phone", kind="llamada", question=q)
+            self._pending = Pending("ask_phone", kind="llamada", question=q, when=when)
             return [q]
         q = (self._say("callback_confirm") if phone == self.phone
              else self._say("callback_confirm_phone", last4=phone[-4:]))  # fmt: skip
-        self._pending = Pending("confirm_ticket", kind="llamada", phone=phone, question=q)
+        self._pending = Pending(
+            "confirm_ticket", kind="llamada", phone=phone, question=q, when=when
+        )
         return [q]
 
     def _faq_entry(self, t: Understanding, intent: str | None) -> Any:
@@ -668,13 +674,14 @@ class Concierge:
             t.intent not in (None, "out_of_scope", "product_search") and not refers_back
         )
         if p.action == "confirm_ticket" and p.kind == "llamada" and t.phone not in (None, p.phone):
-            return self._callback(t.phone)  # "no, al 300…" to "¿a este número?": that one
+            # "no, al 300…" to "¿a este número?": that one
+            return self._callback(t.phone, when=t.when or p.when)
         if p.action == "confirm_ticket" and p.kind == "llamada" and t.phone is None:
             digits = sum(c.isdigit() for c in t.digits)
             if digits >= 6 or t.says(_ANOTHER_PHONE):
                 # "que sea al celular de mi esposa: 315 208 40 al 4 71": another number, not
                 # whole as heard (never an order to look up): asked for
-                return self._callback(None, elsewhere=True)
+                return self._callback(None, elsewhere=True, when=t.when or p.when)
         topic = _TICKET_TOPICS.get(p.kind or "") if p.action == "confirm_ticket" else None
         leans = {t.intent, t.leaning}
         # no other errand in the words ("sí, pero que alguien me llame" asks a callback)
@@ -725,7 +732,7 @@ class Concierge:
             return None if moved_on else await self._product(t.product)
         if p.action == "ask_phone":
             if t.phone is not None:
-                return self._callback(t.phone)
+                return self._callback(t.phone, when=t.when or p.when)
             if moved_on:
                 return None
             if self._miss("phone"):
@@ -779,7 +786,7 @@ class Concierge:
         if p.action == "confirm_ticket" and p.kind != "llamada" and t.callback:
             # "sí, regístrela, y que me llame alguien": the call back asked for next, instead
             # of "¿algo más?"
-            return [*said[:-1], *self._callback(t.phone)]
+            return [*said[:-1], *self._callback(t.phone, when=t.when)]
         return said
 
     def _asks_fate(self, t: Understanding) -> bool:
@@ -804,7 +811,9 @@ class Concierge:
             for group in ([o for o in orders if o.status in OPEN_STATUSES], orders):
                 holding = [o for o in group if any(ln.sku == sku for ln in o.lines)]
                 if len(holding) == 1:
-                    return holding[0]
+                    # the item asked about named first (an order of three names two)
+                    lines = sorted(holding[0].lines, key=lambda ln: ln.sku != sku)
+                    return replace(holding[0], lines=tuple(lines))
         return None
 
     async def _holds(self, number: str, item: ProductQuery) -> bool:
@@ -970,7 +979,7 @@ class Concierge:
             return [*said, q]
         # the carrier asked for and not in the status (an order being prepared): the guide
         # line names it
-        carrier = self._wants_carrier and order.carrier not in said[0]
+        carrier = self._wants_carrier and (told_before or order.carrier not in said[0])
         if (self._wants_tracking or carrier) and order.tracking and order.status != "cancelado":
             self._wants_tracking = self._wants_carrier = False
             guide = self._say("order_tracking", carrier=order.carrier, tracking=order.tracking)
@@ -1093,6 +1102,8 @@ class Concierge:
             self._pending = Pending("ask_product", question=q)
             return [said, q]
         last = self._last_product
+        if last is not None and t.says(_OTHER_BRAND) and not t.says(self.tools.catalog.brands):
+            return await self._another_brand(last, t.product)
         if last is not None and not names_product and t.says(_BRAND_WORDS):
             return self._brands(last.category)  # "¿de qué marcas?" after a product
         kinds = self.tools.catalog.categories_named(t.folded)
@@ -1114,6 +1125,24 @@ class Concierge:
                 self._pending = None
                 return [*found[:-1], *await self._send_link(offer)]
         return found
+
+    async def _another_brand(self, last: Product, said: ProductQuery) -> list[str]:
+        """ "¿Y de otra marca, uno negro?" after a product: the same kind of item by another
+        brand, in the colour and size now asked (else those asked before); the brands of the
+        kind when no other brand makes one."""
+        before = self._last_query or ProductQuery("")
+        brand = set(fold(last.brand).split())
+        terms = " ".join(w for w in fold(last.name).split() if w not in brand)
+        query = replace(
+            said, terms=terms, color=said.color or before.color, size=said.size or before.size
+        )
+        hits = [
+            h for h in self.tools.catalog.search(query, limit=12) if h.product.brand != last.brand
+        ]
+        if not hits:
+            return self._brands(last.category)
+        best = min(hits, key=lambda h: (-h.score, h.available == 0))
+        return await self._product(replace(query, terms=best.product.name), same=best.product)
 
     def _in_last_category(self, query: ProductQuery) -> ProductQuery:
         """A brand alone after a product ("mejor unos de Adidas" after leggings) is that brand
@@ -1345,16 +1374,26 @@ class Concierge:
         orders = await self.tools.orders_by_phone(self.phone or "")
         delivered = [o for o in orders if o.status == "entregado"]
         if said is None or not self.tools.catalog.mentions_product(said.folded):
-            return delivered[0] if delivered else None
+            # "mejor lo devuelvo": the order this call was about, else the last delivered
+            talked = [o for o in delivered if f"return:{o.number}" in self.refs]
+            talked += [o for o in delivered if f"order:{o.number}" in self.refs]
+            return next(iter(talked or delivered), None)
         # the words alone (a size or colour said is the new one wanted, not the one bought);
         # every match: "unos tenis" fits every pair of trainers equally
         hits = self.tools.catalog.search(ProductQuery(said.product.terms), limit=10_000)
         named = {h.product.sku for h in hits}
         holding = [o for o in orders if any(line.sku in named for line in o.lines)]
         # a delivered one first; one still on its way hears that it cannot be returned yet
-        return next((o for o in holding if o.status == "entregado"), None) or next(
+        order = next((o for o in holding if o.status == "entregado"), None) or next(
             iter(holding), None
         )
+        if order is not None:
+            # "¿y hay ese mismo en talla S?" next is about the item bought, not a new search
+            held = next(
+                h.product for h in hits if any(ln.sku == h.product.sku for ln in order.lines)
+            )
+            self._last_product = held
+        return order
 
     async def _return(
         self,
@@ -1406,18 +1445,23 @@ class Concierge:
         return [q]
 
     async def _open_ticket(self, p: Pending) -> list[str]:
+        detail = [self._note("ticket_detail", channel=self.channel)]
+        if p.when:
+            detail.append(self._note("ticket_when", when=p.when))
         ticket = await self.tools.create_ticket(
             NewTicket(
                 kind=p.kind, phone=p.phone or self.phone or "desconocido",
                 order_number=p.order_number,
                 customer_id=self.customer.id if self.customer else None,
-                detail=redact(self._note("ticket_detail", channel=self.channel)),
+                detail=redact(" ".join(detail)),
             )
         )  # fmt: skip
         self.outcome.tickets.append(ticket.id)
         self.outcome.resolved = True
         self.notes.append(self._note("ticket_opened", ticket=ticket.id, kind=p.kind))
         said = [self._say("ticket_created", ticket=ticket.id)]
+        if p.when:
+            said.append(self._say("callback_when", when=p.when))
         if self.channel == "voice" and self.phone and self.tools.sms is not None:
             body = self._say("sms_ticket", ticket=ticket.id, kind=p.kind)
             try:
@@ -1444,6 +1488,8 @@ class Concierge:
         )
 
 
+# "¿y de otra marca?" after a product: that kind of item by another brand
+_OTHER_BRAND = ["otra marca", "otras marcas", "de otra marca", "otra marca que"]
 _BRAND_WORDS = ["marca", "marcas"]  # "¿de qué marcas?" after a product: the category's brands
 
 # "I do not have the number" as callers put it: an answer to the bot's question, whatever
@@ -1546,7 +1592,9 @@ _PRESSING = ("complaint", "return")
 _ORDER_FATE = (
     r"\b(?:despacharon|despachado|despachada|despacho|enviaron|enviado|enviada|"
     r"mandaron|llego|llegado|llegaron|pedi|compre|encargue|salio|entregaron|"
-    r"entregado|entregada)\b|\b(?:que|ha) pas(?:o|ado) con\b"
+    r"entregado|entregada)\b|\b(?:que|ha) pas(?:o|ado) con\b|\bcomo van?\b|\ben que quedo\b|"
+    # "de ese no me han vuelto a decir nada": nothing heard of it since it was ordered
+    r"\b(?:no me han|nadie me ha) (?:vuelto a )?(?:decir|dicho|avisar|avisado) nada\b"
 )
 # A delivery the caller never got: a "delivered" status is then a claim to open
 _NOT_RECEIVED = ["no me ha llegado", "no me llego", "nunca me llego", "nunca llego",

@@ -69,7 +69,8 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                 "garantia", "reembolso", "me lo cambian", "me la cambian", "me los cambian",
                 "me las cambian", "me lo cambia", "me la cambia", "me los cambia",
                 "me las cambia", "cambiarlo", "cambiarla", "cambiarlos", "cambiarlas",
-                "hacer un cambio", "hacerme un cambio"]),
+                "hacer un cambio", "hacerme un cambio", "lo devuelvo", "la devuelvo",
+                "los devuelvo", "las devuelvo", "devolverlos", "devolverlas"]),
     ("complaint", ["queja", "reclamo", "poner una queja", "llego danado", "llego roto",
                    "llego incompleto", "se me rompio", "se me rompieron", "se rompio",
                    "se rompieron", "se me dano", "se me danaron", "vino danado", "vino danada",
@@ -339,7 +340,10 @@ def _color(folded: str) -> str | None:
 
 # Whisper's foreign spellings of Spanish question words ("Ok, ¿quanto valen?")
 _RESPELLED = {"quanto": "cuánto", "quanta": "cuánta", "quantos": "cuántos", "quantas": "cuántas",
-              "quando": "cuándo", "qual": "cuál", "quales": "cuáles"}  # fmt: skip
+              "quando": "cuándo", "qual": "cuál", "quales": "cuáles",
+              # words it glues: "¿esa cómo va?" → "esa comoba", "que pedí en otra compra" →
+              # "que pedían otra compra" (callers speak of their own orders in the first person)
+              "comoba": "cómo va", "comova": "cómo va", "pedian": "pedí en"}  # fmt: skip
 # Colour words long enough to be told apart inside a word Whisper glued to its neighbour, and
 # the topic words it glues ("Oster Trangarantía" for "Oster traen garantía")
 _GLUABLE = sorted(
@@ -368,7 +372,11 @@ def respelled(text: str) -> str:
         folded = fold(m.group(0))
         return _RESPELLED.get(folded) or _unglued(folded) or m.group(0)
 
-    return re.sub(r"\w+", word, text)
+    # "lo de vuelvo", "de volverlo": a return's verb Whisper cut in two
+    return re.sub(r"\w+", word, _CUT_RETURN.sub(r"\1de\2", text))
+
+
+_CUT_RETURN = re.compile(r"\b((?:l[oa]s?|me) )?de (vuelv\w*|volverl[oa]s?)\b", re.IGNORECASE)
 
 
 def color(text: str) -> str | None:
@@ -620,6 +628,7 @@ class Understanding:
     card: bool = False  # card data said aloud: never echoed, looked up or stored
     data_rights: bool = False  # a Ley 1581 request (see, correct, erase one's data)
     callback: bool = False  # the caller asks to be called back
+    when: str | None = None  # a day or time said ("mañana tipo 5 de la tarde"), as said
     language: Literal["es", "en"] = "es"
     # the trained model's best label even below the threshold (`intent` otherwise): where
     # the dialogue expects a topic, a lean towards it is enough ("¿qué van a hacer?")
@@ -670,6 +679,30 @@ def request_part(folded: str) -> str:
     return rest if len(rest.split()) >= 3 else folded
 
 
+_DAY = (
+    r"(?:hoy|pasado mañana|mañana|"
+    r"el (?:lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo))"
+)
+_PART = r"(?:en|por) la (?:mañana|tarde|noche)"
+_HOUR = (
+    r"(?:tipo|como a las|como tipo|a las|a eso de las|después de las|despues de las|"
+    r"antes de las|por ahí a las|por ahi a las|tipo a las)\s+\d{1,2}(?::\d\d)?(?:\s+y media)?"
+    r"(?:\s+(?:de la (?:mañana|tarde|noche)|am|pm|a\.\s?m\.|p\.\s?m\.))?"
+)
+_WHEN = re.compile(
+    rf"\b(?:{_DAY}(?:\s+{_PART})?(?:\s*,?\s*{_HOUR})?|{_PART}(?:\s*,?\s*{_HOUR})?|{_HOUR})(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def when_said(spoken: str) -> str | None:
+    """A day and/or time in the caller's words ("mañana, tipo 5 de la tarde"), as said (in
+    digits): a call back's time for the ticket and the reply. None when none is said; "hoy" or
+    "mañana" alone count, a bare number does not (an order or a size)."""
+    found = _WHEN.search(spoken)
+    return " ".join(found.group(0).replace(",", " ").split()) if found else None
+
+
 def understand(
     text: str,
     rules: Rules = (),
@@ -717,6 +750,7 @@ def understand(
         card=card,
         data_rights=intent == "data_rights" or has_phrase(folded, _CUES["data_rights"]),
         callback=not no_calls and (intent == "callback" or has_phrase(folded, _CUES["callback"])),
+        when=when_said(spoken),
         language=lang,
         leaning=intent if card or lang == "en" else leaning,
     )
