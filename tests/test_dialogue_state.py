@@ -1748,3 +1748,27 @@ async def test_the_item_asked_about_is_named_first_and_its_carrier_told_once(cal
     assert told.startswith("Su pedido 45960, de reloj Q&Q"), told
     [guide, _] = texts(await c("¿Y ese con qué transportadora viene?"))
     assert guide.startswith("El número de guía de Interrapidísimo"), guide
+
+
+async def test_the_stock_asked_mid_exchange_then_the_exchange_goes_on(call) -> None:
+    """Regression (fresh13): "¿y sí hay la 37 en blanco?" before an exchange was confirmed
+    was asked the return again without an answer; then the answer offered a link, and the
+    caller's "hágale con el cambio" took the link."""
+    c = call("+573033184273")
+    [ask] = texts(await c("Las Puma Street del pedido 46379 me quedaron pequeñas, ¿las cambio?"))
+    assert ask.startswith("Su pedido 46379") and ask.endswith("devolución?"), ask
+    [stock, again] = texts(await c("¿Y sí tienen la 38 en blanco?"))
+    assert stock.startswith("Sí, tenemos zapatillas Puma Street en talla 38"), stock
+    assert again == ask
+    done = texts(await c("Bueno, dele, hagamos el cambio."))
+    assert done[0].startswith("Listo, quedó registrada"), done
+
+
+async def test_the_carrier_asked_after_a_cross_sell_offer_is_told(call) -> None:
+    """Regression (fresh14): "¿y quién se lo va a llevar, qué mensajería es?" after a status
+    and its cross-sell offer was "Le repito la pregunta" and the offer again."""
+    c = call(RAMIREZ)
+    said = texts(await c("¿Cómo va mi pedido 45960?"))
+    assert "le recomiendo" in said[-1], said  # the cross-sell offer is pending
+    [guide, _] = texts(await c("Ya veo, y eso quién me lo va a llevar, qué mensajería es."))
+    assert guide.startswith("El número de guía de Interrapidísimo"), guide

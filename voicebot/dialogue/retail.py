@@ -751,11 +751,24 @@ class Concierge:
             # of the policy: no product search; only a person may make an exception
             return self._offer_person(self._say("exception_person"))
         if t.answer is None:
+            carrier = self._told_order is not None and t.says(_CARRIER + _TRACKING)
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
+            if carrier:
+                return None  # "¿y quién se lo lleva, qué mensajería?" after its status
             about_last = t.intent in ("price", "stock") and self._last_product is not None
             follow = _BRAND_WORDS + _COLOR_QUESTION + _SIZE_QUESTION + _CHEAPER + _OPTIONS
             follow += _DETAILS
+            sized = self._bare_size(t)
+            exchange = p.action == "confirm_ticket" and p.kind == "devolución"
+            if exchange and (about_last or self._about_last_product(sized)):
+                # "¿y sí hay la 37 en blanco?" before a return is confirmed: the stock, with
+                # no sale offered, then the return asked again
+                said = await self._about_product("stock", sized)
+                if self._pending is not None and self._pending.action == "confirm_link":
+                    said = said[:-1]
+                self._pending = p
+                return [*said, p.question]
             if about_last or self._about_last_product(t) or t.says(follow):
                 # "¿y en rojo?", "¿cuánto cuesta?", "¿de qué marcas?", "la más barata"
                 return None
@@ -1058,7 +1071,7 @@ class Concierge:
         if last is None or t.product.size is not None or t.order_number is not None:
             return t
         sizes = {size.lower() for size in last.sizes}
-        said = re.findall(r"\ben (\d{1,3})\b", t.digits)
+        said = re.findall(r"\b(?:en|la|el) (\d{1,3})\b", t.digits)
         size = next((n for n in said if n in sizes), None)
         return t if size is None else replace(t, product=replace(t.product, size=size))
 
@@ -1388,12 +1401,19 @@ class Concierge:
             iter(holding), None
         )
         if order is not None:
-            # "¿y hay ese mismo en talla S?" next is about the item bought, not a new search
-            held = next(
-                h.product for h in hits if any(ln.sku == h.product.sku for ln in order.lines)
-            )
-            self._last_product = held
+            self._named_in(order, said)
         return order
+
+    def _named_in(self, order: Order, said: Understanding) -> None:
+        """The item of `order` the caller named becomes the product on the table: "¿y hay
+        ese mismo en talla S?" next is about it, not a new search."""
+        if not self.tools.catalog.mentions_product(said.folded):
+            return
+        hits = self.tools.catalog.search(ProductQuery(said.product.terms), limit=10_000)
+        bought = {ln.sku for ln in order.lines}
+        held = next((h.product for h in hits if h.product.sku in bought), None)
+        if held is not None:
+            self._last_product = held
 
     async def _return(
         self,
@@ -1409,6 +1429,8 @@ class Concierge:
                 return self._not_found("return", number)
             if not self._may_disclose(order):  # its item and delivery are the customer's
                 return self._ask_identity("return", order)
+            if said is not None:
+                self._named_in(order, said)
         elif by_phone and self.phone and self.phone_proven:
             order = await self._order_to_return(said)
         if order is None:
