@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from voicebot.services import Services
 
 
@@ -102,3 +104,23 @@ async def test_soak_ramps_callers_and_reports_memory(services: Services) -> None
     assert report["finished"] >= 2 and report["turns"] >= 3 * report["finished"]
     assert sum(row["calls"] for row in report["per_minute"]) == report["finished"]
     assert report["per_minute"][0]["rss_mb"] > 100  # sampled while the models were loaded
+
+
+@pytest.mark.fast
+def test_a_reply_talked_over_after_its_filler_is_not_an_unanswered_turn() -> None:
+    # Regression: the soak counted a turn "unanswered" when a slow model answer, due after
+    # its filler, was talked over by the caller's next turn (barge-in) and left no words on
+    # record, though the caller had heard the filler. Only a turn followed by nothing counts.
+    from voicebot.bench import unanswered
+
+    def turn(bot: str, heard_ms: int | None, over: bool = False) -> dict[str, object]:
+        return {
+            "bot": bot,
+            "latency_ms": {"voice_to_voice": heard_ms},
+            "bot_spoke_over_caller": over,
+        }
+
+    assert not unanswered(turn("", 1900))  # the filler was heard, the answer talked over
+    assert not unanswered(turn("Con gusto.", 800))
+    assert not unanswered(turn("", None, over=True))  # answered inside the caller's clip
+    assert unanswered(turn("", None))  # silence: the caller heard nothing at all

@@ -184,6 +184,15 @@ async def run_soak(
     return 1 if report["errors"] else 0
 
 
+def unanswered(turn: dict[str, Any]) -> bool:
+    """Whether the caller heard nothing after a turn of `place_call`'s report. A reply the
+    caller talked over before it began (a slow answer after its filler, then a barge-in) leaves
+    no words on record though the caller heard the filler: that is an interruption, not
+    silence."""
+    heard = turn["latency_ms"]["voice_to_voice"] is not None or turn["bot_spoke_over_caller"]
+    return not turn["bot"] and not heard
+
+
 async def soak(
     services: Any, *, calls: int, minutes: float, ramp_s: float, trace_python: bool = True
 ) -> dict[str, Any]:
@@ -215,7 +224,7 @@ async def soak(
                 done.append(((time.monotonic() - start) / 60, report))
                 if report["protocol_violations"]:
                     errors["protocol_violation"] += 1
-                errors["unanswered_turn"] += sum(not t["bot"] for t in report["turns"])
+                errors["unanswered_turn"] += sum(map(unanswered, report["turns"]))
             except RuntimeError as exc:
                 if "<Connect><Stream>" not in str(exc):
                     raise

@@ -39,7 +39,7 @@ from voicebot.dialogue.understanding import (
 )
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
-from voicebot.store.search import ProductQuery
+from voicebot.store.search import Hit, ProductQuery
 from voicebot.text import fold, has_phrase, numbers, only_digits
 
 log = structlog.get_logger(__name__)
@@ -1401,15 +1401,17 @@ class Concierge:
             iter(holding), None
         )
         if order is not None:
-            self._named_in(order, said)
+            self._named_in(order, said, hits)
         return order
 
-    def _named_in(self, order: Order, said: Understanding) -> None:
+    def _named_in(self, order: Order, said: Understanding, hits: list[Hit] | None = None) -> None:
         """The item of `order` the caller named becomes the product on the table: "¿y hay
-        ese mismo en talla S?" next is about it, not a new search."""
-        if not self.tools.catalog.mentions_product(said.folded):
-            return
-        hits = self.tools.catalog.search(ProductQuery(said.product.terms), limit=10_000)
+        ese mismo en talla S?" next is about it, not a new search. `hits`: the search for the
+        words, when the caller already made it."""
+        if hits is None:
+            if not self.tools.catalog.mentions_product(said.folded):
+                return
+            hits = self.tools.catalog.search(ProductQuery(said.product.terms), limit=10_000)
         bought = {ln.sku for ln in order.lines}
         held = next((h.product for h in hits if h.product.sku in bought), None)
         if held is not None:
@@ -1511,7 +1513,7 @@ class Concierge:
 
 
 # "¿y de otra marca?" after a product: that kind of item by another brand
-_OTHER_BRAND = ["otra marca", "otras marcas", "de otra marca", "otra marca que"]
+_OTHER_BRAND = ["otra marca", "otras marcas"]
 _BRAND_WORDS = ["marca", "marcas"]  # "¿de qué marcas?" after a product: the category's brands
 
 # "I do not have the number" as callers put it: an answer to the bot's question, whatever
@@ -1629,7 +1631,7 @@ _STILL_WAITING = ["nada que me llega", "nada que me llegan", "nada que llega", "
                   "y nada que", "todavia no llega", "todavia no me llega", "aun no llega",
                   "aun no me llega", "todavia no llegan", "todavia no me llegan", "aun no llegan",
                   "aun no me llegan", "sigo esperando", "llevo esperando", "llevo mucho esperando",
-                  "no ha llegado", "no han llegado", "no me han llegado", "demorado", "demorados",
+                  "no han llegado", "no me han llegado", "demorado", "demorados",
                   "demorada", "se demoro", "se han demorado", "se ha demorado", "tanta demora",
                   "no llega nunca", "no llegan nunca"]  # fmt: skip
 # The words around an order number said alone: "no, es el pedido 45721", "sí, el de 38150"
