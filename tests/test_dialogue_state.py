@@ -19,6 +19,7 @@ from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyPart, ReplyStats, Say
 from voicebot.dialogue.retail import Concierge
 from voicebot.dialogue.tools import Tools
+from voicebot.dialogue.understanding import understand
 from voicebot.governance.redaction import redact
 from voicebot.handoff.twilio_rest import TwilioRest
 from voicebot.store import Records, Store
@@ -1772,3 +1773,55 @@ async def test_the_carrier_asked_after_a_cross_sell_offer_is_told(call) -> None:
     assert "le recomiendo" in said[-1], said  # the cross-sell offer is pending
     [guide, _] = texts(await c("Ya veo, y eso quién me lo va a llevar, qué mensajería es."))
     assert guide.startswith("El número de guía de Interrapidísimo"), guide
+
+
+# ---- seventeenth session: fresh15's failures (in other words) -------------------------------
+
+
+async def test_an_item_ordered_asked_as_comoban_is_that_order(call) -> None:
+    """Regression (fresh15): "las botas Vélez grises, ¿esas cómo van?", written "esas
+    comoban" by Whisper, was a sale of the boots instead of the customer's order."""
+    [told, *_] = texts(await call(CASTRO)("Oiga, ¿y la gorra Adidas negra? Eso comoban."))
+    assert told.startswith("Su pedido 46539"), told
+
+
+async def test_a_plea_after_a_late_return_is_an_exception_for_a_person(call) -> None:
+    """Regression (fresh15): "¿Cómo así? Pero si están nuevecitas, solo me las medí" after
+    the bot said the return window had passed searched the catalogue (a pot set)."""
+    c = call("+573077469927")
+    [late] = texts(await c("Necesito devolver lo del pedido 45106, no me gustaron."))
+    assert "ya pasó el plazo" in late, late
+    said = texts(await c("¿Cómo así? Si solo me los medí una vez y ya."))
+    assert said[0] == "Entiendo. Una excepción solo la puede autorizar un asesor.", said
+
+
+async def test_a_link_asked_for_in_other_verbs_is_sent(call, cloud: FakeTwilioCloud) -> None:
+    """Regression (fresh15): "Disto, regáleme el enlace al celular" (Whisper's "listo") to a
+    link offer gave the price again."""
+    c = call()
+    await c("¿Cuánto vale el reloj Casio deportivo?")
+    sent = texts(await c("Bueno, compártame ese link por favor."))
+    assert sent[0].startswith("Listo, le envié el enlace"), sent
+    assert "Casio" in cloud.messages[-1]["Body"]
+    assert understand("Disto.").answer is True
+
+
+async def test_a_round_amount_with_a_cost_question_is_no_order_number(call) -> None:
+    """Regression (fresh15): "una compra como de 50.000, ¿cuánto me sale el envío?" looked up
+    order 50000."""
+    [said, *_] = texts(await call()("Si compro algo de 80.000, ¿el envío cuánto vale?"))
+    assert "$80.000" in said and "gratis desde $150.000" in said, said
+
+
+async def test_a_bill_of_another_business_is_out_of_scope_and_so_is_where_else(
+    call, settings: Settings
+) -> None:
+    """Regression (fresh15): "¿se puede pagar el recibo del gas?" got the store's payment
+    methods, twice (also for "¿y dónde lo puedo pagar?")."""
+    c = call()
+    said = texts(await c("Buenas, ¿con ustedes puedo pagar la factura de la luz?"))
+    assert said == [settings.phrase("out_of_scope")], said
+    [where, _] = texts(await c("Ah, ¿y no sabe a quién le pueden recibir eso?"))
+    assert where.startswith("Qué pena con usted, eso no lo sé."), where
+    [pay, *_] = texts(await c("Bueno, y aquí ¿cómo se les puede pagar?"))
+    assert "Nequi" in pay, pay  # the store's own payments still answered after that

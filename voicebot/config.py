@@ -462,6 +462,7 @@ class RetailPhrases(_Section):
     product_details: str  # {name}: "¿cuánto pesa?" after a product; the catalogue has no such
     detail_unknown: str  # "¿la instalan?", "¿son originales?": no data; a person is offered
     exception_person: str  # "¿no me hacen el favor por esta vez?": only a person may decide
+    out_of_scope_elsewhere: str  # "¿y dónde lo puedo pagar?" after an out-of-scope answer
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
     shipping_paid_for: str  # {amount} {threshold}: ...a sum under the free-shipping one
     payment_link_offer: str

@@ -153,6 +153,7 @@ class Concierge:
         self._upset = False  # this turn leans to a complaint: no cross-sell after its answer
         self._waited = False  # this turn says an order is long awaited
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
+        self._elsewhere = False  # the last answer was that the store does not handle that
         # the store question the last turn answered ("¿y el domingo?" after the hours)
         self._last_faq: FaqEntry | None = None
         self._faq_said = False
@@ -329,6 +330,8 @@ class Concierge:
                 answer = self._and_also(t, answer)
             if not self._faq_said:
                 self._last_faq = None  # only the next turn may follow a store answer up
+            # only the next turn may ask where else ("¿y dónde lo puedo pagar?")
+            self._elsewhere = answer is not None and answer[:1] == [self._s.phrase("out_of_scope")]
         except StoreUnavailable:
             self.outcome.store_errors += 1
             self._pending = None
@@ -394,6 +397,9 @@ class Concierge:
                 if not self._may_disclose(held):
                     return self._ask_identity("order_status", held)
                 return self._order_told(held)
+        if self._elsewhere and t.says(_WHERE_ELSE) and not names_product and t.order_number is None:
+            # "¿y usted no sabe dónde lo puedo pagar?" after "con eso no le puedo ayudar"
+            return [self._say("out_of_scope_elsewhere"), self._say("anything_else")]
         intent = self._route(t, names_product)
         if intent == "out_of_scope" and self._sure_elsewhere(t):
             self._intent("out_of_scope")
@@ -458,6 +464,8 @@ class Concierge:
         """The turn's intent as the store's flows take it: the classifier's, corrected by
         what the words hold (an order number, a product, a store topic) and by context."""
         intent = t.intent
+        if t.says(_OTHERS_BILLS) and t.order_number is None and not names_product:
+            return "out_of_scope"  # "¿ahí se puede pagar el recibo del gas?": not the store's
         if t.order_number is not None and intent not in _NUMBERED:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
             # when the words around it sound like a shipping or price question
@@ -509,6 +517,8 @@ class Concierge:
         """The model is sure the turn is out of scope and no store cue of several words is
         said: "¿me saca una cita con el médico? en la EPS no me contestan" is no question
         about the store's hours, though "contestan" is one of their cues."""
+        if t.says(_OTHERS_BILLS):
+            return True
         if t.intent != "out_of_scope" or t.confidence < _SURE_ELSEWHERE:
             return False
         return all(len(c.split()) == 1 for e in self._s.store.faq for c in e.cues if t.says([c]))
@@ -1606,10 +1616,27 @@ _ASKING = ["queria saber", "quisiera saber", "quiero saber", "me puede decir", "
 _TICKET_TOPICS = {"devolución": "return", "queja": "complaint"}
 # The model's probability above which a turn is taken for out of scope over a one-word cue
 _SURE_ELSEWHERE = 0.8
+# Payments the store does not take, whatever its payment cues say ("¿se puede pagar el recibo
+# del gas?"): bills, taxes, fines, top-ups and transfers are other businesses' errands
+_OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo de luz",
+                 "recibo del agua", "recibo de agua", "recibo del internet", "recibo de internet",
+                 "recibos de servicios", "recibo de servicios", "servicios publicos",
+                 "factura de la luz", "factura del agua", "factura del gas", "factura de gas",
+                 "factura de servicios", "pagar la luz", "pagar el agua", "pagar el gas",
+                 "impuesto", "impuestos", "predial", "soat", "multa", "multas", "comparendo",
+                 "comparendos", "recarga", "recargas", "giros", "chance", "loteria"]  # fmt: skip
+# Asking where else, after the store said it does not handle that
+_WHERE_ELSE = ["donde", "adonde", "a quien", "quien me", "que me recomienda", "sabe de algun",
+               "conoce algun"]  # fmt: skip
 # A plea for an exception to a policy the bot has just said
 _PLEA = ["por esta vez", "excepcion", "favorcito", "hacer el favor", "hacerme el favor",
          "colaborar", "colaboren", "colaboracion", "no me pueden ayudar", "con la etiqueta",
-         "sin estrenar", "nuevecito", "nuevecita"]  # fmt: skip
+         "sin estrenar", "nuevecito", "nuevecita", "nuevecitos", "nuevecitas",
+         # Whisper splits the diminutive: "están nueve citas"
+         "nueve citas", "nueve citos", "hace el favor", "haga el favor", "hagame el favor",
+         "como asi",
+         "sin usar", "no las he usado", "no los he usado", "no lo he usado", "no la he usado",
+         "solo me las medi", "solo me los medi", "solo me lo medi", "solo me la medi"]  # fmt: skip
 # A complaint's ticket pressed for in words of complaint or of a refund
 _PRESSING = ("complaint", "return")
 # What became of an item ordered: past forms only ("¿me la despachan a Cali?" is a new sale)
@@ -1686,7 +1713,7 @@ def _possessive(name: str) -> str:
 # What `Concierge.snapshot` keeps: the dialogue's state, not the records of what was done.
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
-          "_not_received", "_told_order", "_last_faq")  # fmt: skip
+          "_not_received", "_told_order", "_last_faq", "_elsewhere")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:

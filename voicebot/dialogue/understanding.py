@@ -165,7 +165,16 @@ def keyword_intent(folded: str) -> tuple[RetailIntent | None, float]:
     if has_phrase(folded, _SHIPPING) and has_phrase(folded, [*COST_WORDS, "cuanto"]):
         return "store_info", 1.0
     found = next((intent for intent, cues in INTENT_CUES if has_phrase(folded, cues)), None)
+    if found is None and _LINK_ASKED.search(folded):
+        found = "send_link"
     return found, 1.0 if found else 0.0
+
+
+# A link asked for in any verb ("regáleme el enlace", "me comparte ese link", "páseme por
+# favor el link"), not refused ("no me mande el link")
+_LINK_ASKED = re.compile(
+    r"(?<!\bno )\b(?:\w+(?:me|nos)|me \w+)(?: por favor)? (?:el|ese|un|este) (?:enlace|link)\b"
+)
 
 
 def retail_intent(text: str) -> RetailIntent | None:
@@ -260,8 +269,14 @@ _MY_DATA = ["cambiar mi numero", "cambiar mi telefono", "cambiar mi celular", "c
 
 def _money(folded: str) -> bool:
     """The words speak of an amount: "ciento cincuenta mil" becomes 150000 with no "mil"
-    left after it for `_PRICE` to see."""
-    return has_phrase(folded, ["mil", "pesos", "millon", "millones", "plata"])
+    left after it for `_PRICE` to see; "una compra como de 50.000, ¿cuánto me sale el
+    envío?" asks what something costs."""
+    return has_phrase(folded, ["mil", "pesos", "millon", "millones", "plata", *_COST_ASKED])
+
+
+# How a caller asks what something costs (a round thousand said with it is an amount)
+_COST_ASKED = ["cuanto", "cuesta", "cuestan", "vale", "valen", "precio", "costo", "me sale",
+               "me cobran", "compra de", "compras de"]  # fmt: skip
 
 
 _AMOUNT = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)\s*(mil|millones|millon|millón)?\b", re.I)
@@ -350,7 +365,10 @@ _RESPELLED = {"quanto": "cuánto", "quanta": "cuánta", "quantos": "cuántos", "
               "quando": "cuándo", "qual": "cuál", "quales": "cuáles",
               # words it glues: "¿esa cómo va?" → "esa comoba", "que pedí en otra compra" →
               # "que pedían otra compra" (callers speak of their own orders in the first person)
-              "comoba": "cómo va", "comova": "cómo va", "pedian": "pedí en"}  # fmt: skip
+              "comoba": "cómo va", "comova": "cómo va", "comoban": "cómo van",
+              "comovan": "cómo van", "pedian": "pedí en",
+              # "listo" heard with a d: "Disto, regáleme el enlace" (no Spanish word)
+              "disto": "listo"}  # fmt: skip
 # Colour words long enough to be told apart inside a word Whisper glued to its neighbour, and
 # the topic words it glues ("Oster Trangarantía" for "Oster traen garantía")
 _GLUABLE = sorted(
