@@ -1825,3 +1825,16 @@ async def test_a_bill_of_another_business_is_out_of_scope_and_so_is_where_else(
     assert where.startswith("Qué pena con usted, eso no lo sé."), where
     [pay, *_] = texts(await c("Bueno, y aquí ¿cómo se les puede pagar?"))
     assert "Nequi" in pay, pay  # the store's own payments still answered after that
+
+
+async def test_a_confirmation_after_the_ticket_is_registered_says_it_again(call) -> None:
+    """Regression (fresh15): "Sí, confirmo" right after "quedó registrada… ¿algo más?" went
+    to the model, which once answered "¿Le ayudo con un pedido, un producto…?"."""
+    c = call(CASTRO)
+    await c("¿Me podrían llamar más tarde? Ahora estoy ocupado.")
+    done = texts(await c("Sí, a este número."))
+    number = done[0].removeprefix("Listo, quedó registrada con el número ").rstrip(".")
+    assert number.isdigit(), done
+    again = texts(await c("Sí, confirmado."))
+    assert again == [f"Sí, ya quedó registrada con el número {number}.", done[-1]], again
+    assert c.model.seen == []

@@ -463,6 +463,7 @@ class RetailPhrases(_Section):
     detail_unknown: str  # "¿la instalan?", "¿son originales?": no data; a person is offered
     exception_person: str  # "¿no me hacen el favor por esta vez?": only a person may decide
     out_of_scope_elsewhere: str  # "¿y dónde lo puedo pagar?" after an out-of-scope answer
+    ticket_confirmed: str  # {ticket}: "sí, confirmo" once the ticket is already registered
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
     shipping_paid_for: str  # {amount} {threshold}: ...a sum under the free-shipping one
     payment_link_offer: str

@@ -136,6 +136,7 @@ class Concierge:
         self.context: list[str] = []  # what the agent sees about this customer
         self._pending: Pending | None = None
         self._asked_more = False  # the last answer ended with "¿algo más?"
+        self._opened: int | None = None  # the ticket the last answer registered
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
         # the kind of item talked about last (its brands may have been listed without a
         # product): what "las Nike" refers to
@@ -346,6 +347,11 @@ class Concierge:
 
     async def _handle(self, t: Understanding) -> list[str] | None:
         pending, self._pending = self._pending, None
+        opened, self._opened = self._opened, None
+        if opened is not None and t.answer is True and t.says(_CONFIRMING) and t.intent is None:
+            # "sí, confirmo" after "quedó registrada… ¿algo más?": the caller confirms what
+            # is done already, not something new; it is said again with its number
+            return [self._say("ticket_confirmed", ticket=opened), self._say("anything_else")]
         if t.card:
             self._partial_number = ""
             return self._card_refused()  # before any follow-up: the digits are no answer
@@ -1492,6 +1498,7 @@ class Concierge:
         )  # fmt: skip
         self.outcome.tickets.append(ticket.id)
         self.outcome.resolved = True
+        self._opened = ticket.id
         self.notes.append(self._note("ticket_opened", ticket=ticket.id, kind=p.kind))
         said = [self._say("ticket_created", ticket=ticket.id)]
         if p.when:
@@ -1625,6 +1632,8 @@ _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo 
                  "factura de servicios", "pagar la luz", "pagar el agua", "pagar el gas",
                  "impuesto", "impuestos", "predial", "soat", "multa", "multas", "comparendo",
                  "comparendos", "recarga", "recargas", "giros", "chance", "loteria"]  # fmt: skip
+# A confirmation in words ("sí, confirmo", Whisper's "se confirmó")
+_CONFIRMING = ["confirmo", "confirmado", "confirmada", "se confirmo", "confirmar"]
 # Asking where else, after the store said it does not handle that
 _WHERE_ELSE = ["donde", "adonde", "a quien", "quien me", "que me recomienda", "sabe de algun",
                "conoce algun"]  # fmt: skip
@@ -1713,7 +1722,7 @@ def _possessive(name: str) -> str:
 # What `Concierge.snapshot` keeps: the dialogue's state, not the records of what was done.
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
-          "_not_received", "_told_order", "_last_faq", "_elsewhere")  # fmt: skip
+          "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:
