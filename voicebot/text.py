@@ -34,6 +34,14 @@ _GROUPS = {
 # Single digits with bare commas ("4,5,1,7,3"): Whisper's way with digits said quickly. Three
 # or more, so a decimal comma ("1,5") is left alone.
 _COMMA_DIGITS = re.compile(r"\b\d(?:,\d){2,}\b")
+# Groups of up to four digits joined by dashes, five digits or more in all ("4667-0",
+# "300-123-4567"): Whisper's hyphen splits one number said aloud, never a range that long
+_DASHED = re.compile(r"\b\d{1,4}(?:-\d{1,4})+\b")
+
+
+def _dashed(m: re.Match[str]) -> str:
+    joined = only_digits(m.group(0))
+    return joined if len(joined) >= 5 else m.group(0)
 
 
 def normalize(text: str) -> str:
@@ -77,6 +85,7 @@ def join_digit_groups(text: str, longest: int = 3) -> str:
     """Runs of short digit groups as one number ("45 721" -> "45721"): how Whisper writes
     digits said one by one. `longest` is 3 or 4 (the longest group taken as part of a run)."""
     text = _COMMA_DIGITS.sub(lambda m: only_digits(m.group(0)), text)
+    text = _DASHED.sub(_dashed, text)
     return _GROUPS[longest].sub(lambda m: only_digits(m.group(0)), text)
 
 

@@ -39,7 +39,7 @@ from voicebot.dialogue.understanding import (
 )
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
-from voicebot.store.search import Hit, ProductQuery
+from voicebot.store.search import STOPWORDS, Hit, ProductQuery, sound
 from voicebot.text import fold, has_phrase, numbers, only_digits
 
 log = structlog.get_logger(__name__)
@@ -403,6 +403,13 @@ class Concierge:
                 if not self._may_disclose(held):
                     return self._ask_identity("order_status", held)
                 return self._order_told(held)
+        if names_product and self._told_order and not _asks(t) and not t.says(_WANTS):
+            # "Es una correa Arturo Calle blanca" after that order's status: which item it is,
+            # not a wish for another one
+            told = await self.tools.order_status(self._told_order)
+            hits = self.tools.catalog.search(t.product)
+            if told is not None and hits and hits[0].product.sku in {ln.sku for ln in told.lines}:
+                return self._order_told(told)
         if self._elsewhere and t.says(_WHERE_ELSE) and not names_product and t.order_number is None:
             # "¿y usted no sabe dónde lo puedo pagar?" after "con eso no le puedo ayudar"
             return [self._say("out_of_scope_elsewhere"), self._say("anything_else")]
@@ -445,8 +452,16 @@ class Concierge:
         if intent == "data_rights":
             return self._offer_person_with("data_rights")
         if intent == "return":
-            # "¿hasta cuándo puedo devolver…?" asks for the policy as much as for a return
-            return await self._return(t.order_number, policy=_asks(t), said=t)
+            # "¿hasta cuándo puedo devolver…?" asks for the policy as much as for a return;
+            # "¿cuánto tiempo tiene uno para devolver algo?", naming nothing, asks only for it:
+            # the policy, then which order (not the caller's last delivery, unasked)
+            rule = self._faq_entry(t, None)  # a cue said, not the intent's fallback entry
+            general = rule is not None and rule.intent == "return"
+            general = general and not self.tools.catalog.mentions_product(t.folded)
+            policy = _asks(t)
+            return await self._return(
+                t.order_number, by_phone=not (policy and general), policy=policy, said=t
+            )
         if intent == "complaint":
             # "¡tres meses! quiero poner una queja" right after an order's status: that order
             return self._complaint(t.order_number or self._told_order)
@@ -508,6 +523,9 @@ class Concierge:
         own_shipment = t.says(_MY_SHIPMENT) and not t.says(COST_WORDS)
         general = t.order_number is None and self._told_order is None and not t.says(_MY_ORDER)
         shipping_cue = entry is not None and entry.intent == "shipping"
+        if intent == "order_status" and t.order_number is None and entry is not None:
+            if entry.intent == "payment" and _asks(t):
+                return "payment"  # "¿se puede pagar en efectivo cuando llega el pedido?"
         if intent == "order_status" and general and shipping_cue:
             return "store_info"  # "¿cuántos días tarda un pedido en llegar a Yopal?": in general
         if intent == "shipping" and own_shipment and not self._store_question(t):
@@ -582,6 +600,8 @@ class Concierge:
     def _payment(self, t: Understanding) -> list[str]:
         """Payment methods in the ops' words, then the offer of the payment link."""
         entry = self._faq_entry(t, "payment")
+        # "¿y allá también?" next asks about these words
+        self._last_faq, self._faq_said = entry, entry is not None
         q = self._say("payment_link_offer")
         self._pending = Pending("confirm_link", kind="payment", question=q)
         return [" ".join(entry.answer.split()), q] if entry else [q]
@@ -668,7 +688,7 @@ class Concierge:
         mismo?", "y si vivo en Pasto, ¿también se demora eso?"): it opens with "y" or asks
         whether the same holds, names no product or order, and is one short question."""
         words = t.folded.split()
-        if self._last_faq is None or t.order_number is not None or len(words) > 12:
+        if self._last_faq is None or t.order_number is not None or len(words) > 14:
             return False
         loose = (None, "out_of_scope", "store_info", "shipping", "price", "stock")
         # "¿y mañana?" after the hours reads as a callback to the classifier
@@ -728,6 +748,11 @@ class Concierge:
                 return await self._by_kind(p.kind, p.order_number)
             if t.phone is not None and p.kind == "order_status":  # "mi número es 320…"
                 return await self._order_status(None, phone=t.phone)
+            named = self.tools.catalog.mentions_product(t.folded)
+            if p.kind == "return" and named and self.phone and self.phone_proven:
+                # "es un vestido Studio F rojo que no le gustó": the order holding it, not a
+                # new search for dresses
+                return await self._return(None, said=t)
             if t.answer is False and p.asked == 0 and self.phone and self.phone_proven:
                 # "no lo tengo a mano": the caller's orders by this phone, when it finds one
                 answer = await self._by_kind(p.kind, None, by_phone=True)
@@ -758,9 +783,15 @@ class Concierge:
         if p.action == "confirm_link" and t.intent == "send_link" and t.answer is not False:
             return await self._confirmed(p)  # "mándeme el enlace" to the link offer: a yes
         question = _added_question(t.text)
-        if p.action == "confirm_link" and question and understand(question).answer is None:
+        asked = understand(question) if question else None
+        if (
+            p.action == "confirm_link"
+            and asked is not None
+            and (asked.answer is None or self._faq_entry(asked, None) is not None)
+        ):
             # "Ah, listo. ¿Y esa la despacharon por cuál mensajería?": "listo" took note of
-            # the answer; the question asks something else, and the offer lapses
+            # the answer; the question asks something else, and the offer lapses ("bueno, si
+            # no, pago por Nequi. ¿Sí reciben Nequi?" too: a store question, not a yes)
             return None
         if p.action == "offer_person" and t.answer is None and t.says(_PLEA):
             # "está nuevecito, ¿no me pueden hacer el favorcito por esta vez?" after a "no"
@@ -772,6 +803,8 @@ class Concierge:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
             if carrier:
                 return None  # "¿y quién se lo lleva, qué mensajería?" after its status
+            if self._follows_faq(t):
+                return None  # "yo vivo en Sopetrán, ¿allá también?" after the payment methods
             about_last = t.intent in ("price", "stock") and self._last_product is not None
             follow = _BRAND_WORDS + _COLOR_QUESTION + _SIZE_QUESTION + _CHEAPER + _OPTIONS
             follow += _DETAILS
@@ -1180,16 +1213,30 @@ class Concierge:
         catalog = self.tools.catalog
         if kind is None or catalog.names_category(query.terms):
             return query
-        joined = replace(query, terms=f"{fold(kind)} {query.terms}")
-        hits = catalog.search(joined)
-        if (
-            hits
-            and hits[0].product.category == kind
-            and query.terms
-            and has_phrase(query.terms, [fold(hits[0].product.brand)])
+        for joined in (
+            replace(query, terms=f"{fold(kind)} {' '.join(self._kept_words())} {query.terms}"),
+            replace(query, terms=f"{fold(kind)} {query.terms}"),
         ):
-            return joined
+            hits = catalog.search(joined)
+            if (
+                hits
+                and hits[0].product.category == kind
+                and query.terms
+                and _brand_said(query.terms, hits[0].product.brand)
+            ):
+                return joined
         return query
+
+    def _kept_words(self) -> list[str]:
+        """The words of the last product's name the caller said for it, its brand aside
+        ("portátil" of "un morral para el portátil"): "¿y el Totto en negro?" next is the
+        Totto for laptops, not any Totto backpack."""
+        last, before = self._last_product, self._last_query
+        if last is None or before is None:
+            return []
+        said = set(before.terms.split())
+        brand = set(fold(last.brand).split())
+        return [w for w in fold(last.name).split() if w in said and w not in brand | STOPWORDS]
 
     def _in_stock(self, product: Product, asked: Literal["sizes", "colors"]) -> list[str]:
         """The sizes or the colours of a product in stock (in the colour or the size asked
@@ -1601,8 +1648,9 @@ _CARRIER = ["transportadora", "empresa de envios", "empresa de mensajeria", "con
             "con quien lo enviaron", "con quien lo mandaron", "que empresa lo lleva",
             "con que empresa", "que empresa", "con quien me lo", "con quien me la",
             "con quien me los", "con quien me las", "quien me lo lleva", "quien me la lleva",
-            "quien lo trae", "quien la trae", "mensajeria", "cual empresa",
-            "por cual empresa"]  # fmt: skip
+            "quien lo trae", "quien la trae", "quien los trae", "quien las trae",
+            "con quien viene", "con quien vienen", "con quien llega", "con quien llegan",
+            "mensajeria", "cual empresa", "por cual empresa"]  # fmt: skip
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
@@ -1675,6 +1723,10 @@ _AROUND_A_NUMBER = frozenset(
     "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh".split()
 )
 # A new purchase, not an order placed: "hacer un pedido", "comprar por teléfono"
+# A wish for an item, not words about one already bought
+_WANTS = ["quiero", "quisiera", "necesito", "busco", "buscando", "me interesa", "otra", "otro",
+          "otras", "otros", "comprar", "pedir", "cuanto", "precio", "tienen", "hay",
+          "manejan"]  # fmt: skip
 _NEW_ORDER = ["hacer un pedido", "hacer una compra", "hacer el pedido", "comprar por telefono",
               "pedir por telefono", "pedido por telefono"]  # fmt: skip
 
@@ -1686,11 +1738,30 @@ def _asks(t: Understanding) -> bool:
     return "?" in t.text or opener in _QUESTION_OPENERS or t.says(_ASKING)
 
 
+def _brand_said(terms: str, brand: str) -> bool:
+    """Whether the folded words name the brand, however Whisper spelled it ("toto")."""
+    heard = {sound(w) for w in terms.split()}
+    return all(sound(w) in heard for w in fold(brand).split())
+
+
 def _added_question(text: str) -> str:
     """The turn's last question when other words come before it ("Sí, déjela tramitada. ¿Y
     necesito la factura?"), else nothing."""
     parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", text.strip()) if p.strip()]
-    return parts[-1] if len(parts) > 1 and parts[-1].endswith("?") else ""
+    if len(parts) > 1 and parts[-1].endswith("?"):
+        return parts[-1]
+    opened = text.rfind("¿")
+    if opened > 0 and text[:opened].strip(" ,"):
+        return text[opened:].strip()  # "Listo, ¿y hacen envíos a Pasto?"
+    # "Listo y los sábados hasta qué hora atienden": a note taken, then a new question
+    # with no marks (Whisper's way when the caller runs on)
+    ran_on = _NOTED_AND.match(text)
+    return ran_on[1].strip() if ran_on and len(ran_on[1].split()) >= 3 else ""
+
+
+_NOTED_AND = re.compile(
+    r"^\W*(?:ah\W+)?(?:listo|bueno|ok|okey|okay|vale|perfecto|dale)\W+y\s+(.+)$", re.IGNORECASE
+)
 
 
 def _only_a_number(t: Understanding) -> bool:

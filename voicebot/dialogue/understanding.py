@@ -368,7 +368,9 @@ _RESPELLED = {"quanto": "cuánto", "quanta": "cuánta", "quantos": "cuántos", "
               "comoba": "cómo va", "comova": "cómo va", "comoban": "cómo van",
               "comovan": "cómo van", "pedian": "pedí en",
               # "listo" heard with a d: "Disto, regáleme el enlace" (no Spanish word)
-              "disto": "listo"}  # fmt: skip
+              "disto": "listo",
+              # "¿hasta qué hora atienden?" heard "hasta que ahora tienden": the a is taken
+              "tienden": "atienden"}  # fmt: skip
 # Colour words long enough to be told apart inside a word Whisper glued to its neighbour, and
 # the topic words it glues ("Oster Trangarantía" for "Oster traen garantía")
 _GLUABLE = sorted(

@@ -73,7 +73,7 @@ STOPWORDS = set(
     "referencia costo costos compra compras cobran cobrar mismo medica medico cita "
     # everyday words that sound like an item's ("estoy" like "vestido"): never one
     "estoy estamos estaba esto este eso ese esa esos esas pues mire oiga vea queria tengo "
-    "tenia cosa"
+    "tenia cosa boleta boletas"
     .split()
 )  # fmt: skip
 
