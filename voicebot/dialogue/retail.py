@@ -457,11 +457,9 @@ class Concierge:
             # the policy, then which order (not the caller's last delivery, unasked)
             rule = self._faq_entry(t, None)  # a cue said, not the intent's fallback entry
             general = rule is not None and rule.intent == "return"
-            general = general and not self.tools.catalog.mentions_product(t.folded)
             policy = _asks(t)
-            return await self._return(
-                t.order_number, by_phone=not (policy and general), policy=policy, said=t
-            )
+            only = policy and general and not self.tools.catalog.mentions_product(t.folded)
+            return await self._return(t.order_number, by_phone=not only, policy=policy, said=t)
         if intent == "complaint":
             # "¡tres meses! quiero poner una queja" right after an order's status: that order
             return self._complaint(t.order_number or self._told_order)
@@ -748,8 +746,8 @@ class Concierge:
                 return await self._by_kind(p.kind, p.order_number)
             if t.phone is not None and p.kind == "order_status":  # "mi número es 320…"
                 return await self._order_status(None, phone=t.phone)
-            named = self.tools.catalog.mentions_product(t.folded)
-            if p.kind == "return" and named and self.phone and self.phone_proven:
+            named = p.kind == "return" and self.tools.catalog.mentions_product(t.folded)
+            if named and self.phone and self.phone_proven:
                 # "es un vestido Studio F rojo que no le gustó": the order holding it, not a
                 # new search for dresses
                 return await self._return(None, said=t)
@@ -1213,10 +1211,9 @@ class Concierge:
         catalog = self.tools.catalog
         if kind is None or catalog.names_category(query.terms):
             return query
-        for joined in (
-            replace(query, terms=f"{fold(kind)} {' '.join(self._kept_words())} {query.terms}"),
-            replace(query, terms=f"{fold(kind)} {query.terms}"),
-        ):
+        kept = self._kept_words()
+        for words in ([*kept, query.terms], [query.terms]) if kept else ([query.terms],):
+            joined = replace(query, terms=" ".join([fold(kind), *words]))
             hits = catalog.search(joined)
             if (
                 hits
@@ -1680,8 +1677,9 @@ _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo 
                  "factura de servicios", "pagar la luz", "pagar el agua", "pagar el gas",
                  "impuesto", "impuestos", "predial", "soat", "multa", "multas", "comparendo",
                  "comparendos", "recarga", "recargas", "giros", "chance", "loteria"]  # fmt: skip
-# A confirmation in words ("sí, confirmo", Whisper's "se confirmó")
-_CONFIRMING = ["confirmo", "confirmado", "confirmada", "se confirmo", "confirmar"]
+# A confirmation in words ("sí, confirmo", Whisper's "se confirmó": whole words, so
+# "confirmo" covers it)
+_CONFIRMING = ["confirmo", "confirmado", "confirmada", "confirmar"]
 # Asking where else, after the store said it does not handle that
 _WHERE_ELSE = ["donde", "adonde", "a quien", "quien me", "que me recomienda", "sabe de algun",
                "conoce algun"]  # fmt: skip
@@ -1722,11 +1720,11 @@ _STILL_WAITING = ["nada que me llega", "nada que me llegan", "nada que llega", "
 _AROUND_A_NUMBER = frozenset(
     "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh".split()
 )
-# A new purchase, not an order placed: "hacer un pedido", "comprar por teléfono"
 # A wish for an item, not words about one already bought
 _WANTS = ["quiero", "quisiera", "necesito", "busco", "buscando", "me interesa", "otra", "otro",
           "otras", "otros", "comprar", "pedir", "cuanto", "precio", "tienen", "hay",
           "manejan"]  # fmt: skip
+# A new purchase, not an order placed: "hacer un pedido", "comprar por teléfono"
 _NEW_ORDER = ["hacer un pedido", "hacer una compra", "hacer el pedido", "comprar por telefono",
               "pedir por telefono", "pedido por telefono"]  # fmt: skip
 
