@@ -1932,3 +1932,93 @@ async def test_a_brand_after_a_product_keeps_what_the_caller_asked_it_for(call) 
         await c("Necesito un morral para el portátil.")
         [said, *_] = texts(await c(f"¿Y el {brand} en negro?"))
         assert "Totto para portátil" in said, said
+
+
+# ---- nineteenth session: fresh17's failures (in other words) --------------------------------
+DIANA = "+573029418205"  # 46571 Bosi Andina boots en camino; 45264 Vélez Trekking in preparation
+
+
+async def test_a_no_that_describes_the_item_refuses_no_return(call) -> None:
+    """Regression (fresh17): "No, no lo he estrenado, tiene las etiquetas y la factura la
+    tengo en el correo" to "¿Confirma que abro la solicitud de devolución?" was taken as a
+    no ("no hago ningún cambio"), or answered with the invoice question."""
+    c = call(CAROLINA)
+    await c("Quiero devolver la licuadora Oster del pedido 38150.")
+    said = texts(await c("No, no la he usado, la tengo en la caja con la factura."))
+    assert "no hago ningún cambio" not in " ".join(said), said
+    assert said[-1].startswith("Su pedido 38150") and said[-1].endswith("devolución?"), said
+    [done, *_] = texts(await c("Sí, ábrala."))
+    assert done.startswith("Listo, quedó registrada"), done
+    c = call(CAROLINA)
+    await c("Quiero devolver la licuadora Oster del pedido 38150.")
+    [done, *_] = texts(await c("Pues no, no la hemos sacado de la caja. Sí, hágale pues."))
+    assert done.startswith("Listo, quedó registrada"), done  # the yes after the statement
+
+
+async def test_the_rest_of_a_number_after_the_order_was_told_repeats_its_status(
+    call, cloud: FakeTwilioCloud
+) -> None:
+    """Regression (fresh17): "Ya, listo. Siete, uno." (the end of the number begun in the
+    turn before) heard "Le repito la pregunta" and the cross-sell offer again."""
+    c = call(CAROLINA)
+    [first, *_] = texts(await c("¿Cómo va mi pedido? El número es cuatro, cinco, siete..."))
+    assert first.startswith("Su pedido 45721"), first  # her only open order
+    said = texts(await c("Bueno, dos, uno."))
+    assert said[0] == first and said[-1] == "¿Le puedo ayudar con algo más?", said
+    assert cloud.messages == []
+
+
+async def test_a_note_taken_of_an_orders_status_is_no_yes_to_an_offer(
+    call, cloud: FakeTwilioCloud
+) -> None:
+    """Regression (fresh17): "¿Ah? Bueno." after an order's status and the cross-sell offer
+    sent the link the caller had not asked for."""
+    c = call(CAROLINA)
+    said = texts(await c("¿Cómo va mi pedido 45721?"))
+    assert "le recomiendo" in said[-1], said  # the offer the caller did not ask for
+    assert texts(await c("Ah, ok.")) == ["¿Le puedo ayudar con algo más?"]
+    assert cloud.messages == []
+
+
+async def test_the_other_items_the_caller_ordered_pick_their_order(call) -> None:
+    """Regression (fresh17): "y las otras botas, las Vélez de trekking, esas las pedí"
+    (Whisper: "las pedidas") after an order's status offered to sell the boots."""
+    c = call(DIANA)
+    [first, *_] = texts(await c("¿Cómo van las botas Bosi que pedí?"))
+    assert first.startswith("Su pedido 46571"), first
+    [other, *_] = texts(await c("Y unas Vélez de trekking, esas las tengo pedidas también."))
+    assert other.startswith("Su pedido 45264") and "preparación" in other, other
+    [carrier, *_] = texts(await c("¿Y esas con quién me las mandan?"))
+    assert "Interrapidísimo" in carrier, carrier
+
+
+async def test_a_change_to_an_order_not_sent_yet_goes_to_a_person(call) -> None:
+    """Regression (fresh17): "pedí la chaqueta en XL, pero soy talla L, ¿me la cambian?" of
+    an order still in preparation heard "todavía no se ha entregado", then "¿y sí hay en
+    verde?" offered another jacket, and "no, entonces déjelo así… con buzo" a T-shirt."""
+    c = call(CAMILO_L)
+    [said] = texts(await c("Pedí la chaqueta Columbia en M, pero soy talla XL. ¿Me la cambian?"))
+    assert said.startswith("Su pedido 46259 todavía está en preparación"), said
+    assert said.endswith("¿Quiere que le comunique?"), said
+    [stock, *_] = texts(await c("¿Y sí hay en beige?"))
+    assert "Columbia rompevientos" in stock and "talla XL" in stock, stock  # the size wanted
+    left = texts(await c("No, entonces mejor lo dejo así, me la pongo con un saco, gracias."))
+    assert left == ["¿Le puedo ayudar con algo más?"], left
+
+
+async def test_a_complaint_about_an_item_names_the_order_holding_it(call) -> None:
+    """Regression (fresh17): "la cafetera Imusa que me llegó vino con el tanque partido"
+    asked to register a complaint with no order, and the order number given next was told
+    as a status with a cross-sell (and "sí, regístrelo, por favor" took the offer)."""
+    c = call(CAROLINA)
+    [said] = texts(await c("La licuadora Oster que me llegó vino con la tapa partida."))
+    assert said.endswith("¿Confirma que registro su queja sobre el pedido 38150?"), said
+    c = call(CAROLINA)
+    [said] = texts(await c("Me llegó un producto dañado y estoy muy molesta."))
+    assert said.endswith("registro su queja para que un asesor la revise?"), said
+    again = texts(await c("Lo que quiero es que me lo reemplacen. Es el pedido 38150."))
+    assert again[-1].endswith("¿Confirma que registro su queja sobre el pedido 38150?"), again
+    [done, *_] = texts(await c("Sí, regístrela."))
+    assert done.startswith("Listo, quedó registrada con el número"), done
+    [repeat, *_] = texts(await c("Sí señor, por favor."))
+    assert repeat.startswith("Sí, ya quedó registrada con el número"), repeat

@@ -464,6 +464,8 @@ class RetailPhrases(_Section):
     exception_person: str  # "¿no me hacen el favor por esta vez?": only a person may decide
     out_of_scope_elsewhere: str  # "¿y dónde lo puedo pagar?" after an out-of-scope answer
     ticket_confirmed: str  # {ticket}: "sí, confirmo" once the ticket is already registered
+    condition_noted: str  # "no, no lo he estrenado" before a ticket's yes: noted, then asked
+    exchange_before_dispatch: str  # {number}: a return or change of an order not yet sent
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
     shipping_paid_for: str  # {amount} {threshold}: ...a sum under the free-shipping one
     payment_link_offer: str

@@ -35,6 +35,7 @@ from voicebot.dialogue.understanding import (
     RetailIntent,
     Understanding,
     amount,
+    opens_with_statement,
     understand,
 )
 from voicebot.governance.redaction import redact
@@ -116,6 +117,7 @@ class Pending:
     question: str = ""  # said again when the answer is unclear
     asked: int = 0
     when: str | None = None  # a call back's time, as the caller asked it
+    cross_sell: bool = False  # an offer the caller did not ask for: only a clear yes takes it
 
 
 class Concierge:
@@ -461,8 +463,13 @@ class Concierge:
             only = policy and general and not self.tools.catalog.mentions_product(t.folded)
             return await self._return(t.order_number, by_phone=not only, policy=policy, said=t)
         if intent == "complaint":
-            # "¡tres meses! quiero poner una queja" right after an order's status: that order
-            return self._complaint(t.order_number or self._told_order)
+            # "¡tres meses! quiero poner una queja" right after an order's status: that order;
+            # "la cafetera Imusa que me llegó vino partida": the caller's order holding it
+            number = t.order_number or self._told_order
+            if number is None and names_product:
+                held = await self._order_holding(t.product)
+                number = held.number if held is not None and self._may_disclose(held) else None
+            return self._complaint(number)
         if intent == "callback":
             # "llámenme al 310…": that number; "…pero a otro número": asked for
             return self._callback(t.phone, elsewhere=t.says(_ANOTHER_PHONE), when=t.when)
@@ -512,7 +519,10 @@ class Concierge:
             # also after a no: "No, mejor unas Puma" to the offer of another product; and
             # "¿me manda el link de las Runfalcon?": that product, then its link
             return "product_search"  # "un reloj Casio": ASR often drops the "busco"
-        if vague and self._about_last_product(t):
+        # "¿y sí hay en verde?" reads as a search ("hay") for no product: the last one's
+        about_last = intent == "product_search" and not names_product and t.answer is None
+        about_last = about_last and not t.says(_OTHER_BRAND + _BRAND_WORDS)  # "¿de otra marca?"
+        if (vague or about_last) and self._about_last_product(t):
             return "stock"  # "¿y en rojo?" after a product
         if intent in ("price", "stock", "product_search") and not names_product:
             # "¿tienen descuentos?", "¿tienen tienda física?": a store question in the words
@@ -551,7 +561,9 @@ class Concierge:
         the next turn's digits when together they make an order number's length."""
         partial, self._partial_number = self._partial_number, ""
         asking = pending is not None and pending.action in ("ask_order_number", "confirm_number")
-        if t.order_number is not None or not (asking or t.intent in _ORDER_TOPICS):
+        on_topic = asking or t.intent in _ORDER_TOPICS
+        # "Ya, listo. Siete, uno.": the rest of the number, whatever the bot said meanwhile
+        if t.order_number is not None or not (on_topic or (partial and _only_a_number(t))):
             return t
         runs = "".join(numbers(t.digits.replace(".", "")))
         if not runs:
@@ -560,7 +572,7 @@ class Concierge:
         wanted = range(expected, expected + 1) if expected else range(5, 9)
         if partial and len(partial + runs) in wanted:
             return replace(t, order_number=partial + runs)
-        if len(runs) < wanted.start:
+        if on_topic and len(runs) < wanted.start:
             self._partial_number = runs  # the start of a number: wait for the rest
         return t
 
@@ -707,6 +719,16 @@ class Concierge:
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
             t.intent not in (None, "out_of_scope", "product_search") and not refers_back
         )
+        if p.cross_sell and t.folded in _NOTED:
+            # "¿Ah? Bueno." after an order's status and an offer: the status taken note of;
+            # an offer the caller did not ask for is taken only with a clear yes
+            return [self._say("anything_else")]
+        if t.says(_LEAVE_IT) and t.order_number is None and not _asks(t):
+            # "ah, no, entonces déjelo así, la XL me la pongo con buzo": nothing to do, whatever
+            # the words around it name (no search for a "buzo")
+            if p.action == "confirm_ticket":
+                return [self._say("declined"), self._say("anything_else")]
+            return [self._say("anything_else")]
         if p.action == "confirm_ticket" and p.kind == "llamada" and t.phone not in (None, p.phone):
             # "no, al 300…" to "¿a este número?": that one
             return self._callback(t.phone, when=t.when or p.when)
@@ -730,6 +752,17 @@ class Concierge:
             # "¿Qué van a hacer? O me mandan el vestido o me devuelven la plata", "sí, pero
             # radíquelo ya": the same errand, pressed; it is registered
             return await self._confirmed(p)
+        if p.action == "confirm_ticket" and t.answer is None and not _asks(t):
+            if opens_with_statement(t.folded) and t.order_number is None:
+                # "No, no lo he estrenado, tiene las etiquetas y la factura": the item
+                # described for the ticket, no new request (not the invoice question)
+                self._pending = p
+                return [self._say("condition_noted"), p.question]
+        if p.action == "confirm_ticket" and p.kind == "queja" and not p.order_number:
+            if t.order_number is not None and t.answer is not False and "?" not in t.text:
+                # "lo que quiero es que me la cambien; el pedido es el 45649" to a complaint
+                # asked without its order: the complaint's order, not a status to tell
+                return await self._numbered("complaint", t.order_number)
         if p.action == "confirm_ticket" and p.order_number and t.order_number is not None:
             if t.order_number == p.order_number and t.answer is not False:
                 return await self._confirmed(p)  # "sí, el 38150", or the number alone: a yes
@@ -831,6 +864,8 @@ class Concierge:
             # "No, es por otra cosa: …", "sí, pero …", "okey, ¿y cuánto vale?": the words
             # after the answer are the request. A plain yes with more words on the same topic
             # ("sí, por ese mismo, ¿ya viene?") still takes the offer.
+            if p.action == "confirm_link" and t.order_number is not None:
+                return None  # "bueno, dos, uno": the rest of an order number, no yes to a link
             hedged = t.answer is False or refers_back or t.says(["pero"])
             if hedged or (p.action == "confirm_topic" and not _on_topic(p, t)):
                 return None
@@ -1105,9 +1140,8 @@ class Concierge:
         self.outcome.cross_sell_offers += 1
         q = self._say("cross_sell", item=_possessive(bought.name),
                       name=_lower_first(offer.name), price=cop(offer.price))  # fmt: skip
-        self._pending = Pending(
-            "confirm_link", kind="product", sku=offer.sku, revenue=offer.price, question=q
-        )
+        self._pending = Pending("confirm_link", kind="product", sku=offer.sku,
+                                revenue=offer.price, question=q, cross_sell=True)  # fmt: skip
         return [q]
 
     # ---- products ------------------------------------------------------------------------
@@ -1476,6 +1510,9 @@ class Concierge:
         held = next((h.product for h in hits if h.product.sku in bought), None)
         if held is not None:
             self._last_product = held
+            # "…en XL, pero yo soy talla L": the size or colour said is the one wanted, and
+            # "¿y sí hay en verde?" next asks for it in that size
+            self._last_query = said.product
 
     async def _return(
         self,
@@ -1505,6 +1542,11 @@ class Concierge:
             self._pending = Pending("ask_order_number", kind="return", question=q)
             return [q]
         self._ref(f"return:{order.number}")
+        if order.status == "en preparación":
+            # not sent yet: a person can still change or cancel it, no need to wait for it
+            q = self._say("exchange_before_dispatch", number=order.number)
+            self._pending = Pending("offer_person", question=q)
+            return [q]
         if order.delivered_on is None:
             return [
                 self._say("return_not_delivered", number=order.number),
@@ -1677,9 +1719,18 @@ _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo 
                  "factura de servicios", "pagar la luz", "pagar el agua", "pagar el gas",
                  "impuesto", "impuestos", "predial", "soat", "multa", "multas", "comparendo",
                  "comparendos", "recarga", "recargas", "giros", "chance", "loteria"]  # fmt: skip
-# A confirmation in words ("sí, confirmo", Whisper's "se confirmó": whole words, so
-# "confirmo" covers it)
-_CONFIRMING = ["confirmo", "confirmado", "confirmada", "confirmar"]
+# A confirmation in words ("sí, confirmo", "sí, regístrelo, por favor"; Whisper's "se
+# confirmó": whole words, so "confirmo" covers it)
+_CONFIRMING = ["confirmo", "confirmado", "confirmada", "confirmar", "registrelo", "registrela",
+               "por favor"]  # fmt: skip
+# A note taken of what the bot said ("¿Ah? Bueno."), as Whisper writes it
+_NOTED = ["a bueno", "ah bueno", "a ok", "ah ok", "a okey", "ah okey", "a listo", "ah listo",
+          "a ya", "ah ya", "a vale", "ah vale", "ya veo", "a bueno gracias",
+          "ah bueno gracias"]  # fmt: skip
+# Leaving things as they are, in answer to whatever the bot offered
+_LEAVE_IT = ["dejelo asi", "dejemoslo asi", "dejemos asi", "dejela asi", "asi dejelo",
+             "asi esta bien", "lo dejo asi", "la dejo asi", "asi lo dejo", "asi la dejo",
+             "mejor lo dejo asi", "dejelo quieto", "dejelo como esta"]  # fmt: skip
 # Asking where else, after the store said it does not handle that
 _WHERE_ELSE = ["donde", "adonde", "a quien", "quien me", "que me recomienda", "sabe de algun",
                "conoce algun"]  # fmt: skip
@@ -1697,7 +1748,7 @@ _PRESSING = ("complaint", "return")
 # What became of an item ordered: past forms only ("¿me la despachan a Cali?" is a new sale)
 _ORDER_FATE = (
     r"\b(?:despacharon|despachado|despachada|despacho|enviaron|enviado|enviada|"
-    r"mandaron|llego|llegado|llegaron|pedi|compre|encargue|salio|entregaron|"
+    r"mandaron|llego|llegado|llegaron|pedi|pedidas?|compre|encargue|salio|entregaron|"
     r"entregado|entregada)\b|\b(?:que|ha) pas(?:o|ado) con\b|\bcomo van?\b|\ben que quedo\b|"
     # "de ese no me han vuelto a decir nada": nothing heard of it since it was ordered
     r"\b(?:no me han|nadie me ha) (?:vuelto a )?(?:decir|dicho|avisar|avisado) nada\b"
@@ -1718,7 +1769,8 @@ _STILL_WAITING = ["nada que me llega", "nada que me llegan", "nada que llega", "
                   "no llega nunca", "no llegan nunca"]  # fmt: skip
 # The words around an order number said alone: "no, es el pedido 45721", "sí, el de 38150"
 _AROUND_A_NUMBER = frozenset(
-    "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh".split()
+    "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh ya "
+    "listo bueno vea pues y".split()
 )
 # A wish for an item, not words about one already bought
 _WANTS = ["quiero", "quisiera", "necesito", "busco", "buscando", "me interesa", "otra", "otro",

@@ -238,7 +238,7 @@ def _yes_no(folded: str) -> bool | None:
         if words[:1] == ["es"] and words[1:2] in (["si"], ["no"]):
             words = words[1:]  # "Eh, sí" as Whisper writes it: "es si por eso mismo…"
     head = " ".join(words[:3])
-    if not head or has_phrase(head, UNSURE):
+    if not head or has_phrase(head, UNSURE) or _NO_STATEMENT.match(" ".join(words)):
         return None
     opens = len(words) <= 3 or any(head == p or head.startswith(p + " ") for p in NO)
     if opens and (has_phrase(head, NO) or head.startswith("no ")):
@@ -251,6 +251,30 @@ def _yes_no(folded: str) -> bool | None:
 def yes_no(text: str) -> bool | None:
     """True for a clear yes, False for a clear no, None otherwise (unclear is not consent)."""
     return _yes_no(fold(text))
+
+
+# "No, no lo he estrenado": a "no" that agrees with what the caller then states of the item
+# (unused, unopened) refuses nothing; the answer, if any, comes after it ("… Sí, hágale")
+_NO_STATEMENT = re.compile(r"^(?:no )+(?:lo |la |los |las |me |le |se )?(?:he|hemos|ha|han) \w+")
+
+
+def opens_with_statement(folded: str) -> bool:
+    """Whether the turn opens with a "no" that agrees with a statement ("No, no lo he
+    estrenado"): no refusal of what the bot asked."""
+    words = folded.split()
+    while words and words[0] in _LEAD_IN:
+        words = words[1:]
+    return _NO_STATEMENT.match(" ".join(words)) is not None
+
+
+def _answer(heard: str) -> bool | None:
+    """The turn's yes or no: its opening's; when it opens with a statement ("No, no lo he
+    usado, tiene las etiquetas. Sí, hágale"), its last sentence's."""
+    whole = fold(heard)
+    if not opens_with_statement(whole):
+        return _yes_no(whole)
+    sentences = [fold(s) for s in re.split(r"[.!?]+", heard) if fold(s)]
+    return _yes_no(sentences[-1]) if len(sentences) > 1 else None
 
 
 _PRICE = r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)?\s*\d+\s*(?:mil|pesos)\b"
@@ -772,7 +796,7 @@ def understand(
         # a card's digits are never an order or phone number: nothing looks them up
         order_number=None if card else _order_number(_plain(spoken), money=_money(folded)),
         phone=None if card else _phone(spoken),
-        answer=_yes_no(whole),
+        answer=_answer(heard),
         product=_product_query(folded, spoken),
         card=card,
         data_rights=intent == "data_rights" or has_phrase(folded, _CUES["data_rights"]),
