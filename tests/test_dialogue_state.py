@@ -2022,3 +2022,30 @@ async def test_a_complaint_about_an_item_names_the_order_holding_it(call) -> Non
     assert done.startswith("Listo, quedó registrada con el número"), done
     [repeat, *_] = texts(await c("Sí señor, por favor."))
     assert repeat.startswith("Sí, ya quedó registrada con el número"), repeat
+
+
+async def test_a_bare_size_with_a_brand_named_and_the_cheapest_of_that_brand(call) -> None:
+    """Regression (fresh17): "y unos Puma negros en 42" offered Puma trainers that do not
+    come in 42 (the best match's sizes only), and "¿cuál de esos es el más barato?" then
+    offered a Reebok."""
+    c = call()
+    [found, _] = texts(await c("¿Tienen unas Puma en 36 para mi hija?"))
+    assert "Puma" in found and "talla 36" in found, found
+    [cheapest, _] = texts(await c("¿Y cuál de esas es la más barata?"))
+    assert "zapatillas Puma en talla 36: zapatillas Puma Flex, a $285.900" in cheapest, cheapest
+
+
+async def test_going_to_see_the_goods_asks_for_a_shop(call) -> None:
+    """Regression (fresh17): "¿tienen almacén en Bucaramanga? Quería pasar a mirar unos
+    bolsos" (Whisper: "almas en") offered a handbag."""
+    [said, *_] = texts(
+        await call()("¿Ustedes tienen algo en Tunja? Quisiera pasar a ver unas chaquetas.")
+    )
+    assert "no tenemos tienda física" in said, said
+
+
+async def test_nb_is_whispers_nv(call) -> None:
+    """Regression (fresh17): "¿Cuánto me cobran de enbío para Ipiales?" (Whisper's "nb")
+    offered socks instead of the shipping answer."""
+    [said, *_] = texts(await call()("¿Cuánto vale el enbío a Mocoa? Es para unas gorras."))
+    assert said.startswith("Enviamos a todo Colombia"), said

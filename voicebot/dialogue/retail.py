@@ -385,7 +385,7 @@ class Concierge:
             if t.says(_SIZE_QUESTION):
                 return self._in_stock(last, "sizes")
             if t.says(_CHEAPER):
-                return await self._cheaper(last, t.product)
+                return await self._cheaper(last, t.product, among=t.says(_AMONG_THOSE))
             if t.says(_OPTIONS):
                 return self._options(last)
             if t.says(_DETAILS):
@@ -1148,10 +1148,15 @@ class Concierge:
     def _bare_size(self, t: Understanding) -> Understanding:
         """ "¿Y en 34, también negro?" after a product sold in size 34: that size. A bare
         number is a size only when the item just talked about comes in it."""
-        last = self._last_product
-        if last is None or t.product.size is not None or t.order_number is not None:
+        if t.product.size is not None or t.order_number is not None:
             return t
-        sizes = {size.lower() for size in last.sizes}
+        # "¿y unos Puma negros en 42?": the sizes of the items named (any of the best
+        # matches: the first may not come in 42), else of the last one
+        named = self.tools.catalog.mentions_product(t.folded) and t.product.terms.strip()
+        hits = self.tools.catalog.search(t.product) if named else []
+        last = [self._last_product] if self._last_product is not None else []
+        items = [h.product for h in hits] or last
+        sizes = {size.lower() for item in items for size in item.sizes}
         said = re.findall(r"\b(?:en|la|el) (\d{1,3})\b", t.digits)
         size = next((n for n in said if n in sizes), None)
         return t if size is None else replace(t, product=replace(t.product, size=size))
@@ -1289,15 +1294,21 @@ class Concierge:
         said = self._say(phrase, name=name, variant=variant, **{asked: _listed(options)})
         return [said, self._offer_link(product)]
 
-    async def _cheaper(self, product: Product, asked: ProductQuery) -> list[str]:
+    async def _cheaper(
+        self, product: Product, asked: ProductQuery, among: bool = False
+    ) -> list[str]:
         """The cheapest item of the same kind in stock (in the size and colour asked, now or
         before: "¿los más baratos en talla 42?"), when it costs less than the one just offered;
-        else that one is the cheapest, said with its price."""
+        else that one is the cheapest, said with its price. `among` those just asked for
+        ("¿cuál de esos es el más barato?"): of the brand asked for, if one was."""
         prior = self._last_query or ProductQuery("")
         prior = replace(prior, size=asked.size or prior.size, color=asked.color or prior.color)
+        # "unos Puma negros en 42", then "¿cuál de esos es el más barato?": of that brand
+        brand = product.brand if among and _brand_said(prior.terms, product.brand) else None
         same_kind = [
             p for p in self.tools.catalog.products
             if p.category == product.category and p.stock(prior.size, prior.color) > 0
+            and brand in (None, p.brand)
         ]  # fmt: skip
         cheapest = min(same_kind, key=lambda p: p.price, default=None)
         if cheapest is None or cheapest.price >= product.price:
@@ -1305,7 +1316,7 @@ class Concierge:
             return [
                 self._say(
                     "product_cheapest",
-                    category=product.category,
+                    category=" ".join([product.category, *([brand] if brand else [])]),
                     variant=variant,
                     name=_lower_first(product.name),
                     price=cop(product.price),
@@ -1723,6 +1734,9 @@ _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo 
 # confirmó": whole words, so "confirmo" covers it)
 _CONFIRMING = ["confirmo", "confirmado", "confirmada", "confirmar", "registrelo", "registrela",
                "por favor"]  # fmt: skip
+# Among the items just asked for: "¿cuál de esos es el más barato?"
+_AMONG_THOSE = ["de esos", "de esas", "de ellos", "de ellas", "de los dos", "de las dos",
+                "de esa marca", "de la misma marca"]  # fmt: skip
 # A note taken of what the bot said ("¿Ah? Bueno."), as Whisper writes it
 _NOTED = ["a bueno", "ah bueno", "a ok", "ah ok", "a okey", "ah okey", "a listo", "ah listo",
           "a ya", "ah ya", "a vale", "ah vale", "ya veo", "a bueno gracias",

@@ -417,10 +417,14 @@ def _unglued(word: str) -> str | None:
 
 def respelled(text: str) -> str:
     """The transcript with Whisper's word-level slips mended before it is read: foreign
-    spellings of question words and colour words glued to another word."""
+    spellings of question words, "nb" for "nv", and colour words glued to another word."""
 
     def word(m: re.Match[str]) -> str:
         folded = fold(m.group(0))
+        if "nb" in folded:
+            # Spanish writes "nv", never "nb": "enbío" is Whisper's "envío" (b and v sound alike)
+            folded = folded.replace("nb", "nv")
+            return _RESPELLED.get(folded) or folded
         return _RESPELLED.get(folded) or _unglued(folded) or m.group(0)
 
     # "lo de vuelvo", "de volverlo": a return's verb Whisper cut in two
