@@ -17,7 +17,7 @@ from voicebot.config import Settings
 from voicebot.dialogue.intents import IntentModel
 from voicebot.dialogue.llm import Message
 from voicebot.dialogue.policy import Dialogue, EndCall, ReplyPart, ReplyStats, Say
-from voicebot.dialogue.retail import Concierge
+from voicebot.dialogue.retail import Concierge, cop
 from voicebot.dialogue.tools import Tools
 from voicebot.dialogue.understanding import understand
 from voicebot.governance.redaction import redact
@@ -2049,3 +2049,79 @@ async def test_nb_is_whispers_nv(call) -> None:
     offered socks instead of the shipping answer."""
     [said, *_] = texts(await call()("¿Cuánto vale el enbío a Mocoa? Es para unas gorras."))
     assert said.startswith("Enviamos a todo Colombia"), said
+
+
+# ---- nineteenth session: fresh18's failures (in other words) --------------------------------
+@pytest.mark.parametrize("said", ["Es el tres, ocho, uno... espere... cinco, cero.", "Es el 3850."])
+async def test_the_order_number_said_again_confirms_the_order_being_confirmed(
+    call, said: str
+) -> None:
+    """Regression (fresh18): "el pedido es el 4, 5, 3, un momentico, 4, 5" (45345, split) or
+    "el 4696" (46196, a digit lost) to "¿Confirma que abro la solicitud…?" was asked for the
+    number again."""
+    c = call(CAROLINA)
+    await c("Quiero devolver la licuadora Oster del pedido 38150.")
+    [done, *_] = texts(await c(said))
+    assert done.startswith("Listo, quedó registrada"), done
+
+
+async def test_trouble_with_an_item_bought_is_a_complaint_about_its_order(call) -> None:
+    """Regression (fresh18): "unas botas Brahma que compré se les despegó la suela" offered
+    boots for sale ("vea, le" sounded like Vélez), then told the order's status with a
+    cross-sell; no sale is offered for the rest of a call that complained."""
+    c = call(CAROLINA)
+    [said] = texts(
+        await c("Vea, le cuento que la licuadora Oster que compré se le zafó la cuchilla.")
+    )
+    assert said.endswith("¿Confirma que registro su queja sobre el pedido 38150?"), said
+    [done, *_] = texts(await c("Sí."))
+    assert done.startswith("Listo, quedó registrada"), done
+    later = " ".join(texts(await c("¿Y cómo va mi otro pedido, el 45721?")))
+    assert "45721" in later and "le recomiendo" not in later, later
+
+
+async def test_well_known_brands_the_store_does_not_carry(call) -> None:
+    """Regression (fresh18): "¿manejan licuadoras samurai?" offered an Imusa blender as if it
+    were one."""
+    [said, *_] = texts(await call()("¿Ustedes manejan botas timberland?"))
+    assert said == "No manejamos la marca Timberland.", said
+
+
+async def test_what_an_item_is_for_counts_less_than_its_own_name(call) -> None:
+    """Regression (fresh18): "el morral Totto para portátil, es para mi hija que entra a la
+    universidad" offered the Totto school backpack ("universidad" is what it is for)."""
+    said = texts(
+        await call()("¿Qué precio tiene el morral Totto de portátil? Es para la universidad.")
+    )
+    assert "morral Totto para portátil" in said[0], said
+
+
+async def test_ah_ya_after_an_answer_is_no_goodbye(call) -> None:
+    """Regression (fresh18): "¡Ah, ya!" (the caller about to ask more) after the hours was
+    taken as a goodbye and the call ended."""
+    c = call()
+    await c("¿A qué hora abren los sábados?")
+    assert texts(await c("Ah, ya.")) == ["¿Le puedo ayudar con algo más?"]
+
+
+async def test_the_cheapest_of_a_kind_asked_with_no_product_before(call) -> None:
+    """Regression (fresh18): "¿cuál es la licuadora más económica que tenga disponible?"
+    offered a Black and Decker at $343.900 (the best match for the other words)."""
+    c = call()
+    [said, _] = texts(await c("Y la licuadora más económica que tengan en bodega, ¿cuál es?"))
+    stocked = [p for p in c.concierge.tools.catalog.products
+               if p.category == "licuadoras" and p.stock(None, None) > 0]  # fmt: skip
+    cheapest = min(stocked, key=lambda p: p.price)
+    assert (
+        said
+        == f"Sí, tenemos {cheapest.name[0].lower()}{cheapest.name[1:]}, a {cop(cheapest.price)}."
+    ), said
+
+
+async def test_a_street_address_names_no_product(call) -> None:
+    """Regression (fresh18): "…para la carrera 20 con calle 15" offered a handbag ("carrera"
+    sounds like "cartera"; "calle" is Arturo Calle's)."""
+    said = " ".join(
+        texts(await call()("Me trae una hamburguesa a la carrera 30 con calle 10, por favor."))
+    )
+    assert "bolso" not in said.lower() and "Arturo Calle" not in said, said

@@ -30,6 +30,7 @@ from babel.dates import format_date
 from voicebot.config import FaqEntry, Settings
 from voicebot.dialogue.tools import StoreUnavailable, Tools
 from voicebot.dialogue.understanding import (
+    ACKNOWLEDGED,
     COST_WORDS,
     UNSURE,
     RetailIntent,
@@ -153,7 +154,7 @@ class Concierge:
         self._wants_carrier = False  # asked which carrier: named by the status or the guide line
         # "figura entregado pero no me ha llegado": a delivered status is no answer by itself
         self._not_received = False
-        self._upset = False  # this turn leans to a complaint: no cross-sell after its answer
+        self._upset = False  # the call leaned to a complaint: no cross-sell after it
         self._waited = False  # this turn says an order is long awaited
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         self._elsewhere = False  # the last answer was that the store does not handle that
@@ -365,7 +366,8 @@ class Concierge:
         # no sale offered to a caller who leans to a complaint ("hace tres meses y nada")
         # an open order the caller says is long awaited: sorry for the wait with its status
         self._waited = t.says(_STILL_WAITING) or t.says(_NOT_RECEIVED)
-        self._upset = t.leaning == "complaint" or self._waited
+        # once upset, the caller hears no sales pitch for the rest of the call either
+        self._upset = self._upset or t.leaning == "complaint" or self._waited
         if pending is not None:
             answer = await self._follow_up(pending, t)
             if answer is not None and pending.action.startswith("confirm"):
@@ -373,6 +375,9 @@ class Concierge:
                 return self._with_store_answer(_added_question(t.text), answer)
             if answer is not None:
                 return answer
+        if t.folded in ACKNOWLEDGED:
+            # "¡Ah, ya!" after an answer: noted; the caller may go on (no search, no goodbye)
+            return [self._say("anything_else")]
         if t.intent == "other_language":
             return self._offer_person_with("other_language")
         last = self._last_product
@@ -515,6 +520,11 @@ class Concierge:
             return "store_info"
         if intent in _LOOSE and self.tools.catalog.brand_not_carried(t.text) is not None:
             return "product_search"  # "¿manejan Skechers?": a brand, though not ours
+        bought = re.search(_ORDER_FATE, t.folded) is not None
+        if intent is None and t.leaning == "complaint" and names_product and bought:
+            # "unas botas que compré se les despegó la suela": trouble with an item bought, no
+            # search for another (the model leans to a complaint; no cue word said it)
+            return "complaint"
         if names_product and intent in (None, "out_of_scope", "stock", "price", "send_link"):
             # also after a no: "No, mejor unas Puma" to the offer of another product; and
             # "¿me manda el link de las Runfalcon?": that product, then its link
@@ -719,7 +729,7 @@ class Concierge:
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
             t.intent not in (None, "out_of_scope", "product_search") and not refers_back
         )
-        if p.cross_sell and t.folded in _NOTED:
+        if p.cross_sell and t.folded in ACKNOWLEDGED:
             # "¿Ah? Bueno." after an order's status and an offer: the status taken note of;
             # an offer the caller did not ask for is taken only with a clear yes
             return [self._say("anything_else")]
@@ -763,6 +773,11 @@ class Concierge:
                 # "lo que quiero es que me la cambien; el pedido es el 45649" to a complaint
                 # asked without its order: the complaint's order, not a status to tell
                 return await self._numbered("complaint", t.order_number)
+        if p.action == "confirm_ticket" and p.order_number and t.order_number is None:
+            if _same_number(t.digits, p.order_number):
+                # "el pedido es el 4, 5, 3, un momentico, 4, 5", or "el 4696" for 46196 (a
+                # digit lost): the order being confirmed
+                t = replace(t, order_number=p.order_number)
         if p.action == "confirm_ticket" and p.order_number and t.order_number is not None:
             if t.order_number == p.order_number and t.answer is not False:
                 return await self._confirmed(p)  # "sí, el 38150", or the number alone: a yes
@@ -887,8 +902,10 @@ class Concierge:
     def _asks_fate(self, t: Understanding) -> bool:
         """Words about what became of an item ("¿ya me la despacharon?", "nunca me llegó",
         "¿qué pasó con…?"), not a complaint about it or a new purchase."""
-        fate = re.search(_ORDER_FATE, t.folded) is not None
-        fate = fate or t.says(_NOT_RECEIVED) or t.says(_STILL_WAITING)
+        missing = t.says(_NOT_RECEIVED) or t.says(_STILL_WAITING)
+        if t.intent is None and t.leaning == "complaint" and not missing:
+            return False  # "unas botas que compré se les despegó la suela": a complaint
+        fate = re.search(_ORDER_FATE, t.folded) is not None or missing
         return fate and t.intent in (None, "order_status", "stock", "product_search")
 
     async def _order_holding(self, item: ProductQuery) -> Order | None:
@@ -1203,9 +1220,18 @@ class Concierge:
         last = self._last_product
         if last is not None and t.says(_OTHER_BRAND) and not t.says(self.tools.catalog.brands):
             return await self._another_brand(last, t.product)
+        kinds = self.tools.catalog.categories_named(t.folded)
+        if t.says(_CHEAPER) and len(kinds) == 1 and not t.says(self.tools.catalog.brands):
+            # "¿cuál es la licuadora más económica que tengan?": the kind's cheapest in stock
+            # (in the size and colour asked), not the best match for the other words
+            kind, asked = next(iter(kinds)), t.product
+            stocked = [p for p in self.tools.catalog.products
+                       if p.category == kind and p.stock(asked.size, asked.color) > 0]  # fmt: skip
+            if stocked:
+                cheapest = min(stocked, key=lambda p: p.price)
+                return await self._product(replace(asked, terms=cheapest.name), same=cheapest)
         if last is not None and not names_product and t.says(_BRAND_WORDS):
             return self._brands(last.category)  # "¿de qué marcas?" after a product
-        kinds = self.tools.catalog.categories_named(t.folded)
         if t.says(_BRAND_WORDS) and len(kinds) == 1 and not t.says(self.tools.catalog.brands):
             return self._brands(next(iter(kinds)))  # "¿qué marcas de zapatillas tienen?"
         query = self._in_last_category(t.product) if self._kind and names_product else t.product
@@ -1737,10 +1763,6 @@ _CONFIRMING = ["confirmo", "confirmado", "confirmada", "confirmar", "registrelo"
 # Among the items just asked for: "¿cuál de esos es el más barato?"
 _AMONG_THOSE = ["de esos", "de esas", "de ellos", "de ellas", "de los dos", "de las dos",
                 "de esa marca", "de la misma marca"]  # fmt: skip
-# A note taken of what the bot said ("¿Ah? Bueno."), as Whisper writes it
-_NOTED = ["a bueno", "ah bueno", "a ok", "ah ok", "a okey", "ah okey", "a listo", "ah listo",
-          "a ya", "ah ya", "a vale", "ah vale", "ya veo", "a bueno gracias",
-          "ah bueno gracias"]  # fmt: skip
 # Leaving things as they are, in answer to whatever the bot offered
 _LEAVE_IT = ["dejelo asi", "dejemoslo asi", "dejemos asi", "dejela asi", "asi dejelo",
              "asi esta bien", "lo dejo asi", "la dejo asi", "asi lo dejo", "asi la dejo",
@@ -1828,6 +1850,17 @@ _NOTED_AND = re.compile(
 )
 
 
+def _same_number(spoken: str, number: str) -> bool:
+    """Whether the digits said, all runs together, are `number`, or `number` with one digit
+    lost (Whisper drops one now and then: "4696" for 46196)."""
+    said = "".join(numbers(spoken.replace(".", "")))
+    if len(said) == len(number):
+        return said == number
+    return len(said) == len(number) - 1 >= 4 and any(
+        number[:i] + number[i + 1 :] == said for i in range(len(number))
+    )
+
+
 def _only_a_number(t: Understanding) -> bool:
     """Whether the turn says an order number and nothing else of substance."""
     words = fold(t.digits).split()
@@ -1857,7 +1890,8 @@ def _possessive(name: str) -> str:
 # What `Concierge.snapshot` keeps: the dialogue's state, not the records of what was done.
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
-          "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened")  # fmt: skip
+          "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened",
+          "_upset")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:

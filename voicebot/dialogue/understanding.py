@@ -223,6 +223,11 @@ def sounds_finished(text: str) -> bool:
     return last not in _DANGLING and not number and not wants
 
 
+# A note taken of what the bot said ("¿Ah? Bueno.", "¡Ah, ya!"), as Whisper writes it: no
+# goodbye (the model reads "ah, ya" as one) and no yes to an offer nobody asked for
+ACKNOWLEDGED = frozenset(["a bueno", "ah bueno", "a ok", "ah ok", "a okey", "ah okey", "a listo",
+                          "ah listo", "a ya", "ah ya", "a vale", "ah vale", "ya veo",
+                          "a bueno gracias", "ah bueno gracias"])  # fmt: skip
 # Words a caller puts before an answer ("eh, sí", "pues no", "ay, no").
 _LEAD_IN = frozenset("eh ah ay uy ehh mm mmm pues oiga mire bueno".split())
 
@@ -467,7 +472,7 @@ def _plain(spoken: str) -> str:
 def _product_query(folded: str, spoken: str) -> ProductQuery:
     numbered = fold(spoken)
     found_color = _color(folded)
-    terms = re.sub(rf"\b{_TALLA}\s+\S+", " ", numbered)
+    terms = re.sub(rf"\b{_TALLA}\s+\S+", " ", _ADDRESS.sub(" ", numbered))
     if found_color:
         for form in COLORS[found_color]:
             terms = re.sub(rf"\b{form}\b", " ", terms)
@@ -576,7 +581,7 @@ class TrainedIntents:
         cue = keyword_intent(folded)
         words = folded.split()
         short_answer = len(words) <= 3 and _yes_no(folded) is not None and "gracias" not in words
-        if short_answer or not any(w.isalpha() for w in words):
+        if short_answer or folded in ACKNOWLEDGED or not any(w.isalpha() for w in words):
             # A bare number or a short yes/no answers the bot's question; the model reads
             # intents into such turns ("no" looks like a data-rights request to it, "ok" like
             # English), so they are left to the dialogue state.
@@ -758,6 +763,14 @@ def when_said(spoken: str) -> str | None:
     return " ".join(found.group(0).replace(",", " ").split()) if found else None
 
 
+# A Colombian street address ("carrera 20 con calle 15"): no product words ("carrera" sounds
+# like "cartera", "calle" like Arturo Calle); the brand's own "Arturo Calle 32" is kept
+_ADDRESS = re.compile(
+    r"\b(?<!arturo )(?:calle|carrera|cra|kra|avenida|av|diagonal|transversal)\s+\d+\w*"
+    r"(?:\s+(?:con|numero|no|n)\s+(?:(?:calle|carrera|avenida)\s+)?\d+\w*)?(?:\s+\d+\w*)*"
+)
+
+
 def understand(
     text: str,
     rules: Rules = (),
@@ -770,6 +783,7 @@ def understand(
     heard = respelled(text)
     whole = fold(heard)
     folded = request_part(whole)  # a yes/no, a card, the language: read from the whole turn
+    folded = _ADDRESS.sub(" ", folded)
     spoken = digits(heard)
     intent, confidence = classify(_unhedged(folded))
     leaning = intent if lean is None else lean(_unhedged(folded))

@@ -47,6 +47,8 @@ CATEGORY_WORDS: dict[str, list[str]] = {
     "relojes": ["reloj", "relojes"],
     "bolsos": ["bolso", "bolsos", "cartera", "carteras"],
 }
+# How much a word for what a product is for tells, against its own name's word
+_DESCRIBED = 0.8
 # Words callers use for what a product is for, by the word its name uses for it: "para el
 # colegio" is the "escolar" one, "para el computador" the "portátil" one.
 DESCRIPTOR_WORDS: dict[str, list[str]] = {
@@ -73,7 +75,7 @@ STOPWORDS = set(
     "referencia costo costos compra compras cobran cobrar mismo medica medico cita "
     # everyday words that sound like an item's ("estoy" like "vestido"): never one
     "estoy estamos estaba esto este eso ese esa esos esas pues mire oiga vea queria tengo "
-    "tenia cosa boleta boletas"
+    "tenia cosa boleta boletas le les nos"
     .split()
 )  # fmt: skip
 
@@ -104,7 +106,8 @@ _WELL_KNOWN_BRANDS = ("converse", "new balance", "skechers", "asics", "under arm
                       "tommy hilfiger", "lacoste", "samsung", "xiaomi", "huawei", "motorola",
                       "lenovo", "philips", "kalley", "haceb", "whirlpool", "hamilton beach",
                       "nespresso", "rolex", "swatch", "north face", "chevignon", "diesel",
-                      "guess", "calvin klein", "oakley", "ray ban")  # fmt: skip
+                      "guess", "calvin klein", "oakley", "ray ban", "samurai", "mabe",
+                      "challenger", "electrolux", "panasonic", "umbro", "timberland")  # fmt: skip
 
 
 @lru_cache(maxsize=8192)
@@ -192,7 +195,9 @@ class Catalog:
                 weights.setdefault(sound(w), kind)
             for w in own[p.sku]:
                 for said in DESCRIPTOR_WORDS.get(w, []):
-                    weights.setdefault(sound(said), rarity(w))
+                    # what it is for tells a little less than its own word: "el morral para
+                    # portátil, es para la universidad" is the laptop one, not the school one
+                    weights.setdefault(sound(said), rarity(w) * _DESCRIBED)
             self._weights[p.sku] = weights
         self._category_sounds = {
             category: {sound(w) for w in [*fold(category).split(), *words] if w not in STOPWORDS}
