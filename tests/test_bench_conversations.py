@@ -147,6 +147,9 @@ def test_only_picks_one_scenario_or_a_set() -> None:
     assert _picked("fresh2-pse", None) and _picked("fresh2-pse", "fresh2-pse")
     assert _picked("fresh2-pse", "fresh2-*") and not _picked("fresh-pse", "fresh2-*")
     assert not _picked("fresh2-pse", "fresh2-")  # no star: an exact id
+    # several, separated by commas: the failed calls of a run, again
+    assert _picked("fresh2-pse", "fresh3-*, fresh2-pse") and _picked("fresh3-a", "fresh3-*,x")
+    assert not _picked("fresh2-pse", "fresh3-*,fresh2-ps") and not _picked("fresh2-pse", ",")
 
 
 @pytest.mark.fast

@@ -618,10 +618,15 @@ def _bench_settings(settings: Settings, database: Path) -> Settings:
 
 
 def _picked(scenario: str, only: str | None) -> bool:
-    """`--only ID`, or `--only PREFIX*` for a set of scenarios ("fresh2-*")."""
-    if only is None or only == scenario:
+    """`--only ID`, or `--only PREFIX*` for a set of scenarios ("fresh2-*"), or several of
+    those separated by commas (the failed calls of a run, again)."""
+    if only is None:
         return True
-    return only.endswith("*") and scenario.startswith(only[:-1])
+    return any(
+        pick == scenario or (pick.endswith("*") and scenario.startswith(pick[:-1]))
+        for pick in (p.strip() for p in only.split(","))
+        if pick
+    )
 
 
 async def run_conversation_bench(

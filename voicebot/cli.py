@@ -87,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--only",
         metavar="ID",
-        help="--conversations: run this scenario only (or ID* for a set: 'fresh2-*')",
+        help="--conversations: run this scenario only (or ID* for a set: 'fresh2-*'; several"
+        " separated by commas)",
     )
     bench.add_argument("--limit", type=int, help="--conversations: run the first N scenarios")
     bench.add_argument(
