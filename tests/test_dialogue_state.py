@@ -2125,3 +2125,13 @@ async def test_a_street_address_names_no_product(call) -> None:
         texts(await call()("Me trae una hamburguesa a la carrera 30 con calle 10, por favor."))
     )
     assert "bolso" not in said.lower() and "Arturo Calle" not in said, said
+
+
+async def test_the_other_ones_after_an_orders_status_are_the_callers_other_order(call) -> None:
+    """Regression (fresh17, re-run): "y las otras votas, las veles de trekking, esas las
+    pedides" (Whisper's words changed between runs) offered the boots for sale: "the other
+    ones" named after an order's status are another order of the caller's."""
+    c = call(DIANA)
+    await c("¿Cómo van las botas Bosi que pedí?")
+    [other, *_] = texts(await c("Ah, y las otras, las Vélez de trekking."))
+    assert other.startswith("Su pedido 45264") and "preparación" in other, other

@@ -410,13 +410,21 @@ class Concierge:
                 if not self._may_disclose(held):
                     return self._ask_identity("order_status", held)
                 return self._order_told(held)
-        if names_product and self._told_order and not _asks(t) and not t.says(_WANTS):
+        wish = [w for w in _WANTS if w not in _OTHER_ONES]  # "las otras botas" names no wish
+        if names_product and self._told_order and not _asks(t) and not t.says(wish):
             # "Es una correa Arturo Calle blanca" after that order's status: which item it is,
             # not a wish for another one
             told = await self.tools.order_status(self._told_order)
             hits = self.tools.catalog.search(t.product)
-            if told is not None and hits and hits[0].product.sku in {ln.sku for ln in told.lines}:
+            ours = (
+                hits and told is not None and hits[0].product.sku in {ln.sku for ln in told.lines}
+            )
+            if told is not None and ours and not t.says(_OTHER_ONES):
                 return self._order_told(told)
+            # "y las otras botas, las Vélez de trekking": another order of the caller's
+            held = await self._order_holding(t.product)
+            if held is not None and held.number != self._told_order and self._may_disclose(held):
+                return self._order_told(held)
         if self._elsewhere and t.says(_WHERE_ELSE) and not names_product and t.order_number is None:
             # "¿y usted no sabe dónde lo puedo pagar?" after "con eso no le puedo ayudar"
             return [self._say("out_of_scope_elsewhere"), self._say("anything_else")]
@@ -1808,6 +1816,8 @@ _AROUND_A_NUMBER = frozenset(
     "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh ya "
     "listo bueno vea pues y".split()
 )
+# The other ones: after an order's status, another of the caller's orders, or another item
+_OTHER_ONES = ["otra", "otro", "otras", "otros"]
 # A wish for an item, not words about one already bought
 _WANTS = ["quiero", "quisiera", "necesito", "busco", "buscando", "me interesa", "otra", "otro",
           "otras", "otros", "comprar", "pedir", "cuanto", "precio", "tienen", "hay",
