@@ -2135,3 +2135,10 @@ async def test_the_other_ones_after_an_orders_status_are_the_callers_other_order
     await c("¿Cómo van las botas Bosi que pedí?")
     [other, *_] = texts(await c("Ah, y las otras, las Vélez de trekking."))
     assert other.startswith("Su pedido 45264") and "preparación" in other, other
+
+
+async def test_a_price_in_thousands_is_no_size(call) -> None:
+    """Review of the bare size (nineteenth session): "en 40 mil" after an item named is a
+    price, never size 40."""
+    said = " ".join(texts(await call()("¿Tienen unas Puma negras en 40 mil?")))
+    assert "talla 40" not in said, said

@@ -1182,7 +1182,9 @@ class Concierge:
         last = [self._last_product] if self._last_product is not None else []
         items = [h.product for h in hits] or last
         sizes = {size.lower() for item in items for size in item.sizes}
-        said = re.findall(r"\b(?:en|la|el) (\d{1,3})\b", t.digits)
+        # "en 40 mil" (digits: "en 40 1000", or "40.000") is a price, not size 40
+        price = r"(?![.,]?\d)(?!\s*(?:mil|pesos|1000)\b)"
+        said = re.findall(rf"\b(?:en|la|el) (\d{{1,3}}){price}", t.digits)
         size = next((n for n in said if n in sizes), None)
         return t if size is None else replace(t, product=replace(t.product, size=size))
 
