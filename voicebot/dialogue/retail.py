@@ -410,20 +410,18 @@ class Concierge:
                 if not self._may_disclose(held):
                     return self._ask_identity("order_status", held)
                 return self._order_told(held)
-        wish = [w for w in _WANTS if w not in _OTHER_ONES]  # "las otras botas" names no wish
-        if names_product and self._told_order and not _asks(t) and not t.says(wish):
+        if names_product and self._told_order and not _asks(t) and not t.says(_WANTS):
             # "Es una correa Arturo Calle blanca" after that order's status: which item it is,
             # not a wish for another one
             told = await self.tools.order_status(self._told_order)
             hits = self.tools.catalog.search(t.product)
-            ours = (
-                hits and told is not None and hits[0].product.sku in {ln.sku for ln in told.lines}
-            )
-            if told is not None and ours and not t.says(_OTHER_ONES):
-                return self._order_told(told)
+            best = hits[0].product.sku if hits else None
+            if told is not None and not t.says(_OTHER_ONES):
+                if any(ln.sku == best for ln in told.lines):
+                    return self._order_told(told)
             # "y las otras botas, las Vélez de trekking": another order of the caller's
-            held = await self._order_holding(t.product)
-            if held is not None and held.number != self._told_order and self._may_disclose(held):
+            held = await self._own_order_holding(t.product)
+            if held is not None and held.number != self._told_order:
                 return self._order_told(held)
         if self._elsewhere and t.says(_WHERE_ELSE) and not names_product and t.order_number is None:
             # "¿y usted no sabe dónde lo puedo pagar?" after "con eso no le puedo ayudar"
@@ -480,8 +478,8 @@ class Concierge:
             # "la cafetera Imusa que me llegó vino partida": the caller's order holding it
             number = t.order_number or self._told_order
             if number is None and names_product:
-                held = await self._order_holding(t.product)
-                number = held.number if held is not None and self._may_disclose(held) else None
+                held = await self._own_order_holding(t.product)
+                number = held.number if held is not None else None
             return self._complaint(number)
         if intent == "callback":
             # "llámenme al 310…": that number; "…pero a otro número": asked for
@@ -583,7 +581,7 @@ class Concierge:
         # "Ya, listo. Siete, uno.": the rest of the number, whatever the bot said meanwhile
         if t.order_number is not None or not (on_topic or (partial and _only_a_number(t))):
             return t
-        runs = "".join(numbers(t.digits.replace(".", "")))
+        runs = _digits_said(t.digits)
         if not runs:
             return t
         expected = self._s.store.order_number_digits
@@ -862,12 +860,11 @@ class Concierge:
             about_last = t.intent in ("price", "stock") and self._last_product is not None
             follow = _BRAND_WORDS + _COLOR_QUESTION + _SIZE_QUESTION + _CHEAPER + _OPTIONS
             follow += _DETAILS
-            sized = self._bare_size(t)
             exchange = p.action == "confirm_ticket" and p.kind == "devolución"
-            if exchange and (about_last or self._about_last_product(sized)):
+            if exchange and (about_last or self._about_last_product(t)):
                 # "¿y sí hay la 37 en blanco?" before a return is confirmed: the stock, with
                 # no sale offered, then the return asked again
-                said = await self._about_product("stock", sized)
+                said = await self._about_product("stock", t)
                 if self._pending is not None and self._pending.action == "confirm_link":
                     said = said[:-1]
                 self._pending = p
@@ -935,6 +932,11 @@ class Concierge:
                     lines = sorted(holding[0].lines, key=lambda ln: ln.sku != sku)
                     return replace(holding[0], lines=tuple(lines))
         return None
+
+    async def _own_order_holding(self, item: ProductQuery) -> Order | None:
+        """`_order_holding`, when the caller may hear of that order (`_may_disclose`)."""
+        held = await self._order_holding(item)
+        return held if held is not None and self._may_disclose(held) else None
 
     async def _holds(self, number: str, item: ProductQuery) -> bool:
         """Whether the order holds the catalogue's best match for the item named."""
@@ -1234,11 +1236,9 @@ class Concierge:
         if t.says(_CHEAPER) and len(kinds) == 1 and not t.says(self.tools.catalog.brands):
             # "¿cuál es la licuadora más económica que tengan?": the kind's cheapest in stock
             # (in the size and colour asked), not the best match for the other words
-            kind, asked = next(iter(kinds)), t.product
-            stocked = [p for p in self.tools.catalog.products
-                       if p.category == kind and p.stock(asked.size, asked.color) > 0]  # fmt: skip
-            if stocked:
-                cheapest = min(stocked, key=lambda p: p.price)
+            asked = t.product
+            cheapest = self._cheapest_in_stock(next(iter(kinds)), asked)
+            if cheapest is not None:
                 return await self._product(replace(asked, terms=cheapest.name), same=cheapest)
         if last is not None and not names_product and t.says(_BRAND_WORDS):
             return self._brands(last.category)  # "¿de qué marcas?" after a product
@@ -1330,6 +1330,15 @@ class Concierge:
         said = self._say(phrase, name=name, variant=variant, **{asked: _listed(options)})
         return [said, self._offer_link(product)]
 
+    def _cheapest_in_stock(
+        self, category: str, asked: ProductQuery, brand: str | None = None
+    ) -> Product | None:
+        """The cheapest product of the kind (and brand) in stock in the size and colour asked."""
+        stocked = [p for p in self.tools.catalog.products
+                   if p.category == category and brand in (None, p.brand)
+                   and p.stock(asked.size, asked.color) > 0]  # fmt: skip
+        return min(stocked, key=lambda p: p.price, default=None)
+
     async def _cheaper(
         self, product: Product, asked: ProductQuery, among: bool = False
     ) -> list[str]:
@@ -1341,12 +1350,7 @@ class Concierge:
         prior = replace(prior, size=asked.size or prior.size, color=asked.color or prior.color)
         # "unos Puma negros en 42", then "¿cuál de esos es el más barato?": of that brand
         brand = product.brand if among and _brand_said(prior.terms, product.brand) else None
-        same_kind = [
-            p for p in self.tools.catalog.products
-            if p.category == product.category and p.stock(prior.size, prior.color) > 0
-            and brand in (None, p.brand)
-        ]  # fmt: skip
-        cheapest = min(same_kind, key=lambda p: p.price, default=None)
+        cheapest = self._cheapest_in_stock(product.category, prior, brand)
         if cheapest is None or cheapest.price >= product.price:
             variant = self._variant(replace(prior, color=None))
             return [
@@ -1821,9 +1825,8 @@ _AROUND_A_NUMBER = frozenset(
 # The other ones: after an order's status, another of the caller's orders, or another item
 _OTHER_ONES = ["otra", "otro", "otras", "otros"]
 # A wish for an item, not words about one already bought
-_WANTS = ["quiero", "quisiera", "necesito", "busco", "buscando", "me interesa", "otra", "otro",
-          "otras", "otros", "comprar", "pedir", "cuanto", "precio", "tienen", "hay",
-          "manejan"]  # fmt: skip
+_WANTS = ["quiero", "quisiera", "necesito", "busco", "buscando", "me interesa", "comprar", "pedir",
+          "cuanto", "precio", "tienen", "hay", "manejan"]  # fmt: skip
 # A new purchase, not an order placed: "hacer un pedido", "comprar por teléfono"
 _NEW_ORDER = ["hacer un pedido", "hacer una compra", "hacer el pedido", "comprar por telefono",
               "pedir por telefono", "pedido por telefono"]  # fmt: skip
@@ -1862,10 +1865,16 @@ _NOTED_AND = re.compile(
 )
 
 
+def _digits_said(spoken: str) -> str:
+    """Every digit run of the turn together ("4, 5, 3, un momentico, 4, 5" -> "45345"); the
+    dots of "45.721" are no separators."""
+    return "".join(numbers(spoken.replace(".", "")))
+
+
 def _same_number(spoken: str, number: str) -> bool:
     """Whether the digits said, all runs together, are `number`, or `number` with one digit
     lost (Whisper drops one now and then: "4696" for 46196)."""
-    said = "".join(numbers(spoken.replace(".", "")))
+    said = _digits_said(spoken)
     if len(said) == len(number):
         return said == number
     return len(said) == len(number) - 1 >= 4 and any(

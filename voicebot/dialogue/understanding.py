@@ -243,7 +243,7 @@ def _yes_no(folded: str) -> bool | None:
         if words[:1] == ["es"] and words[1:2] in (["si"], ["no"]):
             words = words[1:]  # "Eh, sí" as Whisper writes it: "es si por eso mismo…"
     head = " ".join(words[:3])
-    if not head or has_phrase(head, UNSURE) or _NO_STATEMENT.match(" ".join(words)):
+    if not head or has_phrase(head, UNSURE) or opens_with_statement(folded):
         return None
     opens = len(words) <= 3 or any(head == p or head.startswith(p + " ") for p in NO)
     if opens and (has_phrase(head, NO) or head.startswith("no ")):
