@@ -2142,3 +2142,69 @@ async def test_a_price_in_thousands_is_no_size(call) -> None:
     price, never size 40."""
     said = " ".join(texts(await call()("¿Tienen unas Puma negras en 40 mil?")))
     assert "talla 40" not in said, said
+
+
+async def test_wear_that_comes_too_soon_is_a_complaint_on_the_order(call) -> None:
+    """Regression (fresh19): "las zapatillas Adidas que les compré se les abrió la costura y
+    se está pelando el material" was told as the order's status with a cross-sell; then "el
+    número no lo tengo" to the complaint's confirmation asked for the number again."""
+    c = call(ANDRES)
+    await c.concierge.greeting()
+    [sorry] = texts(await c("Los tenis Adidas que les compré se están pelando por todos lados."))
+    assert sorry.startswith("Lamento") and "30277" in sorry and "entregado" not in sorry, sorry
+    found = texts(await c("Ay, pero el número de pedido no lo tengo aquí."))
+    assert found == ["No se preocupe, ya lo tengo, es su pedido 30277.", sorry], found
+
+
+async def test_a_sum_said_in_two_parts_and_an_item_added_for_shipping(call) -> None:
+    """Regression (fresh19): "si compro algo de 140 y 8.900, ¿me cobran el envío?" was taken
+    for order 148900, and "¿y si le agrego unas medias de 30 mil, ya me sale gratis?" offered
+    socks instead of the shipping for the new sum."""
+    c = call()
+    [paid, _] = texts(await c("Si yo compro algo de 120 y 5.900, ¿me cobran el envío a Tunja?"))
+    assert "$125.900" in paid and "gratis desde $150.000" in paid, paid
+    [free, _] = texts(await c("Y si le agrego una gorra de unos 40 mil, ¿ahí ya no me lo cobran?"))
+    assert "$165.900" in free and "gratis" in free, free
+
+
+async def test_a_top_up_amount_is_no_order_number(call) -> None:
+    """Regression (fresh19): "una recarga de Claro de 20.000" was looked up as order 20000."""
+    said = " ".join(
+        texts(await call()("¿Me pueden hacer una recarga de Tigo de 10.000 a mi celular?"))
+    )
+    assert "No encuentro un pedido" not in said and "10000" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("said", "wrong"),
+    [
+        ("¿Tienen las Nike Court blancas en 41? Es que uso media talla más.", "medias"),
+        ("¿Cuál es la más barata de Adidas en talla 42?", "Bata"),
+        ("¿Hay Reebok en talla 42? Es que yo calzo grande.", "limpiador"),
+    ],
+)
+async def test_words_around_a_shoe_search_name_no_other_item(call, said: str, wrong: str) -> None:
+    """Regression (fresh19): "media talla más grande" offered socks, "la más barata de Puma"
+    Bata sandals, "yo calso grande" a shoe-cleaning kit ("calzado")."""
+    answer = " ".join(texts(await call()(said)))
+    assert wrong not in answer and "Zapatillas" in answer.title(), answer
+
+
+async def test_a_plural_names_the_catalogues_singular(call) -> None:
+    """Regression (fresh19): "¿y el Timex digitales, cuánto vale?" after a Casio deportivo
+    was the Timex deportivo (the plural heard as unlike "digital")."""
+    c = call()
+    await c("¿A cómo tiene el reloj Casio deportivo?")
+    [said, _] = texts(await c("¿Y los Timex digitales cuánto valen?"))
+    assert "Timex digital" in said, said
+
+
+async def test_a_yes_that_goes_on_to_the_return_window(call) -> None:
+    """Regression (fresh19): "Listo, otra cosa, si a ella no le gusta, ¿cuántos días tiene para
+    devolverlo?" sent the link and left the question unanswered."""
+    c = call()
+    await c("¿Cuánto vale el bolso Totto manos libres?")
+    said = texts(
+        await c("Listo, hay otra cosa, si a él no le gusta, cuántos días tiene para devolverlo")
+    )
+    assert any("30 días" in s for s in said), said

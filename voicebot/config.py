@@ -465,6 +465,7 @@ class RetailPhrases(_Section):
     out_of_scope_elsewhere: str  # "¿y dónde lo puedo pagar?" after an out-of-scope answer
     ticket_confirmed: str  # {ticket}: "sí, confirmo" once the ticket is already registered
     condition_noted: str  # "no, no lo he estrenado" before a ticket's yes: noted, then asked
+    number_found: str  # "no tengo el número" to a ticket on an order found: its {number}
     exchange_before_dispatch: str  # {number}: a return or change of an order not yet sent
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
     shipping_paid_for: str  # {amount} {threshold}: ...a sum under the free-shipping one

@@ -161,6 +161,7 @@ class Concierge:
         # the store question the last turn answered ("¿y el domingo?" after the hours)
         self._last_faq: FaqEntry | None = None
         self._faq_said = False
+        self._spent: int | None = None  # the sum the last shipping answer was for
         gov = settings.governance
         # what the caller ID alone may open: the orders, cart and greeting of its customer
         self.phone_proven = not gov.verify_order_identity or caller_id_proven(
@@ -509,7 +510,7 @@ class Concierge:
             return "order_status"
         if self._told_order is not None and t.says(_CARRIER + _TRACKING) and intent in _LOOSE_ORDER:
             return "order_status"  # "¿y con qué transportadora lo mandan?" after its status
-        if self._follows_faq(t):
+        if self._follows_faq(t) or self._adds_to_sum(t):
             return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
         entry = self._faq_entry(t, None)
@@ -675,14 +676,19 @@ class Concierge:
 
     def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
         entry = self._faq_entry(t, intent)
-        if entry is None and self._follows_faq(t):
+        adding = self._adds_to_sum(t)
+        if adding or (entry is None and self._follows_faq(t)):
             entry = self._last_faq  # "¿y el domingo?" after the hours: the same answer holds it
         if entry is None:
             return None
         self._last_faq, self._faq_said = entry, True
         self._intent("store_info")
         free = self._s.store.free_shipping_from
-        if entry.intent == "shipping" and free and (spent := amount(t.text)) is not None:
+        spent = amount(t.text)
+        if adding and spent is not None and self._spent is not None:
+            spent += self._spent  # "¿y si le agrego unas medias de 30 mil?" to that sum
+        self._spent = spent if entry.intent == "shipping" else None
+        if entry.intent == "shipping" and free and spent is not None:
             # "lo que voy a pedir da como 200 mil, ¿me cobran el domicilio?": for that sum
             key = "shipping_free_for" if spent >= free else "shipping_paid_for"
             return [self._say(key, amount=cop(spent), threshold=cop(free)),
@@ -708,6 +714,13 @@ class Concierge:
         if answer[-1].endswith("?"):
             return [*answer[:-1], said, answer[-1]]
         return [*answer, said]
+
+    def _adds_to_sum(self, t: Understanding) -> bool:
+        """Whether the turn adds an amount to the sum the shipping answer was just given for
+        ("y si le agrego unas medias de unos 30 mil, ¿ahí sí me sale gratis?")."""
+        shipping = self._last_faq is not None and self._last_faq.intent == "shipping"
+        adds = shipping and self._spent is not None and t.says(_ADDING)
+        return adds and t.order_number is None and amount(t.text) is not None
 
     def _follows_faq(self, t: Understanding) -> bool:
         """Whether the turn follows the store answer just given up ("¿y para Cali es lo
@@ -739,6 +752,11 @@ class Concierge:
             # "¿Ah? Bueno." after an order's status and an offer: the status taken note of;
             # an offer the caller did not ask for is taken only with a clear yes
             return [self._say("anything_else")]
+        if p.action == "confirm_ticket" and p.order_number and t.order_number is None:
+            if t.says(_NO_NUMBER) and not _asks(t):
+                # "el número no lo tengo, pero es el único pedido": it was found already
+                self._pending = p
+                return [self._say("number_found", number=p.order_number), p.question]
         if t.says(_LEAVE_IT) and t.order_number is None and not _asks(t):
             # "ah, no, entonces déjelo así, la XL me la pongo con buzo": nothing to do, whatever
             # the words around it name (no search for a "buzo")
@@ -1824,6 +1842,10 @@ _AROUND_A_NUMBER = frozenset(
 )
 # The other ones: after an order's status, another of the caller's orders, or another item
 _OTHER_ONES = ["otra", "otro", "otras", "otros"]
+# More to a purchase whose shipping was asked: "¿y si le agrego unas medias?"
+_ADDING = ["agrego", "le agrego", "agregue", "le sumo", "sumo", "sumando", "anado", "le anado",
+           "le pongo", "le meto", "tambien compro", "con otra", "con otro", "mas unas", "mas unos",
+           "mas una", "mas un"]  # fmt: skip
 # A wish for an item, not words about one already bought
 _WANTS = ["quiero", "quisiera", "necesito", "busco", "buscando", "me interesa", "comprar", "pedir",
           "cuanto", "precio", "tienen", "hay", "manejan"]  # fmt: skip
@@ -1912,7 +1934,7 @@ def _possessive(name: str) -> str:
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
           "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened",
-          "_upset")  # fmt: skip
+          "_upset", "_spent")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:

@@ -87,7 +87,11 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                    "me mandaron otro", "me mandaron otra", "me llego otro", "me llego otra",
                    "la habia pedido", "lo habia pedido", "las habia pedido", "los habia pedido",
                    "no es lo que pedi", "no es la que pedi", "no es el que pedi",
-                   "producto equivocado", "pedido equivocado"]),
+                   "producto equivocado", "pedido equivocado",
+                   # wear that comes too soon: "se les abrió la costura", "se está pelando"
+                   "se abrio la costura", "se les abrio", "se le abrio", "se esta pelando",
+                   "se estan pelando", "se pelo", "se pelaron", "se despego", "se despegaron",
+                   "se descosio", "se descosieron", "se desbarato", "se desbarataron"]),
     ("callback", ["me llamen", "me llamen despues", "llamenme", "devuelvan la llamada",
                   "me devuelvan la llamada", "que me llame", "me pueden llamar",
                   "me vuelvan a llamar", "llamarme mas tarde", "me llame", "me marquen",
@@ -305,10 +309,14 @@ def _money(folded: str) -> bool:
 
 # How a caller asks what something costs (a round thousand said with it is an amount)
 _COST_ASKED = ["cuanto", "cuesta", "cuestan", "vale", "valen", "precio", "costo", "me sale",
-               "me cobran", "compra de", "compras de"]  # fmt: skip
+               "me cobran", "compra de", "compras de", "recarga", "recargar",
+               "recargue"]  # fmt: skip
 
 
 _AMOUNT = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)\s*(mil|millones|millon|millón)?\b", re.I)
+
+
+_SPLIT_THOUSANDS = re.compile(r"\b(\d{0,2}[1-9]0) y (\d\.\d{3})\b")
 
 
 def amount(text: str) -> int | None:
@@ -317,6 +325,8 @@ def amount(text: str) -> int | None:
     if not _money(fold(text)) and "$" not in text:
         return None
     said = text if any(c.isdigit() for c in text) else spoken_numbers(text)
+    # "140 y 8.900": Whisper's "ciento cuarenta y ocho mil novecientos" (148.900)
+    said = _SPLIT_THOUSANDS.sub(lambda m: str(int(m[1]) * 1000 + int(m[2].replace(".", ""))), said)
     found = None
     for m in _AMOUNT.finditer(said):
         value = int(m.group(1).replace(".", ""))
@@ -328,8 +338,8 @@ def amount(text: str) -> int | None:
 
 def _order_number(plain: str, length: tuple[int, int] = (5, 8), money: bool = False) -> str | None:
     found = [c for c in numbers(re.sub(_PRICE, " ", plain)) if length[0] <= len(c) <= length[1]]
-    if money:  # a round thousand among words about money is the amount, not an order
-        found = [c for c in found if not c.endswith("000")]
+    if money:  # a round hundred among words about money is the amount ("140 y 8.900"), not an
+        found = [c for c in found if not c.endswith("00")]  # order
     return found[-1] if found else None
 
 
@@ -469,8 +479,12 @@ def _plain(spoken: str) -> str:
     return fold(spoken.replace(".", ""))
 
 
+# "a veces pido media talla más grande": the fit, not socks ("medias")
+_HALF_SIZE = re.compile(r"\bmedi[ao] (?:talla|numero|punto)\b")
+
+
 def _product_query(folded: str, spoken: str) -> ProductQuery:
-    numbered = fold(spoken)
+    numbered = _HALF_SIZE.sub(" ", fold(spoken))
     found_color = _color(folded)
     terms = re.sub(rf"\b{_TALLA}\s+\S+", " ", _ADDRESS.sub(" ", numbered))
     if found_color:

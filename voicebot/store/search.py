@@ -75,7 +75,9 @@ STOPWORDS = set(
     "referencia costo costos compra compras cobran cobrar mismo medica medico cita "
     # everyday words that sound like an item's ("estoy" like "vestido"): never one
     "estoy estamos estaba esto este eso ese esa esos esas pues mire oiga vea queria tengo "
-    "tenia cosa boleta boletas le les nos"
+    "tenia cosa boleta boletas le les nos "
+    # how cheap it is ("barata" sounds like Bata) and the size one wears ("calzo" like calzado)
+    "barato barata baratos baratas economico economica economicos economicas calzo calso"
     .split()
 )  # fmt: skip
 
@@ -236,6 +238,9 @@ class Catalog:
         found = {s: _likeness(key, s, s in self._joined) for s in self._sounds}
         if found.get(key) == 1:
             return {key: 1.0}  # a word the catalogue has ("reebok") is that word, no slip
+        for single in (key[:-2], key[:-1]) if key.endswith("s") else ():
+            if len(single) > 2 and single in self._sounds:
+                return {single: 1.0}  # "digitales": the plural of the catalogue's "digital"
         return {s: v for s, v in found.items() if v}
 
     def brand_not_carried(self, text: str) -> str | None:
