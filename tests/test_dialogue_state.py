@@ -2208,3 +2208,25 @@ async def test_a_yes_that_goes_on_to_the_return_window(call) -> None:
         await c("Listo, hay otra cosa, si a él no le gusta, cuántos días tiene para devolverlo")
     )
     assert any("30 días" in s for s in said), said
+
+
+async def test_a_call_back_out_of_hours_asks_another_time_then_books_it(call) -> None:
+    """Regression (fresh19): "¿me pueden devolver la llamada el jueves como a las nueve de la
+    noche?" was booked for a time nobody works; then "entonces el jueves a las siete, a este
+    mismo número" was asked the confirmation again and the call ended with no ticket."""
+    c = call()
+    [q] = texts(await c("¿Me pueden llamar el sábado a eso de las 10 de la noche? Ahora no puedo."))
+    assert q.startswith("A esa hora no tenemos asesores") and "8 de la noche" in q, q
+    booked = texts(await c("Ah bueno, entonces el sábado a las 11 de la mañana."))
+    assert booked[0].startswith("Listo, quedó registrada"), booked
+    assert "el sábado a las 11 de la mañana" in booked[1], booked
+
+
+async def test_a_time_given_to_the_call_backs_confirmation_is_a_yes(call) -> None:
+    """Regression (fresh19): a time said in answer to "¿Confirma que un asesor le devuelva la
+    llamada a este número?" was asked the same question again."""
+    c = call()
+    await c("¿Me pueden devolver la llamada más tarde?")
+    booked = texts(await c("Mejor el viernes a las 4 de la tarde, a este mismo número."))
+    assert booked[0].startswith("Listo, quedó registrada"), booked
+    assert "el viernes a las 4 de la tarde" in booked[1], booked

@@ -8,7 +8,14 @@ import pytest
 
 from voicebot.dialogue import understanding as nlu
 from voicebot.dialogue.intents import DEFAULT_MODEL, INTENTS, IntentModel
-from voicebot.dialogue.understanding import RetailIntent, Understanding, request_part, understand
+from voicebot.dialogue.understanding import (
+    RetailIntent,
+    Understanding,
+    clock_hour,
+    request_part,
+    understand,
+    weekday_named,
+)
 from voicebot.governance.redaction import redact
 from voicebot.store.search import ProductQuery
 from voicebot.text import digits, fold
@@ -343,3 +350,18 @@ def test_the_request_is_what_follows_a_redirect(said: str, wanted: str) -> None:
     assert turn.folded == wanted
     if said.startswith("No"):
         assert turn.answer is False  # the answer is still read from the whole turn
+
+
+@pytest.mark.parametrize(
+    ("when", "hour", "day"),
+    [
+        ("el jueves como a las 9 de la noche", 21, "thu"),
+        ("mañana tipo 5", 17, None),
+        ("el sábado a las 10 de la mañana", 10, "sat"),
+        ("a las 10", 10, None),
+        ("el miércoles a las 12", 12, "wed"),
+        ("en la tarde", None, None),
+    ],
+)
+def test_a_call_backs_hour_and_day(when: str, hour: int | None, day: str | None) -> None:
+    assert (clock_hour(when), weekday_named(when)) == (hour, day)

@@ -449,6 +449,7 @@ class RetailPhrases(_Section):
     topic_product: str
     topic_return: str
     callback_confirm: str
+    callback_out_of_hours: str  # a call back asked for when no agent works: another time
     callback_ask_phone: str
     callback_confirm_phone: str  # {last4}
     product_price: str  # {name} {price}

@@ -36,8 +36,10 @@ from voicebot.dialogue.understanding import (
     RetailIntent,
     Understanding,
     amount,
+    clock_hour,
     opens_with_statement,
     understand,
+    weekday_named,
 )
 from voicebot.governance.redaction import redact
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
@@ -93,6 +95,7 @@ Action = Literal[
     "ask_order_number",  # waiting for an order number (kind says what for)
     "ask_product",  # waiting for a product description
     "ask_phone",  # waiting for the number to call back
+    "ask_when",  # waiting for a call back's time within business hours
     "confirm_topic",  # "¿llama por su pedido de…?"
     "confirm_link",  # send a product, cart or payment link
     "confirm_ticket",  # open a return, complaint or callback ticket
@@ -644,12 +647,29 @@ class Concierge:
             q = self._say("callback_ask_phone")
             self._pending = Pending("ask_phone", kind="llamada", question=q, when=when)
             return [q]
+        if self._outside_hours(when):
+            # "el jueves a las 9 de la noche": nobody works then; another time is asked for
+            q = self._say("callback_out_of_hours")
+            self._pending = Pending("ask_when", kind="llamada", phone=phone, question=q)
+            return [q]
         q = (self._say("callback_confirm") if phone == self.phone
              else self._say("callback_confirm_phone", last4=phone[-4:]))  # fmt: skip
         self._pending = Pending(
             "confirm_ticket", kind="llamada", phone=phone, question=q, when=when
         )
         return [q]
+
+    def _outside_hours(self, when: str | None) -> bool:
+        """Whether a call back at `when` falls where the desk's business hours (of the day
+        named, else of any day) have no agent at work; False when no hour is said."""
+        hour = clock_hour(when) if when else None
+        weekly = self._s.handoff.business_hours.weekly
+        if hour is None or not weekly:
+            return False
+        day = weekday_named(when or "")
+        spans = list(weekly.values()) if day is None else [weekly[day]] if day in weekly else []
+        ranges = [span.split("-") for span in spans]
+        return not any(int(a[:2]) <= hour < int(b[:2]) + (b[3:] != "00") for a, b in ranges)
 
     def _faq_entry(self, t: Understanding, intent: str | None) -> Any:
         """The FAQ entry whose cue the words contain (the longest cue said: "las políticas de
@@ -767,6 +787,11 @@ class Concierge:
             # "no, al 300…" to "¿a este número?": that one
             return self._callback(t.phone, when=t.when or p.when)
         if p.action == "confirm_ticket" and p.kind == "llamada" and t.phone is None:
+            if t.when not in (None, p.when) and t.answer is not False:
+                # "entonces el jueves a las 7, a este mismo número": a yes, at that time
+                if self._outside_hours(t.when):
+                    return self._callback(p.phone, when=t.when)
+                return await self._confirmed(replace(p, when=t.when))
             digits = sum(c.isdigit() for c in t.digits)
             if digits >= 6 or t.says(_ANOTHER_PHONE):
                 # "que sea al celular de mi esposa: 315 208 40 al 4 71": another number, not
@@ -841,6 +866,18 @@ class Concierge:
             return await self._verify(p, t, moved_on)
         if p.action == "ask_product":
             return None if moved_on else await self._product(t.product)
+        if p.action == "ask_when":
+            if t.when is not None and not self._outside_hours(t.when):
+                # "entonces el jueves a las 7": booked, the caller asked for it already
+                return await self._confirmed(replace(p, action="confirm_ticket", when=t.when))
+            if t.when is not None:
+                return self._callback(p.phone, when=t.when)
+            if moved_on or t.answer is False:
+                return None
+            if self._miss("when"):
+                return self._offer_person()
+            self._pending = replace(p, asked=p.asked + 1)
+            return [p.question]
         if p.action == "ask_phone":
             if t.phone is not None:
                 return self._callback(t.phone, when=t.when or p.when)

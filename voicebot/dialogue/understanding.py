@@ -769,6 +769,31 @@ _WHEN = re.compile(
 )
 
 
+_WEEKDAYS = {"lunes": "mon", "martes": "tue", "miercoles": "wed", "jueves": "thu",
+             "viernes": "fri", "sabado": "sat", "domingo": "sun"}  # fmt: skip
+
+
+def clock_hour(when: str) -> int | None:
+    """The hour of a call back's time as said ("el jueves como a las 9 de la noche" -> 21),
+    0-23; a bare "a las 3" is the afternoon (nobody asks for a call at 3 a.m.). None when no
+    hour is said."""
+    folded = fold(when)
+    m = re.search(r"\b(\d{1,2})(?::\d\d)?\b", folded)
+    if m is None or int(m[1]) > 23:
+        return None
+    hour = int(m[1])
+    if re.search(r"\b(?:de la manana|am|a\. ?m)\b", folded):
+        return hour % 12
+    if re.search(r"\b(?:tarde|noche|pm|p\. ?m)\b", folded) or 1 <= hour <= 6:
+        return hour % 12 + 12
+    return hour
+
+
+def weekday_named(when: str) -> str | None:
+    """The weekday of a call back's time ("el jueves…" -> "thu"), None when none is named."""
+    return next((key for day, key in _WEEKDAYS.items() if day in fold(when).split()), None)
+
+
 def when_said(spoken: str) -> str | None:
     """A day and/or time in the caller's words ("mañana, tipo 5 de la tarde"), as said (in
     digits): a call back's time for the ticket and the reply. None when none is said; "hoy" or
