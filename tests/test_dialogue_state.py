@@ -2230,3 +2230,18 @@ async def test_a_time_given_to_the_call_backs_confirmation_is_a_yes(call) -> Non
     booked = texts(await c("Mejor el viernes a las 4 de la tarde, a este mismo número."))
     assert booked[0].startswith("Listo, quedó registrada"), booked
     assert "el viernes a las 4 de la tarde" in booked[1], booked
+
+
+async def test_a_plan_of_the_callers_own_then_thanks_ends_the_call(call) -> None:
+    """Regression (fresh19): "¿Pisto? Entonces le digo a ella que llame con el número del
+    pedido. Muchas gracias." to the offer of a person asked for the order number."""
+    c = call()
+    await c("Quiero cambiar unos tenis que me regalaron por una talla más.")
+    await c("No, el número del pedido no lo tengo.")
+    said = await c("Entonces le pido el número a mi hermano y vuelvo a llamar. Gracias.")
+    assert said == [EndCall("goodbye", "farewell")], said
+    c = call()
+    await c("Quiero cambiar unos tenis que me regalaron por una talla más.")
+    await c("No, el número del pedido no lo tengo.")
+    said = await c("Bueno, y entonces ¿cómo hago para saber el número de pedido? Gracias.")
+    assert said != [EndCall("goodbye", "farewell")], said

@@ -283,9 +283,16 @@ class Concierge:
         """'No, gracias' right after '¿algo más?', or thanks and goodbye when no question is
         open (or only an offer, which thanks declines): the caller is done."""
         t = _understood(turn)
+        p = self._pending
+        offer = p is None or p.action in ("confirm_link", "offer_person")
         if t.intent == "goodbye" and t.order_number is None:
-            p = self._pending
-            return p is None or p.action in ("confirm_link", "offer_person")
+            return offer
+        # "entonces le digo a ella que llame con el número. Muchas gracias.": a plan of the
+        # caller's own, then thanks to end it (not "sí, gracias" to the offer)
+        asked = [q for q in re.findall(r"([^¿?.!]*)\?", t.text) if len(q.split()) > 2]
+        thanked = re.search(r"\bgracias\W*$", t.text.lower()) is not None and not asked
+        if thanked and offer and t.answer is None and len(t.folded.split()) > 4:
+            return t.order_number is None and p is not None
         if not self._asked_more:
             return False
         return t.answer is False and t.intent is None and t.order_number is None
