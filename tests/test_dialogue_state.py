@@ -2245,3 +2245,31 @@ async def test_a_plan_of_the_callers_own_then_thanks_ends_the_call(call) -> None
     await c("No, el número del pedido no lo tengo.")
     said = await c("Bueno, y entonces ¿cómo hago para saber el número de pedido? Gracias.")
     assert said != [EndCall("goodbye", "farewell")], said
+
+
+async def test_the_cheapest_keeps_the_type_asked(call) -> None:
+    """Regression (fresh19): "una cafetera de goteo", then "¿cuál es la más económica?"
+    offered a capsule coffee maker: the cheapest of the kind, not of the type asked."""
+    c = call()
+    await c("Necesito una cafetera italiana, de esas de estufa.")
+    said = " ".join(texts(await c("¿Y cuál es la más barata que tenga?")))
+    italian = [p for p in c.concierge.tools.catalog.products
+               if "italiana" in p.name and p.stock(None, None) > 0]  # fmt: skip
+    cheapest = min(italian, key=lambda p: p.price)
+    assert cheapest.name.lower() in said.lower() and cop(cheapest.price) in said, said
+
+
+async def test_the_stock_asked_while_the_exchanges_order_number_is_missing(call) -> None:
+    """Regression (fresh19): "unas ni que corte blancas" (Nike Court) that were a present and
+    are tight; "el número no lo tengo, pero ¿por lo menos hay en 41 blancas?" heard only where
+    to find the number (and "ni que corte" was a belt: "corte" sounds like "correa")."""
+    c = call()
+    await c("Me regalaron unas ni que corte blancas talla 43 y me quedan pequeñas, ¿las cambian?")
+    said = texts(await c("Uy, el número de pedido no lo tengo, pero ¿sí hay en talla 42 blancas?"))
+    court = c.concierge.tools.catalog.by_sku["ZAP-011"]
+    assert court.name == "Zapatillas Nike Court" and court.stock("42", "blanco") > 0
+    assert (
+        said[0]
+        == f"Sí, tenemos zapatillas Nike Court en talla 42 color blanco, a {cop(court.price)}."
+    )
+    assert said[1:] == [c.concierge._say("order_number_unknown")], said

@@ -861,6 +861,19 @@ class Concierge:
                 again = self._pending is not None and self._pending.action == "ask_order_number"
                 if not again:
                     return answer
+            if p.kind == "return" and self._about_last_product(t) and t.says(_IN_STOCK):
+                # "el número no lo tengo, pero ¿por lo menos hay en 41 blancas?": the stock of
+                # the item to exchange, with no sale offered, then the number again
+                said = await self._about_product("stock", t)
+                offered = self._pending is not None and self._pending.action == "confirm_link"
+                if offered or said[-1:] == [self._say("anything_else")]:
+                    said = said[:-1]
+                if not (t.answer is False or t.says(_NO_NUMBER)):
+                    self._pending = p
+                    return [*said, p.question]
+                q = self._say("order_number_unknown")
+                self._pending = Pending("offer_person", question=q)
+                return [*said, q]
             if t.answer is False or t.says(_NO_NUMBER):
                 # where to find it, or a person; never the same question again
                 q = self._say("order_number_unknown")
@@ -1395,9 +1408,18 @@ class Concierge:
     def _cheapest_in_stock(
         self, category: str, asked: ProductQuery, brand: str | None = None
     ) -> Product | None:
-        """The cheapest product of the kind (and brand) in stock in the size and colour asked."""
-        stocked = [p for p in self.tools.catalog.products
-                   if p.category == category and brand in (None, p.brand)
+        """The cheapest product of the kind (and brand) in stock in the size and colour asked,
+        of the type asked too: "una cafetera de goteo", then "¿cuál es la más económica?" is
+        the cheapest drip one, not a capsule one (a word of the asked terms that some of the
+        kind's names have and others lack, not a brand)."""
+        kind = [p for p in self.tools.catalog.products if p.category == category]
+        names = {p.sku: set(fold(p.name).split()) for p in kind}
+        brands = {fold(b) for b in self.tools.catalog.brands}
+        shared = set.intersection(*names.values()) if names else set()
+        typed = {w for w in fold(asked.terms).split() if w not in shared | brands | STOPWORDS}
+        typed = {w for w in typed if any(w in n for n in names.values())}
+        stocked = [p for p in kind
+                   if brand in (None, p.brand) and typed <= names[p.sku]
                    and p.stock(asked.size, asked.color) > 0]  # fmt: skip
         return min(stocked, key=lambda p: p.price, default=None)
 
@@ -1646,6 +1668,11 @@ class Concierge:
         elif by_phone and self.phone and self.phone_proven:
             order = await self._order_to_return(said)
         if order is None:
+            if said is not None and self.tools.catalog.mentions_product(said.folded):
+                # "unas Nike Court blancas que me regalaron": what "¿y en 41?" is about next
+                hits = self.tools.catalog.search(said.product)
+                if hits:
+                    self._last_product, self._last_query = hits[0].product, said.product
             rule = next((e for e in self._s.store.faq if e.intent == "return"), None)
             if policy and rule is not None:
                 q = self._say("return_ask_order_after_policy")
@@ -1886,6 +1913,8 @@ _AROUND_A_NUMBER = frozenset(
 )
 # The other ones: after an order's status, another of the caller's orders, or another item
 _OTHER_ONES = ["otra", "otro", "otras", "otros"]
+# Whether there are some: "¿por lo menos hay en 41?", "¿sí tienen en blanco?"
+_IN_STOCK = ["hay", "tienen", "tiene", "quedan", "queda", "manejan", "sí en", "si en"]
 # More to a purchase whose shipping was asked: "¿y si le agrego unas medias?"
 _ADDING = ["agrego", "le agrego", "agregue", "le sumo", "sumo", "sumando", "anado", "le anado",
            "le pongo", "le meto", "tambien compro", "con otra", "con otro", "mas unas", "mas unos",

@@ -208,9 +208,14 @@ class Catalog:
         self._sounds = sorted({s for weights in self._weights.values() for s in weights})
         self._most = {s: max(w.get(s, 0.0) for w in self._weights.values()) for s in self._sounds}
         single = {sound(w) for words in own.values() for w in words}
+        # what an item is for ("correr"): heard whole or not at all ("corte" is no "correr")
+        self._described = {sound(d) for ds in DESCRIPTOR_WORDS.values() for d in ds} - single
         self._joined = joined - single
         self.brands = sorted({fold(p.brand) for p in products})  # folded, as callers' words are
         self._long_brands = [b.split() for b in self.brands if len(b.split()) > 1]
+        self._brand_kinds: dict[str, set[str]] = {}  # a one-word brand's sound: its kinds
+        for p in products:
+            self._brand_kinds.setdefault(sound(fold(p.brand)), set()).add(p.category)
         self.vocabulary = set(self.brands) | {w for ws in CATEGORY_WORDS.values() for w in ws}
         # a two-word brand said as one ("nevera" for New Era) is still the brand
         self._vocabulary_sounds = {sound(v.replace(" ", "")) for v in self.vocabulary}
@@ -330,6 +335,10 @@ class Catalog:
             }
         return named
 
+    def _whole(self, word: str) -> bool:
+        """The word is one of the catalogue's, as heard (no near sound)."""
+        return self._matches(word).get(sound(word)) == 1
+
     def search(self, query: ProductQuery, limit: int = 3) -> list[Hit]:
         """Best matches first; ties prefer items available in the asked size and colour, then
         within the price ceiling, then the cheaper."""
@@ -338,9 +347,10 @@ class Catalog:
         said = [w for w in fold(query.terms).split() if not w.isdigit()]
         content = [w not in STOPWORDS for w in said]
         singles = [
-            self._matches(w) if c and not self._other_brand(said, i) else {}
+            {s: v for s, v in self._matches(w).items() if v == 1 or s not in self._described}
+            if c and not self._other_brand(said, i) else {}
             for i, (w, c) in enumerate(zip(said, content, strict=True))
-        ]
+        ]  # fmt: skip
         # "run falcon", "ni que": two words heard for one; two filler words, or a lone letter
         # ("o", "y"), are not
         pairs = [
@@ -356,6 +366,13 @@ class Catalog:
         if not any(singles) and not any(pairs):
             return []  # no word any product has ("quisiera", the opening hours)
         named = self._categories([w for w, c in zip(said, content, strict=True) if c])
+        # "unas ni que corte blancas": Nike heard whole, "corte" only near a word of belts
+        # and bags; the brand's kinds, unless a kind was heard whole
+        brand = {k for f in [*singles, *pairs] for s, v in f.items() if v == 1
+                 for k in self._brand_kinds.get(s, ())}  # fmt: skip
+        if brand and named and not brand & named:
+            exact = [w for w, c in zip(said, content, strict=True) if c and self._whole(w)]
+            named = named if self._categories(exact) else brand
         relevance: dict[str, float] = {}
         for p in self.products:
             if named and p.category not in named:
