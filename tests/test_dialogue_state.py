@@ -2273,3 +2273,121 @@ async def test_the_stock_asked_while_the_exchanges_order_number_is_missing(call)
         == f"Sí, tenemos zapatillas Nike Court en talla 42 color blanco, a {cop(court.price)}."
     )
     assert said[1:] == [c.concierge._say("order_number_unknown")], said
+
+
+LAURA = "+573022427184"  # 46640: Totto bag and Bata sandals, en camino with Servientrega
+FELIPE_G = "+573066544837"  # 45345: Adidas Revolution and a Crep cleaning kit, delivered
+LUZ_MARINA = "+573052048687"  # 45323: Q&Q watch and Totto tote, delivered in October
+
+
+async def test_the_told_orders_number_said_again_with_a_digit_more(call) -> None:
+    """Regression (fresh20): "Ya, aquí está: 466400" ("466, 40") after order 46640 was told
+    was looked up as order 466400; "¿con cuál transportador?" next was not understood."""
+    c = call(LAURA)
+    await c.concierge.greeting()
+    await c("Quiero saber de mi pedido 46640.")
+    [told, *_] = texts(await c("Ah no, espere, se lo leo bien: 466400."))
+    assert told.startswith("Su pedido 46640,") and "Servientrega" in told, told
+    [carrier, _] = texts(await c("¿Y con qué transportador me lo mandaron?"))
+    assert "Servientrega" in carrier, carrier
+
+
+async def test_the_order_being_confirmed_said_among_restarts(call) -> None:
+    """Regression (fresh20): "El pedido es el 453, 45, 453, 455" (45345 with restarts) to a
+    complaint's confirmation on 45345 asked for the number again."""
+    c = call(FELIPE_G)
+    await c.concierge.greeting()
+    [q] = texts(await c("El kit limpiador de calzado me llegó roto y manchó todo."))
+    assert "45345" in q, q
+    said = texts(await c("El pedido es el 453, 45, 453, 455."))  # as Whisper wrote it
+    assert said[0].startswith("Listo, quedó registrada"), said
+
+
+async def test_an_expired_returns_number_given_again_and_a_plea(call) -> None:
+    """Regression (fresh20): after "ya pasó el plazo de devolución… ¿le comunico?", "el
+    número es…" asked for the number as for a status, "4, 5, 3, 2, 3" was told as a status,
+    and "¿No hay forma de que me lo reciban?" (a "no" that asks) heard "¿algo más?"."""
+    c = call(LUZ_MARINA)
+    await c.concierge.greeting()
+    [late] = texts(await c("Quiero devolver el bolso Totto tote que me llegó en octubre."))
+    assert "ya pasó el plazo" in late, late
+    assert texts(await c("El número del pedido es")) == [c.concierge._say("order_number_go_on")]
+    assert texts(await c("45323")) == [late]
+    [plea, _] = texts(await c("¿No hay manera de que me lo cambien por otra cosa?"))
+    assert plea == c.concierge._say("exception_person"), plea
+
+
+async def test_praise_is_thanked_not_taken_for_a_complaint(call) -> None:
+    """Regression (fresh20): "No, nada, yo solo llamaba a darles las gracias, la licuadora
+    llegó rapidísimo" was asked to confirm a complaint."""
+    c = call()
+    said = texts(
+        await c("No, nada malo, solo quería agradecerles: llegó rapidísimo y quedó feliz.")
+    )
+    assert said == [c.concierge._say("praise_thanks"), c.concierge._say("anything_else")], said
+    assert await c("No, eso era todo, gracias.") == [EndCall("goodbye", "farewell")]
+
+
+async def test_food_is_not_ours_and_a_wrong_number_ends_the_call(call) -> None:
+    """Regression (fresh20): "¿hablo con el restaurante? dos almuerzos a domicilio" got the
+    shipping answer; "me dieron mal el número, disculpe la molestia" asked for an order."""
+    c = call()
+    said = texts(await c("¿Es la pizzería? Quiero dos pizzas hawaianas a domicilio."))
+    assert said == [c.concierge._s.phrase("out_of_scope")], said
+    assert await c("Ay, perdón, me equivoqué, disculpe la molestia.") == [
+        EndCall("goodbye", "farewell")
+    ]
+
+
+async def test_what_data_is_kept_and_whether_paying_is_safe(call) -> None:
+    """Regression (fresh20): "¿qué información tienen guardada ahí?" offered leggings
+    ("compré" sounds like "compresión"); "¿es seguro pagarles? uno oye de estafas" was a
+    complaint."""
+    said = " ".join(texts(await call()("¿Qué información tienen guardada de mí en el sistema?")))
+    assert "1581" in said, said
+    said = " ".join(texts(await call()("¿Es seguro pagarles por internet? Uno oye de estafas.")))
+    assert "con tranquilidad" in said, said
+
+
+async def test_weeks_and_a_half_waiting_for_the_kind_of_item_of_the_complaint(call) -> None:
+    """Regression (fresh20): after a complaint about her Puma order (45445), "dos meses y medio
+    alistando unos tenis" offered socks ("medio"), then another order with sneakers."""
+    c = call(CARDENAS)
+    await c.concierge.greeting()
+    [q] = texts(
+        await c("Estoy muy molesta, los tenis Puma rosados que pedí en septiembre no llegan.")
+    )
+    assert "45445" in q, q
+    said = " ".join(
+        texts(await c("Ya van dos meses y medio alistando unos tenis, eso no es serio."))
+    )
+    assert "45445" in said and "preparación" in said and "Medias" not in said.title(), said
+
+
+async def test_a_brand_named_after_the_kinds_brands_keeps_the_type_asked(call) -> None:
+    """Regression (fresh20): "una licuadora de vaso de vidrio, ¿qué marca tiene?", then "¿y
+    la inmusa?" (Imusa) offered an Imusa coffee maker."""
+    c = call()
+    [brands] = texts(await c("¿Qué marcas de licuadoras con vaso de vidrio tienen?"))
+    assert "Imusa" in brands, brands
+    [said, _] = texts(await c("¿Y la inmusa cuánto cuesta?"))
+    assert said.startswith("Sí, tenemos licuadora Imusa de vaso de vidrio"), said
+
+
+async def test_the_cheapest_of_another_model_of_the_same_kind(call) -> None:
+    """Regression (fresh20): after the laptop backpack, "mejor uno escolar, ¿cuál es el escolar
+    más económico?" went to the model."""
+    c = call()
+    await c("Busco un morral para el portátil.")
+    [said, _] = texts(await c("Mejor uno escolar. ¿Cuál es el escolar más barato que tenga?"))
+    school = [p for p in c.concierge.tools.catalog.products
+              if "escolar" in p.name and p.stock(None, None) > 0]  # fmt: skip
+    cheapest = min(school, key=lambda p: p.price)
+    assert cheapest.name.lower() in said.lower() and cop(cheapest.price) in said, said
+
+
+async def test_a_brand_heard_whole_with_a_word_of_its_own_names(call) -> None:
+    """Regression (fresh20): "el jean Levi's bota ancha" (Whisper: "chea en levis bota
+    encha") was boots: "bota" names boots, but it is a word of a Levi's jean's name."""
+    said = " ".join(texts(await call()("¿Tiene el levis bota ancha en blanco talla 12?")))
+    assert said.startswith("Sí, tenemos jean Levi's bota ancha"), said

@@ -466,6 +466,8 @@ class RetailPhrases(_Section):
     out_of_scope_elsewhere: str  # "¿y dónde lo puedo pagar?" after an out-of-scope answer
     ticket_confirmed: str  # {ticket}: "sí, confirmo" once the ticket is already registered
     condition_noted: str  # "no, no lo he estrenado" before a ticket's yes: noted, then asked
+    praise_thanks: str  # "solo llamaba a darles las gracias": thanks back
+    order_number_go_on: str  # "el número es…" cut off: the caller is asked to go on
     number_found: str  # "no tengo el número" to a ticket on an order found: its {number}
     exchange_before_dispatch: str  # {number}: a return or change of an order not yet sent
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import structlog
 from babel.dates import format_date
+from rapidfuzz import fuzz
 
 from voicebot.config import FaqEntry, Settings
 from voicebot.dialogue.tools import StoreUnavailable, Tools
@@ -147,6 +148,7 @@ class Concierge:
         # the kind of item talked about last (its brands may have been listed without a
         # product): what "las Nike" refers to
         self._kind: str | None = None
+        self._kind_words: list[str] = []  # its type said with it ("de vaso de vidrio")
         self._last_query: ProductQuery | None = None  # its size and colour as last asked
         self._misses: dict[str, int] = {}  # per slot (order, product): answers that missed
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
@@ -370,6 +372,9 @@ class Concierge:
             self._partial_number = ""
             return self._card_refused()  # before any follow-up: the digits are no answer
         t = self._joined_number(t, pending)
+        number = self._told_order
+        if number and t.order_number not in (None, number) and _same_number(t.digits, number):
+            t = replace(t, order_number=number)  # "ya, aquí está: 466400": the order just told
         t = self._bare_size(t)
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
         self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
@@ -389,6 +394,11 @@ class Concierge:
         if t.folded in ACKNOWLEDGED:
             # "¡Ah, ya!" after an answer: noted; the caller may go on (no search, no goodbye)
             return [self._say("anything_else")]
+        if t.says(_PRAISE) and t.order_number is None and not t.says(_BUT):
+            # "no, nada, solo llamaba a darles las gracias, llegó rapidísimo": thanks for the
+            # thanks ("no, nada" reads as trouble to the complaint rule)
+            self._upset = False
+            return [self._say("praise_thanks"), self._say("anything_else")]
         if t.intent == "other_language":
             return self._offer_person_with("other_language")
         last = self._last_product
@@ -408,6 +418,13 @@ class Concierge:
                 # the catalogue knows price, sizes, colours and stock: nothing else is made up
                 said = self._say("product_details", name=_lower_first(last.name))
                 return [said, self._offer_link(last)]
+        if last is not None and other and t.says(_CHEAPER) and t.order_number is None:
+            # "mejor uno escolar, ¿cuál es el escolar más económico?" after the laptop backpack:
+            # the cheapest of that model word in the same kind
+            if t.intent in _LOOSE and (
+                cheapest := self._cheapest_in_stock(last.category, t.product)
+            ):
+                return await self._product(replace(t.product, terms=cheapest.name), same=cheapest)
         names_product = self.tools.catalog.mentions_product(t.folded)
         if t.says(_UNKNOWABLE) and (names_product or last is not None):
             # "¿me cobran la instalación de la licuadora?": about an item, not a search for
@@ -512,7 +529,7 @@ class Concierge:
         """The turn's intent as the store's flows take it: the classifier's, corrected by
         what the words hold (an order number, a product, a store topic) and by context."""
         intent = t.intent
-        if t.says(_OTHERS_BILLS) and t.order_number is None and not names_product:
+        if t.says(_OTHERS_BILLS + _NOT_SOLD) and t.order_number is None and not names_product:
             return "out_of_scope"  # "¿ahí se puede pagar el recibo del gas?": not the store's
         if t.order_number is not None and intent not in _NUMBERED:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
@@ -576,8 +593,8 @@ class Concierge:
         """The model is sure the turn is out of scope and no store cue of several words is
         said: "¿me saca una cita con el médico? en la EPS no me contestan" is no question
         about the store's hours, though "contestan" is one of their cues."""
-        if t.says(_OTHERS_BILLS):
-            return True
+        if t.says(_OTHERS_BILLS + _NOT_SOLD):
+            return True  # "dos almuerzos a domicilio": no shipping question of ours
         if t.intent != "out_of_scope" or t.confidence < _SURE_ELSEWHERE:
             return False
         return all(len(c.split()) == 1 for e in self._s.store.faq for c in e.cues if t.says([c]))
@@ -920,7 +937,19 @@ class Concierge:
             # the answer; the question asks something else, and the offer lapses ("bueno, si
             # no, pago por Nequi. ¿Sí reciben Nequi?" too: a store question, not a yes)
             return None
-        if p.action == "offer_person" and t.answer is None and t.says(_PLEA):
+        if p.action == "offer_person" and p.order_number and t.answer is not True:
+            if _same_number(t.digits, p.order_number):
+                # "4, 5, 3, 2, 3" after "ya pasó el plazo… ¿le comunico?": the order just
+                # answered for, so the same answer, not its status
+                return await self._by_kind(p.kind, p.order_number)
+            if t.order_number is None and t.says(_NUMBER_COMING) and not _asks(t):
+                # "el número es…" (the digits in the next turn): for the same errand
+                q = self._say("order_number_go_on")
+                self._pending = Pending("ask_order_number", kind=p.kind, question=q)
+                return [q]
+        # "¿no hay forma de que me lo reciban?" opens with "no" and asks; no refusal
+        pleads = t.says(_PLEA) and (t.answer is None or (t.answer is False and _asks(t)))
+        if p.action == "offer_person" and pleads:
             # "está nuevecito, ¿no me pueden hacer el favorcito por esta vez?" after a "no"
             # of the policy: no product search; only a person may make an exception
             return self._offer_person(self._say("exception_person"))
@@ -997,15 +1026,29 @@ class Concierge:
         # the three best, and any as good as the best ("los tenis Puma": every Puma shoe)
         hits = [h for i, h in enumerate(found) if i < 3 or h.score >= found[0].score - 0.01]
         orders = await self.tools.orders_by_phone(self.phone)
-        # of the best matches ("el bolsito de manos libres": three such bags), the first one
-        # the caller ordered: their own orders tell which was meant
-        for sku in (hit.product.sku for hit in hits):
-            for group in ([o for o in orders if o.status in OPEN_STATUSES], orders):
-                holding = [o for o in group if any(ln.sku == sku for ln in o.lines)]
-                if len(holding) == 1:
-                    # the item asked about named first (an order of three names two)
-                    lines = sorted(holding[0].lines, key=lambda ln: ln.sku != sku)
-                    return replace(holding[0], lines=tuple(lines))
+        # the order this call is about first, when it holds that kind of item ("dos meses
+        # alistando unos tenis" after the complaint about the Puma ones); then, of the best
+        # matches ("el bolsito de manos libres": three such bags), the first one the caller
+        # ordered, an open order first
+        kinds = {h.product.category for h in hits}
+        # only the kind said ("unos tenis"): the best matches are of several brands
+        generic = len({h.product.brand for h in hits if h.score >= hits[0].score - 0.01}) > 1
+        for order in (o for o in orders if generic and o.number == self._told_order):
+            by_sku = self.tools.catalog.by_sku
+            same = [
+                ln for ln in order.lines if ln.sku in by_sku and by_sku[ln.sku].category in kinds
+            ]
+            if same:
+                return replace(
+                    order, lines=tuple(sorted(order.lines, key=lambda ln: ln not in same))
+                )
+        opened = [o for o in orders if o.status in OPEN_STATUSES]
+        for sku, group in [(h.product.sku, g) for h in hits for g in (opened, orders)]:
+            holding = [o for o in group if any(ln.sku == sku for ln in o.lines)]
+            if len(holding) == 1:
+                # the item asked about named first (an order of three names two)
+                lines = sorted(holding[0].lines, key=lambda ln: ln.sku != sku)
+                return replace(holding[0], lines=tuple(lines))
         return None
 
     async def _own_order_holding(self, item: ProductQuery) -> Order | None:
@@ -1318,7 +1361,8 @@ class Concierge:
         if last is not None and not names_product and t.says(_BRAND_WORDS):
             return self._brands(last.category)  # "¿de qué marcas?" after a product
         if t.says(_BRAND_WORDS) and len(kinds) == 1 and not t.says(self.tools.catalog.brands):
-            return self._brands(next(iter(kinds)))  # "¿qué marcas de zapatillas tienen?"
+            # "¿qué marcas de zapatillas tienen?"
+            return self._brands(next(iter(kinds)), t.product.terms)
         query = self._in_last_category(t.product) if self._kind and names_product else t.product
         before = self._last_product
         found = await self._product(query)
@@ -1361,7 +1405,7 @@ class Concierge:
         catalog = self.tools.catalog
         if kind is None or catalog.names_category(query.terms):
             return query
-        kept = self._kept_words()
+        kept = self._kept_words() or self._kind_words
         for words in ([*kept, query.terms], [query.terms]) if kept else ([query.terms],):
             joined = replace(query, terms=" ".join([fold(kind), *words]))
             hits = catalog.search(joined)
@@ -1412,16 +1456,22 @@ class Concierge:
         of the type asked too: "una cafetera de goteo", then "¿cuál es la más económica?" is
         the cheapest drip one, not a capsule one (a word of the asked terms that some of the
         kind's names have and others lack, not a brand)."""
-        kind = [p for p in self.tools.catalog.products if p.category == category]
-        names = {p.sku: set(fold(p.name).split()) for p in kind}
-        brands = {fold(b) for b in self.tools.catalog.brands}
-        shared = set.intersection(*names.values()) if names else set()
-        typed = {w for w in fold(asked.terms).split() if w not in shared | brands | STOPWORDS}
-        typed = {w for w in typed if any(w in n for n in names.values())}
-        stocked = [p for p in kind
-                   if brand in (None, p.brand) and typed <= names[p.sku]
+        typed = self._typed(category, asked.terms)
+        stocked = [p for p in self.tools.catalog.products
+                   if p.category == category and brand in (None, p.brand)
+                   and typed <= set(fold(p.name).split())
                    and p.stock(asked.size, asked.color) > 0]  # fmt: skip
         return min(stocked, key=lambda p: p.price, default=None)
+
+    def _typed(self, category: str, terms: str) -> set[str]:
+        """The words of `terms` that tell a type of the kind of item ("goteo", "vidrio"): some
+        of the kind's names have them and others lack them; no brand."""
+        names = [set(fold(p.name).split()) for p in self.tools.catalog.products
+                 if p.category == category]  # fmt: skip
+        brands = {w for b in self.tools.catalog.brands for w in b.split()}
+        shared = set.intersection(*names) if names else set()
+        said = {w for w in fold(terms).split() if w not in shared | brands | STOPWORDS}
+        return {w for w in said if any(w in n for n in names)}
 
     async def _cheaper(
         self, product: Product, asked: ProductQuery, among: bool = False
@@ -1474,11 +1524,14 @@ class Concierge:
         options = [f"{_without_kind(p)} a {cop(p.price)}" for p in same_kind]
         return [self._say("product_options", category=product.category, options=_listed(options))]
 
-    def _brands(self, category: str) -> list[str]:
-        """The brands of a kind of item in stock ("¿de qué marcas?" after a product)."""
+    def _brands(self, category: str, terms: str = "") -> list[str]:
+        """The brands of a kind of item in stock ("¿de qué marcas?" after a product); the
+        type said with the kind (`terms`: "una licuadora de vaso de vidrio") is kept for the
+        brand named next."""
         products = self.tools.catalog.products
         brands = sorted({p.brand for p in products if p.category == category and p.stock() > 0})
         self._kind = category  # "las Nike" next: Nike in this kind of item
+        self._kind_words = sorted(self._typed(category, terms))
         return [self._say("product_brands", category=category, brands=_listed(brands))]
 
     async def _product(self, query: ProductQuery, same: Product | None = None) -> list[str]:
@@ -1696,7 +1749,9 @@ class Concierge:
             self.notes.append(self._note("return_expired", number=order.number))
             # the sentence ends by offering a person: a "sí" to it is a transfer
             q = self._say("return_expired", number=order.number, days=self._s.store.return_days)
-            self._pending = Pending("offer_person", question=q)
+            self._pending = Pending(
+                "offer_person", kind="return", order_number=order.number, question=q
+            )
             return [q]
         q = self._say("return_confirm", number=order.number, item=self._item(order.lines))
         self._pending = Pending(
@@ -1705,6 +1760,7 @@ class Concierge:
         return [q]
 
     def _complaint(self, number: str | None) -> list[str]:
+        self._told_order = number or self._told_order  # "¿y con qué transportadora?" next
         q = (self._say("complaint_confirm_order", number=number) if number
              else self._say("complaint_confirm"))  # fmt: skip
         self._pending = Pending("confirm_ticket", kind="queja", order_number=number, question=q)
@@ -1823,7 +1879,8 @@ _DETAILS = ["cuanto pesa", "que peso", "el peso", "cuanto mide", "medidas", "dim
             "de que es", "como es", "de cuero", "es cuero", "algodon", "de tela", "sintetico",
             "sintetica", "es original", "son originales"]  # fmt: skip
 # The tracking code of a shipment ("¿me da el número de guía?")
-_CARRIER = ["transportadora", "empresa de envios", "empresa de mensajeria", "con quien lo mandan",
+_CARRIER = ["transportadora", "transportador", "empresa de envios", "empresa de mensajeria",
+            "con quien lo mandan",
             "con quien lo enviaron", "con quien lo mandaron", "que empresa lo lleva",
             "con que empresa", "que empresa", "con quien me lo", "con quien me la",
             "con quien me los", "con quien me las", "quien me lo lleva", "quien me la lleva",
@@ -1852,6 +1909,19 @@ _TICKET_TOPICS = {"devolución": "return", "queja": "complaint"}
 _SURE_ELSEWHERE = 0.8
 # Payments the store does not take, whatever its payment cues say ("¿se puede pagar el recibo
 # del gas?"): bills, taxes, fines, top-ups and transfers are other businesses' errands
+# The order number about to be said: "el número es…"
+_NUMBER_COMING = ["el numero es", "numero es el", "el numero del pedido es", "el pedido es el",
+                  "el pedido es"]  # fmt: skip
+# Praise for the store: thanked, nothing to look up ("no, nada" in it is no trouble)
+_PRAISE = ["darles las gracias", "dar las gracias", "agradecerles", "a agradecer",
+           "felicitarlos", "felicitarles", "quedo feliz", "quedo encantada", "quedo encantado",
+           "quedamos felices", "excelente servicio", "muy buen servicio", "muy buena atencion",
+           "excelente atencion"]  # fmt: skip
+_BUT = ["pero", "sin embargo", "lastima", "aunque"]
+# What others sell, not the store: food, medicine, rides ("hablo con el restaurante?")
+_NOT_SOLD = ["restaurante", "almuerzo", "almuerzos", "comida", "pizza", "pizzas", "hamburguesa",
+             "hamburguesas", "pollo asado", "drogueria", "farmacia", "medicamento",
+             "medicamentos", "un taxi", "recarga", "recargas"]  # fmt: skip
 _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo de luz",
                  "recibo del agua", "recibo de agua", "recibo del internet", "recibo de internet",
                  "recibos de servicios", "recibo de servicios", "servicios publicos",
@@ -1879,7 +1949,7 @@ _PLEA = ["por esta vez", "excepcion", "favorcito", "hacer el favor", "hacerme el
          "sin estrenar", "nuevecito", "nuevecita", "nuevecitos", "nuevecitas",
          # Whisper splits the diminutive: "están nueve citas"
          "nueve citas", "nueve citos", "hace el favor", "haga el favor", "hagame el favor",
-         "como asi",
+         "como asi", "no hay forma", "no hay manera", "no hay como", "aunque sea",
          "sin usar", "no las he usado", "no los he usado", "no lo he usado", "no la he usado",
          "solo me las medi", "solo me los medi", "solo me lo medi", "solo me la medi"]  # fmt: skip
 # A complaint's ticket pressed for in words of complaint or of a refund
@@ -1905,7 +1975,9 @@ _STILL_WAITING = ["nada que me llega", "nada que me llegan", "nada que llega", "
                   "aun no me llegan", "sigo esperando", "llevo esperando", "llevo mucho esperando",
                   "no han llegado", "no me han llegado", "demorado", "demorados",
                   "demorada", "se demoro", "se han demorado", "se ha demorado", "tanta demora",
-                  "no llega nunca", "no llegan nunca"]  # fmt: skip
+                  "no llega nunca", "no llegan nunca",
+                  # "dos meses y medio alistando unos tenis": still being prepared
+                  "alistando", "preparando", "meses esperando", "semanas esperando"]  # fmt: skip
 # The words around an order number said alone: "no, es el pedido 45721", "sí, el de 38150"
 _AROUND_A_NUMBER = frozenset(
     "si no es el la los de del pedido numero orden compra mi ese este perdon mejor ah eh ya "
@@ -1935,9 +2007,14 @@ def _asks(t: Understanding) -> bool:
 
 
 def _brand_said(terms: str, brand: str) -> bool:
-    """Whether the folded words name the brand, however Whisper spelled it ("toto")."""
+    """Whether the folded words name the brand, however Whisper spelled it ("toto", and a
+    long name one sound off: "inmusa" for Imusa)."""
     heard = {sound(w) for w in terms.split()}
-    return all(sound(w) in heard for w in fold(brand).split())
+    return all(
+        sound(w) in heard
+        or (len(w) >= 5 and any(fuzz.ratio(sound(w), h) >= 85 for h in heard if len(h) >= 5))
+        for w in fold(brand).split()
+    )
 
 
 def _added_question(text: str) -> str:
@@ -1967,14 +2044,16 @@ def _digits_said(spoken: str) -> str:
 
 
 def _same_number(spoken: str, number: str) -> bool:
-    """Whether the digits said, all runs together, are `number`, or `number` with one digit
-    lost (Whisper drops one now and then: "4696" for 46196)."""
+    """Whether the digits said, all runs together, are `number`; or `number` with one digit
+    lost or one more (Whisper drops or doubles one now and then: "4696" for 46196, "466400"
+    for "466, 40"); or hold it whole among the caller's restarts ("453, 45, 453, 455")."""
     said = _digits_said(spoken)
     if len(said) == len(number):
         return said == number
-    return len(said) == len(number) - 1 >= 4 and any(
-        number[:i] + number[i + 1 :] == said for i in range(len(number))
-    )
+    short, long = sorted((said, number), key=len)
+    if len(long) - len(short) == 1 and len(short) >= 4:
+        return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    return len(said) > len(number) and number in said
 
 
 def _only_a_number(t: Understanding) -> bool:
@@ -2007,7 +2086,7 @@ def _possessive(name: str) -> str:
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
           "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened",
-          "_upset", "_spent")  # fmt: skip
+          "_upset", "_spent", "_kind_words")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:

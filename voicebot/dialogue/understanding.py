@@ -58,7 +58,11 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
     ("data_rights", ["borren mis datos", "borrar mis datos", "eliminen mis datos",
                      "eliminar mis datos", "que datos tienen", "mis datos personales",
                      "habeas data", "proteccion de datos", "actualizar mis datos",
-                     "dejen de mandarme", "no me manden mas", "no me vuelvan a escribir"]),
+                     "dejen de mandarme", "no me manden mas", "no me vuelvan a escribir",
+                     # "¿qué información tienen guardada de mí?"
+                     "informacion tienen", "tienen guardada", "tienen guardado",
+                     "tienen guardados", "tienen guardadas", "informacion mia", "mi informacion",
+                     "datos mios", "que informacion"]),
     ("store_info", ["horario", "a que hora", "cuanto vale el envio", "cuanto cuesta el envio",
                     "costo del envio", "valor del envio", "envio gratis", "medios de pago",
                     "formas de pago", "como puedo pagar", "donde queda", "direccion de la tienda",
@@ -483,8 +487,9 @@ def _plain(spoken: str) -> str:
     return fold(spoken.replace(".", ""))
 
 
-# "a veces pido media talla más grande": the fit, not socks ("medias")
-_HALF_SIZE = re.compile(r"\bmedi[ao] (?:talla|numero|punto)\b")
+# "a veces pido media talla más grande": the fit, not socks ("medias"); "dos meses y medio",
+# "una hora y media": time
+_HALF_SIZE = re.compile(r"\b(?:medi[ao] (?:talla|numero|punto)|y medi[ao])\b")
 
 
 def _product_query(folded: str, spoken: str) -> ProductQuery:

@@ -213,9 +213,14 @@ class Catalog:
         self._joined = joined - single
         self.brands = sorted({fold(p.brand) for p in products})  # folded, as callers' words are
         self._long_brands = [b.split() for b in self.brands if len(b.split()) > 1]
-        self._brand_kinds: dict[str, set[str]] = {}  # a one-word brand's sound: its kinds
+        # a brand's sound, its words together ("levis", "arturocalle"): its kinds of item and
+        # the sounds of its products' names
+        self._brand_kinds: dict[str, set[str]] = {}
+        self._brand_words: dict[str, set[str]] = {}
         for p in products:
-            self._brand_kinds.setdefault(sound(fold(p.brand)), set()).add(p.category)
+            key = sound(fold(p.brand).replace(" ", ""))
+            self._brand_kinds.setdefault(key, set()).add(p.category)
+            self._brand_words.setdefault(key, set()).update(sound(w) for w in fold(p.name).split())
         self.vocabulary = set(self.brands) | {w for ws in CATEGORY_WORDS.values() for w in ws}
         # a two-word brand said as one ("nevera" for New Era) is still the brand
         self._vocabulary_sounds = {sound(v.replace(" ", "")) for v in self.vocabulary}
@@ -367,11 +372,16 @@ class Catalog:
             return []  # no word any product has ("quisiera", the opening hours)
         named = self._categories([w for w, c in zip(said, content, strict=True) if c])
         # "unas ni que corte blancas": Nike heard whole, "corte" only near a word of belts
-        # and bags; the brand's kinds, unless a kind was heard whole
-        brand = {k for f in [*singles, *pairs] for s, v in f.items() if v == 1
-                 for k in self._brand_kinds.get(s, ())}  # fmt: skip
+        # and bags; the brand's kinds, unless a kind was heard whole, and not as a word of
+        # the brand's own names ("Levi's bota ancha" is a jean, not boots)
+        brands = {s for f in [*singles, *pairs] for s, v in f.items() if v == 1}
+        # a brand that sounds like a kind ("Tennis", "tenis") names the kind
+        brands &= set(self._brand_kinds) - {s for k in self._category_sounds.values() for s in k}
+        brand = {k for s in brands for k in self._brand_kinds[s]}
         if brand and named and not brand & named:
-            exact = [w for w, c in zip(said, content, strict=True) if c and self._whole(w)]
+            own = {w for s in brands for w in self._brand_words[s]}
+            exact = [w for w, c in zip(said, content, strict=True)
+                     if c and self._whole(w) and sound(w) not in own]  # fmt: skip
             named = named if self._categories(exact) else brand
         relevance: dict[str, float] = {}
         for p in self.products:
