@@ -1986,7 +1986,7 @@ _AROUND_A_NUMBER = frozenset(
 # The other ones: after an order's status, another of the caller's orders, or another item
 _OTHER_ONES = ["otra", "otro", "otras", "otros"]
 # Whether there are some: "¿por lo menos hay en 41?", "¿sí tienen en blanco?"
-_IN_STOCK = ["hay", "tienen", "tiene", "quedan", "queda", "manejan", "sí en", "si en"]
+_IN_STOCK = ["hay", "tienen", "tiene", "quedan", "queda", "manejan", "si en"]
 # More to a purchase whose shipping was asked: "¿y si le agrego unas medias?"
 _ADDING = ["agrego", "le agrego", "agregue", "le sumo", "sumo", "sumando", "anado", "le anado",
            "le pongo", "le meto", "tambien compro", "con otra", "con otro", "mas unas", "mas unos",
