@@ -18,7 +18,7 @@ from voicebot.dialogue.guards import (
     to_usted,
     tu_left,
 )
-from voicebot.dialogue.policy import Dialogue, ReplyStats, render_system_prompt
+from voicebot.dialogue.policy import Dialogue, ReplyStats, Say, render_system_prompt
 
 pytestmark = pytest.mark.fast
 
@@ -295,3 +295,18 @@ def test_a_promised_transfer_becomes_an_offer(promise: str) -> None:
 def test_an_offer_of_a_person_is_told_from_other_sentences(sentence: str, offers: bool) -> None:
     assert offers_person(sentence) is offers
     assert check(sentence, CALLER, CONTEXT, RULES).text == sentence  # said as it is
+
+
+def test_a_sentence_said_twice_in_one_reply_is_said_once() -> None:
+    """Regression (fresh21): the model said "Entiendo su molestia y le pido disculpas." twice
+    in one reply."""
+    dialogue = Dialogue(SETTINGS, model=None)  # type: ignore[arg-type]  # _checked only
+    stats = ReplyStats()
+    sorry = "Entiendo su molestia y le pido disculpas."
+    assert dialogue._checked(sorry, CALLER, CONTEXT, stats) == Say(sorry)
+    assert (
+        dialogue._checked("Entiendo su molestia, y le pido disculpas.", CALLER, CONTEXT, stats)
+        is None
+    )
+    assert stats.guarded == 1
+    assert dialogue._checked(sorry, CALLER, CONTEXT, ReplyStats()) == Say(sorry)  # next reply

@@ -74,6 +74,7 @@ class ReplyStats:
     first_token_s: float | None = None
     guarded: int = 0
     answered_by: Literal["rules", "tools", "model"] | None = None
+    said: set[str] = field(default_factory=set)  # the reply's model sentences so far, folded
 
 
 def keyword_rules(settings: Settings) -> Rules:
@@ -423,8 +424,16 @@ class Dialogue:
             yield Say(s.phrase("not_understood"), "not_understood")
 
     def _checked(self, sentence: str, caller: str, context: str, stats: ReplyStats) -> Say | None:
-        """One model sentence through the guards (`dialogue/guards.py`), counted and logged."""
+        """One model sentence through the guards (`dialogue/guards.py`), counted and logged;
+        a sentence the reply has said already is dropped ("Entiendo su molestia y le pido
+        disculpas." twice in one reply: the small model loops now and then)."""
         checked = check(sentence, caller, context, guard_rules(self._settings))
+        if checked.text and fold(checked.text) in stats.said:
+            stats.guarded += 1
+            log.info("model_sentence_guarded", guards=["repeated"], chars=len(sentence))
+            return None
+        if checked.text:
+            stats.said.add(fold(checked.text))
         if not checked.guards:
             return Say(checked.text) if checked.text else None
         # the replacement of a "tú" sentence is said once per reply: after another guarded
