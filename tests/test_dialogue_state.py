@@ -2391,3 +2391,50 @@ async def test_a_brand_heard_whole_with_a_word_of_its_own_names(call) -> None:
     encha") was boots: "bota" names boots, but it is a word of a Levi's jean's name."""
     said = " ".join(texts(await call()("¿Tiene el levis bota ancha en blanco talla 12?")))
     assert said.startswith("Sí, tenemos jean Levi's bota ancha"), said
+
+
+CAMILO_CANCELLED = "+573036573897"  # 45003: a red Oster blender, cancelled
+PAOLA_Z = "+573032771385"  # 46891: Adidas Grand Court and Reebok, delivered in October
+
+
+async def test_a_cancelled_order_never_received_is_told_before_a_complaint(call) -> None:
+    """Regression (fresh21): "pedí una licuadora roja y nunca me llegó, ¿qué pasó?" about a
+    cancelled order was asked to confirm a complaint, and its number then registered it."""
+    c = call(CAMILO_CANCELLED)
+    await c.concierge.greeting()
+    [told, _] = texts(await c("La licuadora Oster roja que pedí nunca me llegó, ¿qué pasó?"))
+    assert told.startswith("Su pedido 45003") and "cancelado" in told, told
+
+
+async def test_the_order_being_confirmed_read_out_from_its_start(call) -> None:
+    """Regression (fresh21): "se les está despegando la suela" was told as the order's status
+    with a cross-sell; "el número del pedido es 4, 6, 8…" to the complaint's confirmation was
+    told the status again."""
+    c = call(PAOLA_Z)
+    await c.concierge.greeting()
+    [q] = texts(await c("Las Adidas Grand Court que compré ya se les están despegando las suelas."))
+    assert q.startswith("Lamento") and "46891" in q, q
+    said = texts(await c("Eh, el pedido es el 4, 6, 8"))
+    assert said == ["No se preocupe, ya lo tengo, es su pedido 46891.", q], said
+
+
+async def test_the_link_asked_for_with_a_question_added(call) -> None:
+    """Regression (fresh21): "mándemele el enlace a este celular y el envío, ¿me lo cobran
+    aparte?" to the cart's link offer got only the shipping answer: no link was sent."""
+    c = call(CAMILO_L)
+    await c.concierge.greeting()
+    await c("Tengo una cafetera en el carrito y quiero pagarla por aquí.")
+    said = texts(
+        await c("Bueno, mándeme el enlace a este celular, ¿y el envío me lo cobran aparte?")
+    )
+    assert said[0].startswith("Listo, le envié el enlace"), said
+    assert any("Enviamos a todo Colombia" in s for s in said), said
+
+
+async def test_an_item_added_to_the_shipping_sum_without_money_words(call) -> None:
+    """Regression (fresh21): "¿y si le meto unas medias de 30.000?" after the shipping answer
+    for 130 mil was looked up as order 30000."""
+    c = call()
+    await c("Unos leggings de 130 mil para Tunja, ¿cuánto me cobran de envío?")
+    [free, _] = texts(await c("¿Y si le meto unas medias de 25.000?"))
+    assert "$155.000" in free and "gratis" in free, free

@@ -33,6 +33,7 @@ from voicebot.dialogue.tools import StoreUnavailable, Tools
 from voicebot.dialogue.understanding import (
     ACKNOWLEDGED,
     COST_WORDS,
+    SEND_LINK,
     UNSURE,
     RetailIntent,
     Understanding,
@@ -507,6 +508,10 @@ class Concierge:
             number = t.order_number or self._told_order
             if number is None and names_product:
                 held = await self._own_order_holding(t.product)
+                if held is not None and held.status == "cancelado":
+                    # "nunca me llegó, ¿qué pasó con eso?" of a cancelled order: what became
+                    # of it comes first (a complaint on it is the caller's next step)
+                    return self._order_told(held)
                 number = held.number if held is not None else None
             return self._complaint(number)
         if intent == "callback":
@@ -792,13 +797,26 @@ class Concierge:
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
             t.intent not in (None, "out_of_scope", "product_search") and not refers_back
         )
+        if (
+            p.action == "confirm_link"
+            and t.answer is not False
+            and t.says(SEND_LINK)
+            and not p.cross_sell
+        ):
+            # "mándemele el enlace a este celular, y el envío ¿me lo cobran aparte?": a yes,
+            # and the question it adds is answered too
+            return self._with_store_answer(t.text, await self._confirmed(p))
         if p.cross_sell and t.folded in ACKNOWLEDGED:
             # "¿Ah? Bueno." after an order's status and an offer: the status taken note of;
             # an offer the caller did not ask for is taken only with a clear yes
             return [self._say("anything_else")]
         if p.action == "confirm_ticket" and p.order_number and t.order_number is None:
-            if t.says(_NO_NUMBER) and not _asks(t):
-                # "el número no lo tengo, pero es el único pedido": it was found already
+            start = _digits_said(t.digits)
+            reading = 3 <= len(start) < len(p.order_number) and p.order_number.startswith(start)
+            reading = reading and not _asks(t)
+            if reading or (t.says(_NO_NUMBER) and not _asks(t)):
+                # "el número del pedido es 4, 6, 8…" (the caller reads it out) or "no lo
+                # tengo, pero es el único pedido": it was found already
                 self._pending = p
                 return [self._say("number_found", number=p.order_number), p.question]
         if t.says(_LEAVE_IT) and t.order_number is None and not _asks(t):

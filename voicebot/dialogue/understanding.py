@@ -97,9 +97,11 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                    "no es lo que pedi", "no es la que pedi", "no es el que pedi",
                    "producto equivocado", "pedido equivocado",
                    # wear that comes too soon: "se les abrió la costura", "se está pelando"
-                   "se abrio la costura", "se les abrio", "se le abrio", "se esta pelando",
-                   "se estan pelando", "se pelo", "se pelaron", "se despego", "se despegaron",
-                   "se descosio", "se descosieron", "se desbarato", "se desbarataron"]),
+                   "se abrio la costura", "se les abrio", "se le abrio", "esta pelando",
+                   "estan pelando", "se pelo", "se pelaron", "se despego", "se despegaron",
+                   "se descosio", "se descosieron", "se desbarato", "se desbarataron",
+                   "esta despegando", "estan despegando", "esta descosiendo",
+                   "estan descosiendo", "esta rompiendo", "estan rompiendo"]),
     ("callback", ["me llamen", "me llamen despues", "llamenme", "devuelvan la llamada",
                   "me devuelvan la llamada", "que me llame", "me pueden llamar",
                   "me vuelvan a llamar", "llamarme mas tarde", "me llame", "me marquen",
@@ -112,7 +114,9 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                    "me manda el enlace", "me envia el enlace", "me manda el link",
                    "me envia el link", "me pasa el enlace", "me pasa el link", "mandar el enlace",
                    "enviar el enlace", "mandar el link", "enviar el link", "pasar el enlace",
-                   "pasar el link", "por mensaje", "por whatsapp"]),
+                   "pasar el link", "por mensaje", "por whatsapp", "mandemele el enlace",
+                   "mandemele enlace", "mandeme enlace", "mande el enlace", "mande el link",
+                   "mandemelo", "enviemelo"]),
     ("order_status", ["pedido", "orden", "mi compra", "envio", "paquete", "domicilio", "guia",
                       "no ha llegado", "no me ha llegado", "cuando llega", "donde esta",
                       "lo que pedi", "lo que compre", "ya me llego", "ya llego",
@@ -318,7 +322,7 @@ def _money(folded: str) -> bool:
 # How a caller asks what something costs (a round thousand said with it is an amount)
 _COST_ASKED = ["cuanto", "cuesta", "cuestan", "vale", "valen", "precio", "costo", "me sale",
                "me cobran", "compra de", "compras de", "recarga", "recargar",
-               "recargue"]  # fmt: skip
+               "recargue", "le agrego", "le meto", "le sumo", "si agrego"]  # fmt: skip
 
 
 _AMOUNT = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)\s*(mil|millones|millon|millón)?\b", re.I)
@@ -692,6 +696,8 @@ def language(text: str) -> Literal["es", "en"]:
 
 
 _CUES = dict(INTENT_CUES)
+# Words that ask for the link on the table ("mándeme el enlace"), whatever else the turn asks
+SEND_LINK = _CUES["send_link"]
 
 
 @dataclass(frozen=True, slots=True)
