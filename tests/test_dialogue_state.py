@@ -1041,7 +1041,7 @@ async def test_the_order_number_said_to_a_return_confirmation(call) -> None:
     c = call(CAROLINA)
     await c("Necesito hacer una devolución")
     told = texts(await c("No, es el pedido cuatro cinco siete dos uno"))
-    assert told[0].startswith("El pedido 45721 todavía no se ha entregado. La devolución")
+    assert told[0].startswith("El pedido 45721 todavía no se ha entregado. Cuando lo reciba")
 
 
 async def test_whispers_slips_in_a_product_follow_up(call) -> None:
@@ -2431,6 +2431,22 @@ async def test_the_link_asked_for_with_a_question_added(call) -> None:
     assert any("Enviamos a todo Colombia" in s for s in said), said
 
 
+async def test_a_channel_named_in_a_question_is_no_ask_for_the_link(call) -> None:
+    """Regression (review of 3563d04): "¿y la factura me llega por mensaje?" to the cart's
+    link offer sent the link: "por mensaje" was taken as asking for it."""
+    c = call(CAMILO_L)
+    await c.concierge.greeting()
+    await c("Tengo una cafetera en el carrito y quiero pagarla por aquí.")
+    said = texts(await c("¿Y la factura me llega por mensaje?"))
+    assert said[0].startswith("La factura electrónica se envía al correo"), said
+    assert not any("le envié el enlace" in s for s in said), said
+    c = call(CAMILO_L)
+    await c.concierge.greeting()
+    await c("Tengo una cafetera en el carrito y quiero pagarla por aquí.")
+    [sent, _] = texts(await c("Ah, bueno. ¿Me lo puede mandar por WhatsApp?"))
+    assert sent.startswith("Listo, le envié el enlace"), sent
+
+
 async def test_an_item_added_to_the_shipping_sum_without_money_words(call) -> None:
     """Regression (fresh21): "¿y si le meto unas medias de 30.000?" after the shipping answer
     for 130 mil was looked up as order 30000."""
@@ -2438,3 +2454,51 @@ async def test_an_item_added_to_the_shipping_sum_without_money_words(call) -> No
     await c("Unos leggings de 130 mil para Tunja, ¿cuánto me cobran de envío?")
     [free, _] = texts(await c("¿Y si le meto unas medias de 25.000?"))
     assert "$155.000" in free and "gratis" in free, free
+
+
+LUZ_MARINA_S = "+573087573077"  # 46997: Pat Primo corto dress M, on its way
+
+
+async def test_an_exchange_asked_of_an_order_on_its_way_then_the_same_item(call) -> None:
+    """Regression (fresh21): "si me queda grande, ¿lo puedo cambiar por una S?" of a dress on
+    its way heard only that a return waits for the delivery; "¿y sí tienen ese mismo vestido
+    en S, negro?" next was searched anew and offered another dress (in the size said before)."""
+    c = call(LUZ_MARINA_S)
+    await c.concierge.greeting()
+    [told, _] = texts(
+        await c(
+            "Tengo un vestido Pat Primo corto que viene en camino. Si me queda grande, "
+            "¿lo puedo cambiar por una S?"
+        )
+    )
+    assert "46997" in told and "cambiar" in told and "30 días" in told, told
+    [found, _] = texts(await c("Listo. ¿Y sí tienen ese mismo vestido en S, negro?"))
+    assert found.startswith("Sí, tenemos vestido Pat Primo corto en talla S color negro"), found
+
+
+async def test_how_many_are_left_of_the_product_on_the_table(call) -> None:
+    """Regression (fresh21): "necesito tres paquetes, ¿sí alcanza?" to the link offer was told
+    the price, and nothing said how many were left."""
+    c = call()
+    await c("¿Tiene las medias Adidas tobilleras en azul, talla M?")
+    [enough, offer] = texts(await c("Es que necesito tres paquetes, pa' mí y mis dos muchachos. "
+                                    "¿Sí alcanza?"))  # fmt: skip
+    assert enough.startswith("Sí, alcanza: nos quedan 5 unidades"), enough
+    assert "azul" in enough and offer.startswith("¿Le envío el enlace"), offer
+    [left, _] = texts(await c("¿Y cuántas quedan en blanco?"))
+    assert left.startswith("Nos quedan 2 unidades") and "blanco" in left, left
+    [short, _] = texts(await c("Necesito seis pares."))
+    assert short.startswith("Solo nos quedan 2 unidades"), short
+
+
+async def test_a_repair_asked_for_an_item_bought_elsewhere(call) -> None:
+    """Regression (fresh21): "¿ustedes arreglan licuadoras? a la mía se le quemó el motor, pero
+    la compré en otro lado" was offered a complaint."""
+    c = call()
+    [said, _] = texts(
+        await c(
+            "Buenas. ¿Ustedes arreglan licuadoras? Es que a la mía se le quemó el motor, "
+            "pero no se la compré a ustedes, la compré en otro lado."
+        )
+    )
+    assert said.startswith("No tenemos servicio de reparación"), said

@@ -112,6 +112,17 @@ def test_intents(text: str, intent: str | None) -> None:
     assert nlu.retail_intent(text) == intent
 
 
+@pytest.mark.parametrize(
+    ("said", "size"),
+    [("¿Y sí tienen ese mismo vestido en S, negro?", "S"), ("¿Lo tienen en XL?", "XL"),
+     ("Quiero una M", "M"), ("Me da miedo que me quede grande", None),
+     ("Lo mandan a Pasto en Servientrega", None)],
+)  # fmt: skip
+def test_a_letter_size_said_without_talla(said: str, size: str | None) -> None:
+    """Regression (fresh21): "¿…ese mismo vestido en S, negro?" kept the size asked before."""
+    assert nlu.product_query(said).size == size
+
+
 def test_product_query_filters() -> None:
     q = nlu.product_query("¿Tienen tenis Adidas talla cuarenta y dos en rojo?")
     assert (q.size, q.color, q.max_price) == ("42", "rojo", None)

@@ -421,6 +421,9 @@ class RetailPhrases(_Section):
     brand_not_carried: str  # {brand}: a brand asked for that no product has
     product_found: str
     product_out_of_stock: str
+    product_enough: str  # {stock} {name} {variant}: as many as asked for, or more
+    product_short: str  # {stock} {name} {variant}: fewer than asked for
+    product_count: str  # {stock} {name} {variant}: "¿cuántas quedan?"
     product_over_budget: str  # {name} {variant} {price}: in stock, above the caller's ceiling
     product_alternative: str
     product_other_colors: str

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import structlog
@@ -33,17 +33,18 @@ from voicebot.dialogue.tools import StoreUnavailable, Tools
 from voicebot.dialogue.understanding import (
     ACKNOWLEDGED,
     COST_WORDS,
-    SEND_LINK,
     UNSURE,
     RetailIntent,
     Understanding,
     amount,
+    asks_for_link,
     clock_hour,
     opens_with_statement,
     understand,
     weekday_named,
 )
 from voicebot.governance.redaction import redact
+from voicebot.handoff.rules import opening_span
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
 from voicebot.store.search import STOPWORDS, Hit, ProductQuery, sound
 from voicebot.text import fold, has_phrase, numbers, only_digits
@@ -415,6 +416,8 @@ class Concierge:
                 return await self._cheaper(last, t.product, among=t.says(_AMONG_THOSE))
             if t.says(_OPTIONS):
                 return self._options(last)
+            if _asks_units(t):
+                return self._units(last, t)
             if t.says(_DETAILS):
                 # the catalogue knows price, sizes, colours and stock: nothing else is made up
                 said = self._say("product_details", name=_lower_first(last.name))
@@ -551,6 +554,8 @@ class Concierge:
         again = entry is not None and entry is self._last_faq
         if intent == "out_of_scope" and self._sure_elsewhere(t):
             return "out_of_scope"
+        if intent == "send_link" and entry is not None and not asks_for_link(t.folded):
+            return "store_info"  # "¿y la factura me llega por mensaje?": a channel, no link
         item = self.tools.catalog.names_category(t.folded)
         if vague and entry is not None and (again or not item):
             # "¿desde qué hora están atendiendo?": the ops' own cue, not a product that one of
@@ -564,6 +569,10 @@ class Concierge:
             # "unas botas que compré se les despegó la suela": trouble with an item bought, no
             # search for another (the model leans to a complaint; no cue word said it)
             return "complaint"
+        if intent in (None, "out_of_scope", "stock", "price", "product_search") and self._same_item(
+            t
+        ):
+            return "stock"  # "¿y sí tienen ese mismo vestido en S?" after that dress
         if names_product and intent in (None, "out_of_scope", "stock", "price", "send_link"):
             # also after a no: "No, mejor unas Puma" to the offer of another product; and
             # "¿me manda el link de las Runfalcon?": that product, then its link
@@ -697,8 +706,8 @@ class Concierge:
             return False
         day = weekday_named(when or "")
         spans = list(weekly.values()) if day is None else [weekly[day]] if day in weekly else []
-        ranges = [span.split("-") for span in spans]
-        return not any(int(a[:2]) <= hour < int(b[:2]) + (b[3:] != "00") for a, b in ranges)
+        at = time(hour)
+        return not any(start <= at < end for start, end in map(opening_span, spans))
 
     def _faq_entry(self, t: Understanding, intent: str | None) -> Any:
         """The FAQ entry whose cue the words contain (the longest cue said: "las políticas de
@@ -800,12 +809,15 @@ class Concierge:
         if (
             p.action == "confirm_link"
             and t.answer is not False
-            and t.says(SEND_LINK)
+            and asks_for_link(t.folded)
             and not p.cross_sell
         ):
             # "mándemele el enlace a este celular, y el envío ¿me lo cobran aparte?": a yes,
             # and the question it adds is answered too
             return self._with_store_answer(t.text, await self._confirmed(p))
+        if p.action == "confirm_link" and self._last_product is not None and _asks_units(t):
+            # "necesito tres paquetes, ¿sí alcanza?" to the link offer: how many are left
+            return self._units(self._last_product, t)
         if p.cross_sell and t.folded in ACKNOWLEDGED:
             # "¿Ah? Bueno." after an order's status and an offer: the status taken note of;
             # an offer the caller did not ask for is taken only with a clear yes
@@ -813,8 +825,7 @@ class Concierge:
         if p.action == "confirm_ticket" and p.order_number and t.order_number is None:
             start = _digits_said(t.digits)
             reading = 3 <= len(start) < len(p.order_number) and p.order_number.startswith(start)
-            reading = reading and not _asks(t)
-            if reading or (t.says(_NO_NUMBER) and not _asks(t)):
+            if not _asks(t) and (reading or t.says(_NO_NUMBER)):
                 # "el número del pedido es 4, 6, 8…" (the caller reads it out) or "no lo
                 # tengo, pero es el único pedido": it was found already
                 self._pending = p
@@ -942,8 +953,15 @@ class Concierge:
                 return self._offer_person()
             self._pending = replace(p, asked=p.asked + 1)
             return [p.question]
-        if p.action == "confirm_link" and t.intent == "send_link" and t.answer is not False:
-            return await self._confirmed(p)  # "mándeme el enlace" to the link offer: a yes
+        if (
+            p.action == "confirm_link"
+            and t.intent == "send_link"
+            and t.answer is not False
+            and (asks_for_link(t.folded) or not _asks(t))
+        ):
+            # "mándeme el enlace" or "por WhatsApp, por favor" to the link offer: a yes (not
+            # "¿y la factura me llega por mensaje?")
+            return await self._confirmed(p)
         question = _added_question(t.text)
         asked = understand(question) if question else None
         if (
@@ -1326,6 +1344,13 @@ class Concierge:
         size = next((n for n in said if n in sizes), None)
         return t if size is None else replace(t, product=replace(t.product, size=size))
 
+    def _same_item(self, t: Understanding) -> bool:
+        """The kind of the item on the table, said to be the same one: "¿y sí tienen ese
+        mismo vestido en S?" after the dress on its way is that dress, not a new search."""
+        last = self._last_product
+        kinds = self.tools.catalog.categories_named(t.folded)
+        return last is not None and kinds == {last.category} and t.says(_SAME_ONE)
+
     def _about_last_product(self, t: Understanding) -> bool:
         """A colour or size alone, after a product: the same kind of item in that variant."""
         return self._last_product is not None and bool(t.product.color or t.product.size)
@@ -1334,7 +1359,8 @@ class Concierge:
         """A price or a size/colour question: about the product it names, else about the
         one just talked about ("¿cuánto cuesta?", "¿y en negro?"), else asked which."""
         last = self._last_product
-        if self.tools.catalog.mentions_product(t.folded) or last is None:
+        named = self.tools.catalog.mentions_product(t.folded) and not self._same_item(t)
+        if named or last is None:
             return await self._product(t.product)
         if (other := self.tools.catalog.sibling(last, t.folded)) is not None:
             last = self._last_product = other  # "¿y la trucker?": that model, not the last one
@@ -1446,6 +1472,24 @@ class Concierge:
         said = set(before.terms.split())
         brand = set(fold(last.brand).split())
         return [w for w in fold(last.name).split() if w in said and w not in brand | STOPWORDS]
+
+    def _units(self, product: Product, t: Understanding) -> list[str]:
+        """How many of the product are left in the size and colour said, else those asked
+        before: enough for the number wanted ("necesito tres paquetes, ¿sí alcanza?") or
+        not, or how many ("¿cuántas quedan en blanco?")."""
+        prior = self._last_query or ProductQuery("")
+        asked = replace(
+            prior, size=t.product.size or prior.size, color=t.product.color or prior.color
+        )
+        self._last_query = asked
+        stock = product.stock(asked.size, asked.color)
+        wanted = _quantity(t.digits)
+        name, variant = _lower_first(product.name), self._variant(asked)
+        if stock == 0:
+            return [self._say("product_out_of_stock", name=name, variant=variant)]
+        key = "product_count" if wanted is None else "product_enough"
+        key = "product_short" if wanted is not None and stock < wanted else key
+        return [self._say(key, stock=stock, name=name, variant=variant), self._offer_link(product)]
 
     def _in_stock(self, product: Product, asked: Literal["sizes", "colors"]) -> list[str]:
         """The sizes or the colours of a product in stock (in the colour or the size asked
@@ -1759,8 +1803,10 @@ class Concierge:
             self._pending = Pending("offer_person", question=q)
             return [q]
         if order.delivered_on is None:
+            self._told_order = order.number  # "¿y ya salió?" next is about it
+            days = self._s.store.return_days
             return [
-                self._say("return_not_delivered", number=order.number),
+                self._say("return_not_delivered", number=order.number, days=days),
                 self._say("anything_else"),
             ]
         if (date.today() - order.delivered_on).days > self._s.store.return_days:
@@ -1852,6 +1898,29 @@ _ANOTHER_PHONE = ["otro numero", "otro celular", "otro telefono", "numero difere
                   "numero distinto", "a un fijo", "celular de mi", "numero de mi",
                   "telefono de mi"]  # fmt: skip
 # words that point at the item just talked about
+# How many are left: "¿sí alcanza?", "¿cuántas quedan?"
+_ENOUGH = ["alcanza", "alcanzan", "alcanzaria", "hay suficientes", "cuantas quedan",
+           "cuantos quedan", "cuantas unidades", "cuantos hay", "cuantas hay", "cuantos tienen",
+           "cuantas tienen"]  # fmt: skip
+# A number of items wanted: "necesito 3 paquetes", "¿tiene 5 pares?" (not "mis 2 muchachos")
+_QUANTITY = re.compile(
+    r"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|tiene|tienen|hay|quedan)\s+(\d{1,2})\b"
+    r"|\b(\d{1,2})\s+(?:paquetes|pares|unidades|cajas)\b"
+)
+
+
+def _quantity(spoken: str) -> int | None:
+    """The number of items the caller wants, from the transcript with digits, if said."""
+    m = _QUANTITY.search(fold(spoken))
+    return int(m[1] or m[2]) if m and int(m[1] or m[2]) > 1 else None
+
+
+def _asks_units(t: Understanding) -> bool:
+    """Whether the turn asks how many are left, or for a number of items."""
+    return t.order_number is None and (t.says(_ENOUGH) or _quantity(t.digits) is not None)
+
+
+_SAME_ONE = ["mismo", "misma", "mismos", "mismas"]
 _POINTING = ["ese", "esa", "esos", "esas", "este", "esta", "estos", "estas", "el mismo", "la misma"]
 # intents a question about the order just told may be classified as
 _LOOSE_ORDER = (None, "out_of_scope", "store_info", "shipping", "order_status")

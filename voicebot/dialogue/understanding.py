@@ -496,6 +496,10 @@ def _plain(spoken: str) -> str:
 _HALF_SIZE = re.compile(r"\b(?:medi[ao] (?:talla|numero|punto)|y medi[ao])\b")
 
 
+# "¿lo tienen en S?": a letter size without "talla", as Whisper writes one (a capital)
+_BARE_LETTER_SIZE = re.compile(r"\b(?:en|una|la|el|un)\s+(XS|S|M|L|XL)\b")
+
+
 def _product_query(folded: str, spoken: str) -> ProductQuery:
     numbered = _HALF_SIZE.sub(" ", fold(spoken))
     found_color = _color(folded)
@@ -503,7 +507,9 @@ def _product_query(folded: str, spoken: str) -> ProductQuery:
     if found_color:
         for form in COLORS[found_color]:
             terms = re.sub(rf"\b{form}\b", " ", terms)
-    return ProductQuery(terms, _size(numbered), found_color, _max_price(_plain(spoken)))
+    bare = _BARE_LETTER_SIZE.search(spoken)
+    found_size = _size(numbered) or (bare[1] if bare else None)
+    return ProductQuery(terms, found_size, found_color, _max_price(_plain(spoken)))
 
 
 def product_query(text: str) -> ProductQuery:
@@ -696,8 +702,17 @@ def language(text: str) -> Literal["es", "en"]:
 
 
 _CUES = dict(INTENT_CUES)
-# Words that ask for the link on the table ("mándeme el enlace"), whatever else the turn asks
-SEND_LINK = _CUES["send_link"]
+_CHANNELS = [cue for cue in _CUES["send_link"] if cue.startswith("por ")]
+_SENDING = re.compile(r"\b(?:mand|envi|compart)\w*|\bpase(?:me|nos)?\b|\bpasar\b")
+
+
+def asks_for_link(folded: str) -> bool:
+    """Whether folded words ask for the link on the table, whatever else the turn asks
+    ("mándeme el enlace", "¿me lo puede mandar por WhatsApp?"). A channel named without a
+    verb of sending asks for nothing: "¿y la factura me llega por mensaje?"."""
+    named = has_phrase(folded, [c for c in _CUES["send_link"] if c not in _CHANNELS])
+    sent = has_phrase(folded, _CHANNELS) and _SENDING.search(folded) is not None
+    return named or sent or _LINK_ASKED.search(folded) is not None
 
 
 @dataclass(frozen=True, slots=True)

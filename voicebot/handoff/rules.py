@@ -26,7 +26,8 @@ TransferReason = Literal[
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _span(text: str) -> tuple[time, time]:
+def opening_span(text: str) -> tuple[time, time]:
+    """The start and end of a validated "HH:MM-HH:MM" span ("24:00" ends at `time.max`)."""
     start, end = text.split("-")
     return time.fromisoformat(start), time.max if end == "24:00" else time.fromisoformat(end)
 
@@ -49,5 +50,5 @@ def is_open(hours: BusinessHours, now: datetime) -> bool:
         span = hours.weekly.get(_DAYS[local.weekday()], "")  # type: ignore[call-overload]
     if not span:
         return False
-    start, end = _span(span)
+    start, end = opening_span(span)
     return start <= local.time() <= end if end == time.max else start <= local.time() < end
