@@ -2502,3 +2502,122 @@ async def test_a_repair_asked_for_an_item_bought_elsewhere(call) -> None:
         )
     )
     assert said.startswith("No tenemos servicio de reparación"), said
+
+
+# ---- fresh22 --------------------------------------------------------------------------------
+FELIPE_GOMEZ = "+573034660933"  # 46518: a backpack, in preparation
+DIANA_O = "+573029418205"  # 46571 (raincoat XL, on its way) and 45239 (raincoat S)
+PAOLA_D = "+573025593060"  # 46704: Imusa coffee maker and a bag, delivered
+NATALIA_E = "+573041953317"  # 45477: Studio F jean, delivered
+JORGE_C = "+573092333202"  # cart: Reebok Grand Court
+
+
+async def test_a_yes_said_with_goodbye_is_taken_before_the_farewell(call) -> None:
+    """Regression (fresh22): "sí, ese es. Bueno, muchas gracias, hasta luego" to the call
+    back's confirmation ended the call with no call back booked."""
+    c = call(FELIPE_GOMEZ)
+    await c.concierge.greeting()
+    await c("Es por un morral que pedí. ¿Me pueden llamar el jueves por la tarde, tipo 4?")
+    [q] = texts(await c("Pero no a este número, anote el otro: 3, 15, 4, 42, 18, 70."))
+    assert q.endswith("terminado en 1870?"), q
+    said = await c("Sí, ese es. Bueno, muchas gracias, hasta luego.")
+    assert texts(said)[0].startswith("Listo, quedó registrada"), said
+    assert said[-1] == EndCall("goodbye", "farewell"), said
+    assert "¿Le puedo ayudar con algo más?" not in texts(said)
+
+
+async def test_a_greeting_as_whisper_writes_it_then_a_doctors_appointment(call) -> None:
+    """Regression (fresh22): "A lo buenos días" was answered by the model (with a data-rights
+    answer); "necesito sacar una cita con medicina general" was searched as a product."""
+    c = call()
+    assert texts(await c("A lo buenos días.")) == ["Sí, le escucho. ¿En qué le puedo ayudar?"]
+    [said] = texts(await c("Es que necesito sacar una cita con medicina general pa mi mamá."))
+    assert said.startswith("Disculpe, con eso no le puedo ayudar"), said
+
+
+@pytest.mark.parametrize(
+    ("said", "answer"),
+    [
+        ("Y lo puedo pagar cuando me llegue, yo vivo en Barranquilla.", "Recibimos tarjeta"),
+        ("¿Y a qué número los llamos y necesito algo?", "Puede llamarnos a esta misma línea"),
+        ("Listo, ¿y hasta San Andrés sí mandan? Es que yo vivo allá.", "Enviamos a todo"),
+    ],
+)
+async def test_store_questions_in_other_words(call, said: str, answer: str) -> None:
+    """Regression (fresh22): these were told a price, searched as a product, or taken as a
+    complaint."""
+    c = call()
+    await c("¿En cuánto está el juego de ollas Imusa antiadherente?")
+    assert texts(await c(said))[0].startswith(answer)
+
+
+async def test_items_priced_one_by_one_add_up_for_free_shipping(call) -> None:
+    """Regression (fresh22): "unas sandalias de 84 900 y unas Crocs de 59 900, ¿con eso ya me
+    sale el envío gratis?" got the general answer; "¿cuánto me falta?" offered a blender and
+    the socks added were searched."""
+    c = call()
+    [paid, _] = texts(
+        await c(
+            "Voy a pedir unas sandalias Vélez de playa de 84 900 y unas Crocs confort de "
+            "59 900. ¿Con eso ya me sale el envío gratis?"
+        )
+    )
+    assert "$144.800" in paid and "le faltan $5.200" in paid, paid
+    [short, _] = texts(await c("Ay no, ¿y cuánto me falta pues?"))
+    assert short.startswith("Le faltan $5.200"), short
+    [free, _] = texts(await c("Ah, entonces le agrego unas medias Nike deportivas de 21.900."))
+    assert "$166.700" in free and "gratis" in free, free
+
+
+async def test_whether_it_was_sent_is_no_complaint(call) -> None:
+    """Regression (fresh22): "quería preguntar por la chaqueta impermeable rosada, ya me la
+    mandaron" was offered a complaint."""
+    c = call(DIANA_O)
+    await c.concierge.greeting()
+    said = texts(await c("Hola, quería preguntar por la chaqueta impermeable rosada, la Arturo "
+                         "Calle, ya me la mandaron."))  # fmt: skip
+    assert not said[0].startswith("Lamento"), said
+    [told, _] = texts(await c("La talla XL, la que pedí con unas botas, el número es el 46 571."))
+    assert told.startswith("Su pedido 46571") and "en camino" in told, told
+
+
+async def test_good_afternoon_is_no_trouble_in_a_return(call) -> None:
+    """Regression (fresh22): "Buenas tardes… me llegó una cafetera… mi hermana me regaló una
+    igualita. La puedo devolver" was a complaint: "tardes" read as "llegó tarde"."""
+    c = call(PAOLA_D)
+    await c.concierge.greeting()
+    heard = ("Buenas tardes, vea en el último pedido me llegó una cafetera inmusa, la de Greca, "
+             "roja y resulta que mi hermana me regaló una igualita. La puedo devolver está "
+             "sellada.")  # fmt: skip
+    [q] = texts(await c(heard))
+    assert "46704" in q and "devolución" in q, q
+
+
+async def test_one_alike_after_a_complaint_is_that_item(call) -> None:
+    """Regression (fresh22): "yo lo que quiero es otro igualito, negro, talla 32" after a
+    complaint about a jean was no product found."""
+    c = call(NATALIA_E)
+    await c.concierge.greeting()
+    await c("Me llegó un jean Studio F negro y la cremallera vino dañada, no sube.")
+    await c("Sí, es el pedido 45477.")
+    [found, _] = texts(await c("Yo lo que quiero es otro igualito, negro, talla 32, si tienen."))
+    assert found.startswith("Sí, tenemos jean Studio F") and "talla 32" in found, found
+
+
+async def test_a_price_ceiling_is_no_order_number(call) -> None:
+    """Regression (fresh22): "algo que no pase de 200.000" after a watch was looked up as
+    order 200000."""
+    c = call()
+    await c("Estoy buscando un reloj deportivo pa' regalarle a mi esposo.")
+    [said, _] = texts(await c("Algo que no pase de 200.000, más o menos."))
+    assert "200000" not in said and "$163.900" in said, said
+
+
+async def test_the_stock_of_an_item_in_the_cart(call) -> None:
+    """Regression (fresh22): "en el carrito tengo unas Reebok Grand Court beige talla 37,
+    ¿todavía las tienen?" was told the cart, not the stock."""
+    c = call(JORGE_C)
+    await c.concierge.greeting()
+    said = texts(await c("En el carrito tengo unas Reebok Grand Court beige talla 37, "
+                         "¿todavía las tienen?"))  # fmt: skip
+    assert said[0].startswith("En este momento no tenemos unidades de zapatillas Reebok"), said

@@ -103,7 +103,16 @@ def test_another_brand_that_starts_like_ours_is_not_ours(catalog: Catalog) -> No
         ("¿Tienen tenis con verse?", "Converse"),
         ("quiero unas new balance", "New Balance"),
         ("¿tienen tenis en la calle 80?", None),
+        # regression (fresh22): ours glued by the ASR to the next word
+        ("me mira si tiene el Jeanne Levismom azul en talla 10", None),
     ],
 )  # fmt: skip
 def test_a_brand_the_store_does_not_carry(catalog: Catalog, said: str, brand: str | None) -> None:
     assert catalog.brand_not_carried(said) == brand
+
+
+def test_a_brand_glued_to_the_next_word_is_found(catalog: Catalog) -> None:
+    """Regression (fresh22): "el Jeanne Levismom azul" (Levi's mom) was a brand we do not
+    carry, then another mom jean."""
+    [hit, *_] = catalog.search(ProductQuery("jeanne levismom", size="8", color="azul"))
+    assert hit.product.name == "Jean Levi's mom", hit

@@ -376,3 +376,18 @@ def test_the_request_is_what_follows_a_redirect(said: str, wanted: str) -> None:
 )
 def test_a_call_backs_hour_and_day(when: str, hour: int | None, day: str | None) -> None:
     assert (clock_hour(when), weekday_named(when)) == (hour, day)
+
+
+@pytest.mark.parametrize(
+    ("said", "total"),
+    [
+        ("lo que voy a pedir da como 200 mil, ¿me cobran el envío?", 200_000),
+        ("si compro un jean de 140 y 8.900, ¿me cobran el envío a Pasto?", 148_900),
+        # regression (fresh22): items priced one by one, thousands set apart by a space
+        ("unas sandalias de 84 900 y unas Crocs de 59 900, ¿me sale el envío gratis?", 144_800),
+        ("es gratis desde 150.000, ¿no? Mi compra es de 120.000", 120_000),
+        ("¿me cobran el envío del pedido?", None),
+    ],
+)
+def test_the_sum_said_for_a_shipping_question(said: str, total: int | None) -> None:
+    assert nlu.amount(said) == total

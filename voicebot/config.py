@@ -474,7 +474,8 @@ class RetailPhrases(_Section):
     number_found: str  # "no tengo el número" to a ticket on an order found: its {number}
     exchange_before_dispatch: str  # {number}: a return or change of an order not yet sent
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
-    shipping_paid_for: str  # {amount} {threshold}: ...a sum under the free-shipping one
+    shipping_short_of: str  # {amount} {threshold} {missing}: "¿y cuánto me falta?"
+    shipping_paid_for: str  # {amount} {threshold} {missing}: ...a sum under the free-shipping one
     payment_link_offer: str
     sms_payment: str  # {url}
     order_confirm_number: str  # {digits}: an uncertain number read back, digit by digit

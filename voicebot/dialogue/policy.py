@@ -310,6 +310,8 @@ class Dialogue:
         stats.answered_by = "rules"
         done = concierge.closing(turn) if concierge is not None else turn.intent == "goodbye"
         if turn.rule == "goodbye" or (turn.rule is None and done):
+            for sentence in await concierge.confirmed_on_leaving(turn) if concierge else []:
+                yield Say(sentence)  # the yes said with goodbye is not lost
             yield EndCall("goodbye", "farewell")
             return
         if turn.says(s.dialogue.identity_keywords):

@@ -324,6 +324,19 @@ class Concierge:
             or self.tools.catalog.mentions_product(turn.folded)
         )
 
+    async def confirmed_on_leaving(self, turn: Understanding) -> list[str]:
+        """A yes to an open confirmation said with goodbye ("sí, ese es. Bueno, muchas
+        gracias, hasta luego"): what it confirms is done and said, without asking for more."""
+        p = self._pending
+        if (
+            turn.answer is not True
+            or p is None
+            or p.action not in ("confirm_link", "confirm_ticket")
+        ):
+            return []
+        answer = await self.handle(turn) or []
+        return [s for s in answer if s != self._say("anything_else")]
+
     @property
     def asking(self) -> bool:
         """The bot asked something the next turn may answer."""
@@ -516,6 +529,8 @@ class Concierge:
                     # of it comes first (a complaint on it is the caller's next step)
                     return self._order_told(held)
                 number = held.number if held is not None else None
+                if held is not None:
+                    self._named_in(held, t)  # "quiero otro igualito, en 32" next is about it
             return self._complaint(number)
         if intent == "callback":
             # "llámenme al 310…": that number; "…pero a otro número": asked for
@@ -545,7 +560,7 @@ class Concierge:
             return "order_status"
         if self._told_order is not None and t.says(_CARRIER + _TRACKING) and intent in _LOOSE_ORDER:
             return "order_status"  # "¿y con qué transportadora lo mandan?" after its status
-        if self._follows_faq(t) or self._adds_to_sum(t):
+        if self._follows_faq(t) or self._adds_to_sum(t) or self._short_of(t):
             return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
         vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
         entry = self._faq_entry(t, None)
@@ -569,9 +584,10 @@ class Concierge:
             # "unas botas que compré se les despegó la suela": trouble with an item bought, no
             # search for another (the model leans to a complaint; no cue word said it)
             return "complaint"
-        if intent in (None, "out_of_scope", "stock", "price", "product_search") and self._same_item(
-            t
-        ):
+        if intent == "cart" and names_product and t.says(_STILL_HAVE):
+            # "en el carrito tengo unas Reebok beige en 37, ¿todavía las tienen?": the stock
+            return "stock"
+        if intent in (*_VAGUE, "product_search") and self._same_item(t):
             return "stock"  # "¿y sí tienen ese mismo vestido en S?" after that dress
         if names_product and intent in (None, "out_of_scope", "stock", "price", "send_link"):
             # also after a no: "No, mejor unas Puma" to the offer of another product; and
@@ -735,7 +751,7 @@ class Concierge:
     def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
         entry = self._faq_entry(t, intent)
         adding = self._adds_to_sum(t)
-        if adding or (entry is None and self._follows_faq(t)):
+        if adding or self._short_of(t) or (entry is None and self._follows_faq(t)):
             entry = self._last_faq  # "¿y el domingo?" after the hours: the same answer holds it
         if entry is None:
             return None
@@ -743,14 +759,17 @@ class Concierge:
         self._intent("store_info")
         free = self._s.store.free_shipping_from
         spent = amount(t.text)
+        if spent is None and self._short_of(t):
+            spent = self._spent  # "¿y cuánto me falta?" after the shipping answer for a sum
         if adding and spent is not None and self._spent is not None:
             spent += self._spent  # "¿y si le agrego unas medias de 30 mil?" to that sum
         self._spent = spent if entry.intent == "shipping" else None
         if entry.intent == "shipping" and free and spent is not None:
             # "lo que voy a pedir da como 200 mil, ¿me cobran el domicilio?": for that sum
             key = "shipping_free_for" if spent >= free else "shipping_paid_for"
-            return [self._say(key, amount=cop(spent), threshold=cop(free)),
-                    self._say("anything_else")]  # fmt: skip
+            key = "shipping_short_of" if key == "shipping_paid_for" and self._short_of(t) else key
+            said = self._say(key, amount=cop(spent), threshold=cop(free), missing=cop(free - spent))
+            return [said, self._say("anything_else")]
         return [" ".join(entry.answer.split()), self._say("anything_else")]
 
     def _and_also(self, t: Understanding, answer: list[str]) -> list[str]:
@@ -779,6 +798,11 @@ class Concierge:
         shipping = self._last_faq is not None and self._last_faq.intent == "shipping"
         adds = shipping and self._spent is not None and t.says(_ADDING)
         return adds and t.order_number is None and amount(t.text) is not None
+
+    def _short_of(self, t: Understanding) -> bool:
+        """ "¿Y cuánto me falta?" right after the shipping answer for a sum under the
+        threshold: how much more makes it free."""
+        return self._spent is not None and t.order_number is None and t.says(_SHORT_OF)
 
     def _follows_faq(self, t: Understanding) -> bool:
         """Whether the turn follows the store answer just given up ("¿y para Cali es lo
@@ -1349,7 +1373,10 @@ class Concierge:
         mismo vestido en S?" after the dress on its way is that dress, not a new search."""
         last = self._last_product
         kinds = self.tools.catalog.categories_named(t.folded)
-        return last is not None and kinds == {last.category} and t.says(_SAME_ONE)
+        if last is None or t.order_number is not None:
+            return False
+        # "quiero otro igualito, negro, en 32" after the jean of a complaint: no kind needed
+        return (kinds == {last.category} and t.says(_SAME_ONE)) or (not kinds and t.says(_ALIKE))
 
     def _about_last_product(self, t: Understanding) -> bool:
         """A colour or size alone, after a product: the same kind of item in that variant."""
@@ -1898,6 +1925,9 @@ _ANOTHER_PHONE = ["otro numero", "otro celular", "otro telefono", "numero difere
                   "numero distinto", "a un fijo", "celular de mi", "numero de mi",
                   "telefono de mi"]  # fmt: skip
 # words that point at the item just talked about
+# How much more a sum needs for free shipping
+_SHORT_OF = ["cuanto me falta", "cuanto falta", "cuanto le falta", "que tanto me falta",
+             "cuanto me faltaria", "cuanto mas tengo que", "cuanto mas le tengo que"]  # fmt: skip
 # How many are left: "¿sí alcanza?", "¿cuántas quedan?"
 _ENOUGH = ["alcanza", "alcanzan", "alcanzaria", "hay suficientes", "cuantas quedan",
            "cuantos quedan", "cuantas unidades", "cuantos hay", "cuantas hay", "cuantos tienen",
@@ -1920,6 +1950,13 @@ def _asks_units(t: Understanding) -> bool:
     return t.order_number is None and (t.says(_ENOUGH) or _quantity(t.digits) is not None)
 
 
+# Whether an item is still sold or in stock
+_STILL_HAVE = ["todavia los tienen", "todavia las tienen", "todavia lo tienen", "todavia la tienen",
+               "todavia tienen", "todavia hay", "aun los tienen", "aun las tienen", "aun hay",
+               "siguen teniendo", "los tienen todavia", "las tienen todavia", "hay todavia",
+               "todavia estan"]  # fmt: skip
+_VAGUE = (None, "out_of_scope", "stock", "price")
+_ALIKE = ["igualito", "igualita", "igualitos", "igualitas", "otro igual", "otra igual"]
 _SAME_ONE = ["mismo", "misma", "mismos", "mismas"]
 _POINTING = ["ese", "esa", "esos", "esas", "este", "esta", "estos", "estas", "el mismo", "la misma"]
 # intents a question about the order just told may be classified as
@@ -2008,7 +2045,8 @@ _BUT = ["pero", "sin embargo", "lastima", "aunque"]
 # What others sell, not the store: food, medicine, rides ("hablo con el restaurante?")
 _NOT_SOLD = ["restaurante", "almuerzo", "almuerzos", "comida", "pizza", "pizzas", "hamburguesa",
              "hamburguesas", "pollo asado", "drogueria", "farmacia", "medicamento",
-             "medicamentos", "un taxi", "recarga", "recargas"]  # fmt: skip
+             "medicamentos", "un taxi", "recarga", "recargas", "una cita", "cita medica",
+             "medicina general", "la eps", "el medico", "un medico", "odontologo"]  # fmt: skip
 _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo de luz",
                  "recibo del agua", "recibo de agua", "recibo del internet", "recibo de internet",
                  "recibos de servicios", "recibo de servicios", "servicios publicos",

@@ -121,6 +121,9 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                       "no ha llegado", "no me ha llegado", "cuando llega", "donde esta",
                       "lo que pedi", "lo que compre", "ya me llego", "ya llego",
                       "que encargue", "lo que encargue", "ya salio", "ya lo despacharon",
+                      "ya me la mandaron", "ya me lo mandaron", "ya me las mandaron",
+                      "ya me los mandaron", "ya la mandaron", "ya lo mandaron",
+                      "ya la despacharon", "ya me la enviaron", "ya me lo enviaron",
                       "la que pedi", "el que pedi", "las que pedi", "los que pedi",
                       "misma empresa", "misma transportadora",
                       "ya la despacharon", "ya lo enviaron", "ya la enviaron",
@@ -331,21 +334,30 @@ _AMOUNT = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)\s*(mil|millones|millon|millón)
 _SPLIT_THOUSANDS = re.compile(r"\b(\d{0,2}[1-9]0) y (\d\.\d{3})\b")
 
 
+# "84 900": thousands Whisper set apart with a space
+_SPACED_THOUSANDS = re.compile(r"\b(\d{1,3}) (\d{3})\b(?! ?\d)")
+
+
 def amount(text: str) -> int | None:
     """A sum of money said in the turn, in pesos ("200 mil pesos", "$120.000", "doscientos
-    mil"), or None: only in words about money, and at least a thousand."""
-    if not _money(fold(text)) and "$" not in text:
-        return None
+    mil"), or None: only in words about money or a shipping cost, and at least a thousand.
+    Items priced one by one add up: "unas sandalias de 84.900 y unas Crocs de 59.900"."""
+    if not has_phrase(fold(text), ["gratis", "envio"]) and not _money(fold(text)):
+        if "$" not in text:
+            return None
     said = text if any(c.isdigit() for c in text) else spoken_numbers(text)
+    said = _SPACED_THOUSANDS.sub(r"\1.\2", said)
     # "140 y 8.900": Whisper's "ciento cuarenta y ocho mil novecientos" (148.900)
     said = _SPLIT_THOUSANDS.sub(lambda m: str(int(m[1]) * 1000 + int(m[2].replace(".", ""))), said)
-    found = None
+    found: list[tuple[int, bool]] = []  # each amount, and whether it prices an item ("de …")
     for m in _AMOUNT.finditer(said):
         value = int(m.group(1).replace(".", ""))
         scale = (m.group(2) or "").lower()
         value *= 1000 if scale == "mil" else 1_000_000 if scale else 1
-        found = value if value >= 1000 else found
-    return found
+        if value >= 1000:
+            found.append((value, re.search(r"(?:^|\s)de $", said[: m.start()]) is not None))
+    items = [value for value, priced in found if priced]
+    return sum(items) if len(items) > 1 else found[-1][0] if found else None
 
 
 def _order_number(plain: str, length: tuple[int, int] = (5, 8), money: bool = False) -> str | None:
@@ -588,7 +600,7 @@ _TROUBLE_STEMS = ("dan", "romp", "roto", "rota", "funcion", "prend", "sirv", "de
                   "sucio", "usad", "rayad", "manch", "descos", "quebr", "calent", "quem", "peor",
                   "pesim", "terrible", "horrible", "abiert", "fall", "rasg", "huec", "despeg",
                   "golpe", "aboll", "vencid", "olor", "inconform", "insatisf", "molest", "estafa",
-                  "tarde", "demor", "distint", "diferent", "error", "decepcion", "colmo",
+                  "demor", "distint", "diferent", "error", "decepcion", "colmo",
                   "groser", "aburrid", "veces", "cobr", "partid", "rajad", "agriet", "rabia",
                   "brav", "indign", "furios", "enoj", "averi", "aboy", "paro")  # fmt: skip
 _NEGATIONS = frozenset({"no", "ni", "nunca", "tampoco", "nadie", "nada", "otro", "otra"})
@@ -599,7 +611,8 @@ def _names_data(words: list[str]) -> bool:
 
 
 def _names_trouble(words: list[str]) -> bool:
-    return any(w in _NEGATIONS or w.startswith(_TROUBLE_STEMS) for w in words)
+    # "llegó tarde" is trouble, "buenas tardes" is not
+    return any(w in _NEGATIONS or w == "tarde" or w.startswith(_TROUBLE_STEMS) for w in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -686,7 +699,7 @@ _PREAMBLE = frozenset(
 
 def is_preamble(folded: str) -> bool:
     """Whether the folded words only greet or announce a question, asking nothing yet."""
-    words = folded.split()
+    words = re.sub(r"^a lo\b", "alo", folded).split()  # "A lo, buenos días": Whisper's "aló"
     return 0 < len(words) <= 6 and all(w in _PREAMBLE for w in words)
 
 
@@ -873,6 +886,8 @@ def understand(
         intent = "other_language"
     elif no_calls or has_phrase(folded, _MY_DATA):
         intent = "data_rights"
+    product = _product_query(folded, spoken)
+    money = _money(folded) or product.max_price is not None
     return Understanding(
         text=text,
         folded=folded,
@@ -880,11 +895,12 @@ def understand(
         intent=intent,
         confidence=confidence,
         rule=rule_intent(folded, rules),
-        # a card's digits are never an order or phone number: nothing looks them up
-        order_number=None if card else _order_number(_plain(spoken), money=_money(folded)),
+        # a card's digits are never an order or phone number: nothing looks them up; nor is
+        # a price ceiling ("algo que no pase de 200.000")
+        order_number=None if card else _order_number(_plain(spoken), money=money),
         phone=None if card else _phone(spoken),
         answer=_answer(heard),
-        product=_product_query(folded, spoken),
+        product=product,
         card=card,
         data_rights=intent == "data_rights" or has_phrase(folded, _CUES["data_rights"]),
         callback=not no_calls and (intent == "callback" or has_phrase(folded, _CUES["callback"])),

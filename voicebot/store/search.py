@@ -213,6 +213,8 @@ class Catalog:
         self._joined = joined - single
         self.brands = sorted({fold(p.brand) for p in products})  # folded, as callers' words are
         self._long_brands = [b.split() for b in self.brands if len(b.split()) > 1]
+        # our brands as one word ("levi s" is said "levis"), long enough not to open others
+        self._glued = [b.replace(" ", "") for b in self.brands if len(b.replace(" ", "")) >= 4]
         # a brand's sound, its words together ("levis", "arturocalle"): its kinds of item and
         # the sounds of its products' names
         self._brand_kinds: dict[str, set[str]] = {}
@@ -281,6 +283,8 @@ class Catalog:
             # one of our brands whole in the name ("Oster Trangarantía": Oster, and "traen
             # garantía" glued by the ASR) is ours; "New" alone is not New Era
             ours = any(has_phrase(" ".join(folded), [b]) for b in self.brands)
+            # "Levismom": one of ours glued by the ASR to the next word (Levi's mom)
+            ours = ours or any(w.startswith(b) for w in folded for b in self._glued)
             if unknown and not ours and not self.categories_named(" ".join(folded)):
                 return " ".join(name)
         return self._well_known(fold(text).split())
@@ -344,12 +348,21 @@ class Catalog:
         """The word is one of the catalogue's, as heard (no near sound)."""
         return self._matches(word).get(sound(word)) == 1
 
+    def _unglued(self, folded: str) -> str:
+        """The words with one of our brands split off the word the ASR glued it to
+        ("levismom": "levis mom")."""
+        words = []
+        for w in folded.split():
+            brand = next((b for b in self._glued if w.startswith(b) and len(w) > len(b) + 1), None)
+            words += [brand, w[len(brand) :]] if brand else [w]
+        return " ".join(words)
+
     def search(self, query: ProductQuery, limit: int = 3) -> list[Hit]:
         """Best matches first; ties prefer items available in the asked size and colour, then
         within the price ceiling, then the cheaper."""
         # Terms from an Understanding are folded already (fold is idempotent and cached, so
         # this is a lookup for them); a product name or category the concierge passes is not.
-        said = [w for w in fold(query.terms).split() if not w.isdigit()]
+        said = [w for w in self._unglued(fold(query.terms)).split() if not w.isdigit()]
         content = [w not in STOPWORDS for w in said]
         singles = [
             {s: v for s, v in self._matches(w).items() if v == 1 or s not in self._described}
