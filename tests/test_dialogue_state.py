@@ -2621,3 +2621,34 @@ async def test_the_stock_of_an_item_in_the_cart(call) -> None:
     said = texts(await c("En el carrito tengo unas Reebok Grand Court beige talla 37, "
                          "¿todavía las tienen?"))  # fmt: skip
     assert said[0].startswith("En este momento no tenemos unidades de zapatillas Reebok"), said
+
+
+async def test_the_order_being_confirmed_said_with_a_digit_more(call) -> None:
+    """Regression (fresh22, run again): "Sí, claro, es el 466704" to the return's confirmation
+    on 46704 was read back as another number, then looked up as 466704."""
+    c = call(PAOLA_D)
+    await c.concierge.greeting()
+    await c("En el último pedido me llegó una cafetera Imusa de greca y la quiero devolver.")
+    said = texts(await c("Sí, claro, es el 466704, me llegó hace poquito."))
+    assert said[0].startswith("Listo, quedó registrada"), said
+
+
+async def test_one_alike_of_a_complaints_order_whose_item_was_misheard(call) -> None:
+    """Regression (fresh22, run again): "me llegó un geantudio a fenegro…" (the jean lost by
+    the ASR), the order's number, then "quiero otro igualito, negro, talla 32": no product."""
+    c = call(NATALIA_E)
+    await c.concierge.greeting()
+    await c("Me llegó un geantudio a fenegro y la crema hierra vino dañada, no sube.")
+    await c("Es el pedido 45 477")
+    [found, _] = texts(await c("Yo lo que quiero es otro igualito, negro, talla 32, si tienen."))
+    assert found.startswith("Sí, tenemos jean Studio F") and "talla 32" in found, found
+
+
+async def test_a_price_ceiling_said_to_the_link_offer(call) -> None:
+    """Regression (fresh22, run again): "algo que no pase de 200.000" to the link offer of a
+    watch was not understood (and a person offered)."""
+    c = call()
+    await c("Estoy buscando un reloj deportivo pa' regalarle a mi esposo.")
+    await c("¿Qué tiene?")
+    [said, _] = texts(await c("Algo que no pase de 200.000, más o menos."))
+    assert "$163.900" in said, said

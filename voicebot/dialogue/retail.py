@@ -387,9 +387,12 @@ class Concierge:
             self._partial_number = ""
             return self._card_refused()  # before any follow-up: the digits are no answer
         t = self._joined_number(t, pending)
-        number = self._told_order
-        if number and t.order_number not in (None, number) and _same_number(t.digits, number):
-            t = replace(t, order_number=number)  # "ya, aquí está: 466400": the order just told
+        # (a number being read back is no order found: "no, es el 45721" corrects it)
+        found = pending.order_number if pending and pending.action != "confirm_number" else None
+        for number in (self._told_order, found):
+            if number and t.order_number not in (None, number) and _same_number(t.digits, number):
+                # "ya, aquí está: 466400": the order just told, or the one being confirmed
+                t = replace(t, order_number=number)
         t = self._bare_size(t)
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
         self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
@@ -416,6 +419,7 @@ class Concierge:
             return [self._say("praise_thanks"), self._say("anything_else")]
         if t.intent == "other_language":
             return self._offer_person_with("other_language")
+        await self._alike_in_told_order(t)
         last = self._last_product
         # "¿y la de alta potencia?" names another model of that kind: its own route below
         other = last is not None and self.tools.catalog.sibling(last, t.folded) is not None
@@ -1368,6 +1372,23 @@ class Concierge:
         size = next((n for n in said if n in sizes), None)
         return t if size is None else replace(t, product=replace(t.product, size=size))
 
+    async def _alike_in_told_order(self, t: Understanding) -> None:
+        """ "Quiero otro igualito, negro, talla 32" after a complaint about an order whose
+        item the ASR lost: the order's item in that size and colour (or its only item)
+        becomes the product on the table."""
+        if self._last_product is not None or self._told_order is None or not t.says(_ALIKE):
+            return
+        order = await self.tools.order_status(self._told_order)
+        q = t.product
+        lines = [
+            line
+            for line in (order.lines if order is not None else [])
+            if (q.size is None or line.size.lower() == q.size.lower())
+            and (q.color is None or line.color == q.color)
+        ]
+        if len(lines) == 1:
+            self._last_product = self.tools.catalog.by_sku.get(lines[0].sku)
+
     def _same_item(self, t: Understanding) -> bool:
         """The kind of the item on the table, said to be the same one: "¿y sí tienen ese
         mismo vestido en S?" after the dress on its way is that dress, not a new search."""
@@ -1379,8 +1400,10 @@ class Concierge:
         return (kinds == {last.category} and t.says(_SAME_ONE)) or (not kinds and t.says(_ALIKE))
 
     def _about_last_product(self, t: Understanding) -> bool:
-        """A colour or size alone, after a product: the same kind of item in that variant."""
-        return self._last_product is not None and bool(t.product.color or t.product.size)
+        """A colour, size or price ceiling alone, after a product: the same kind of item in
+        that variant."""
+        asked = t.product.color or t.product.size or t.product.max_price  # "que no pase de 200"
+        return self._last_product is not None and bool(asked)
 
     async def _about_product(self, intent: str, t: Understanding) -> list[str]:
         """A price or a size/colour question: about the product it names, else about the
