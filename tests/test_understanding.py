@@ -50,10 +50,20 @@ def test_order_numbers_from_speech(text: str, number: str | None) -> None:
         ("320 555 0101", "+573205550101"),
         ("+57 320 555 0101", "+573205550101"),
         ("el pedido 45721", None),
+        # regression (fresh22, fresh23): groups the redactor took for a phone and we did not
+        ("anote el otro, 3, 15, 4, 42, 1870.", "+573154421870"),
+        ("a note 3154, 4218, 70", "+573154421870"),
+        ("mis pedidos son 46571, 45239", None),
     ],
 )
 def test_phone_numbers(text: str, phone: str | None) -> None:
     assert nlu.phone_number(text) == phone
+
+
+def test_a_phone_read_in_groups_is_no_order_number() -> None:
+    """Regression (fresh22): "3, 15, 4, 42, 1870" joined to "315442, 1870" was order 315442."""
+    turn = nlu.understand("Pero no a este número, anote el otro, 3, 15, 4, 42, 1870.")
+    assert (turn.phone, turn.order_number) == ("+573154421870", None)
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,15 @@ import phonenumbers
 
 from voicebot.governance.redaction import luhn_ok
 from voicebot.store.search import ProductQuery
-from voicebot.text import digits, fold, has_phrase, join_digit_groups, numbers, spoken_numbers
+from voicebot.text import (
+    digits,
+    fold,
+    has_phrase,
+    join_digit_groups,
+    numbers,
+    only_digits,
+    spoken_numbers,
+)
 
 RetailIntent = Literal[
     "store_info",  # hours, address, policies: the store facts in config (FAQ, else the model)
@@ -383,10 +391,22 @@ def e164(phone: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Digits read in groups, whatever the groups: "3, 15, 4, 42, 1870" ("315442, 1870" once the
+# small ones are joined) is one phone to the caller, and to the redactor
+_DIGIT_RUN = re.compile(r"\d(?:[\d\s,.\-]*\d)?")
+
+
 def _phone(spoken: str) -> str | None:
     for match in phonenumbers.PhoneNumberMatcher(spoken, "CO"):
         if phonenumbers.is_valid_number(match.number):
             return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    for run in _DIGIT_RUN.findall(spoken):
+        said = only_digits(run)
+        said = said[2:] if len(said) == 12 and said.startswith("57") else said
+        if len(said) == 10 and (said[0] == "3" or said.startswith("60")):
+            number = phonenumbers.parse(said, "CO")
+            if phonenumbers.is_valid_number(number):
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
@@ -888,6 +908,7 @@ def understand(
         intent = "data_rights"
     product = _product_query(folded, spoken)
     money = _money(folded) or product.max_price is not None
+    order, phone = _order_number(_plain(spoken), money=money), _phone(spoken)
     return Understanding(
         text=text,
         folded=folded,
@@ -896,9 +917,9 @@ def understand(
         confidence=confidence,
         rule=rule_intent(folded, rules),
         # a card's digits are never an order or phone number: nothing looks them up; nor is
-        # a price ceiling ("algo que no pase de 200.000")
-        order_number=None if card else _order_number(_plain(spoken), money=money),
-        phone=None if card else _phone(spoken),
+        # a price ceiling ("algo que no pase de 200.000"), nor a phone's first groups
+        order_number=None if card or (order and phone and order in phone) else order,
+        phone=None if card else phone,
         answer=_answer(heard),
         product=product,
         card=card,
