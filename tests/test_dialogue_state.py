@@ -253,7 +253,9 @@ async def test_an_uncertain_number_is_read_back_first(call) -> None:
 async def test_one_re_ask_for_the_number_then_a_person(call) -> None:
     c = call("")
     await c("¿Dónde está mi pedido?")
-    [again] = texts(await c("Eh, pues, déjeme ver"))
+    # "déjeme ver": the caller looks for it, and the question stays asked
+    assert texts(await c("Eh, pues, déjeme ver")) == ["Claro, aquí le espero."]
+    [again] = texts(await c("mmm, es que, este"))
     assert again.startswith("Disculpe, no le entendí el número")
     [offer] = texts(await c("mmm, es que, este"))
     assert "asesor" in offer
@@ -2649,3 +2651,105 @@ async def test_a_price_ceiling_said_to_the_link_offer(call) -> None:
     await c("¿Qué tiene?")
     [said, _] = texts(await c("Algo que no pase de 200.000, más o menos."))
     assert "$163.900" in said, said
+
+
+# ---- twenty-second session: fresh23's failures (in other words) -----------------------------
+SANTIAGO_D = "+573094174218"  # 46345: Casio watch, New Era cap, Black and Decker blender
+MAURICIO_H = "+573094584213"  # 45634: Imusa capsule and Italian coffee makers, delivered
+NATALIA_C = "+573019569292"
+
+
+async def test_looking_up_the_number_in_the_mail_is_no_data_request(call) -> None:
+    """Regression (fresh23): "el número es 4, 6, 3, eh, déjeme ver el correo" got the Ley
+    1581 answer ("correo" names data to the model); the caller is looking it up."""
+    c = call()
+    await c("¿Me ayuda con el estado de mi pedido?")
+    said = texts(await c("Es el cuatro, cinco... eh, déjeme revisar el correo."))
+    assert said == ["Claro, aquí le espero."], said
+
+
+@pytest.mark.parametrize(
+    ("asked", "answer"),
+    [("¿Y el reloj Casio viene junto en ese pedido?", "Sí, va en ese mismo pedido"),
+     ("¿Y la licuadora Oster también va en ese mismo pedido?", "No, el pedido 46345 no incluye")],
+)  # fmt: skip
+async def test_whether_an_item_goes_in_the_order_told(call, asked: str, answer: str) -> None:
+    """Regression (fresh23): "¿y la gorra New Era también va en ese mismo pedido, o me llega
+    aparte?" was told the order's status again, not whether the cap is in it."""
+    c = call(SANTIAGO_D)
+    await c.concierge.greeting()
+    await c("¿Me dice cómo va el pedido 46345?")
+    said = texts(await c(asked))
+    assert said[0].startswith(answer), said
+
+
+async def test_a_leaking_item_is_a_complaint(call) -> None:
+    """Regression (fresh23): "la cafetera de cápsulas que les compré está botando agua por
+    debajo" was told the order's status, no complaint."""
+    c = call(MAURICIO_H)
+    await c.concierge.greeting()
+    said = " ".join(
+        texts(await c("La cafetera italiana que les compré está chorreando por el lado."))
+    )
+    assert "Lamento" in said and "queja" in said, said
+
+
+async def test_shipping_and_pay_on_delivery_in_one_question(call) -> None:
+    """Regression (fresh23): "¿se lo pueden mandar a Bucaramanga y pagar cuando le llegue?"
+    got only the shipping answer."""
+    said = texts(await call()("¿Me lo pueden mandar hasta Pasto y lo pago cuando me llegue?"))
+    assert said[0].startswith("Enviamos a todo Colombia"), said
+    assert "contraentrega" in said[1], said
+
+
+@pytest.mark.parametrize(
+    ("product", "free"),
+    [("Busco un reloj Casio deportivo.", True), ("¿Tienen la gorra New Era clásica?", False)],
+)
+async def test_the_shipping_of_the_product_in_view(call, product: str, free: bool) -> None:
+    """Regression (fresh23): "¿y el envío cuánto me vale?" after a watch of 163.900 got the
+    general shipping answer, not that it is free for it."""
+    c = call()
+    await c(product)
+    said = texts(await c("¿Y cuánto me cobran por el envío?"))
+    assert ("le sale gratis" in said[0]) is free and said[0].startswith("El precio de"), said
+
+
+async def test_the_total_with_shipping_of_an_item_named_before(call) -> None:
+    """Regression (fresh23): "quiero comprar un morral Totto escolar, ¿se puede pagar
+    contraentrega?", then "¿en total cuánto me sale el morral con el envío?" got the general
+    shipping answer; the morral's price decides."""
+    c = call()
+    await c("Quiero comprar el morral Totto escolar. ¿Reciben Nequi?")
+    said = texts(await c("¿Y en total cuánto me sale el morral con el envío?"))
+    assert "$214.900" in said[0] and "gratis" in said[0], said
+
+
+async def test_another_brand_after_declining_the_offer(call) -> None:
+    """Regression (fresh23): "no me gusta; ¿y de otra marca, un mom en talla 10?" to the link
+    offer was taken as a no, then "¿y ese cuánto vale?" priced the Levi's."""
+    c = call()
+    await c("¿Tienen el jean Levi's mom azul en talla 10?")
+    said = texts(await c("No, ese no me convence. ¿Y de otra marca, un mom en talla 10?"))
+    assert "Americanino" in said[0], said
+    [price, _] = texts(await c("¿Y ese cuánto cuesta?"))
+    assert "Americanino" in price and "$141.900" in price, price
+
+
+async def test_no_more_advertising_thanked_is_answered(call) -> None:
+    """Regression (fresh23): "y de paso, ya no quiero que me manden publicidad ni promociones.
+    Gracias." after the data-rights answer ended the call."""
+    c = call(NATALIA_C)
+    await c.concierge.greeting()
+    await c("Quiero saber qué datos personales míos tienen guardados.")
+    said = texts(
+        await c("Y otra cosa, que no me manden más ofertas por correo, por favor. Gracias.")
+    )
+    assert said and "publicidad" in said[0], said
+
+
+async def test_the_motorbike_insurance_is_out_of_scope(call) -> None:
+    """Regression (fresh23): "¿ahí venden el SOAT? el de la moto se me vence mañana" (SOAT
+    heard "ECO-T") offered a tote bag."""
+    said = texts(await call()("Buenas, ¿ahí venden el seguro para la moto? Se me vence el lunes."))
+    assert said[0].startswith("Disculpe, con eso no le puedo ayudar"), said

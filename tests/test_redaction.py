@@ -6,6 +6,7 @@ from voicebot.dialogue.policy import Dialogue
 from voicebot.governance.redaction import (
     luhn_ok,
     mask_phone,
+    national_phone,
     redact,
     redact_lines,
     redact_transcript,
@@ -174,3 +175,13 @@ def test_the_model_prompt_is_redacted(settings: Settings) -> None:
     prompt = " ".join(m.content for m in messages)
     assert "1020345678" not in prompt and "4111" not in prompt
     assert "[tarjeta]" in prompt and "[documento]" in prompt
+
+
+@pytest.mark.parametrize(
+    ("digits", "national"),
+    [("3151234567", "3151234567"), ("573151234567", "3151234567"), ("6015551234", "6015551234"),
+     ("46345", None), ("2151234567", None), ("5731512345", None)],
+)  # fmt: skip
+def test_national_phone(digits: str, national: str | None) -> None:
+    """One rule for a Colombian phone, shared by the redactor and the call back's number."""
+    assert national_phone(digits) == national

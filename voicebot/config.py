@@ -395,6 +395,7 @@ class Phrases(_Section):
     guarded_answer: str  # instead of a model sentence in "tú" that has no safe usted form
     card_data: str  # card digits or a security code said aloud: never taken, never repeated
     data_rights: str  # Ley 1581: how to see, correct or erase one's data (not by voice)
+    data_rights_no_ads: str  # a data-rights request to receive no more advertising
     out_of_scope: str  # what the store can help with, instead of free talk
     other_language: str  # English: the line is in Spanish, a person is offered
     offer_person: str  # without the store's tools: a person is offered
@@ -414,6 +415,8 @@ class RetailPhrases(_Section):
     order_delivered: str
     order_tracking: str  # {carrier} {tracking}: "¿me da el número de guía?"
     order_cancelled: str
+    item_in_order: str  # {item} {number}: "¿la gorra también va en ese mismo pedido?"
+    item_not_in_order: str  # {item} {number}: the same question, for an item not in it
     order_not_found: str
     order_not_found_again: str  # {number}: the second miss; a person is offered next
     order_several: str
@@ -474,6 +477,8 @@ class RetailPhrases(_Section):
     number_found: str  # "no tengo el número" to a ticket on an order found: its {number}
     exchange_before_dispatch: str  # {number}: a return or change of an order not yet sent
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
+    shipping_free_with: str  # {item} {price} {threshold}: "¿y el envío?" about an item
+    shipping_paid_with: str  # {item} {price} {threshold}: the same, under the threshold
     shipping_short_of: str  # {amount} {threshold} {missing}: "¿y cuánto me falta?"
     shipping_paid_for: str  # {amount} {threshold} {missing}: ...a sum under the free-shipping one
     payment_link_offer: str

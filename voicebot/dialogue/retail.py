@@ -295,7 +295,11 @@ class Concierge:
         # caller's own, then thanks to end it (not "sí, gracias" to the offer)
         asked = [q for q in re.findall(r"([^¿?.!]*)\?", t.text) if len(q.split()) > 2]
         thanked = re.search(r"\bgracias\W*$", t.text.lower()) is not None and not asked
-        if thanked and offer and t.answer is None and len(t.folded.split()) > 4:
+        # "y de paso, ya no quiero que me manden publicidad. Gracias.": a request, thanked
+        errand = t.intent == "complaint" or (
+            t.intent == "data_rights" and t.says([*_ADVERTISING, "datos", "informacion"])
+        )
+        if thanked and offer and t.answer is None and len(t.folded.split()) > 4 and not errand:
             return t.order_number is None and p is not None
         if not self._asked_more:
             return False
@@ -459,6 +463,11 @@ class Concierge:
                 if not self._may_disclose(held):
                     return self._ask_identity("order_status", held)
                 return self._order_told(held)
+        if names_product and self._told_order and _asks(t) and t.says(_SAME_ORDER):
+            # "¿y la gorra New Era también va en ese mismo pedido, o me llega aparte?"
+            together = await self._together(self._told_order, t.product)
+            if together is not None:
+                return together
         if names_product and self._told_order and not _asks(t) and not t.says(_WANTS):
             # "Es una correa Arturo Calle blanca" after that order's status: which item it is,
             # not a wish for another one
@@ -476,6 +485,11 @@ class Concierge:
             # "¿y usted no sabe dónde lo puedo pagar?" after "con eso no le puedo ayudar"
             return [self._say("out_of_scope_elsewhere"), self._say("anything_else")]
         intent = self._route(t, names_product)
+        if names_product and intent in ("store_info", "shipping", "payment") and t.says(_BUYING):
+            # "quiero comprar un morral Totto escolar, ¿se puede pagar contraentrega?": the
+            # store's answer, and the morral is what "¿cuánto me sale con el envío?" is about
+            hits = self.tools.catalog.search(t.product)
+            self._last_product = hits[0].product if hits else self._last_product
         if intent == "out_of_scope" and self._sure_elsewhere(t):
             self._intent("out_of_scope")
             return [self._s.phrase("out_of_scope")]
@@ -512,7 +526,9 @@ class Concierge:
         if intent == "payment":
             return self._payment(t)
         if intent == "data_rights":
-            return self._offer_person_with("data_rights")
+            # "ya no quiero que me manden publicidad": the way out of advertising
+            no_ads = t.says(_ADVERTISING) and (t.says(_REFUSING) or t.answer is False)
+            return self._offer_person_with("data_rights_no_ads" if no_ads else "data_rights")
         if intent == "return":
             # "¿hasta cuándo puedo devolver…?" asks for the policy as much as for a return;
             # "¿cuánto tiempo tiene uno para devolver algo?", naming nothing, asks only for it:
@@ -566,7 +582,7 @@ class Concierge:
             return "order_status"  # "¿y con qué transportadora lo mandan?" after its status
         if self._follows_faq(t) or self._adds_to_sum(t) or self._short_of(t):
             return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
-        vague = intent in (None, "out_of_scope", "stock", "price") and t.answer is None
+        vague = intent in _VAGUE and t.answer is None
         entry = self._faq_entry(t, None)
         if entry is not None and entry.over_products and t.answer is None and intent in _LOOSE:
             return "store_info"  # "¿hasta cuándo va la promoción de zapatillas?"
@@ -593,7 +609,9 @@ class Concierge:
             return "stock"
         if intent in (*_VAGUE, "product_search") and self._same_item(t):
             return "stock"  # "¿y sí tienen ese mismo vestido en S?" after that dress
-        if names_product and intent in (None, "out_of_scope", "stock", "price", "send_link"):
+        if intent in _VAGUE and self._last_product is not None and t.says(_OTHER_BRAND):
+            return "product_search"  # "no me gusta; ¿y de otra marca, un mom en talla 10?"
+        if names_product and intent in (*_VAGUE, "send_link"):
             # also after a no: "No, mejor unas Puma" to the offer of another product; and
             # "¿me manda el link de las Runfalcon?": that product, then its link
             return "product_search"  # "un reloj Casio": ASR often drops the "busco"
@@ -774,12 +792,59 @@ class Concierge:
             key = "shipping_short_of" if key == "shipping_paid_for" and self._short_of(t) else key
             said = self._say(key, amount=cop(spent), threshold=cop(free), missing=cop(free - spent))
             return [said, self._say("anything_else")]
-        return [" ".join(entry.answer.split()), self._say("anything_else")]
+        answers = [self._store_answer(t, e) for e in self._entries_asked(t, entry)]
+        return [*answers, self._say("anything_else")]
+
+    def _entries_asked(self, t: Understanding, entry: Any) -> list[Any]:
+        """The entry, and a second store topic the same turn asks by a cue of its own of two
+        words or more, in the order said ("¿se lo pueden mandar a Bucaramanga y pagar cuando
+        le llegue?": shipping, then payment)."""
+        padded = f" {t.folded} "
+        at: dict[int, Any] = {}
+        for e in self._s.store.faq:
+            said = [padded.find(f" {fold(c)} ") for c in e.cues if " " in c and t.says([c])]
+            if e is not entry and said and e.answer != entry.answer:
+                at.setdefault(min(said), e)
+        if not at:
+            return [entry]
+        first = min(at)
+        mine = [padded.find(f" {fold(c)} ") for c in entry.cues if t.says([c])]
+        return [entry, at[first]] if not mine or min(mine) <= first else [at[first], entry]
+
+    def _store_answer(self, t: Understanding, entry: Any) -> str:
+        """The entry's answer; for shipping asked with the price of an item in view ("¿y el
+        envío cuánto me vale?" after the product, "¿en total cuánto me sale el morral con el
+        envío?"), that price against the free-shipping threshold."""
+        free = self._s.store.free_shipping_from
+        priced = entry.intent == "shipping" and free and t.says(_COST_WORDS)
+        item = self._priced_item(t) if priced and amount(t.text) is None else None
+        if item is not None and t.says(_ADDING):
+            item = None  # "¿y si le sumo una camiseta?": a sum, not that item's price
+        if item is None:
+            return " ".join(entry.answer.split())
+        key = "shipping_free_with" if item.price >= free else "shipping_paid_with"
+        name, price = _lower_first(item.name), cop(item.price)
+        return self._say(key, item=name, price=price, threshold=cop(free))
+
+    def _priced_item(self, t: Understanding) -> Product | None:
+        """The product the turn names (the one last talked about when of its kind: "el
+        morral" after the Totto one), else the one last talked about."""
+        last = self._last_product
+        if not self.tools.catalog.mentions_product(t.folded):
+            return last
+        if not t.says(_WITH_SHIPPING):
+            return None  # "¿cuánto vale el envío? es para unas gorras": no one item priced
+        if last is not None and last.category in self.tools.catalog.categories_named(t.folded):
+            return last
+        hits = self.tools.catalog.search(t.product)
+        return hits[0].product if hits else None
 
     def _and_also(self, t: Understanding, answer: list[str]) -> list[str]:
         """The answer, with the store's answer to a second question the caller added ("¿con
         qué empresa la mandan? Y de paso, la factura, ¿me la envían?") before its closing
         question, when that part names an FAQ topic the answer did not cover."""
+        if t.intent == "data_rights":
+            return answer  # "y de paso, no me manden más promociones": no store question
         padded = f" {t.folded} "
         cut = max((padded.rfind(f" {m} ") + len(m) + 1 for m in _ALSO if f" {m} " in padded),
                   default=-1)  # fmt: skip
@@ -788,8 +853,9 @@ class Concierge:
     def _with_store_answer(self, part: str, answer: list[str]) -> list[str]:
         """The answer, with the FAQ's answer to `part` of the turn (a second question) before
         its closing question, when `part` names an FAQ topic the answer did not cover."""
-        entry = self._faq_entry(understand(part), None) if part else None
-        said = None if entry is None else " ".join(entry.answer.split())
+        asked = understand(part)
+        entry = self._faq_entry(asked, None) if part else None
+        said = None if entry is None else self._store_answer(asked, entry)
         if said is None or said in answer:
             return answer
         if answer[-1].endswith("?"):
@@ -828,7 +894,7 @@ class Concierge:
         # "¿cuánto cuesta?" about the product just offered, or words the model finds out of
         # scope, are no new request; a product named is one
         refers_back = self._last_product is not None and (
-            t.intent in ("stock", "price") or t.says(_OPTIONS)
+            t.intent in ("stock", "price") or t.says(_OPTIONS + _OTHER_BRAND)
         )
         # a product search needs a product: "¿y no hay otra forma?" asks for none
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
@@ -1119,6 +1185,28 @@ class Concierge:
         """`_order_holding`, when the caller may hear of that order (`_may_disclose`)."""
         held = await self._order_holding(item)
         return held if held is not None and self._may_disclose(held) else None
+
+    async def _together(self, number: str, item: ProductQuery) -> list[str] | None:
+        """Whether the item goes in the order told, and if not, the caller's order that holds
+        it; None when the order or the item is not found."""
+        order = await self.tools.order_status(number)
+        hits = self.tools.catalog.search(item, limit=12)
+        if order is None or not hits:
+            return None
+        # any match as good as the best ("la gorra New Era": the plain one and the classic)
+        best = [h.product for h in hits if h.score >= hits[0].score - 0.01]
+        inside = [p for p in best if any(ln.sku == p.sku for ln in order.lines)]
+        if inside:
+            name = _lower_first(inside[0].name)
+            return [
+                self._say("item_in_order", item=name, number=number),
+                self._say("anything_else"),
+            ]
+        said = self._say("item_not_in_order", item=_lower_first(best[0].name), number=number)
+        held = await self._own_order_holding(item)
+        if held is not None and held.number != number:
+            return [said, *self._order_told(held)]
+        return [said, self._say("anything_else")]
 
     async def _holds(self, number: str, item: ProductQuery) -> bool:
         """Whether the order holds the catalogue's best match for the item named."""
@@ -1965,7 +2053,8 @@ _QUANTITY = re.compile(
 def _quantity(spoken: str) -> int | None:
     """The number of items the caller wants, from the transcript with digits, if said."""
     m = _QUANTITY.search(fold(spoken))
-    return int(m[1] or m[2]) if m and int(m[1] or m[2]) > 1 else None
+    count = int(m[1] or m[2]) if m else 0
+    return count if count > 1 else None
 
 
 def _asks_units(t: Understanding) -> bool:
@@ -1991,6 +2080,24 @@ _NUMBERED = ("order_status", "return", "complaint", "callback", "product_search"
 # words that make an FAQ cue one about orders ("recoger mi pedido")
 _MY_ORDER = ["mi pedido", "mi compra", "mi orden", "mi paquete", "el pedido", "la compra"]
 _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
+# Advertising, and not wanting it any more ("ya no quiero que me manden publicidad")
+_ADVERTISING = ["publicidad", "promociones", "ofertas", "mensajes promocionales", "propaganda"]
+_REFUSING = ["no quiero", "no me manden", "no me envien", "dejen de", "que no me", "ya no",
+             "no me sigan", "quitarme", "sacarme", "me quiten", "me saquen"]  # fmt: skip
+# A purchase the caller means to make
+_BUYING = ["quiero comprar", "quisiera comprar", "voy a comprar", "quiero pedir", "voy a pedir",
+           "quiero llevar", "me voy a llevar", "me quiero llevar", "necesito comprar"]  # fmt: skip
+# A cost asked: "¿y el envío cuánto me vale?", "¿en total cuánto me sale?"
+_COST_WORDS = ["cuanto", "vale", "cuesta", "cobran", "me sale", "costo", "precio", "gratis",
+               "en total"]  # fmt: skip
+# An item's price with the shipping: "¿en total cuánto me sale el morral con el envío?"
+_WITH_SHIPPING = ["en total", "con el envio", "con envio", "con todo y envio", "mas el envio",
+                  "incluido el envio", "con el domicilio", "mas el domicilio"]  # fmt: skip
+# Whether an item goes with the order just told
+_SAME_ORDER = ["mismo pedido", "misma orden", "ese pedido", "esa orden", "en ese mismo", "va junto",
+               "van juntos", "viene junto", "vienen juntos", "llega aparte", "llegan aparte",
+               "viene aparte", "vienen aparte", "va aparte", "van aparte", "por separado",
+               "tambien va", "tambien viene", "tambien venia", "tambien iba"]  # fmt: skip
 _ANOTHER_ORDER = ["otro pedido", "otra compra", "otra orden", "otro paquete", "el otro",
                   "la otra", "aparte", "a parte", "por separado"]  # fmt: skip
 # About the product just talked about: its colours, something cheaper of the same kind
@@ -2076,7 +2183,8 @@ _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo 
                  "factura de la luz", "factura del agua", "factura del gas", "factura de gas",
                  "factura de servicios", "pagar la luz", "pagar el agua", "pagar el gas",
                  "impuesto", "impuestos", "predial", "soat", "multa", "multas", "comparendo",
-                 "comparendos", "recarga", "recargas", "giros", "chance", "loteria"]  # fmt: skip
+                 "comparendos", "recarga", "recargas", "giros", "chance", "loteria",
+                 "la moto", "de la moto", "mi moto", "del carro", "tecnomecanica"]  # fmt: skip
 # A confirmation in words ("sí, confirmo", "sí, regístrelo, por favor"; Whisper's "se
 # confirmó": whole words, so "confirmo" covers it)
 _CONFIRMING = ["confirmo", "confirmado", "confirmada", "confirmar", "registrelo", "registrela",

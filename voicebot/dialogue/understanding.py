@@ -29,7 +29,7 @@ from typing import Literal, Protocol
 
 import phonenumbers
 
-from voicebot.governance.redaction import luhn_ok
+from voicebot.governance.redaction import luhn_ok, national_phone
 from voicebot.store.search import ProductQuery
 from voicebot.text import (
     digits,
@@ -109,7 +109,10 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                    "estan pelando", "se pelo", "se pelaron", "se despego", "se despegaron",
                    "se descosio", "se descosieron", "se desbarato", "se desbarataron",
                    "esta despegando", "estan despegando", "esta descosiendo",
-                   "estan descosiendo", "esta rompiendo", "estan rompiendo"]),
+                   "estan descosiendo", "esta rompiendo", "estan rompiendo",
+                   # a leak: "la cafetera está botando agua por debajo"
+                   "botando agua", "bota agua", "esta goteando", "se sale el agua",
+                   "esta chorreando", "pierde agua", "echando agua", "se le sale el agua"]),
     ("callback", ["me llamen", "me llamen despues", "llamenme", "devuelvan la llamada",
                   "me devuelvan la llamada", "que me llame", "me pueden llamar",
                   "me vuelvan a llamar", "llamarme mas tarde", "me llame", "me marquen",
@@ -134,7 +137,7 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                       "ya la despacharon", "ya me la enviaron", "ya me lo enviaron",
                       "la que pedi", "el que pedi", "las que pedi", "los que pedi",
                       "misma empresa", "misma transportadora",
-                      "ya la despacharon", "ya lo enviaron", "ya la enviaron",
+                      "ya lo enviaron", "ya la enviaron",
                       "por donde va", "por donde viene", "en que va", "como va"]),
     ("price", ["cuanto vale", "cuanto cuesta", "cuanto valen", "cuanto cuestan", "precio",
                "que precio", "en cuanto esta", "en cuanto estan"]),
@@ -317,6 +320,12 @@ _PRICE = r"\b(?:menos de|hasta|maximo|no mas de|por debajo de)?\s*\d+\s*(?:mil|p
 # (not a return: "cambiar")
 _NO_CALLS = ["no me vuelvan a llamar", "no me llamen mas", "dejen de llamarme",
              "no me sigan llamando", "no quiero que me llamen"]  # fmt: skip
+# The caller looking something up while on the line ("déjeme ver el correo"), not a wish
+# about their data, though the words name one
+_LOOKS_UP = ["dejeme ver", "dejeme mirar", "dejeme buscar", "dejeme revisar", "deje veo",
+             "deje miro", "deje busco", "ver el correo", "mirar el correo", "revisar el correo",
+             "reviso el correo", "miro el correo", "busco en el correo",
+             "buscar en el correo"]  # fmt: skip
 _MY_DATA = ["cambiar mi numero", "cambiar mi telefono", "cambiar mi celular", "cambiar mi correo",
             "actualizar mi numero", "actualizar mi telefono", "actualizar mi celular",
             "actualizar mi correo", "corregir mis datos", "cambiar mis datos",
@@ -350,9 +359,9 @@ def amount(text: str) -> int | None:
     """A sum of money said in the turn, in pesos ("200 mil pesos", "$120.000", "doscientos
     mil"), or None: only in words about money or a shipping cost, and at least a thousand.
     Items priced one by one add up: "unas sandalias de 84.900 y unas Crocs de 59.900"."""
-    if not has_phrase(fold(text), ["gratis", "envio"]) and not _money(fold(text)):
-        if "$" not in text:
-            return None
+    folded = fold(text)
+    if "$" not in text and not _money(folded) and not has_phrase(folded, ["gratis", "envio"]):
+        return None
     said = text if any(c.isdigit() for c in text) else spoken_numbers(text)
     said = _SPACED_THOUSANDS.sub(r"\1.\2", said)
     # "140 y 8.900": Whisper's "ciento cuarenta y ocho mil novecientos" (148.900)
@@ -401,9 +410,8 @@ def _phone(spoken: str) -> str | None:
         if phonenumbers.is_valid_number(match.number):
             return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     for run in _DIGIT_RUN.findall(spoken):
-        said = only_digits(run)
-        said = said[2:] if len(said) == 12 and said.startswith("57") else said
-        if len(said) == 10 and (said[0] == "3" or said.startswith("60")):
+        said = national_phone(only_digits(run))
+        if said:
             number = phonenumbers.parse(said, "CO")
             if phonenumbers.is_valid_number(number):
                 return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -889,7 +897,8 @@ def understand(
     spoken = digits(heard)
     intent, confidence = classify(_unhedged(folded))
     leaning = intent if lean is None else lean(_unhedged(folded))
-    if intent is None and leaning == "data_rights" and _names_data(folded.split()):
+    looks_up = has_phrase(folded, _LOOKS_UP)
+    if intent is None and leaning == "data_rights" and _names_data(folded.split()) and not looks_up:
         # "que desaparezcan mi nombre y mi número de su base": the model leans to a data
         # request and the words name the data; no store cue ("ofertas") takes it elsewhere
         intent = "data_rights"

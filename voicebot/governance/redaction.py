@@ -93,17 +93,22 @@ def _card(match: re.Match[str]) -> str:
     return "[tarjeta]" if _is_card(only_digits(match.group(0))) else match.group(0)
 
 
-def _phone(match: re.Match[str]) -> str:
-    """A Colombian mobile (3xx xxx xxxx) or landline (60x xxx xxxx), with or without 57."""
-    text = match.group(0)
-    digits = only_digits(text)
+def national_phone(digits: str) -> str | None:
+    """The ten national digits of a Colombian mobile (3xx xxx xxxx) or landline
+    (60x xxx xxxx), said with or without the country code 57, else None."""
     if digits.startswith("57") and len(digits) == 12:
         digits = digits[2:]
-    elif text.startswith("+"):
-        return text  # +57 with a wrong length, or foreign: _FOREIGN decides
     if len(digits) == 10 and (digits[0] == "3" or digits.startswith("60")):
-        return "[teléfono]"
-    return text
+        return digits
+    return None
+
+
+def _phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = only_digits(text)
+    if text.startswith("+") and not (digits.startswith("57") and len(digits) == 12):
+        return text  # +57 with a wrong length, or foreign: _FOREIGN decides
+    return "[teléfono]" if national_phone(digits) else text
 
 
 @functools.lru_cache(maxsize=4096)

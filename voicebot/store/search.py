@@ -284,7 +284,7 @@ class Catalog:
             # garantía" glued by the ASR) is ours; "New" alone is not New Era
             ours = any(has_phrase(" ".join(folded), [b]) for b in self.brands)
             # "Levismom": one of ours glued by the ASR to the next word (Levi's mom)
-            ours = ours or any(w.startswith(b) for w in folded for b in self._glued)
+            ours = ours or any(self._glued_brand(w) for w in folded)
             if unknown and not ours and not self.categories_named(" ".join(folded)):
                 return " ".join(name)
         return self._well_known(fold(text).split())
@@ -353,9 +353,13 @@ class Catalog:
         ("levismom": "levis mom")."""
         words = []
         for w in folded.split():
-            brand = next((b for b in self._glued if w.startswith(b) and len(w) > len(b) + 1), None)
+            brand = self._glued_brand(w)
             words += [brand, w[len(brand) :]] if brand else [w]
         return " ".join(words)
+
+    def _glued_brand(self, word: str) -> str | None:
+        """One of our brands the word starts with, glued to more than a letter, if any."""
+        return next((b for b in self._glued if word.startswith(b) and len(word) > len(b) + 1), None)
 
     def search(self, query: ProductQuery, limit: int = 3) -> list[Hit]:
         """Best matches first; ties prefer items available in the asked size and colour, then
