@@ -2753,3 +2753,22 @@ async def test_the_motorbike_insurance_is_out_of_scope(call) -> None:
     heard "ECO-T") offered a tote bag."""
     said = texts(await call()("Buenas, ¿ahí venden el seguro para la moto? Se me vence el lunes."))
     assert said[0].startswith("Disculpe, con eso no le puedo ayudar"), said
+
+
+async def test_that_one_by_its_brand_misheard_is_the_product_in_view(call) -> None:
+    """Regression (fresh22): "¿y ese caso lo tiene negro?" (Casio heard "caso") after the Casio
+    deportivo gave the Casio digital as if it were the one asked about."""
+    c = call()
+    await c("Busco un reloj Casio deportivo.")
+    said = texts(await c("¿Y ese caso viene en negro?"))
+    assert said[0].startswith("En este momento no tenemos unidades de reloj Casio deportivo"), said
+
+
+async def test_the_same_item_in_the_callers_other_order(call) -> None:
+    """Regression (fresh22): "y la otra, la talla S, esa la pedí aparte" after the order of
+    the XL raincoat asked for an order number; it is her other order with that raincoat."""
+    c = call(DIANA_O)
+    await c.concierge.greeting()
+    await c("¿Cómo va el pedido 46571?")
+    said = texts(await c("¿Y la otra, la de latalla S, que pedí por separado?"))
+    assert said[0].startswith("Su pedido 45239"), said

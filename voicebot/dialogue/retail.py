@@ -22,6 +22,7 @@ import copy
 import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any, Literal
 
 import structlog
@@ -481,6 +482,12 @@ class Concierge:
             held = await self._own_order_holding(t.product)
             if held is not None and held.number != self._told_order:
                 return self._order_told(held)
+        twin = self._told_order and t.says(_ANOTHER_ORDER) and not names_product
+        if twin and t.intent in _LOOSE_ORDER and (t.product.size or t.product.color):
+            # "¿y la otra, la talla S? Esa la pedí aparte" after the XL one's order
+            if (twin_order := await self._twin_order(t)) is not None:
+                self._intent("order_status")
+                return self._order_told(twin_order)
         if self._elsewhere and t.says(_WHERE_ELSE) and not names_product and t.order_number is None:
             # "¿y usted no sabe dónde lo puedo pagar?" after "con eso no le puedo ayudar"
             return [self._say("out_of_scope_elsewhere"), self._say("anything_else")]
@@ -1087,8 +1094,10 @@ class Concierge:
             carrier = self._told_order is not None and t.says(_CARRIER + _TRACKING)
             if moved_on or t.order_number is not None or self._faq_entry(t, None) is not None:
                 return None  # a new request or a store question ("¿y por PSE?"): moved on
-            if carrier:
-                return None  # "¿y quién se lo lleva, qué mensajería?" after its status
+            if carrier or (self._told_order is not None and t.says(_ANOTHER_ORDER)):
+                # "¿y quién se lo lleva, qué mensajería?" after its status; "¿y la otra, que
+                # pedí aparte?"
+                return None
             if self._follows_faq(t):
                 return None  # "yo vivo en Sopetrán, ¿allá también?" after the payment methods
             about_last = t.intent in ("price", "stock") and self._last_product is not None
@@ -1185,6 +1194,27 @@ class Concierge:
         """`_order_holding`, when the caller may hear of that order (`_may_disclose`)."""
         held = await self._order_holding(item)
         return held if held is not None and self._may_disclose(held) else None
+
+    async def _twin_order(self, t: Understanding) -> Order | None:
+        """ "¿Y la otra, la talla S? Esa la pedí aparte." after an order's status: the caller's
+        one other order holding an item of the order told (in the size or colour said)."""
+        told = await self.tools.order_status(self._told_order) if self._told_order else None
+        if told is None or not (self.phone and self.phone_proven):
+            return None
+        size, color = t.product.size, t.product.color
+        skus = {ln.sku for ln in told.lines}
+        twins = [
+            o
+            for o in await self.tools.orders_by_phone(self.phone)
+            if o.number != told.number
+            and any(
+                ln.sku in skus
+                and (size is None or ln.size.lower() == size.lower())
+                and (color is None or ln.color == color)
+                for ln in o.lines
+            )
+        ]
+        return twins[0] if len(twins) == 1 else None
 
     async def _together(self, number: str, item: ProductQuery) -> list[str] | None:
         """Whether the item goes in the order told, and if not, the caller's order that holds
@@ -1485,7 +1515,13 @@ class Concierge:
         if last is None or t.order_number is not None:
             return False
         # "quiero otro igualito, negro, en 32" after the jean of a complaint: no kind needed
-        return (kinds == {last.category} and t.says(_SAME_ONE)) or (not kinds and t.says(_ALIKE))
+        if (kinds == {last.category} and t.says(_SAME_ONE)) or (not kinds and t.says(_ALIKE)):
+            return True
+        # "¿y ese Casio lo tiene negro?" (heard "ese caso") after the Casio deportivo: its brand
+        return not kinds and any(
+            a in _POINTING and self.tools.catalog.sounds_like(b, last.brand)
+            for a, b in pairwise(t.folded.split())
+        )
 
     def _about_last_product(self, t: Understanding) -> bool:
         """A colour, size or price ceiling alone, after a product: the same kind of item in

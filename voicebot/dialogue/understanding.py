@@ -425,7 +425,7 @@ def phone_number(text: str) -> str | None:
 
 # "talla" as Whisper may write it, glued to the "en" before it ("entalla", "en taya",
 # "negra centaya 41" for "negra, en talla 41")
-_TALLA = r"(?:[cs]?en)?(?:talla|talya|taya|talia)"
+_TALLA = r"(?:[cs]?en|la)?(?:talla|talya|taya|talia)"
 
 
 def _size(numbered: str) -> str | None:

@@ -255,6 +255,11 @@ class Catalog:
                 return {single: 1.0}  # "digitales": the plural of the catalogue's "digital"
         return {s: v for s, v in found.items() if v}
 
+    def sounds_like(self, heard: str, words: str) -> bool:
+        """Whether the word heard sounds like one of `words` (a brand: "caso" for Casio)."""
+        found = self._matches(heard)
+        return any(sound(w) in found for w in fold(words).split())
+
     def brand_not_carried(self, text: str) -> str | None:
         """A brand the caller asked for that no product has: a name Whisper wrote capitalized
         right after a kind of item, "tienen", "venden", "manejan" or "marca" ("¿tienen
