@@ -427,6 +427,8 @@ class RetailPhrases(_Section):
     product_enough: str  # {stock} {name} {variant}: as many as asked for, or more
     product_short: str  # {stock} {name} {variant}: fewer than asked for
     product_count: str  # {stock} {name} {variant}: "¿cuántas quedan?"
+    product_last_one: str  # {name} {variant}: the same questions, one left
+    product_price_many: str  # {count} {name} {total} {price}: "¿cuánto me salen las dos?"
     product_over_budget: str  # {name} {variant} {price}: in stock, above the caller's ceiling
     product_alternative: str
     product_other_colors: str
@@ -479,6 +481,9 @@ class RetailPhrases(_Section):
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
     shipping_free_with: str  # {item} {price} {threshold}: "¿y el envío?" about an item
     shipping_paid_with: str  # {item} {price} {threshold}: the same, under the threshold
+    shipping_free_adding: str  # {item} {price} {threshold}: "¿y si le agrego unas medias?"
+    shipping_paid_adding: str  # {item} {price} {threshold}: the same, still under
+    to_complete: str  # {missing} {options}: items that reach free shipping
     shipping_short_of: str  # {amount} {threshold} {missing}: "¿y cuánto me falta?"
     shipping_paid_for: str  # {amount} {threshold} {missing}: ...a sum under the free-shipping one
     payment_link_offer: str

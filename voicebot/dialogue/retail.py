@@ -309,7 +309,10 @@ class Concierge:
     def accepts_person(self, turn: Understanding | str) -> bool:
         """A yes to the bot's offer of a person: the dialogue transfers the call."""
         p = self._pending
-        return p is not None and p.action == "offer_person" and _understood(turn).answer is True
+        t = _understood(turn)
+        if p is not None and p.order_number and _same_number(t.digits, p.order_number):
+            return False  # "sí, el pedido es el 45731": the order answered for, said again
+        return p is not None and p.action == "offer_person" and t.answer is True
 
     def takes_complaint(self, turn: Understanding) -> bool:
         """A frustrated caller's first concrete complaint ("qué rabia, me llegó la licuadora
@@ -431,9 +434,10 @@ class Concierge:
         if last is not None and not other and self._about_it(t):
             # about the product just talked about: "¿qué colores hay?", "la más barata"
             if t.says(_COLOR_QUESTION):
-                return self._in_stock(last, "colors")
+                # "¿y en qué otro color hay dos?": those with as many left
+                return self._in_stock(last, "colors", least=_quantity(t.digits) or 1)
             if t.says(_SIZE_QUESTION):
-                return self._in_stock(last, "sizes")
+                return self._in_stock(last, "sizes", least=_quantity(t.digits) or 1)
             if t.says(_CHEAPER):
                 return await self._cheaper(last, t.product, among=t.says(_AMONG_THOSE))
             if t.says(_OPTIONS):
@@ -544,6 +548,14 @@ class Concierge:
             general = rule is not None and rule.intent == "return"
             policy = _asks(t)
             only = policy and general and not self.tools.catalog.mentions_product(t.folded)
+            alike = t.says(_ALIKE) and (t.product.size or t.product.color) and not names_product
+            if alike and self._last_product is not None and t.order_number is None:
+                # "¿y si tiene otra igualita, gris, talla S, para que me la cambien?": the
+                # stock of that item (no sale offered), then the exchange
+                stock = await self._about_product("stock", t)
+                if self._pending is not None and self._pending.action == "confirm_link":
+                    stock = stock[:-1]
+                return [*stock, *await self._return(None, said=t)]
             return await self._return(t.order_number, by_phone=not only, policy=policy, said=t)
         if intent == "complaint":
             # "¡tres meses! quiero poner una queja" right after an order's status: that order;
@@ -581,14 +593,20 @@ class Concierge:
         intent = t.intent
         if t.says(_OTHERS_BILLS + _NOT_SOLD) and t.order_number is None and not names_product:
             return "out_of_scope"  # "¿ahí se puede pagar el recibo del gas?": not the store's
+        if self._to_complete(t):
+            # "¿y qué me recomienda de unos 30, 40 mil para completar?" ("unos 30, 40" reads
+            # as the digits 13040)
+            return "store_info"
         if t.order_number is not None and intent not in _NUMBERED:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
             # when the words around it sound like a shipping or price question
             return "order_status"
         if self._told_order is not None and t.says(_CARRIER + _TRACKING) and intent in _LOOSE_ORDER:
             return "order_status"  # "¿y con qué transportadora lo mandan?" after its status
-        if self._follows_faq(t) or self._adds_to_sum(t) or self._short_of(t):
+        if self._follows_faq(t) or self._adds_to_sum(t) or self._short_of(t) or self._sum_said(t):
             return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
+        if self._adding_item(t) is not None:
+            return "store_info"  # "¿y si le agrego unas medias, ahí sí ya no pago envío?"
         vague = intent in _VAGUE and t.answer is None
         entry = self._faq_entry(t, None)
         if entry is not None and entry.over_products and t.answer is None and intent in _LOOSE:
@@ -642,6 +660,8 @@ class Concierge:
         if intent == "shipping" and own_shipment and not self._store_question(t):
             # "¿con qué transportadora viene mi envío?": about the caller's own order
             return "order_status"
+        if intent == "callback" and t.says(_I_CALL) and entry is not None:
+            return "store_info"  # "¿y entre semana desde qué hora puedo llamar?": the hours
         if intent in (*_ORDER_TOPICS, "callback") and self._store_question(t):
             # "¿tienen garantía los relojes?", "¿puedo recoger mi pedido en la tienda?": asked
             # about the store, not about one of the caller's orders
@@ -780,7 +800,16 @@ class Concierge:
     def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
         entry = self._faq_entry(t, intent)
         adding = self._adds_to_sum(t)
-        if adding or self._short_of(t) or (entry is None and self._follows_faq(t)):
+        if self._to_complete(t):
+            return self._completing(t)
+        if (added := self._adding_item(t)) is not None:
+            return self._with_added(added)
+        if (
+            adding
+            or self._short_of(t)
+            or self._sum_said(t)
+            or (entry is None and self._follows_faq(t))
+        ):
             entry = self._last_faq  # "¿y el domingo?" after the hours: the same answer holds it
         if entry is None:
             return None
@@ -831,6 +860,8 @@ class Concierge:
             return " ".join(entry.answer.split())
         key = "shipping_free_with" if item.price >= free else "shipping_paid_with"
         name, price = _lower_first(item.name), cop(item.price)
+        # "¿y si le agrego unas medias?" next adds to this price
+        self._last_faq, self._faq_said, self._spent = entry, True, item.price
         return self._say(key, item=name, price=price, threshold=cop(free))
 
     def _priced_item(self, t: Understanding) -> Product | None:
@@ -876,6 +907,67 @@ class Concierge:
         adds = shipping and self._spent is not None and t.says(_ADDING)
         return adds and t.order_number is None and amount(t.text) is not None
 
+    def _adding_item(self, t: Understanding) -> Product | None:
+        """ "¿Y si le agrego unas medias?" after the shipping answer for a sum, with no price
+        said (or only "por mil pesitos", less than anything sold): the cheapest of that kind
+        in stock."""
+        shipping = self._last_faq is not None and self._last_faq.intent == "shipping"
+        if not (shipping and self._spent is not None and t.says(_ADDING)):
+            return None
+        products = self.tools.catalog.products
+        said = amount(t.text)
+        if said is not None and said >= min((p.price for p in products), default=0):
+            return None  # "¿y si le agrego unas medias de 30 mil?": `_adds_to_sum`
+        if said is None and any(int(n) >= 100 for n in numbers(t.digits)):
+            return None  # "¿y si le sumo una camiseta y paso de los ciento cincuenta?"
+        kinds = self.tools.catalog.categories_named(t.folded)
+        fits = [p for p in products if p.category in kinds and p.stock()]
+        return min(fits, key=lambda p: p.price, default=None)
+
+    def _with_added(self, item: Product) -> list[str]:
+        """Whether the sum with the cheapest such item reaches free shipping, in the store's
+        figures (the item's price and the threshold; the sum is not said)."""
+        free = self._s.store.free_shipping_from or 0
+        total = (self._spent or 0) + item.price
+        self._spent = total
+        self._intent("store_info")
+        key = "shipping_free_adding" if total >= free else "shipping_paid_adding"
+        said = self._say(key, item=_lower_first(item.name), price=cop(item.price),
+                         threshold=cop(free))  # fmt: skip
+        return [said, self._say("anything_else")]
+
+    def _sum_said(self, t: Understanding) -> bool:
+        """A sum said right after the shipping answer ("tengo 120 mil en el carrito, ¿cuánto
+        me falta pa' que no me cobren?"): the answer for that sum."""
+        shipping = self._last_faq is not None and self._last_faq.intent == "shipping"
+        return shipping and t.order_number is None and amount(t.text) is not None
+
+    def _to_complete(self, t: Understanding) -> bool:
+        """ "¿Y qué me recomienda de unos 30, 40 mil para completar?" after a sum short of free
+        shipping: something to add."""
+        free = self._s.store.free_shipping_from
+        short = free is not None and self._spent is not None and self._spent < free
+        return short and t.says(_RECOMMEND)
+
+    def _completing(self, t: Understanding) -> list[str]:
+        """Up to three items in stock that make the sum reach free shipping, the cheapest
+        first, within the amount said (if any)."""
+        free, spent = self._s.store.free_shipping_from or 0, self._spent or 0
+        missing = free - spent
+        ceiling = max(amount(t.text) or 0, missing + 15_000)
+        fits = sorted(
+            (p for p in self.tools.catalog.products if missing <= p.price <= ceiling and p.stock()),
+            key=lambda p: p.price,
+        )
+        cheapest: dict[str, Product] = {}
+        for p in fits:
+            cheapest.setdefault(p.category, p)  # one of each kind
+        picks = list(cheapest.values())[:3]
+        if not picks:
+            return [self._say("shipping_short_of", missing=cop(missing), threshold=cop(free))]
+        options = _listed([f"{_lower_first(p.name)} a {cop(p.price)}" for p in picks])
+        return [self._say("to_complete", missing=cop(missing), options=options)]
+
     def _short_of(self, t: Understanding) -> bool:
         """ "¿Y cuánto me falta?" right after the shipping answer for a sum under the
         threshold: how much more makes it free."""
@@ -907,6 +999,8 @@ class Concierge:
         moved_on = self.tools.catalog.mentions_product(t.folded) or (
             t.intent not in (None, "out_of_scope", "product_search") and not refers_back
         )
+        # "¿y me puede hacer una recarga de minutos?": something the store does not do
+        moved_on = moved_on or t.says(_OTHERS_BILLS + _NOT_SOLD)
         if (
             p.action == "confirm_link"
             and t.answer is not False
@@ -1074,7 +1168,7 @@ class Concierge:
             # the answer; the question asks something else, and the offer lapses ("bueno, si
             # no, pago por Nequi. ¿Sí reciben Nequi?" too: a store question, not a yes)
             return None
-        if p.action == "offer_person" and p.order_number and t.answer is not True:
+        if p.action == "offer_person" and p.order_number:
             if _same_number(t.digits, p.order_number):
                 # "4, 5, 3, 2, 3" after "ya pasó el plazo… ¿le comunico?": the order just
                 # answered for, so the same answer, not its status
@@ -1538,6 +1632,16 @@ class Concierge:
             return await self._product(t.product)
         if (other := self.tools.catalog.sibling(last, t.folded)) is not None:
             last = self._last_product = other  # "¿y la trucker?": that model, not the last one
+        count = _quantity(t.digits)
+        if (intent == "price" or t.says(["cuanto"])) and count and not t.product.size:
+            # "listo, en gris entonces, ¿cuánto me salen las dos?": that many, in that colour
+            if t.product.color:
+                self._last_query = replace(self._last_query or t.product, color=t.product.color)
+            self._ref(f"product:{last.sku}")
+            total, each = cop(last.price * count), cop(last.price)
+            said = self._say("product_price_many", count=count, name=_lower_first(last.name),
+                             total=total, price=each)  # fmt: skip
+            return [said, self._offer_link(last)]
         if intent == "price" and not (t.product.color or t.product.size):
             self._ref(f"product:{last.sku}")
             return [
@@ -1663,18 +1767,22 @@ class Concierge:
             return [self._say("product_out_of_stock", name=name, variant=variant)]
         key = "product_count" if wanted is None else "product_enough"
         key = "product_short" if wanted is not None and stock < wanted else key
+        key = "product_last_one" if stock == 1 else key
         return [self._say(key, stock=stock, name=name, variant=variant), self._offer_link(product)]
 
-    def _in_stock(self, product: Product, asked: Literal["sizes", "colors"]) -> list[str]:
+    def _in_stock(
+        self, product: Product, asked: Literal["sizes", "colors"], least: int = 1
+    ) -> list[str]:
         """The sizes or the colours of a product in stock (in the colour or the size asked
-        before, if one was): "¿qué tallas hay?", "¿qué colores tiene?"."""
+        before, if one was), with at least `least` left: "¿qué tallas hay?", "¿qué colores
+        tiene?", "¿en qué otro color hay dos?"."""
         prior = self._last_query or ProductQuery("")
         if asked == "colors":
             kept = ProductQuery("", size=prior.size)
-            options = [c for c in product.colors if product.stock(prior.size, c) > 0]
+            options = [c for c in product.colors if product.stock(prior.size, c) >= least]
         else:
             kept = ProductQuery("", color=prior.color)
-            options = [z for z in product.sizes if product.stock(z, prior.color) > 0]
+            options = [z for z in product.sizes if product.stock(z, prior.color) >= least]
         name, variant = _lower_first(product.name), self._variant(kept)
         if not options:
             out = self._say("product_out_of_stock", name=name, variant=variant)
@@ -1853,6 +1961,15 @@ class Concierge:
             return [q]
         if cart is None or not cart.lines:
             return [self._say("cart_none")]
+        first = cart.lines[0]
+        product = self.tools.catalog.by_sku.get(first.sku)
+        if product is not None and len(cart.lines) == 1:
+            # "¿en qué color sí las tiene?", "¿y el envío?" next are about the cart's item
+            asked = ProductQuery(product.name, size=first.size, color=first.color)
+            if product.stock(first.size, first.color) == 0:
+                # its size and colour sold out since: said, with what there is instead
+                return await self._product(asked, same=product)
+            self._last_product, self._last_query = product, asked
         q = self._say("cart_reminder", item=self._item(cart.lines), price=cop(cart.total))
         self._pending = Pending(
             "confirm_link", kind="cart", cart_id=cart.id, revenue=cart.total, question=q
@@ -2080,22 +2197,31 @@ _ENOUGH = ["alcanza", "alcanzan", "alcanzaria", "hay suficientes", "cuantas qued
            "cuantos quedan", "cuantas unidades", "cuantos hay", "cuantas hay", "cuantos tienen",
            "cuantas tienen"]  # fmt: skip
 # A number of items wanted: "necesito 3 paquetes", "¿tiene 5 pares?" (not "mis 2 muchachos")
+# "necesito dos" (a small number Whisper leaves in words), "necesito 3", "12 pares"
+_SMALL = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+          "nueve": 9, "diez": 10}  # fmt: skip
+# a count after a verb is small ("¿sí las tiene en 36?" asks a size, not 36 of them)
+_COUNT = rf"([2-9]|1[0-2]|{'|'.join(_SMALL)})"
 _QUANTITY = re.compile(
-    r"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|tiene|tienen|hay|quedan)\s+(\d{1,2})\b"
-    r"|\b(\d{1,2})\s+(?:paquetes|pares|unidades|cajas)\b"
+    rf"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|tiene|tienen|hay|haya|quedan|salen|"
+    rf"cuestan|valen|los|las)\s+{_COUNT}\b"
+    rf"|\b(\d{{1,2}}|{'|'.join(_SMALL)})\s+(?:paquetes|pares|unidades|cajas)\b"
 )
 
 
 def _quantity(spoken: str) -> int | None:
     """The number of items the caller wants, from the transcript with digits, if said."""
     m = _QUANTITY.search(fold(spoken))
-    count = int(m[1] or m[2]) if m else 0
+    said = (m[1] or m[2]) if m else "0"
+    count = _SMALL.get(said) or int(said)
     return count if count > 1 else None
 
 
 def _asks_units(t: Understanding) -> bool:
     """Whether the turn asks how many are left, or for a number of items."""
-    return t.order_number is None and (t.says(_ENOUGH) or _quantity(t.digits) is not None)
+    if t.order_number is not None or t.says(_COLOR_QUESTION + _SIZE_QUESTION + ["cuanto"]):
+        return False  # "¿en qué otro color hay dos?", "¿cuánto me salen las dos?"
+    return t.says(_ENOUGH) or _quantity(t.digits) is not None
 
 
 # Whether an item is still sold or in stock
@@ -2120,6 +2246,13 @@ _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
 _ADVERTISING = ["publicidad", "promociones", "ofertas", "mensajes promocionales", "propaganda"]
 _REFUSING = ["no quiero", "no me manden", "no me envien", "dejen de", "que no me", "ya no",
              "no me sigan", "quitarme", "sacarme", "me quiten", "me saquen"]  # fmt: skip
+# Asking for a suggestion: "¿qué me recomienda para completar?"
+_RECOMMEND = ["que me recomienda", "que me aconseja", "que me sugiere", "que le puedo agregar",
+              "que puedo agregar", "que le agrego", "para completar",
+              "que me sirve para"]  # fmt: skip
+# The caller calling the store, not a call back
+_I_CALL = ["puedo llamar", "puedo volver a llamar", "los puedo llamar", "vuelvo a llamar",
+           "puedo marcar", "los llamo", "yo llamo", "llamo de nuevo"]  # fmt: skip
 # A purchase the caller means to make
 _BUYING = ["quiero comprar", "quisiera comprar", "voy a comprar", "quiero pedir", "voy a pedir",
            "quiero llevar", "me voy a llevar", "me quiero llevar", "necesito comprar"]  # fmt: skip
@@ -2138,7 +2271,8 @@ _ANOTHER_ORDER = ["otro pedido", "otra compra", "otra orden", "otro paquete", "e
                   "la otra", "aparte", "a parte", "por separado"]  # fmt: skip
 # About the product just talked about: its colours, something cheaper of the same kind
 _COLOR_QUESTION = ["que colores", "en que colores", "que color", "cuales colores",
-                   "colores tiene", "colores hay", "colores tienen", "otros colores"]  # fmt: skip
+                   "colores tiene", "colores hay", "colores tienen", "otros colores",
+                   "que otro color", "en que otro color"]  # fmt: skip
 _SIZE_QUESTION = ["que tallas", "en que tallas", "cuales tallas", "tallas tiene", "tallas hay",
                   "tallas tienen", "tallas manejan", "otras tallas", "que numeros",
                   "hasta que talla", "desde que talla"]  # fmt: skip
@@ -2282,7 +2416,7 @@ _IN_STOCK = ["hay", "tienen", "tiene", "quedan", "queda", "manejan", "si en"]
 # More to a purchase whose shipping was asked: "¿y si le agrego unas medias?"
 _ADDING = ["agrego", "le agrego", "agregue", "le sumo", "sumo", "sumando", "anado", "le anado",
            "le pongo", "le meto", "tambien compro", "con otra", "con otro", "mas unas", "mas unos",
-           "mas una", "mas un"]  # fmt: skip
+           "mas una", "mas un", "le agrega", "agregamos", "le agregamos", "le sumamos"]  # fmt: skip
 # A wish for an item, not words about one already bought
 _WANTS = ["quiero", "quisiera", "necesito", "busco", "buscando", "me interesa", "comprar", "pedir",
           "cuanto", "precio", "tienen", "hay", "manejan"]  # fmt: skip

@@ -112,7 +112,11 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                    "estan descosiendo", "esta rompiendo", "estan rompiendo",
                    # a leak: "la cafetera está botando agua por debajo"
                    "botando agua", "bota agua", "esta goteando", "se sale el agua",
-                   "esta chorreando", "pierde agua", "echando agua", "se le sale el agua"]),
+                   "esta chorreando", "pierde agua", "echando agua", "se le sale el agua",
+                   # "la hebilla está partida. Eso vino así"
+                   "esta partida", "esta partido", "vino partida", "vino partido",
+                   "llego partida", "llego partido", "esta rota", "esta roto", "vino rota",
+                   "vino roto", "eso vino asi", "eso llego asi"]),
     ("callback", ["me llamen", "me llamen despues", "llamenme", "devuelvan la llamada",
                   "me devuelvan la llamada", "que me llame", "me pueden llamar",
                   "me vuelvan a llamar", "llamarme mas tarde", "me llame", "me marquen",
@@ -127,7 +131,8 @@ INTENT_CUES: list[tuple[RetailIntent, list[str]]] = [
                    "enviar el enlace", "mandar el link", "enviar el link", "pasar el enlace",
                    "pasar el link", "por mensaje", "por whatsapp", "mandemele el enlace",
                    "mandemele enlace", "mandeme enlace", "mande el enlace", "mande el link",
-                   "mandemelo", "enviemelo"]),
+                   "mandemelo", "enviemelo", "mandemele", "mandemela", "mandemelos",
+                   "mandemelas", "enviemela", "enviemele"]),
     ("order_status", ["pedido", "orden", "mi compra", "envio", "paquete", "domicilio", "guia",
                       "no ha llegado", "no me ha llegado", "cuando llega", "donde esta",
                       "lo que pedi", "lo que compre", "ya me llego", "ya llego",
@@ -526,9 +531,15 @@ def max_price(text: str) -> int | None:
     return _max_price(_plain(digits(text)))
 
 
+# "46,941": Whisper's thousands comma in a number said whole ("cuarenta y seis mil
+# novecientos cuarenta y uno"); not "4, 6, 9" (digits read one by one, a space after the comma)
+_THOUSANDS_COMMA = re.compile(r"\b(\d{1,3}),(\d{3})\b")
+
+
 def _plain(spoken: str) -> str:
-    """Folded digits view without thousands dots ("45.721" -> "45721", "150.000" -> "150000")."""
-    return fold(spoken.replace(".", ""))
+    """Folded digits view without thousands dots or commas ("45.721" -> "45721", "46,941" ->
+    "46941", "150.000" -> "150000")."""
+    return fold(_THOUSANDS_COMMA.sub(r"\1\2", spoken.replace(".", "")))
 
 
 # "a veces pido media talla más grande": the fit, not socks ("medias"); "dos meses y medio",

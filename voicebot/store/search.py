@@ -290,6 +290,12 @@ class Catalog:
             ours = any(has_phrase(" ".join(folded), [b]) for b in self.brands)
             # "Levismom": one of ours glued by the ASR to the next word (Levi's mom)
             ours = ours or any(self._glued_brand(w) for w in folded)
+            # "Arturo Kai": the first word of one of ours, the rest misheard ("New" is too short
+            # to tell New Era from New Balance)
+            ours = ours or any(
+                len(b.split()) > 1 and len(b.split()[0]) > 3 and folded[0] == b.split()[0]
+                for b in self.brands
+            )
             if unknown and not ours and not self.categories_named(" ".join(folded)):
                 return " ".join(name)
         return self._well_known(fold(text).split())
