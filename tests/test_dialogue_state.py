@@ -2672,7 +2672,9 @@ async def test_looking_up_the_number_in_the_mail_is_no_data_request(call) -> Non
 @pytest.mark.parametrize(
     ("asked", "answer"),
     [("¿Y el reloj Casio viene junto en ese pedido?", "Sí, va en ese mismo pedido"),
-     ("¿Y la licuadora Oster también va en ese mismo pedido?", "No, el pedido 46345 no incluye")],
+     ("¿Y la licuadora Oster también va en ese mismo pedido?", "No, el pedido 46345 no incluye"),
+     # Whisper's period for the question mark (fresh23, run again)
+     ("Y la gorra New Era también va en ese pedido, o me llega aparte.", "Sí, va en ese mismo")],
 )  # fmt: skip
 async def test_whether_an_item_goes_in_the_order_told(call, asked: str, answer: str) -> None:
     """Regression (fresh23): "¿y la gorra New Era también va en ese mismo pedido, o me llega
@@ -2894,3 +2896,12 @@ async def test_an_airtime_top_up_after_a_product_question_is_out_of_scope(call) 
     await c("Estoy buscando un celular Samsung.")
     said = texts(await c("Bueno, ¿y me hace una recarga a este número?"))
     assert said[0].startswith("Disculpe, con eso no le puedo ayudar"), said
+
+
+async def test_the_shipping_of_the_product_whose_link_was_offered(call) -> None:
+    """Regression (fresh23, run again): "¿y el envío cuánto me vale?" after the link offer of
+    an alternative watch was priced for the watch first asked about."""
+    c = call()
+    await c("¿Tienen el reloj Q&Q deportivo en azul?")
+    said = texts(await c("¿Y el envío cuánto me vale?"))
+    assert "reloj Timex deportivo" in said[0] and "gratis" in said[0], said

@@ -148,6 +148,7 @@ class Concierge:
         self._asked_more = False  # the last answer ended with "¿algo más?"
         self._opened: int | None = None  # the ticket the last answer registered
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
+        self._offered: Product | None = None  # the product of the link offer just answered
         # the kind of item talked about last (its brands may have been listed without a
         # product): what "las Nike" refers to
         self._kind: str | None = None
@@ -386,6 +387,10 @@ class Concierge:
 
     async def _handle(self, t: Understanding) -> list[str] | None:
         pending, self._pending = self._pending, None
+        # the product whose link was just offered (an alternative, maybe): what "¿y el envío
+        # cuánto me vale?" is about
+        offered = pending.sku if pending is not None and pending.action == "confirm_link" else None
+        self._offered = self.tools.catalog.by_sku.get(offered or "")
         opened, self._opened = self._opened, None
         if opened is not None and t.answer is True and t.says(_CONFIRMING) and t.intent is None:
             # "sí, confirmo" after "quedó registrada… ¿algo más?": the caller confirms what
@@ -468,7 +473,7 @@ class Concierge:
                 if not self._may_disclose(held):
                     return self._ask_identity("order_status", held)
                 return self._order_told(held)
-        if names_product and self._told_order and _asks(t) and t.says(_SAME_ORDER):
+        if names_product and self._told_order and t.says(_SAME_ORDER):
             # "¿y la gorra New Era también va en ese mismo pedido, o me llega aparte?"
             together = await self._together(self._told_order, t.product)
             if together is not None:
@@ -869,7 +874,7 @@ class Concierge:
         morral" after the Totto one), else the one last talked about."""
         last = self._last_product
         if not self.tools.catalog.mentions_product(t.folded):
-            return last
+            return self._offered or last
         if not t.says(_WITH_SHIPPING):
             return None  # "¿cuánto vale el envío? es para unas gorras": no one item priced
         if last is not None and last.category in self.tools.catalog.categories_named(t.folded):
