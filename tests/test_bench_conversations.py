@@ -295,3 +295,30 @@ def test_the_schema_refuses_mistakes(tmp_path: Path) -> None:
         load_scenarios(tmp_path)
     with pytest.raises(ValidationError):
         ScenarioFile.model_validate({"scenarios": []})
+
+
+@pytest.mark.fast
+def test_a_figure_the_scenario_expects_is_not_invented() -> None:
+    """Regression (fresh24): "2 unidades le salen en $351.800" was judged an invented number
+    though the scenario expected exactly that figure (two jackets of 175.900); it stays
+    allowed in later turns, and a figure no turn expects is still invented."""
+    jackets = Scenario.model_validate(
+        {
+            "id": "jackets-test",
+            "intent": "price",
+            "turns": [
+                {"say": "¿Cuánto me salen las dos?", "expect": {"says": [["351.800"]]}},
+                {"say": "¿Y cuánto era?"},
+            ],
+            "expect": {"end": ["open"]},
+        }
+    )
+    said = [
+        ("¿Cuánto me salen las dos?", ["Las dos le salen en $351.800."]),
+        ("¿Y cuánto era?", ["Eran $351.800."]),
+    ]
+    calm = record(said, end_reason=None, ended_by="caller")
+    assert judge(jackets, calm, FACTS, observed=[True, True]).passed
+    wrong = [said[0], ("¿Y cuánto era?", ["Eran $351.900."])]
+    verdict = judge(jackets, record(wrong, end_reason=None, ended_by="caller"), FACTS)
+    assert [f.kind for f in verdict.failures] == ["invented"]

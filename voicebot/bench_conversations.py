@@ -435,6 +435,12 @@ def judge(
     everything: list[str] = []
     for i, turn in enumerate(scenario.turns):
         n = i + 1
+        # a figure the scenario expects the bot to say (a price times two, the amount missing
+        # for free shipping) is one the scenario's writer worked out from the store's data:
+        # not invented, in this turn or any later one
+        allowed |= {
+            x.lstrip("0") or "0" for item in turn.expect.says for x in _numbers(_label(item))
+        }
         bot = " ".join(s for j in groups[i] for s in turns[j].get("bot", []))
         everything.append(bot)
         if i >= spoken:
