@@ -2905,3 +2905,12 @@ async def test_the_shipping_of_the_product_whose_link_was_offered(call) -> None:
     await c("¿Tienen el reloj Q&Q deportivo en azul?")
     said = texts(await c("¿Y el envío cuánto me vale?"))
     assert "reloj Timex deportivo" in said[0] and "gratis" in said[0], said
+
+
+async def test_an_hour_said_to_the_link_offer_is_no_quantity(call) -> None:
+    """Regression (review of bbb6468): "salen las dos" counts two; "a las tres" is an hour,
+    not three units, so the link offer's answer is not a stock count."""
+    c = call()
+    await c("¿Tienen la chaqueta de jean Arturo Calle blanca en talla L?")
+    said = texts(await c("¿Y me la pueden traer mañana a las tres?"))
+    assert not any("unidad" in s for s in said), said

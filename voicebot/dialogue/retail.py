@@ -905,19 +905,21 @@ class Concierge:
             return [*answer[:-1], said, answer[-1]]
         return [*answer, said]
 
+    def _after_shipping(self) -> bool:
+        """The last answer was the shipping one."""
+        return self._last_faq is not None and self._last_faq.intent == "shipping"
+
     def _adds_to_sum(self, t: Understanding) -> bool:
         """Whether the turn adds an amount to the sum the shipping answer was just given for
         ("y si le agrego unas medias de unos 30 mil, ¿ahí sí me sale gratis?")."""
-        shipping = self._last_faq is not None and self._last_faq.intent == "shipping"
-        adds = shipping and self._spent is not None and t.says(_ADDING)
+        adds = self._after_shipping() and self._spent is not None and t.says(_ADDING)
         return adds and t.order_number is None and amount(t.text) is not None
 
     def _adding_item(self, t: Understanding) -> Product | None:
         """ "¿Y si le agrego unas medias?" after the shipping answer for a sum, with no price
         said (or only "por mil pesitos", less than anything sold): the cheapest of that kind
         in stock."""
-        shipping = self._last_faq is not None and self._last_faq.intent == "shipping"
-        if not (shipping and self._spent is not None and t.says(_ADDING)):
+        if not (self._after_shipping() and self._spent is not None and t.says(_ADDING)):
             return None
         products = self.tools.catalog.products
         said = amount(t.text)
@@ -944,8 +946,7 @@ class Concierge:
     def _sum_said(self, t: Understanding) -> bool:
         """A sum said right after the shipping answer ("tengo 120 mil en el carrito, ¿cuánto
         me falta pa' que no me cobren?"): the answer for that sum."""
-        shipping = self._last_faq is not None and self._last_faq.intent == "shipping"
-        return shipping and t.order_number is None and amount(t.text) is not None
+        return self._after_shipping() and t.order_number is None and amount(t.text) is not None
 
     def _to_complete(self, t: Understanding) -> bool:
         """ "¿Y qué me recomienda de unos 30, 40 mil para completar?" after a sum short of free
@@ -959,7 +960,7 @@ class Concierge:
         first, within the amount said (if any)."""
         free, spent = self._s.store.free_shipping_from or 0, self._spent or 0
         missing = free - spent
-        ceiling = max(amount(t.text) or 0, missing + 15_000)
+        ceiling = max(amount(t.text) or 0, missing + _COMPLETING_MARGIN)
         fits = sorted(
             (p for p in self.tools.catalog.products if missing <= p.price <= ceiling and p.stock()),
             key=lambda p: p.price,
@@ -2208,8 +2209,8 @@ _SMALL = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "
 # a count after a verb is small ("¿sí las tiene en 36?" asks a size, not 36 of them)
 _COUNT = rf"([2-9]|1[0-2]|{'|'.join(_SMALL)})"
 _QUANTITY = re.compile(
-    rf"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|tiene|tienen|hay|haya|quedan|salen|"
-    rf"cuestan|valen|los|las)\s+{_COUNT}\b"
+    rf"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|tiene|tienen|hay|haya|quedan|"
+    rf"(?:salen|cuestan|valen)(?: los| las)?)\s+{_COUNT}\b"
     rf"|\b(\d{{1,2}}|{'|'.join(_SMALL)})\s+(?:paquetes|pares|unidades|cajas)\b"
 )
 
@@ -2251,6 +2252,9 @@ _ORDER_WORDS = ["pedido", "compra", "orden", "paquete"]
 _ADVERTISING = ["publicidad", "promociones", "ofertas", "mensajes promocionales", "propaganda"]
 _REFUSING = ["no quiero", "no me manden", "no me envien", "dejen de", "que no me", "ya no",
              "no me sigan", "quitarme", "sacarme", "me quiten", "me saquen"]  # fmt: skip
+# Items suggested to reach free shipping cost what is missing, or up to this much more (pesos)
+# when the caller names no amount: a sock pack or a cleaning kit, not a second pair of shoes
+_COMPLETING_MARGIN = 15_000
 # Asking for a suggestion: "¿qué me recomienda para completar?"
 _RECOMMEND = ["que me recomienda", "que me aconseja", "que me sugiere", "que le puedo agregar",
               "que puedo agregar", "que le agrego", "para completar",
