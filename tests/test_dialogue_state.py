@@ -2914,3 +2914,76 @@ async def test_an_hour_said_to_the_link_offer_is_no_quantity(call) -> None:
     await c("¿Tienen la chaqueta de jean Arturo Calle blanca en talla L?")
     said = texts(await c("¿Y me la pueden traer mañana a las tres?"))
     assert not any("unidad" in s for s in said), said
+
+
+CAROLINA_M = "+573034616244"  # 45579: Levi's jean, ELA midi dress, Arturo Calle tee, on its way
+
+
+async def test_what_an_order_holds_is_every_item(call) -> None:
+    """Regression (fresh25): "confirme qué es lo que va en ese pedido, ya ni me acuerdo" after
+    the order's status got the status again, naming two of its three items."""
+    c = call(CAROLINA_M)
+    await c("¿Me dice cómo va el pedido 45579?")
+    [items, _] = texts(await c("¿Y me recuerda qué productos van en ese pedido? No me acuerdo."))
+    for name in ("jean Levi's bota ancha", "vestido ELA midi", "camiseta Arturo Calle básica"):
+        assert name in items, items
+
+
+async def test_the_item_of_a_complaint_asked_in_stock_then_its_question_again(call) -> None:
+    """Regression (fresh25): "¿y sí tienen la verde todavía?" after a complaint about an order
+    whose item the ASR lost searched for nothing ("No encontré ese producto"); the stock of
+    the order's item in that colour is said, then the complaint's question again."""
+    c = call(PAOLA_D)
+    await c("Oiga, lo que me llegó no es lo que yo pedí, vino de otro color.")
+    [q] = texts(await c("Es el pedido 46704."))
+    assert "46704" in q, q
+    said = texts(await c("¿Y ustedes todavía tienen la roja? Pa' que me la cambien."))
+    assert "cafetera Imusa italiana" in said[0] and "rojo" in said[0], said
+    assert said[-1] == "¿Confirma que registro su queja sobre el pedido 46704?", said
+
+
+async def test_a_complaint_registered_is_not_asked_again(call) -> None:
+    """Regression (fresh25): "¿y entonces ustedes me ayudan con el reclamo?" after the
+    complaint was registered asked to register it again; its number is said."""
+    c = call(PAOLA_D)
+    await c("Me llegó la cafetera Imusa italiana con el mango partido.")
+    [done, *_] = texts(await c("Sí, el pedido es el 46704, regístrela."))
+    ticket = done.split()[-1].rstrip(".")
+    [said, _] = texts(await c("Bueno, ¿y con la queja entonces me ayudan o qué hago?"))
+    assert said == f"Sí, ya quedó registrada con el número {ticket}.", said
+
+
+async def test_the_item_of_a_return_asked_in_a_bare_size(call) -> None:
+    """Regression (fresh25): "¿y sí tienen la 30 en negro?" after the return of an order whose
+    item the ASR lost searched for nothing; it is the order's jean in 30."""
+    c = call(NATALIA_E)
+    await c("Buenas, quiero hacer una devolución, me quedó grande.")
+    [said, _] = texts(await c("¿Y de casualidad tienen la 28 en negro?"))
+    assert "jean Studio F bota ancha" in said and "talla 28" in said, said
+
+
+async def test_a_number_wanted_short_of_stock_then_priced_and_shipped_for_all(call) -> None:
+    """Regression (fresh25): "son cinco, ¿sí hay las cinco?" of a colour with fewer left was
+    "sí, tenemos"; "las cinco, ¿cuánto me salen en total?" got one's price, and the shipping
+    was answered for one."""
+    c = call()
+    [short, _] = texts(await c("Busco la gorra Adidas plana verde. Son tres, pa' mis hijos."))
+    assert short.startswith("Solo nos queda una unidad"), short
+    await c("¿Y en rosado?")
+    [total, _] = texts(await c("Listo, las rosadas. ¿Por todas cuánto me salen?"))
+    assert total.startswith("3 unidades") and "$203.700" in total, total
+    [ship, _] = texts(await c("¿Y el domicilio me lo cobran?"))
+    assert "$203.700" in ship and "gratis" in ship, ship
+
+
+async def test_the_shipping_for_more_of_the_item_just_priced(call) -> None:
+    """Regression (fresh25): "¿y si pido dos pares, ya no me cobran?" after the shipping
+    answer for an item said how many were left, not the shipping for that many."""
+    c = call()
+    await c("¿Cuánto vale el kit limpiador Jason Markk básico?")
+    [paid, _] = texts(await c("¿Y el envío cuánto me vale?"))
+    assert "$43.900" in paid and "costo" in paid, paid
+    [three, _] = texts(await c("¿Y si pido tres, ya no pago envío?"))
+    assert "$131.700" in three and "costo" in three, three
+    [four, _] = texts(await c("¿Y con cuatro unidades?"))
+    assert "$175.600" in four and "gratis" in four, four

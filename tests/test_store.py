@@ -117,3 +117,12 @@ async def test_audit_chain_detects_tampering(backend: tuple[Store, Records]) -> 
     async with records.engine.begin() as conn:  # ...or deletes the entry altogether
         await conn.execute(sa.delete(audit_t).where(audit_t.c.id == second))
     assert await records.verify_audit() == second + 1
+
+
+def test_no_sample_order_was_delivered_after_the_sample_was_taken() -> None:
+    """Regression (fresh25): five orders were delivered after the sample's "as_of" day, so the
+    bot told a caller that an order "fue entregado el lunes 7 de diciembre" on 3 December."""
+    as_of = SAMPLE["as_of"]
+    late = [o["number"] for o in SAMPLE["orders"] if (o["delivered_on"] or "") > as_of]
+    assert late == []
+    assert all(o["placed_on"] <= (o["delivered_on"] or as_of) for o in SAMPLE["orders"])

@@ -401,3 +401,19 @@ def test_a_call_backs_hour_and_day(when: str, hour: int | None, day: str | None)
 )
 def test_the_sum_said_for_a_shipping_question(said: str, total: int | None) -> None:
     assert nlu.amount(said) == total
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["¿Será que me pueden devolver la llamada en la tarde?", "Regrésenme la llamada mañana."],
+)
+def test_a_call_returned_is_a_call_back_not_a_return(said: str) -> None:
+    """Regression (fresh25): "¿me pueden devolver la llamada otro día?" was a return."""
+    assert understand(said).intent == "callback"
+
+
+def test_a_call_backs_time_opening_the_turn_is_said_mid_sentence() -> None:
+    """Regression (fresh25): "El jueves…" was said back as "que le llamen El jueves…"."""
+    assert understand("El viernes a las 3 de la tarde, por favor.").when == (
+        "el viernes a las 3 de la tarde"
+    )

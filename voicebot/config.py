@@ -414,6 +414,7 @@ class RetailPhrases(_Section):
     order_late: str  # an open order the caller says is long awaited: sorry, before its status
     order_delivered: str
     order_tracking: str  # {carrier} {tracking}: "¿me da el número de guía?"
+    order_items: str  # {number} {items}: "¿qué es lo que va en ese pedido?"
     order_cancelled: str
     item_in_order: str  # {item} {number}: "¿la gorra también va en ese mismo pedido?"
     item_not_in_order: str  # {item} {number}: the same question, for an item not in it
@@ -481,6 +482,8 @@ class RetailPhrases(_Section):
     shipping_free_for: str  # {amount} {threshold}: "si compro 200 mil, ¿me cobran el envío?"
     shipping_free_with: str  # {item} {price} {threshold}: "¿y el envío?" about an item
     shipping_paid_with: str  # {item} {price} {threshold}: the same, under the threshold
+    shipping_free_with_many: str  # {count} {item} {price} {total} {threshold}: "son cinco"
+    shipping_paid_with_many: str  # {count} {item} {price} {total} {threshold}: the same, under
     shipping_free_adding: str  # {item} {price} {threshold}: "¿y si le agrego unas medias?"
     shipping_paid_adding: str  # {item} {price} {threshold}: the same, still under
     to_complete: str  # {missing} {options}: items that reach free shipping

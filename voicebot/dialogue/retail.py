@@ -33,6 +33,7 @@ from voicebot.config import FaqEntry, Settings
 from voicebot.dialogue.tools import StoreUnavailable, Tools
 from voicebot.dialogue.understanding import (
     ACKNOWLEDGED,
+    COLORS,
     COST_WORDS,
     UNSURE,
     RetailIntent,
@@ -147,6 +148,7 @@ class Concierge:
         self._pending: Pending | None = None
         self._asked_more = False  # the last answer ended with "¿algo más?"
         self._opened: int | None = None  # the ticket the last answer registered
+        self._filed: dict[str, int] = {}  # "queja:45345" -> the ticket this call opened for it
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
         self._offered: Product | None = None  # the product of the link offer just answered
         # the kind of item talked about last (its brands may have been listed without a
@@ -160,6 +162,7 @@ class Concierge:
         self._frustrated = False  # the caller sounded frustrated once (`takes_complaint`)
         # the caller asked for the tracking code: said with the order once it is found
         self._wants_tracking = False
+        self._wants_items = False  # asked what the order holds: all its items are said
         self._wants_carrier = False  # asked which carrier: named by the status or the guide line
         # "figura entregado pero no me ha llegado": a delivered status is no answer by itself
         self._not_received = False
@@ -171,6 +174,9 @@ class Concierge:
         self._last_faq: FaqEntry | None = None
         self._faq_said = False
         self._spent: int | None = None  # the sum the last shipping answer was for
+        # how many of a product the caller wants ("son cinco, pa' mis sobrinos"): what "¿cuánto
+        # me salen en total?" and the shipping answer count
+        self._wanted: tuple[str, int] | None = None
         gov = settings.governance
         # what the caller ID alone may open: the orders, cart and greeting of its customer
         self.phone_proven = not gov.verify_order_identity or caller_id_proven(
@@ -365,8 +371,13 @@ class Concierge:
         turn's `Understanding` (the dialogue builds it once); a string is understood here."""
         t = _understood(turn)
         self._faq_said = False
+        # a ticket still to confirm ("¿confirma que registro su queja?") stays on the table
+        pending = self._pending
+        unsettled = pending if pending and pending.action == "confirm_ticket" else None
         try:
-            answer = await self._handle(t)
+            answer = self._still_to_confirm(unsettled, await self._handle(t))
+            if (count := _quantity(t.digits)) and self._last_product is not None:
+                self._wanted = (self._last_product.sku, count)
             if answer is not None:
                 answer = self._and_also(t, answer)
             if not self._faq_said:
@@ -384,6 +395,19 @@ class Concierge:
         self._asked_more = answer is not None and answer[-1:] == [self._say("anything_else")]
         # a sentence may open with a product's name, lower-cased to sit mid-sentence
         return None if answer is None else [s[:1].upper() + s[1:] for s in answer]
+
+    def _still_to_confirm(
+        self, unsettled: Pending | None, answer: list[str] | None
+    ) -> list[str] | None:
+        """ "¿Y sí tienen la verde todavía?" before the complaint is confirmed: the stock, then
+        the ticket's question again instead of a link offer (no sale over an open ticket)."""
+        offer = self._pending
+        if unsettled is None or not answer or offer is None or offer.action != "confirm_link":
+            return answer
+        if answer[-1] != offer.question:
+            return answer
+        self._pending = unsettled
+        return [*answer[:-1], _last_question(unsettled.question)]  # said once: "Lamento…"
 
     async def _handle(self, t: Understanding) -> list[str] | None:
         pending, self._pending = self._pending, None
@@ -408,6 +432,7 @@ class Concierge:
                 t = replace(t, order_number=number)
         t = self._bare_size(t)
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
+        self._wants_items = self._wants_items or t.says(_ITEMS_ASKED)
         self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
         self._not_received = self._not_received or t.says(_NOT_RECEIVED)
         # no sale offered to a caller who leans to a complaint ("hace tres meses y nada")
@@ -432,8 +457,13 @@ class Concierge:
             return [self._say("praise_thanks"), self._say("anything_else")]
         if t.intent == "other_language":
             return self._offer_person_with("other_language")
-        await self._alike_in_told_order(t)
+        t = await self._item_of_told_order(t)
         last = self._last_product
+        if last is not None and self._more_of_it(t):
+            # "¿y si pido dos pares, ya no me cobran?" after the shipping answer for the item
+            self._wanted = (last.sku, _quantity(t.digits) or 1)
+            self._faq_said = True  # "¿y con tres?" next follows it up again
+            return [self._shipping_with(last), self._say("anything_else")]
         # "¿y la de alta potencia?" names another model of that kind: its own route below
         other = last is not None and self.tools.catalog.sibling(last, t.folded) is not None
         if last is not None and not other and self._about_it(t):
@@ -863,11 +893,25 @@ class Concierge:
             item = None  # "¿y si le sumo una camiseta?": a sum, not that item's price
         if item is None:
             return " ".join(entry.answer.split())
-        key = "shipping_free_with" if item.price >= free else "shipping_paid_with"
-        name, price = _lower_first(item.name), cop(item.price)
         # "¿y si le agrego unas medias?" next adds to this price
-        self._last_faq, self._faq_said, self._spent = entry, True, item.price
-        return self._say(key, item=name, price=price, threshold=cop(free))
+        self._last_faq, self._faq_said = entry, True
+        return self._shipping_with(item)
+
+    def _shipping_with(self, item: Product) -> str:
+        """The shipping answer for the price of the item (of as many as the caller wants)
+        against the free-shipping threshold."""
+        free = self._s.store.free_shipping_from or 0
+        count = self._count_of(item)
+        name, price, total = _lower_first(item.name), cop(item.price), item.price * count
+        self._spent = total
+        key = "shipping_free_with" if total >= free else "shipping_paid_with"
+        key = f"{key}_many" if count > 1 else key
+        return self._say(key, item=name, price=price, threshold=cop(free), count=count,
+                         total=cop(total))  # fmt: skip
+
+    def _count_of(self, item: Product) -> int:
+        """How many of the item the caller said they want; one unless said."""
+        return self._wanted[1] if self._wanted and self._wanted[0] == item.sku else 1
 
     def _priced_item(self, t: Understanding) -> Product | None:
         """The product the turn names (the one last talked about when of its kind: "el
@@ -908,6 +952,13 @@ class Concierge:
     def _after_shipping(self) -> bool:
         """The last answer was the shipping one."""
         return self._last_faq is not None and self._last_faq.intent == "shipping"
+
+    def _more_of_it(self, t: Understanding) -> bool:
+        """A number of the item the shipping answer was for, right after it ("¿y si pido dos
+        pares, ya no me cobran?", "¿y con tres pares?"): not another item added."""
+        if not self._after_shipping() or self._spent is None or _quantity(t.digits) is None:
+            return False
+        return not t.says(_ADDING + _ENOUGH) and not self.tools.catalog.mentions_product(t.folded)
 
     def _adds_to_sum(self, t: Understanding) -> bool:
         """Whether the turn adds an amount to the sum the shipping answer was just given for
@@ -1507,6 +1558,12 @@ class Concierge:
             guide = self._say("order_tracking", carrier=order.carrier, tracking=order.tracking)
             # "¿y con qué empresa la mandan?" after its status: the status is not said again
             said = [guide] if told_before else [*said, guide]
+        if self._wants_items:
+            # "¿qué es lo que va en ese pedido? Ya ni me acuerdo": every item, not two
+            self._wants_items = False
+            names = [self._product_name(line.sku) for line in order.lines]
+            items = self._say("order_items", number=order.number, items=_listed(names))
+            said = [items] if told_before else [*said, items]
         return [*said, *self._after_order(order)]
 
     def _not_found(self, kind: str, number: str) -> list[str]:
@@ -1590,22 +1647,31 @@ class Concierge:
         size = next((n for n in said if n in sizes), None)
         return t if size is None else replace(t, product=replace(t.product, size=size))
 
-    async def _alike_in_told_order(self, t: Understanding) -> None:
-        """ "Quiero otro igualito, negro, talla 32" after a complaint about an order whose
-        item the ASR lost: the order's item in that size and colour (or its only item)
-        becomes the product on the table."""
-        if self._last_product is not None or self._told_order is None or not t.says(_ALIKE):
-            return
+    async def _item_of_told_order(self, t: Understanding) -> Understanding:
+        """ "Quiero otro igualito, negro, talla 32", "¿y sí tienen la verde todavía? Yo les
+        devuelvo la rosada" after a return or a complaint about an order whose item the ASR
+        lost: the order's item becomes the product on the table. It is the one line in the
+        size and colour asked, else the one line whose colour is said (the one to give back),
+        else the order's only line. The turn comes back with a bare size read against it."""
+        asks = t.says(_ALIKE) or t.intent == "stock"
+        if self._last_product is not None or self._told_order is None or not asks:
+            return t
+        if self.tools.catalog.mentions_product(t.folded):
+            return t
         order = await self.tools.order_status(self._told_order)
+        lines = order.lines if order is not None else []
         q = t.product
-        lines = [
+        fits = [
             line
-            for line in (order.lines if order is not None else [])
+            for line in lines
             if (q.size is None or line.size.lower() == q.size.lower())
             and (q.color is None or line.color == q.color)
         ]
-        if len(lines) == 1:
-            self._last_product = self.tools.catalog.by_sku.get(lines[0].sku)
+        if len(fits) != 1:
+            fits = [ln for ln in lines if t.says(COLORS.get(ln.color, [ln.color]))]
+        if len(fits) == 1 or len(lines) == 1:
+            self._last_product = self.tools.catalog.by_sku.get((fits or lines)[0].sku)
+        return self._bare_size(t)
 
     def _same_item(self, t: Understanding) -> bool:
         """The kind of the item on the table, said to be the same one: "¿y sí tienen ese
@@ -1638,7 +1704,9 @@ class Concierge:
             return await self._product(t.product)
         if (other := self.tools.catalog.sibling(last, t.folded)) is not None:
             last = self._last_product = other  # "¿y la trucker?": that model, not the last one
-        count = _quantity(t.digits)
+        # "entonces las cinco beige, ¿cuánto me salen en total?": as many as said before
+        count = _quantity(t.digits) or (self._count_of(last) if t.says(_IN_TOTAL) else None)
+        count = count if count and count > 1 else None
         if (intent == "price" or t.says(["cuanto"])) and count and not t.product.size:
             # "listo, en gris entonces, ¿cuánto me salen las dos?": that many, in that colour
             if t.product.color:
@@ -1701,6 +1769,10 @@ class Concierge:
                 return self._in_stock(named, "sizes")
             if t.says(_COLOR_QUESTION):
                 return self._in_stock(named, "colors")
+            query = self._last_query or ProductQuery("")
+            if (_quantity(t.digits) or 0) > named.stock(query.size, query.color) > 0:
+                # "son cinco, ¿sí hay las cinco?" of a colour with three left: how many are
+                return self._units(named, t)
             offer = self._pending
             if t.intent == "send_link" and offer is not None and offer.sku == named.sku:
                 # the link was asked for: sent, not offered
@@ -2094,6 +2166,7 @@ class Concierge:
             self._pending = Pending("ask_order_number", kind="return", question=q)
             return [q]
         self._ref(f"return:{order.number}")
+        self._told_order = order.number  # "¿y sí tienen la 30 en negro?" next: its item
         if order.status == "en preparación":
             # not sent yet: a person can still change or cancel it, no need to wait for it
             q = self._say("exchange_before_dispatch", number=order.number)
@@ -2122,6 +2195,10 @@ class Concierge:
 
     def _complaint(self, number: str | None) -> list[str]:
         self._told_order = number or self._told_order  # "¿y con qué transportadora?" next
+        if number and (filed := self._filed.get(f"queja:{number}")):
+            # "¿y entonces ustedes me ayudan con el reclamo?" after it was registered: its
+            # number again, not a second ticket
+            return [self._say("ticket_confirmed", ticket=filed), self._say("anything_else")]
         q = (self._say("complaint_confirm_order", number=number) if number
              else self._say("complaint_confirm"))  # fmt: skip
         self._pending = Pending("confirm_ticket", kind="queja", order_number=number, question=q)
@@ -2142,6 +2219,7 @@ class Concierge:
         self.outcome.tickets.append(ticket.id)
         self.outcome.resolved = True
         self._opened = ticket.id
+        self._filed[f"{p.kind}:{p.order_number}"] = ticket.id
         self.notes.append(self._note("ticket_opened", ticket=ticket.id, kind=p.kind))
         said = [self._say("ticket_created", ticket=ticket.id)]
         if p.when:
@@ -2209,7 +2287,7 @@ _SMALL = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "
 # a count after a verb is small ("¿sí las tiene en 36?" asks a size, not 36 of them)
 _COUNT = rf"([2-9]|1[0-2]|{'|'.join(_SMALL)})"
 _QUANTITY = re.compile(
-    rf"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|tiene|tienen|hay|haya|quedan|"
+    rf"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|son|pido|tiene|tienen|hay|haya|quedan|"
     rf"(?:salen|cuestan|valen)(?: los| las)?)\s+{_COUNT}\b"
     rf"|\b(\d{{1,2}}|{'|'.join(_SMALL)})\s+(?:paquetes|pares|unidades|cajas)\b"
 )
@@ -2268,6 +2346,8 @@ _BUYING = ["quiero comprar", "quisiera comprar", "voy a comprar", "quiero pedir"
 # A cost asked: "¿y el envío cuánto me vale?", "¿en total cuánto me sale?"
 _COST_WORDS = ["cuanto", "vale", "cuesta", "cobran", "me sale", "costo", "precio", "gratis",
                "en total"]  # fmt: skip
+# The price of all the items wanted, not of one
+_IN_TOTAL = ["en total", "todas", "todos", "por todas", "por todos", "todo junto", "toditas"]
 # An item's price with the shipping: "¿en total cuánto me sale el morral con el envío?"
 _WITH_SHIPPING = ["en total", "con el envio", "con envio", "con todo y envio", "mas el envio",
                   "incluido el envio", "con el domicilio", "mas el domicilio"]  # fmt: skip
@@ -2320,6 +2400,12 @@ _CARRIER = ["transportadora", "transportador", "empresa de envios", "empresa de 
             "quien lo trae", "quien la trae", "quien los trae", "quien las trae",
             "con quien viene", "con quien vienen", "con quien llega", "con quien llegan",
             "mensajeria", "cual empresa", "por cual empresa"]  # fmt: skip
+# What an order holds: "¿qué es lo que va en ese pedido?", "¿qué más pedí ahí?"
+_ITEMS_ASKED = ["que va en", "que van en", "lo que va en", "que viene en", "que venia en",
+                "que lleva el pedido", "que lleva ese pedido", "que trae el pedido",
+                "que trae ese pedido", "que contiene", "que mas pedi", "que mas pedia",
+                "que fue lo que pedi", "que productos", "que articulos", "que cosas van",
+                "que cosas pedi"]  # fmt: skip
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
@@ -2520,6 +2606,7 @@ def _possessive(name: str) -> str:
 # What `Concierge.snapshot` keeps: the dialogue's state, not the records of what was done.
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
+          "_wants_items", "_wanted",
           "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened",
           "_upset", "_spent", "_kind_words")  # fmt: skip
 

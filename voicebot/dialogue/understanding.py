@@ -193,12 +193,18 @@ COST_WORDS = ["costo", "cuesta", "vale", "valor", "gratis", "precio", "tarifa", 
               "pagar"]  # fmt: skip
 
 
+# A call returned ("¿me pueden devolver la llamada otro día?", "regrésenme la llamada")
+_CALL_RETURNED = re.compile(r"\b(?:devol|devuel|regres)\w* (?:la|una) llamada\b")
+
+
 def keyword_intent(folded: str) -> tuple[RetailIntent | None, float]:
     """The retail intent of folded words by cue lists, with its confidence: 1.0 when a cue
     matched (rules are sure), (None, 0.0) when none did. An `IntentClassifier`."""
     # "¿cuánto (cuesta) el envío?" is shipping policy, even when ASR garbles the verb.
     if has_phrase(folded, _SHIPPING) and has_phrase(folded, [*COST_WORDS, "cuanto"]):
         return "store_info", 1.0
+    if _CALL_RETURNED.search(folded):
+        return "callback", 1.0  # "¿me pueden devolver la llamada?" returns no item
     found = next((intent for intent, cues in INTENT_CUES if has_phrase(folded, cues)), None)
     if found is None and _LINK_ASKED.search(folded):
         found = "send_link"
@@ -881,7 +887,10 @@ def when_said(spoken: str) -> str | None:
     digits): a call back's time for the ticket and the reply. None when none is said; "hoy" or
     "mañana" alone count, a bare number does not (an order or a size)."""
     found = _WHEN.search(spoken)
-    return " ".join(found.group(0).replace(",", " ").split()) if found else None
+    if found is None:
+        return None
+    said = " ".join(found.group(0).replace(",", " ").split())
+    return said[:1].lower() + said[1:]  # "El jueves…" opened the turn: said back mid-sentence
 
 
 # A Colombian street address ("carrera 20 con calle 15"): no product words ("carrera" sounds
