@@ -238,6 +238,17 @@ def test_naming_the_product_found_is_no_parroting() -> None:
     assert parroted(f"Entiendo, {said}.", said, (), names) is not None
 
 
+@pytest.mark.fast
+def test_a_call_backs_time_read_back_is_no_parroting() -> None:
+    # regression (fresh24): the booked time said back counted as the caller's words given back
+    caller = "Que me llamen el viernes como a las 4 de la tarde, por favor."
+    booked = "Quedó anotado que le llamen el viernes como a las 4 de la tarde."
+    assert parroted(booked, caller, ()) is None
+    assert parroted(f"Entiendo: {caller}", caller, ()) is not None  # six, the time one of them
+    busy = "Ahora estoy ocupada, que me llamen el viernes como a las 4 de la tarde."
+    assert parroted(f"Usted dice: {busy}", busy, ()) is not None
+
+
 def test_mentions_matches_words_and_prices() -> None:
     assert mentions("Sí, tenemos Zapatillas Adidas a $289.900.", "289.900")
     assert mentions("a 289900 pesos", "289.900")

@@ -36,6 +36,7 @@ from rapidfuzz import fuzz
 
 from voicebot.config import Settings
 from voicebot.dialogue.retail import ATTESTED
+from voicebot.dialogue.understanding import when_said
 from voicebot.telephony.fake_twilio import DEFAULT_CALLER
 from voicebot.text import digits, fold, has_phrase
 from voicebot.tts.callers import CALLER_VOICES, ENGLISH_CALLER, synthesize_caller
@@ -366,12 +367,17 @@ def parroted(
     """What the reply gives back instead of answering: a run of PARROT_RUN of the caller's
     words, or a sentence of the greeting or the consent notice; None when it does not. A
     product name of the catalogue (`products`, folded, longest first) counts as one word: "Sí,
-    tenemos chaqueta Columbia impermeable en talla M" names what was found."""
+    tenemos chaqueta Columbia impermeable en talla M" names what was found. So does a call
+    back's time read back to confirm it ("Quedó anotado que le llamen el sábado a las 10 de la
+    mañana"): a slot given back, as an agent does, not the caller's sentence."""
     folded = fold(bot)
     for name in products:
         folded = re.sub(rf"\b{re.escape(name)}\b", "<product>", folded)
+    heard = fold(caller)
+    if (when := when_said(digits(caller))) is not None:
+        folded, heard = (f.replace(fold(when), "<when>") for f in (folded, heard))
     said = folded.split()
-    words = fold(caller).split()
+    words = heard.split()
     runs = {tuple(words[i : i + PARROT_RUN]) for i in range(len(words) - PARROT_RUN + 1)}
     for i in range(len(said) - PARROT_RUN + 1):
         if tuple(said[i : i + PARROT_RUN]) in runs:

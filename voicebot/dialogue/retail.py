@@ -404,8 +404,11 @@ class Concierge:
         offer = self._pending
         if unsettled is None or not answer or offer is None or offer.action != "confirm_link":
             return answer
-        if answer[-1] != offer.question:
-            return answer
+        if (
+            answer[-1] != offer.question
+            or f"{unsettled.kind}:{unsettled.order_number}" in self._filed
+        ):
+            return answer  # the ticket was registered by this very turn
         self._pending = unsettled
         return [*answer[:-1], _last_question(unsettled.question)]  # said once: "Lamento…"
 
@@ -458,12 +461,9 @@ class Concierge:
         if t.intent == "other_language":
             return self._offer_person_with("other_language")
         t = await self._item_of_told_order(t)
+        if (built_on := self._on_the_shipping_answer(t)) is not None:
+            return built_on
         last = self._last_product
-        if last is not None and self._more_of_it(t):
-            # "¿y si pido dos pares, ya no me cobran?" after the shipping answer for the item
-            self._wanted = (last.sku, _quantity(t.digits) or 1)
-            self._faq_said = True  # "¿y con tres?" next follows it up again
-            return [self._shipping_with(last), self._say("anything_else")]
         # "¿y la de alta potencia?" names another model of that kind: its own route below
         other = last is not None and self.tools.catalog.sibling(last, t.folded) is not None
         if last is not None and not other and self._about_it(t):
@@ -628,10 +628,6 @@ class Concierge:
         intent = t.intent
         if t.says(_OTHERS_BILLS + _NOT_SOLD) and t.order_number is None and not names_product:
             return "out_of_scope"  # "¿ahí se puede pagar el recibo del gas?": not the store's
-        if self._to_complete(t):
-            # "¿y qué me recomienda de unos 30, 40 mil para completar?" ("unos 30, 40" reads
-            # as the digits 13040)
-            return "store_info"
         if t.order_number is not None and intent not in _NUMBERED:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
             # when the words around it sound like a shipping or price question
@@ -640,8 +636,6 @@ class Concierge:
             return "order_status"  # "¿y con qué transportadora lo mandan?" after its status
         if self._follows_faq(t) or self._adds_to_sum(t) or self._short_of(t) or self._sum_said(t):
             return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
-        if self._adding_item(t) is not None:
-            return "store_info"  # "¿y si le agrego unas medias, ahí sí ya no pago envío?"
         vague = intent in _VAGUE and t.answer is None
         entry = self._faq_entry(t, None)
         if entry is not None and entry.over_products and t.answer is None and intent in _LOOSE:
@@ -835,10 +829,6 @@ class Concierge:
     def _faq(self, t: Understanding, intent: str | None = None) -> list[str] | None:
         entry = self._faq_entry(t, intent)
         adding = self._adds_to_sum(t)
-        if self._to_complete(t):
-            return self._completing(t)
-        if (added := self._adding_item(t)) is not None:
-            return self._with_added(added)
         if (
             adding
             or self._short_of(t)
@@ -952,6 +942,22 @@ class Concierge:
     def _after_shipping(self) -> bool:
         """The last answer was the shipping one."""
         return self._last_faq is not None and self._last_faq.intent == "shipping"
+
+    def _on_the_shipping_answer(self, t: Understanding) -> list[str] | None:
+        """A turn that builds on the shipping answer just given for an item or a sum: more of
+        the item ("¿y si pido dos pares, ya no me cobran?"), something to complete the sum
+        ("¿y qué me recomienda de unos 30, 40 mil para completar?", where "unos 30, 40" reads
+        as the digits 13040), or a kind of item added ("¿y si le agrego unas medias?")."""
+        last = self._last_product
+        if last is not None and self._more_of_it(t):
+            self._wanted = (last.sku, _quantity(t.digits) or 1)
+            self._faq_said = True  # "¿y con tres?" next follows it up again
+            return [self._shipping_with(last), self._say("anything_else")]
+        if self._to_complete(t):
+            return self._completing(t)
+        if (added := self._adding_item(t)) is not None:
+            return self._with_added(added)
+        return None
 
     def _more_of_it(self, t: Understanding) -> bool:
         """A number of the item the shipping answer was for, right after it ("¿y si pido dos
