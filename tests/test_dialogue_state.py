@@ -2987,3 +2987,14 @@ async def test_the_shipping_for_more_of_the_item_just_priced(call) -> None:
     assert "$131.700" in three and "costo" in three, three
     [four, _] = texts(await c("¿Y con cuatro unidades?"))
     assert "$175.600" in four and "gratis" in four, four
+
+
+async def test_yes_with_another_order_to_the_offer_of_a_person_is_that_order(call) -> None:
+    """A yes that carries an order number is an answer about that order, not consent to a
+    transfer: before, only the number the offer was about was (review of bbb6468)."""
+    c = call(NATALIA_CAR)
+    await c.concierge.greeting()
+    await c("Quiero devolver un vestido Pat Primo que me llegó en octubre, no lo he usado.")
+    said = await c("Sí, pero es por el otro pedido, el 45477.")
+    assert EndCall("transfer_requested", "transfer") not in said, said
+    assert any("45477" in s for s in texts(said)), said

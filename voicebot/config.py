@@ -360,6 +360,9 @@ class DialogueSettings(_Section):
     # "¿con quién hablo?", "¿usted es una persona?": phrases.who_am_i, before any transfer rule
     # (the words hold "una persona" but ask who answers, not for a person)
     identity_keywords: list[str] = []
+    # "no quiero seguir hablando con una máquina, comuníqueme": a person asked for in words
+    # that name the machine too; the transfer rules, not the identity answer
+    put_through_keywords: list[str] = []
 
 
 class Phrases(_Section):

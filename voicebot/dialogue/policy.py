@@ -44,11 +44,6 @@ from voicebot.governance.redaction import redact
 from voicebot.handoff.rules import TransferReason
 from voicebot.text import fold
 
-# "no quiero seguir hablando con una máquina, comuníqueme con alguien": a request for a
-# person, though it names the machine as "¿es una máquina?" does
-_PUT_ME_THROUGH = ["comuniqueme", "comuniquenme", "paseme", "pasenme", "quiero hablar con",
-                   "no quiero seguir hablando", "no quiero hablar con"]  # fmt: skip
-
 log = structlog.get_logger(__name__)
 
 
@@ -319,7 +314,9 @@ class Dialogue:
                 yield Say(sentence)  # the yes said with goodbye is not lost
             yield EndCall("goodbye", "farewell")
             return
-        if turn.says(s.dialogue.identity_keywords) and not turn.says(_PUT_ME_THROUGH):
+        if turn.says(s.dialogue.identity_keywords) and not turn.says(
+            s.dialogue.put_through_keywords
+        ):
             # "¿con quién hablo?", "¿es una persona o una máquina?": who answers, not a request
             # for a person, though the words hold one ("una persona")
             yield Say(s.phrase("who_am_i"), "who_am_i")

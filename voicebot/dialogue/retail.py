@@ -317,8 +317,12 @@ class Concierge:
         """A yes to the bot's offer of a person: the dialogue transfers the call."""
         p = self._pending
         t = _understood(turn)
-        if p is not None and p.order_number and _same_number(t.digits, p.order_number):
-            return False  # "sí, el pedido es el 45731": the order answered for, said again
+        if t.order_number is not None or (
+            p and p.order_number and _same_number(t.digits, p.order_number)
+        ):
+            # "sí, el pedido es el 45731": a yes that carries an order is an answer about it,
+            # not consent to a transfer
+            return False
         return p is not None and p.action == "offer_person" and t.answer is True
 
     def takes_complaint(self, turn: Understanding) -> bool:
