@@ -864,16 +864,21 @@ class Concierge:
         """The entry, and a second store topic the same turn asks by a cue of its own of two
         words or more, in the order said ("¿se lo pueden mandar a Bucaramanga y pagar cuando
         le llegue?": shipping, then payment)."""
-        padded = f" {t.folded} "
+        padded = f" {fold(t.folded)} "  # as `Understanding.says` matches: every cue said is found
+
+        def where(cues: list[str], phrases_only: bool = False) -> list[int]:
+            found = (padded.find(f" {fold(c)} ") for c in cues if " " in c or not phrases_only)
+            return [at for at in found if at >= 0]
+
         at: dict[int, Any] = {}
         for e in self._s.store.faq:
-            said = [padded.find(f" {fold(c)} ") for c in e.cues if " " in c and t.says([c])]
+            said = where(e.cues, phrases_only=True)
             if e is not entry and said and e.answer != entry.answer:
                 at.setdefault(min(said), e)
         if not at:
             return [entry]
         first = min(at)
-        mine = [padded.find(f" {fold(c)} ") for c in entry.cues if t.says([c])]
+        mine = where(entry.cues)
         return [entry, at[first]] if not mine or min(mine) <= first else [at[first], entry]
 
     def _store_answer(self, t: Understanding, entry: Any) -> str:
