@@ -5,6 +5,7 @@ Fast: no model, no service; the judge reads hand-made records as `/calls/{sid}` 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -333,3 +334,25 @@ def test_a_figure_the_scenario_expects_is_not_invented() -> None:
     wrong = [said[0], ("¿Y cuánto era?", ["Eran $351.900."])]
     verdict = judge(jackets, record(wrong, end_reason=None, ended_by="caller"), FACTS)
     assert [f.kind for f in verdict.failures] == ["invented"]
+
+
+@pytest.mark.fast
+def test_a_price_times_the_count_said_is_not_invented() -> None:
+    """Regression (fresh25, fresh26): "3 unidades le salen en $179.700" (three pairs the
+    caller asked about, at the store's 59.900) was judged an invented number; a figure that is
+    no price times a count said still is."""
+    pairs = Scenario.model_validate(
+        {
+            "id": "pairs-test",
+            "intent": "shipping",
+            "turns": [{"say": "¿Y con tres pares?"}],
+            "expect": {"end": ["open"]},
+        }
+    )
+    facts = dataclasses.replace(FACTS, numbers=FACTS.numbers | {"59900"}, prices=frozenset({59900}))
+    said = [("¿Y con tres pares?", ["3 unidades le salen en $179.700, a $59.900 cada una."])]
+    calm = record(said, end_reason=None, ended_by="caller")
+    assert judge(pairs, calm, facts, observed=[True]).passed
+    four = [("¿Y con tres pares?", ["4 unidades le salen en $239.600, a $59.900 cada una."])]
+    verdict = judge(pairs, record(four, end_reason=None, ended_by="caller"), facts)
+    assert [f.kind for f in verdict.failures] == ["invented", "invented"]  # 4 and 239.600

@@ -164,13 +164,15 @@ class Facts:
     consent notice (a reply that says them again is parroting); `customers`: phone ->
     whether the customer's record holds their consent (they are not asked again);
     `products`: the catalogue's product names, folded (naming the product found is an
-    answer, not the caller's words given back)."""
+    answer, not the caller's words given back); `prices`: the catalogue's prices (a price
+    times a number of items the caller said is the store's figure, not an invented one)."""
 
     numbers: frozenset[str]
     dates: frozenset[tuple[int, int]]
     canned: tuple[str, ...]
     customers: dict[str, bool] = field(default_factory=dict)
     products: tuple[str, ...] = ()
+    prices: frozenset[int] = frozenset()
 
     @classmethod
     def load(cls, settings: Settings, sample: dict[str, Any], today: date) -> Facts:
@@ -226,8 +228,14 @@ class Facts:
         )
         customers = {c["phone"]: bool(c.get("consent_data")) for c in sample.get("customers", [])}
         names = sorted({fold(p["name"]) for p in sample.get("products", [])}, key=len, reverse=True)
+        prices = frozenset(int(p["price"]) for p in sample.get("products", []))
         return cls(
-            frozenset(n for n in numbers if n), frozenset(dates), canned, customers, tuple(names)
+            frozenset(n for n in numbers if n),
+            frozenset(dates),
+            canned,
+            customers,
+            tuple(names),
+            prices,
         )
 
 
@@ -250,6 +258,7 @@ _TU = re.compile(
     r"aviso|interesa|gustaría|sirve|atiendo|escucho|preocupes))\b",
     re.I,
 )
+MAX_COUNT = 12  # the most items of one product a count the caller said is taken for
 PARROT_RUN = 6  # this many of the caller's words in a row, given back, are parroting
 
 
@@ -428,6 +437,9 @@ def judge(
     caller_words = " ".join(heard)
     # the caller's numbers as said ("4-5-226") and as one number ("45226")
     allowed = set(facts.numbers) | set(_numbers(caller_words)) | set(_numbers(digits(caller_words)))
+    # "son tres pares": three times a price of the store is its figure (3 × 59.900 = 179.700)
+    counts = {int(n) for n in _numbers(digits(caller_words)) if 2 <= int(n) <= MAX_COUNT}
+    allowed.update(str(price * n) for price in facts.prices for n in counts)
     # what the caller said as the script has it: the record redacts a phone number the caller
     # gave ("[teléfono]"), so the last four digits the bot reads back would look invented
     for said in (digits(t.say) for t in scenario.turns):
