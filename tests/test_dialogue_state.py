@@ -2998,3 +2998,108 @@ async def test_yes_with_another_order_to_the_offer_of_a_person_is_that_order(cal
     said = await c("Sí, pero es por el otro pedido, el 45477.")
     assert EndCall("transfer_requested", "transfer") not in said, said
     assert any("45477" in s for s in texts(said)), said
+
+
+VALENTINA_R = "+573023048750"  # 46785: Oster high-power blender, socks, sandals, delivered
+
+
+async def test_what_we_ordered_asked_before_the_number_then_its_total(call) -> None:
+    """Regression (fresh26): "¿qué fue lo que pedimos…? ¿me dice qué trae?" got two of the
+    order's three items; "¿cuánto nos costó todo eso?" got the shipping
+    answer, not the order's total."""
+    c = call(CAROLINA_M)  # one open order: the one told
+    said = texts(await c("Buenas, mi hija pregunta qué fue lo que pedimos en una compra."))
+    items = next((s for s in said if s.startswith("En su pedido 45579 van")), "")
+    assert "vestido ELA midi" in items and "camiseta Arturo Calle básica" in items, said
+    [total, _] = texts(await c("Listo. ¿Y cuánto nos costó todo eso?"))
+    assert total == "El total de su pedido 45579 fue de $344.700.", total
+
+
+async def test_a_plea_opened_with_no_and_no_question_mark_is_a_plea(call) -> None:
+    """Regression (fresh26): "No me pueden hacer el favor así sea esta vez." (Whisper's
+    period) after the return window had passed was a "no": "¿algo más?"."""
+    c = call(NATALIA_CAR)
+    await c.concierge.greeting()
+    await c("Quiero devolver el vestido Pat Primo del pedido 45731.")
+    said = texts(await c("No me pueden colaborar aunque sea esta vez."))
+    assert said[0].startswith("Entiendo. Una excepción solo la puede autorizar"), said
+
+
+async def test_paying_on_delivery_asked_with_a_period_is_the_payment_answer(call) -> None:
+    """Regression (fresh26): "Ustedes me dejan pagar en efectivo cuando me llegue el
+    paquete." (a question without its mark) asked for an order number."""
+    said = texts(
+        await call()(
+            "Hola, yo vivo en Cali. Me dejan pagar en efectivo cuando me llegue el paquete."
+        )
+    )
+    assert "contraentrega" in said[0], said
+
+
+async def test_the_order_item_pointed_at_by_its_kind_and_a_bare_size(call) -> None:
+    """Regression (fresh26): "¿y esa misma licuadora, la roja, la tienen?" after the order
+    whose blender the ASR lost ("Osterroja") found another brand's red blender; "a 42" was no
+    size."""
+    c = call(VALENTINA_R)
+    await c("El pedido 46785 me llegó y una cosa vino mala.")
+    [said, *_] = texts(await c("¿Y esa misma licuadora todavía la tienen en rojo?"))
+    assert "licuadora Oster de alta potencia" in said and "rojo" in said, said
+    c = call(FELIPE_G)
+    await c("Quiero cambiar unos tenis que me quedaron chiquitos.")
+    await c("Sí, ábrala.")
+    [size, *_] = texts(await c("¿Y los tienen a 43, el mismo color?"))
+    assert "zapatillas Adidas Revolution en talla 43" in size, size
+
+
+async def test_how_many_are_left_asked_with_le_and_a_count_reached_for_all(call) -> None:
+    """Regression (fresh26): "¿cuántas le quedan?" got the product again; "¿alcanzan los
+    tres?" kept no count, so "¿cuánto me sale todo?" priced one."""
+    c = call()
+    await c("¿Tienen la gorra Nike clásica en negro?")
+    [left, _] = texts(await c("¿Y de esas cuántas le quedan?"))
+    assert left.startswith("Nos quedan 3 unidades"), left
+    c = call()
+    await c("¿Tienen la gorra Adidas plana en rosado?")
+    await c("¿Y alcanzan las cuatro?")
+    [total, _] = texts(await c("¿Y cuánto me sale todo?"))
+    assert total.startswith("4 unidades") and "$271.600" in total, total
+
+
+async def test_a_count_with_a_size_and_a_count_with_the_search_are_priced(call) -> None:
+    """Regression (fresh26): "si le llevo cuatro blancas, talla M, ¿cuánto sería todo?" and
+    "quiero tres paquetes de…, ¿cuánto me sale?" were priced for one."""
+    c = call()
+    await c("¿Cuánto vale la camiseta Adidas básica?")
+    [three, _] = texts(await c("¿Y si llevo tres verdes en talla M, cuánto me salen?"))
+    assert three.startswith("3 unidades") and "$380.700" in three, three
+    [two, _] = texts(await call()("Quiero dos relojes Casio deportivos azules, ¿cuánto me salen?"))
+    assert two.startswith("2 unidades") and "$327.800" in two, two
+
+
+async def test_a_colour_in_a_brand_name_is_the_brand(call) -> None:
+    """Regression (fresh26): "medias Punto Blanco largas… verde" was searched in white."""
+    said = texts(await call()("¿Tienen medias Punto Blanco deportivas, verdes, en talla M?"))
+    assert "medias Punto Blanco deportivas" in said[0] and "verde" in said[0], said
+
+
+async def test_an_item_found_after_the_shipping_answer_joins_the_sum(call) -> None:
+    """Regression (fresh26): "el jean con esas medias, ¿cuánto me queda todo?" after the
+    shipping answer for the jean and the cheapest socks got the general shipping answer."""
+    c = call()
+    await c("Tengo 130 mil en el carrito, ¿me cobran el envío?")
+    await c("¿Cuál es la gorra más barata que tienen?")
+    [said, _] = texts(await c("Y con esa gorra, ¿cuánto me queda todo? ¿Ya no pago envío?"))
+    assert "$182.900" in said and "gratis" in said, said
+
+
+async def test_job_applications_are_out_of_scope(call) -> None:
+    """Regression (fresh26): "¿están recibiendo hojas de vida?" was a product search."""
+    said = texts(await call()("¿Ustedes tienen vacantes? Es que estoy buscando empleo."))
+    assert said[0].startswith("Disculpe, con eso no le puedo ayudar"), said
+
+
+async def test_where_the_shop_is_asked_with_es_que(call) -> None:
+    """Regression (fresh26): "¿dónde es que queda el almacén? pa' ahorrarme el domicilio" got
+    the shipping answer."""
+    said = texts(await call()("¿Y dónde es que queda el almacén? Así me ahorro el domicilio."))
+    assert "no tenemos tienda física" in said[0], said

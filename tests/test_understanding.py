@@ -417,3 +417,8 @@ def test_a_call_backs_time_opening_the_turn_is_said_mid_sentence() -> None:
     assert understand("El viernes a las 3 de la tarde, por favor.").when == (
         "el viernes a las 3 de la tarde"
     )
+
+
+def test_shipping_cut_in_two_is_shipping() -> None:
+    """Regression (fresh26): "ya no me cobran en bio, ¿cierto?" (envío) was a payment turn."""
+    assert "envío" in nlu.respelled("¿Y con eso ya no me cobran en bio, cierto?")

@@ -418,6 +418,7 @@ class RetailPhrases(_Section):
     order_delivered: str
     order_tracking: str  # {carrier} {tracking}: "¿me da el número de guía?"
     order_items: str  # {number} {items}: "¿qué es lo que va en ese pedido?"
+    order_total: str  # {number} {total}: "¿y cuánto fue que pagamos por todo eso?"
     order_cancelled: str
     item_in_order: str  # {item} {number}: "¿la gorra también va en ese mismo pedido?"
     item_not_in_order: str  # {item} {number}: the same question, for an item not in it

@@ -41,6 +41,7 @@ from voicebot.dialogue.understanding import (
     amount,
     asks_for_link,
     clock_hour,
+    color,
     opens_with_statement,
     understand,
     weekday_named,
@@ -163,6 +164,7 @@ class Concierge:
         # the caller asked for the tracking code: said with the order once it is found
         self._wants_tracking = False
         self._wants_items = False  # asked what the order holds: all its items are said
+        self._wants_total = False  # asked what the order cost: its total is said
         self._wants_carrier = False  # asked which carrier: named by the status or the guide line
         # "figura entregado pero no me ha llegado": a delivered status is no answer by itself
         self._not_received = False
@@ -174,6 +176,7 @@ class Concierge:
         self._last_faq: FaqEntry | None = None
         self._faq_said = False
         self._spent: int | None = None  # the sum the last shipping answer was for
+        self._in_sum: set[str] = set()  # the products whose price that sum holds
         # how many of a product the caller wants ("son cinco, pa' mis sobrinos"): what "¿cuánto
         # me salen en total?" and the shipping answer count
         self._wanted: tuple[str, int] | None = None
@@ -437,9 +440,10 @@ class Concierge:
             if number and t.order_number not in (None, number) and _same_number(t.digits, number):
                 # "ya, aquí está: 466400": the order just told, or the one being confirmed
                 t = replace(t, order_number=number)
-        t = self._bare_size(t)
+        t = self._bare_size(self._brand_colour_dropped(t))
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
         self._wants_items = self._wants_items or t.says(_ITEMS_ASKED)
+        self._wants_total = self._wants_total or t.says(_ORDER_TOTAL)
         self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
         self._not_received = self._not_received or t.says(_NOT_RECEIVED)
         # no sale offered to a caller who leans to a complaint ("hace tres meses y nada")
@@ -636,8 +640,11 @@ class Concierge:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
             # when the words around it sound like a shipping or price question
             return "order_status"
-        if self._told_order is not None and t.says(_CARRIER + _TRACKING) and intent in _LOOSE_ORDER:
+        told = self._told_order is not None and t.order_number is None
+        if told and t.says(_CARRIER + _TRACKING) and intent in _LOOSE_ORDER:
             return "order_status"  # "¿y con qué transportadora lo mandan?" after its status
+        if told and t.says(_ORDER_TOTAL) and intent in (*_LOOSE_ORDER, "price"):
+            return "order_status"  # "¿y cuánto fue que pagamos por todo eso?" after it
         if self._follows_faq(t) or self._adds_to_sum(t) or self._short_of(t) or self._sum_said(t):
             return "store_info"  # "y hasta Pereira, ¿cuánto me sale?" after the shipping answer
         vague = intent in _VAGUE and t.answer is None
@@ -851,6 +858,7 @@ class Concierge:
         if adding and spent is not None and self._spent is not None:
             spent += self._spent  # "¿y si le agrego unas medias de 30 mil?" to that sum
         self._spent = spent if entry.intent == "shipping" else None
+        self._in_sum = set()
         if entry.intent == "shipping" and free and spent is not None:
             # "lo que voy a pedir da como 200 mil, ¿me cobran el domicilio?": for that sum
             key = "shipping_free_for" if spent >= free else "shipping_paid_for"
@@ -902,7 +910,7 @@ class Concierge:
         free = self._s.store.free_shipping_from or 0
         count = self._count_of(item)
         name, price, total = _lower_first(item.name), cop(item.price), item.price * count
-        self._spent = total
+        self._spent, self._in_sum = total, {item.sku}
         key = "shipping_free_with" if total >= free else "shipping_paid_with"
         key = f"{key}_many" if count > 1 else key
         return self._say(key, item=name, price=price, threshold=cop(free), count=count,
@@ -966,7 +974,25 @@ class Concierge:
             return self._completing(t)
         if (added := self._adding_item(t)) is not None:
             return self._with_added(added)
+        if last is not None and self._joined_to_sum(last, t):
+            # "entonces el jean con esas medias, ¿cuánto me queda todo? ¿ya no pago envío?":
+            # the sum with the item found since, against the free-shipping threshold
+            free = self._s.store.free_shipping_from or 0
+            total = (self._spent or 0) + last.price * self._count_of(last)
+            self._spent = total
+            self._in_sum.add(last.sku)
+            self._intent("store_info")
+            key = "shipping_free_for" if total >= free else "shipping_paid_for"
+            said = self._say(key, amount=cop(total), threshold=cop(free), missing=cop(free - total))
+            return [said, self._say("anything_else")]
         return None
+
+    def _joined_to_sum(self, last: Product, t: Understanding) -> bool:
+        """An item found after the shipping answer for a sum, asked together with that sum
+        ("el jean con esas medias, ¿cuánto me queda todo?"): not the item the sum is for."""
+        if self._spent is None or last.sku in self._in_sum or t.order_number is not None:
+            return False
+        return t.says(_JOINED) and t.says([*_COST_WORDS, "envio", "todo"])
 
     def _more_of_it(self, t: Understanding) -> bool:
         """A number of the item the shipping answer was for, right after it ("¿y si pido dos
@@ -1003,6 +1029,7 @@ class Concierge:
         free = self._s.store.free_shipping_from or 0
         total = (self._spent or 0) + item.price
         self._spent = total
+        self._in_sum.add(item.sku)
         self._intent("store_info")
         key = "shipping_free_adding" if total >= free else "shipping_paid_adding"
         said = self._say(key, item=_lower_first(item.name), price=cop(item.price),
@@ -1568,17 +1595,23 @@ class Concierge:
         # the carrier asked for and not in the status (an order being prepared): the guide
         # line names it
         carrier = self._wants_carrier and (told_before or order.carrier not in said[0])
+        asked: list[str] = []  # the details asked for, said after the status
         if (self._wants_tracking or carrier) and order.tracking and order.status != "cancelado":
             self._wants_tracking = self._wants_carrier = False
-            guide = self._say("order_tracking", carrier=order.carrier, tracking=order.tracking)
-            # "¿y con qué empresa la mandan?" after its status: the status is not said again
-            said = [guide] if told_before else [*said, guide]
+            asked.append(
+                self._say("order_tracking", carrier=order.carrier, tracking=order.tracking)
+            )
         if self._wants_items:
             # "¿qué es lo que va en ese pedido? Ya ni me acuerdo": every item, not two
             self._wants_items = False
             names = [self._product_name(line.sku) for line in order.lines]
-            items = self._say("order_items", number=order.number, items=_listed(names))
-            said = [items] if told_before else [*said, items]
+            asked.append(self._say("order_items", number=order.number, items=_listed(names)))
+        if self._wants_total and order.total:
+            # "¿y cuánto fue que pagamos por todo eso?": the order's total, as the store has it
+            self._wants_total = False
+            asked.append(self._say("order_total", number=order.number, total=cop(order.total)))
+        # "¿y con qué empresa la mandan?" after its status: the status is not said again
+        said = asked if told_before and asked else [*said, *asked]
         return [*said, *self._after_order(order)]
 
     def _not_found(self, kind: str, number: str) -> list[str]:
@@ -1644,6 +1677,26 @@ class Concierge:
         return [q]
 
     # ---- products ------------------------------------------------------------------------
+    def _brand_colour_dropped(self, t: Understanding) -> Understanding:
+        """ "Medias Punto Blanco largas, verdes": a colour word in a brand's name said is the
+        brand, not the colour asked; the colour is read from the other words, and the brand
+        stays in the search terms."""
+        asked = t.product.color
+        if asked is None:
+            return t
+        named = [fold(b) for b in self.tools.catalog.brands if t.says([b])]
+        inside = [b for b in named if set(b.split()) & set(map(fold, COLORS[asked]))]
+        if not inside:
+            return t
+        rest = f" {t.folded} "
+        for brand in inside:
+            rest = rest.replace(f" {brand} ", " ")
+        other = color(rest)
+        terms = " ".join([t.product.terms, *inside])
+        for form in COLORS[other] if other else []:
+            terms = re.sub(rf"\b{fold(form)}\b", " ", terms)
+        return replace(t, product=replace(t.product, terms=terms, color=other))
+
     def _bare_size(self, t: Understanding) -> Understanding:
         """ "¿Y en 34, también negro?" after a product sold in size 34: that size. A bare
         number is a size only when the item just talked about comes in it."""
@@ -1658,7 +1711,8 @@ class Concierge:
         sizes = {size.lower() for item in items for size in item.sizes}
         # "en 40 mil" (digits: "en 40 1000", or "40.000") is a price, not size 40
         price = r"(?![.,]?\d)(?!\s*(?:mil|pesos|1000)\b)"
-        said = re.findall(rf"\b(?:en|la|el) (\d{{1,3}}){price}", t.digits)
+        # "¿y en 34?", "la 30", "me los cambian por un 42", "a 42, el mismo rosado"
+        said = re.findall(rf"\b(?:en|la|el|a|por una?) (\d{{1,3}}){price}", t.digits)
         size = next((n for n in said if n in sizes), None)
         return t if size is None else replace(t, product=replace(t.product, size=size))
 
@@ -1668,13 +1722,21 @@ class Concierge:
         lost: the order's item becomes the product on the table. It is the one line in the
         size and colour asked, else the one line whose colour is said (the one to give back),
         else the order's only line. The turn comes back with a bare size read against it."""
-        asks = t.says(_ALIKE) or t.intent == "stock"
+        asks = t.says(_ALIKE + _SAME_ONE) or t.intent == "stock"
         if self._last_product is not None or self._told_order is None or not asks:
             return t
-        if self.tools.catalog.mentions_product(t.folded):
+        # "¿y esa misma licuadora, la roja, la tienen todavía?": only the kind, pointed at
+        kinds = self.tools.catalog.categories_named(t.folded)
+        pointed = bool(kinds) and t.says(_SAME_ONE + _POINTING)
+        if self.tools.catalog.mentions_product(t.folded) and not pointed:
             return t
         order = await self.tools.order_status(self._told_order)
-        lines = order.lines if order is not None else []
+        by_sku = self.tools.catalog.by_sku
+        lines = [
+            line
+            for line in (order.lines if order is not None else [])
+            if not kinds or (line.sku in by_sku and by_sku[line.sku].category in kinds)
+        ]
         q = t.product
         fits = [
             line
@@ -1722,15 +1784,14 @@ class Concierge:
         # "entonces las cinco beige, ¿cuánto me salen en total?": as many as said before
         count = _quantity(t.digits) or (self._count_of(last) if t.says(_IN_TOTAL) else None)
         count = count if count and count > 1 else None
-        if (intent == "price" or t.says(["cuanto"])) and count and not t.product.size:
+        # (a size is no count: "¿cuánto vale en talla 10?")
+        if (intent == "price" or t.says(["cuanto"])) and count and str(count) != t.product.size:
             # "listo, en gris entonces, ¿cuánto me salen las dos?": that many, in that colour
-            if t.product.color:
-                self._last_query = replace(self._last_query or t.product, color=t.product.color)
-            self._ref(f"product:{last.sku}")
-            total, each = cop(last.price * count), cop(last.price)
-            said = self._say("product_price_many", count=count, name=_lower_first(last.name),
-                             total=total, price=each)  # fmt: skip
-            return [said, self._offer_link(last)]
+            if t.product.color or t.product.size:
+                before = self._last_query or t.product
+                self._last_query = replace(before, color=t.product.color or before.color,
+                                           size=t.product.size or before.size)  # fmt: skip
+            return self._priced_many(last, count)
         if intent == "price" and not (t.product.color or t.product.size):
             self._ref(f"product:{last.sku}")
             return [
@@ -1745,6 +1806,14 @@ class Concierge:
         color = t.product.color or (prior.color if prior else None)
         query = replace(t.product, terms=last.name, size=size, color=color)
         return await self._product(query, same=last)
+
+    def _priced_many(self, product: Product, count: int) -> list[str]:
+        """What `count` of the product cost ("¿cuánto me salen las dos?"), and its link."""
+        self._ref(f"product:{product.sku}")
+        total, each = cop(product.price * count), cop(product.price)
+        said = self._say("product_price_many", count=count, name=_lower_first(product.name),
+                         total=total, price=each)  # fmt: skip
+        return [said, self._offer_link(product)]
 
     async def _product_search(self, t: Understanding, names_product: bool) -> list[str]:
         """A product asked for, or the brands of a kind of item."""
@@ -1785,9 +1854,13 @@ class Concierge:
             if t.says(_COLOR_QUESTION):
                 return self._in_stock(named, "colors")
             query = self._last_query or ProductQuery("")
-            if (_quantity(t.digits) or 0) > named.stock(query.size, query.color) > 0:
+            count, stock = _quantity(t.digits) or 0, named.stock(query.size, query.color)
+            if count > stock > 0:
                 # "son cinco, ¿sí hay las cinco?" of a colour with three left: how many are
                 return self._units(named, t)
+            if count and stock and t.says(["cuanto"]):
+                # "quiero tres paquetes de medias… ¿cuánto me sale?": the three
+                return self._priced_many(named, count)
             offer = self._pending
             if t.intent == "send_link" and offer is not None and offer.sku == named.sku:
                 # the link was asked for: sent, not offered
@@ -2294,7 +2367,8 @@ _SHORT_OF = ["cuanto me falta", "cuanto falta", "cuanto le falta", "que tanto me
 # How many are left: "¿sí alcanza?", "¿cuántas quedan?"
 _ENOUGH = ["alcanza", "alcanzan", "alcanzaria", "hay suficientes", "cuantas quedan",
            "cuantos quedan", "cuantas unidades", "cuantos hay", "cuantas hay", "cuantos tienen",
-           "cuantas tienen"]  # fmt: skip
+           "cuantas tienen", "cuantas le quedan", "cuantos le quedan", "cuantas les quedan",
+           "cuantos les quedan", "cuantas me quedan", "cuantas tiene", "cuantos tiene"]  # fmt: skip
 # A number of items wanted: "necesito 3 paquetes", "¿tiene 5 pares?" (not "mis 2 muchachos")
 # "necesito dos" (a small number Whisper leaves in words), "necesito 3", "12 pares"
 _SMALL = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
@@ -2303,6 +2377,7 @@ _SMALL = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "
 _COUNT = rf"([2-9]|1[0-2]|{'|'.join(_SMALL)})"
 _QUANTITY = re.compile(
     rf"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|son|pido|tiene|tienen|hay|haya|quedan|"
+    rf"alcanzan?(?: los| las| para)?|"
     rf"(?:salen|cuestan|valen)(?: los| las)?)\s+{_COUNT}\b"
     rf"|\b(\d{{1,2}}|{'|'.join(_SMALL)})\s+(?:paquetes|pares|unidades|cajas)\b"
 )
@@ -2361,8 +2436,12 @@ _BUYING = ["quiero comprar", "quisiera comprar", "voy a comprar", "quiero pedir"
 # A cost asked: "¿y el envío cuánto me vale?", "¿en total cuánto me sale?"
 _COST_WORDS = ["cuanto", "vale", "cuesta", "cobran", "me sale", "costo", "precio", "gratis",
                "en total"]  # fmt: skip
+# Items asked together: "el jean con esas medias, ¿cuánto me queda todo?"
+_JOINED = ["con esas", "con esos", "con esa", "con ese", "todo junto", "todo eso", "me queda todo",
+           "sale todo", "junto con", "mas esas", "mas esos", "las dos cosas"]  # fmt: skip
 # The price of all the items wanted, not of one
-_IN_TOTAL = ["en total", "todas", "todos", "por todas", "por todos", "todo junto", "toditas"]
+_IN_TOTAL = ["en total", "todas", "todos", "todo", "por todas", "por todos", "todo junto",
+             "toditas"]  # fmt: skip
 # An item's price with the shipping: "¿en total cuánto me sale el morral con el envío?"
 _WITH_SHIPPING = ["en total", "con el envio", "con envio", "con todo y envio", "mas el envio",
                   "incluido el envio", "con el domicilio", "mas el domicilio"]  # fmt: skip
@@ -2415,11 +2494,16 @@ _CARRIER = ["transportadora", "transportador", "empresa de envios", "empresa de 
             "quien lo trae", "quien la trae", "quien los trae", "quien las trae",
             "con quien viene", "con quien vienen", "con quien llega", "con quien llegan",
             "mensajeria", "cual empresa", "por cual empresa"]  # fmt: skip
+# What an order cost: "¿y cuánto fue que pagamos por todo eso?"
+_ORDER_TOTAL = ["cuanto pagamos", "cuanto pague", "cuanto fue que pagamos", "cuanto fue que pague",
+                "cuanto costo el pedido", "cuanto fue el pedido", "cuanto fue todo",
+                "total del pedido", "valor del pedido", "cuanto nos costo", "cuanto me costo",
+                "cuanto salio el pedido", "cuanto salio todo"]  # fmt: skip
 # What an order holds: "¿qué es lo que va en ese pedido?", "¿qué más pedí ahí?"
 _ITEMS_ASKED = ["que va en", "que van en", "lo que va en", "que viene en", "que venia en",
-                "que lleva el pedido", "que lleva ese pedido", "que trae el pedido",
-                "que trae ese pedido", "que contiene", "que mas pedi", "que mas pedia",
-                "que fue lo que pedi", "que productos", "que articulos", "que cosas van",
+                "que lleva el pedido", "que lleva ese pedido", "que trae", "que contiene",
+                "que mas pedi", "que mas pedia", "que fue lo que pedi", "que fue lo que pedimos",
+                "que pedimos", "que productos", "que articulos", "que cosas van",
                 "que cosas pedi"]  # fmt: skip
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
@@ -2435,7 +2519,10 @@ _QUESTION_OPENERS = ("cual", "cuales", "cuanto", "cuantos", "cuanta", "cuantas",
                      "cuando", "hasta", "quien", "que")  # fmt: skip
 _ASKING = ["queria saber", "quisiera saber", "quiero saber", "me puede decir", "me podria decir",
            "me dice", "me informa", "una pregunta", "una consulta", "saber si", "preguntar",
-           "preguntarle", "le pregunto"]  # fmt: skip
+           "preguntarle", "le pregunto",
+           # a request is a question, even with Whisper's period: "ustedes me dejan pagar en
+           # efectivo.", "no me pueden hacer el favor así sea esta vez."
+           "me pueden", "nos pueden", "me dejan", "se puede"]  # fmt: skip
 # The order errands a pending question is about, by their `Pending.kind` (ticket kinds are
 # the store's Spanish words)
 _TICKET_TOPICS = {"devolución": "return", "queja": "complaint"}
@@ -2456,7 +2543,10 @@ _BUT = ["pero", "sin embargo", "lastima", "aunque"]
 _NOT_SOLD = ["restaurante", "almuerzo", "almuerzos", "comida", "pizza", "pizzas", "hamburguesa",
              "hamburguesas", "pollo asado", "drogueria", "farmacia", "medicamento",
              "medicamentos", "un taxi", "recarga", "recargas", "una cita", "cita medica",
-             "medicina general", "la eps", "el medico", "un medico", "odontologo"]  # fmt: skip
+             "medicina general", "la eps", "el medico", "un medico", "odontologo",
+             # a job, not an item: "¿están recibiendo hojas de vida?"
+             "hoja de vida", "hojas de vida", "buscando trabajo", "buscando empleo", "vacante",
+             "vacantes", "estan contratando", "curriculum"]  # fmt: skip
 _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo de luz",
                  "recibo del agua", "recibo de agua", "recibo del internet", "recibo de internet",
                  "recibos de servicios", "recibo de servicios", "servicios publicos",
@@ -2621,9 +2711,9 @@ def _possessive(name: str) -> str:
 # What `Concierge.snapshot` keeps: the dialogue's state, not the records of what was done.
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
-          "_wants_items", "_wanted",
+          "_wants_items", "_wants_total", "_wanted",
           "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened",
-          "_upset", "_spent", "_kind_words")  # fmt: skip
+          "_upset", "_spent", "_in_sum", "_kind_words")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:

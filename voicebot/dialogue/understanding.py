@@ -505,10 +505,12 @@ def respelled(text: str) -> str:
             return _RESPELLED.get(folded) or folded
         return _RESPELLED.get(folded) or _unglued(folded) or m.group(0)
 
-    # "lo de vuelvo", "de volverlo": a return's verb Whisper cut in two
-    return re.sub(r"\w+", word, _CUT_RETURN.sub(r"\1de\2", text))
+    # "lo de vuelvo", "de volverlo": a return's verb Whisper cut in two; "en bio": "envío"
+    text = _CUT_SHIPPING.sub("envío", _CUT_RETURN.sub(r"\1de\2", text))
+    return re.sub(r"\w+", word, text)
 
 
+_CUT_SHIPPING = re.compile(r"\ben [bv]io\b", re.IGNORECASE)
 _CUT_RETURN = re.compile(r"\b((?:l[oa]s?|me) )?de (vuelv\w*|volverl[oa]s?)\b", re.IGNORECASE)
 
 
