@@ -41,11 +41,11 @@ from voicebot.dialogue.understanding import (
     amount,
     asks_for_link,
     clock_hour,
-    color,
     opens_with_statement,
     understand,
     weekday_named,
 )
+from voicebot.dialogue.understanding import color as colour_named
 from voicebot.governance.redaction import redact
 from voicebot.handoff.rules import opening_span
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
@@ -861,10 +861,7 @@ class Concierge:
         self._in_sum = set()
         if entry.intent == "shipping" and free and spent is not None:
             # "lo que voy a pedir da como 200 mil, ¿me cobran el domicilio?": for that sum
-            key = "shipping_free_for" if spent >= free else "shipping_paid_for"
-            key = "shipping_short_of" if key == "shipping_paid_for" and self._short_of(t) else key
-            said = self._say(key, amount=cop(spent), threshold=cop(free), missing=cop(free - spent))
-            return [said, self._say("anything_else")]
+            return [self._shipping_for(spent, self._short_of(t)), self._say("anything_else")]
         answers = [self._store_answer(t, e) for e in self._entries_asked(t, entry)]
         return [*answers, self._say("anything_else")]
 
@@ -977,15 +974,25 @@ class Concierge:
         if last is not None and self._joined_to_sum(last, t):
             # "entonces el jean con esas medias, ¿cuánto me queda todo? ¿ya no pago envío?":
             # the sum with the item found since, against the free-shipping threshold
-            free = self._s.store.free_shipping_from or 0
             total = (self._spent or 0) + last.price * self._count_of(last)
             self._spent = total
             self._in_sum.add(last.sku)
             self._intent("store_info")
-            key = "shipping_free_for" if total >= free else "shipping_paid_for"
-            said = self._say(key, amount=cop(total), threshold=cop(free), missing=cop(free - total))
-            return [said, self._say("anything_else")]
+            return [self._shipping_for(total), self._say("anything_else")]
         return None
+
+    def _shipping_for(self, total: int, short: bool = False) -> str:
+        """The shipping answer for a sum: free from the threshold, else paid (`short`: with
+        what is missing, for "¿y cuánto me falta?")."""
+        free = self._s.store.free_shipping_from or 0
+        key = (
+            "shipping_free_for"
+            if total >= free
+            else "shipping_short_of"
+            if short
+            else "shipping_paid_for"
+        )
+        return self._say(key, amount=cop(total), threshold=cop(free), missing=cop(free - total))
 
     def _joined_to_sum(self, last: Product, t: Understanding) -> bool:
         """An item found after the shipping answer for a sum, asked together with that sum
@@ -1691,7 +1698,7 @@ class Concierge:
         rest = f" {t.folded} "
         for brand in inside:
             rest = rest.replace(f" {brand} ", " ")
-        other = color(rest)
+        other = colour_named(rest)
         terms = " ".join([t.product.terms, *inside])
         for form in COLORS[other] if other else []:
             terms = re.sub(rf"\b{fold(form)}\b", " ", terms)
