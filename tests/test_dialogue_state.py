@@ -3103,3 +3103,61 @@ async def test_where_the_shop_is_asked_with_es_que(call) -> None:
     the shipping answer."""
     said = texts(await call()("¿Y dónde es que queda el almacén? Así me ahorro el domicilio."))
     assert "no tenemos tienda física" in said[0], said
+
+
+# ---- twenty-fourth session ----------------------------------------------------------------
+
+
+async def test_the_status_asked_again_with_the_carrier_is_said_again(call) -> None:
+    """Regression (fresh26): "¿y eso en qué va, con quién lo mandan?" after the order was told
+    got only the guide line; the status asked again is said again, with the carrier."""
+    c = call(RAMIREZ)
+    [status, _] = texts(await c("Buenas, quiero saber del pedido 45960"))
+    said = texts(await c("Bueno, ¿y eso ya por dónde va? ¿Con quién lo mandaron?"))
+    assert said[0] == status and said[1].startswith("El número de guía de Inter"), said
+    # the carrier alone is still only the guide line
+    c = call(RAMIREZ)
+    await c("Buenas, quiero saber del pedido 45960")
+    said = texts(await c("¿Y con qué transportadora va?"))
+    assert said[0].startswith("El número de guía de Inter"), said
+
+
+async def test_a_complaint_waits_for_its_number_said_next(call) -> None:
+    """Regression (fresh26): "sí, el número… a ver… cuatro, seis, siete…" to a complaint asked
+    without its order registered it at "sí" without the order; the number said next was read
+    as a status. The complaint now waits for its number, and "a ver" hears the bot wait."""
+    c = call()
+    [q] = texts(await c("Buenas, la cafetera que les compré llegó con la jarra quebrada."))
+    assert q.endswith("¿Confirma que registro su queja para que un asesor la revise?"), q
+    assert texts(await c("Sí, claro, el número de pedido...")) == [
+        "Sí, dígame el número del pedido, por favor."
+    ]
+    assert texts(await c("A ver.")) == ["Claro, aquí le espero."]
+    [q] = texts(await c("Eh, es el 4 6 7 0 4"))
+    assert q.endswith("¿Confirma que registro su queja sobre el pedido 46704?"), q
+    assert texts(await c("Sí"))[0].startswith("Listo, quedó registrada con el número")
+
+
+async def test_a_hesitation_with_nothing_asked_is_heard(call) -> None:
+    """ "A ver…" before any request is a preamble: the caller hears they are heard."""
+    assert texts(await call()("A ver.")) == ["Sí, le escucho. ¿En qué le puedo ayudar?"]
+
+
+async def test_the_cart_item_asked_in_another_size_or_colour_is_that_stock(call) -> None:
+    """Regression (fresh25): "el skinny azul talla seis, pero… mejor en ocho. ¿Lo tienen en
+    ocho, azul?" got the cart as it is (the first size said won); the question's size wins,
+    and a colour asked with the yes to the greeting's question is that colour's stock."""
+    c = call(ANDRES)
+    await c.concierge.greeting()
+    said = texts(await c("Tengo un jean en el carrito, el skinny talla seis, pero mi señora "
+                         "dice que mejor en diez. ¿Lo hay en diez?"))  # fmt: skip
+    assert said[0] == "Sí, tenemos jean Studio F skinny en talla 10 color azul, a $148.900.", said
+    c = call(ANDRES)
+    await c.concierge.greeting()
+    said = texts(await c("Sí, por el jean del carrito. ¿Lo tienen en negro?"))
+    assert said[0].startswith("En este momento no tenemos unidades de jean Studio F skinny en "
+                              "talla 6 color negro"), said  # fmt: skip
+    c = call(ANDRES)
+    await c.concierge.greeting()
+    said = texts(await c("Sí, por el jean. ¿Cuánto es?"))  # its own size: the cart as it is
+    assert said[0].startswith("En su carrito tiene jean Studio F skinny, por $148.900."), said

@@ -12,6 +12,7 @@ from voicebot.dialogue.understanding import (
     RetailIntent,
     Understanding,
     clock_hour,
+    is_hesitation,
     request_part,
     understand,
     weekday_named,
@@ -422,3 +423,18 @@ def test_a_call_backs_time_opening_the_turn_is_said_mid_sentence() -> None:
 def test_shipping_cut_in_two_is_shipping() -> None:
     """Regression (fresh26): "ya no me cobran en bio, ¿cierto?" (envío) was a payment turn."""
     assert "envío" in nlu.respelled("¿Y con eso ya no me cobran en bio, cierto?")
+
+
+@pytest.mark.parametrize(
+    ("said", "hesitates"),
+    [
+        ("a ver", True),
+        ("eh pues", True),
+        ("bueno a ver", True),
+        ("a ver el 45", False),
+        ("alo", False),
+        ("", False),
+    ],
+)
+def test_is_hesitation(said: str, hesitates: bool) -> None:
+    assert is_hesitation(said) is hesitates

@@ -35,6 +35,7 @@ from voicebot.dialogue.understanding import (
     Rules,
     TrainedIntents,
     Understanding,
+    is_hesitation,
     is_preamble,
     keyword_intent,
     rule_intent,
@@ -344,8 +345,11 @@ class Dialogue:
         answers = turn.answer is not None and concierge is not None and concierge.asking
         if is_preamble(turn.folded) and not answers:
             # "Aló, buenas tardes" before the request: no model (slow, and it would answer a
-            # greeting with the greeting); the caller hears they are heard and goes on
-            yield Say(s.phrase("go_ahead"), "go_ahead")
+            # greeting with the greeting); the caller hears they are heard and goes on. "A
+            # ver…" while the bot waits for a number: it waits (what it asked stays asked)
+            waits = concierge is not None and concierge.asking and is_hesitation(turn.folded)
+            phrase = "hold_on" if waits else "go_ahead"
+            yield Say(s.phrase(phrase), phrase)
             return
         if concierge is not None:
             answer = await concierge.handle(turn)

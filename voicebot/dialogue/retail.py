@@ -46,6 +46,7 @@ from voicebot.dialogue.understanding import (
     weekday_named,
 )
 from voicebot.dialogue.understanding import color as colour_named
+from voicebot.dialogue.understanding import size as size_named
 from voicebot.governance.redaction import redact
 from voicebot.handoff.rules import opening_span
 from voicebot.store import Customer, Interaction, NewTicket, Order, Product
@@ -149,7 +150,8 @@ class Concierge:
         self._pending: Pending | None = None
         self._asked_more = False  # the last answer ended with "¿algo más?"
         self._opened: int | None = None  # the ticket the last answer registered
-        self._filed: dict[str, int] = {}  # "queja:45345" -> the ticket this call opened for it
+        # (kind, order number) -> the ticket this call opened for it: ("queja", "45345") -> 708
+        self._filed: dict[tuple[str | None, str | None], int] = {}
         self._last_product: Product | None = None  # what "¿y en rojo?" refers to
         self._offered: Product | None = None  # the product of the link offer just answered
         # the kind of item talked about last (its brands may have been listed without a
@@ -170,6 +172,7 @@ class Concierge:
         self._not_received = False
         self._upset = False  # the call leaned to a complaint: no cross-sell after it
         self._waited = False  # this turn says an order is long awaited
+        self._status_asked = False  # this turn asks how the order goes ("¿en qué va?")
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         self._elsewhere = False  # the last answer was that the store does not handle that
         # the store question the last turn answered ("¿y el domingo?" after the hours)
@@ -411,10 +414,7 @@ class Concierge:
         offer = self._pending
         if unsettled is None or not answer or offer is None or offer.action != "confirm_link":
             return answer
-        if (
-            answer[-1] != offer.question
-            or f"{unsettled.kind}:{unsettled.order_number}" in self._filed
-        ):
+        if answer[-1] != offer.question or (unsettled.kind, unsettled.order_number) in self._filed:
             return answer  # the ticket was registered by this very turn
         self._pending = unsettled
         return [*answer[:-1], _last_question(unsettled.question)]  # said once: "Lamento…"
@@ -449,6 +449,7 @@ class Concierge:
         # no sale offered to a caller who leans to a complaint ("hace tres meses y nada")
         # an open order the caller says is long awaited: sorry for the wait with its status
         self._waited = t.says(_STILL_WAITING) or t.says(_NOT_RECEIVED)
+        self._status_asked = t.says(_STATUS_ASKED)
         # once upset, the caller hears no sales pitch for the rest of the call either
         self._upset = self._upset or t.leaning == "complaint" or self._waited
         if pending is not None:
@@ -618,7 +619,7 @@ class Concierge:
             # "llámenme al 310…": that number; "…pero a otro número": asked for
             return self._callback(t.phone, elsewhere=t.says(_ANOTHER_PHONE), when=t.when)
         if intent == "cart":
-            return await self._cart()
+            return await self._cart(t.product)
         return None  # send_link without an offer on the table: the model answers
 
     def _about_it(self, t: Understanding) -> bool:
@@ -1171,6 +1172,14 @@ class Concierge:
                 # described for the ticket, no new request (not the invoice question)
                 self._pending = p
                 return [self._say("condition_noted"), p.question]
+        if p.action == "confirm_ticket" and p.kind in _TICKET_TOPICS and not p.order_number:
+            coming = t.says(_NUMBER_COMING) or t.folded.endswith(_NUMBER_WORDS)
+            if t.order_number is None and t.answer is not False and coming and not _asks(t):
+                # "sí, el número… a ver…" to a complaint asked without its order: the digits
+                # come next, so the ticket waits for them (never registered without its order)
+                q = self._say("order_number_go_on")
+                self._pending = Pending("ask_order_number", kind=_TICKET_TOPICS[p.kind], question=q)
+                return [q]
         if p.action == "confirm_ticket" and p.kind == "queja" and not p.order_number:
             if t.order_number is not None and t.answer is not False and "?" not in t.text:
                 # "lo que quiero es que me la cambien; el pedido es el 45649" to a complaint
@@ -1340,6 +1349,8 @@ class Concierge:
             return [self._say("anything_else")]
         if p.action == "offer_person":
             return None  # a yes: the dialogue transfers (`accepts_person`)
+        if (p.action, p.kind) == ("confirm_topic", "cart"):
+            return await self._cart(t.product)  # "sí, ¿lo tienen en negro?": in that colour
         said = await self._confirmed(p)
         if p.action == "confirm_ticket" and p.kind != "llamada" and t.callback:
             # "sí, regístrela, y que me llame alguien": the call back asked for next, instead
@@ -1617,8 +1628,9 @@ class Concierge:
             # "¿y cuánto fue que pagamos por todo eso?": the order's total, as the store has it
             self._wants_total = False
             asked.append(self._say("order_total", number=order.number, total=cop(order.total)))
-        # "¿y con qué empresa la mandan?" after its status: the status is not said again
-        said = asked if told_before and asked else [*said, *asked]
+        # "¿y con qué empresa la mandan?" after its status: the status is not said again,
+        # unless the turn asks it too ("¿y eso en qué va, con quién lo mandan?")
+        said = asked if told_before and asked and not self._status_asked else [*said, *asked]
         return [*said, *self._after_order(order)]
 
     def _not_found(self, kind: str, number: str) -> list[str]:
@@ -1706,9 +1718,14 @@ class Concierge:
 
     def _bare_size(self, t: Understanding) -> Understanding:
         """ "¿Y en 34, también negro?" after a product sold in size 34: that size. A bare
-        number is a size only when the item just talked about comes in it."""
-        if t.product.size is not None or t.order_number is not None:
+        number is a size only when the item just talked about comes in it. A size said
+        before the turn's question gives way to a bare one the question asks for ("el skinny
+        talla seis, pero mejor en ocho. ¿Lo tienen en ocho?")."""
+        question = _added_question(t.digits) if t.product.size is not None else ""
+        if t.order_number is not None or (t.product.size is not None and not question):
             return t
+        if question and size_named(question) is not None:
+            return t  # "¿lo tienen en talla 8?": read by the understanding already
         # "¿y unos Puma negros en 42?": the sizes of the items named (any of the best
         # matches: the first may not come in 42), else of the last one
         named = self.tools.catalog.mentions_product(t.folded) and t.product.terms.strip()
@@ -1719,9 +1736,9 @@ class Concierge:
         # "en 40 mil" (digits: "en 40 1000", or "40.000") is a price, not size 40
         price = r"(?![.,]?\d)(?!\s*(?:mil|pesos|1000)\b)"
         # "¿y en 34?", "la 30", "me los cambian por un 42", "a 42, el mismo rosado"
-        said = re.findall(rf"\b(?:en|la|el|a|por una?) (\d{{1,3}}){price}", t.digits)
-        size = next((n for n in said if n in sizes), None)
-        return t if size is None else replace(t, product=replace(t.product, size=size))
+        said = re.findall(rf"\b(?:en|la|el|a|por una?) (\d{{1,3}}){price}", question or t.digits)
+        bare = next((n for n in said if n in sizes), None)
+        return t if bare is None else replace(t, product=replace(t.product, size=bare))
 
     async def _item_of_told_order(self, t: Understanding) -> Understanding:
         """ "Quiero otro igualito, negro, talla 32", "¿y sí tienen la verde todavía? Yo les
@@ -2120,7 +2137,9 @@ class Concierge:
         return q
 
     # ---- cart, links -----------------------------------------------------------------------
-    async def _cart(self) -> list[str]:
+    async def _cart(self, asked: ProductQuery | None = None) -> list[str]:
+        """The caller's open cart; `asked`: a size or colour the caller wants the cart's one
+        item in instead ("tengo el skinny talla seis… ¿lo hay en diez?"), whose stock is said."""
         cart = await self.tools.open_cart(self.customer.id) if self.customer else None
         if self.customer is not None and not self.phone_proven:
             # The caller ID may be another's: nothing of the cart is said, not even whether
@@ -2138,11 +2157,15 @@ class Concierge:
         product = self.tools.catalog.by_sku.get(first.sku)
         if product is not None and len(cart.lines) == 1:
             # "¿en qué color sí las tiene?", "¿y el envío?" next are about the cart's item
-            asked = ProductQuery(product.name, size=first.size, color=first.color)
-            if product.stock(first.size, first.color) == 0:
-                # its size and colour sold out since: said, with what there is instead
-                return await self._product(asked, same=product)
-            self._last_product, self._last_query = product, asked
+            size = asked.size if asked and asked.size else first.size
+            color = asked.color if asked and asked.color else first.color
+            other = (fold(size or ""), color) != (fold(first.size or ""), first.color)
+            wanted = ProductQuery(product.name, size=size, color=color)
+            if other or product.stock(first.size, first.color) == 0:
+                # another size or colour asked for, or its own sold out since: that stock,
+                # with what there is instead
+                return await self._product(wanted, same=product)
+            self._last_product, self._last_query = product, wanted
         q = self._say("cart_reminder", item=self._item(cart.lines), price=cop(cart.total))
         self._pending = Pending(
             "confirm_link", kind="cart", cart_id=cart.id, revenue=cart.total, question=q
@@ -2290,7 +2313,7 @@ class Concierge:
 
     def _complaint(self, number: str | None) -> list[str]:
         self._told_order = number or self._told_order  # "¿y con qué transportadora?" next
-        if number and (filed := self._filed.get(f"queja:{number}")):
+        if number and (filed := self._filed.get(("queja", number))):
             # "¿y entonces ustedes me ayudan con el reclamo?" after it was registered: its
             # number again, not a second ticket
             return [self._say("ticket_confirmed", ticket=filed), self._say("anything_else")]
@@ -2314,7 +2337,7 @@ class Concierge:
         self.outcome.tickets.append(ticket.id)
         self.outcome.resolved = True
         self._opened = ticket.id
-        self._filed[f"{p.kind}:{p.order_number}"] = ticket.id
+        self._filed[(p.kind, p.order_number)] = ticket.id
         self.notes.append(self._note("ticket_opened", ticket=ticket.id, kind=p.kind))
         said = [self._say("ticket_created", ticket=ticket.id)]
         if p.when:
@@ -2512,6 +2535,9 @@ _ITEMS_ASKED = ["que va en", "que van en", "lo que va en", "que viene en", "que 
                 "que mas pedi", "que mas pedia", "que fue lo que pedi", "que fue lo que pedimos",
                 "que pedimos", "que productos", "que articulos", "que cosas van",
                 "que cosas pedi"]  # fmt: skip
+# The order's progress asked for ("¿y eso en qué va?"): its status is said again with a detail
+_STATUS_ASKED = ["en que va", "como va", "por donde va", "por donde viene", "donde esta",
+                 "como vamos", "ya salio", "cuando llega", "cuando me llega"]  # fmt: skip
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
@@ -2538,6 +2564,8 @@ _SURE_ELSEWHERE = 0.8
 # Payments the store does not take, whatever its payment cues say ("¿se puede pagar el recibo
 # del gas?"): bills, taxes, fines, top-ups and transfers are other businesses' errands
 # The order number about to be said: "el número es…"
+# A turn cut off right after it names the number ("sí, el número…")
+_NUMBER_WORDS = ("el numero", "el numero del pedido", "el numero de pedido", "el numerito")
 _NUMBER_COMING = ["el numero es", "numero es el", "el numero del pedido es", "el pedido es el",
                   "el pedido es"]  # fmt: skip
 # Praise for the store: thanked, nothing to look up ("no, nada" in it is no trouble)

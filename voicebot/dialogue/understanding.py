@@ -750,6 +750,16 @@ def is_preamble(folded: str) -> bool:
     return 0 < len(words) <= 6 and all(w in _PREAMBLE for w in words)
 
 
+_HESITATION = frozenset("a ver eh ah em mm mmm pues bueno este haber".split())
+
+
+def is_hesitation(folded: str) -> bool:
+    """Whether the folded words only hesitate ("a ver…", "eh, pues…"): the caller is
+    looking for something, not asking."""
+    words = folded.split()
+    return 0 < len(words) <= 4 and all(w in _HESITATION for w in words)
+
+
 def _language(folded: str) -> Literal["es", "en"]:
     words = folded.split()
     english = sum(w in _ENGLISH for w in words)
