@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -1763,7 +1764,7 @@ async def test_the_stock_asked_mid_exchange_then_the_exchange_goes_on(call) -> N
     assert ask.startswith("Su pedido 46379") and ask.endswith("devolución?"), ask
     [stock, again] = texts(await c("¿Y sí tienen la 38 en blanco?"))
     assert stock.startswith("Sí, tenemos zapatillas Puma Street en talla 38"), stock
-    assert again == ask
+    assert again == "¿Confirma que abro la solicitud de devolución?"  # the status said once
     done = texts(await c("Bueno, dele, hagamos el cambio."))
     assert done[0].startswith("Listo, quedó registrada"), done
 
@@ -3161,3 +3162,131 @@ async def test_the_cart_item_asked_in_another_size_or_colour_is_that_stock(call)
     await c.concierge.greeting()
     said = texts(await c("Sí, por el jean. ¿Cuánto es?"))  # its own size: the cart as it is
     assert said[0].startswith("En su carrito tiene jean Studio F skinny, por $148.900."), said
+
+
+# ---- twenty-fourth session: fresh27's failures (in other words) -----------------------------
+
+
+async def test_the_total_and_the_carrier_asked_after_what_an_order_holds(call) -> None:
+    """Regression (fresh27): "y todo eso cuánto fue en total" after an order's items searched
+    for a product; "bueno, ya, y eso lo trae qué empresa", which the model took for a goodbye,
+    ended the call."""
+    c = call(RAMIREZ)
+    await c("¿Me dice qué trae el pedido 45960?")
+    [total, _] = texts(await c("Ay, ¿y eso cuánto fue en total?"))
+    assert total.startswith("El total de su pedido 45960 fue de $"), total
+    heard = c.dialogue.understand("Bueno, ya, y eso lo trae qué empresa.")
+    as_goodbye = replace(heard, intent="goodbye")  # the trained model's guess in the bench
+    assert not c.concierge.closing(as_goodbye)
+    said = await c.concierge.handle(as_goodbye) or []
+    assert said[0].startswith("El número de guía de Interrapidísimo"), said
+
+
+async def test_how_many_are_left_asked_with_the_item_in_between(call) -> None:
+    """Regression (fresh27): "¿cuántas cafeteras Oster de goteo grises le quedan?" got "Sí,
+    tenemos…" without the count."""
+    said = texts(await call()("Hola, ¿cuántas gorras Nike planas blancas les quedan?"))
+    assert said[0] == "Nos quedan 12 unidades de gorra Nike plana color blanco.", said
+
+
+async def test_medicine_is_out_of_scope(call) -> None:
+    """Regression (fresh27): a drugstore order (acetaminofén, sales de rehidratación) got the
+    shipping answer."""
+    said = texts(await call()("¿Me pueden mandar un ibuprofeno y un jarabe para la tos a la casa?"))
+    assert said[0].startswith("Disculpe, con eso no le puedo ayudar"), said
+
+
+async def test_a_call_back_asked_at_la_hour_outside_the_hours(call) -> None:
+    """Regression (fresh27): "el domingo a la 7 de la mañana" (Whisper's "a la") was booked
+    without a word on the hours."""
+    said = texts(await call()("¿Me pueden llamar el domingo a la 8 de la mañana?"))
+    assert said[0].startswith("A esa hora no tenemos asesores"), said
+
+
+async def test_a_complaint_waits_for_a_number_begun_in_the_yes(call) -> None:
+    """Regression (fresh27): "sí, el número empieza por 46, déjeme miro el correo" to a
+    complaint asked without its order registered it without the order."""
+    c = call()
+    await c("Me mandaron unos tenis de otro color, no los que yo pedí.")
+    said = texts(await c("Sí, el número empieza por cuatro cinco, déjeme lo busco."))
+    assert said == ["Sí, dígame el número del pedido, por favor."], said
+    [q] = texts(await c("Tres cuatro cinco."))
+    assert q.endswith("¿Confirma que registro su queja sobre el pedido 45345?"), q
+
+
+async def test_an_own_order_heard_with_a_digit_too_many_is_that_order(call) -> None:
+    """Regression (fresh27): "3850, 381500" for 38150 was read back as "3 8 1 5 0 0"; of a
+    caller whose order it is, that order. A stranger still hears the number read back."""
+    [told, *_] = texts(await call(CAROLINA)("¿Cómo va el pedido 381500?"))
+    assert told.startswith("Su pedido 38150,"), told
+    [read, *_] = texts(await call()("¿Cómo va el pedido 381500?"))
+    assert "38150," not in read and "381500" in read, read
+
+
+async def test_the_item_of_a_complaint_still_in_stock_with_money_back_in_the_words(call) -> None:
+    """Regression (fresh27): "¿y sí tienen la verde todavía? Porque si no, que me devuelvan la
+    plata" before a complaint was confirmed: "plata" read as a kind of item ("plana"), so the
+    complaint's question was repeated with no answer."""
+    c = call(QUINTERO)
+    await c("Me mandaron la gorra de otro color, yo la había pedido verde.")
+    [q] = texts(await c("El pedido es el 46670."))
+    assert q.endswith("¿Confirma que registro su queja sobre el pedido 46670?"), q
+    said = texts(await c("Oiga, ¿y todavía tienen de esa verde? Si no, que me regresen la plata."))
+    assert said[0].startswith("Sí, tenemos gorra Adidas plana color verde"), said
+    assert said[-1] == "¿Confirma que registro su queja sobre el pedido 46670?", said
+
+
+async def test_one_alike_asked_before_a_complaint_is_confirmed_is_no_yes(call) -> None:
+    """Regression (fresh27): "¿no me la pueden cambiar por otra igualita, verde?" to a
+    complaint's confirmation registered it; whether there is one is said, then the question."""
+    c = call(CAROLINA)
+    await c("La licuadora del pedido 38150 me llegó con el vaso rajado.")
+    said = texts(await c("¿Y me la pueden cambiar por una igualita pero azul?"))
+    assert said[0].startswith("En este momento no tenemos unidades de licuadora Oster clásica"), (
+        said
+    )
+    assert said[-1] == "¿Confirma que registro su queja sobre el pedido 38150?", said
+
+
+async def test_the_same_ones_in_another_size_before_a_return_is_confirmed(call) -> None:
+    """Regression (fresh27): "¿sí tienen esos mismos en 42?" before an exchange of sneakers
+    was confirmed searched for socks ("esos mismos" is the order's item)."""
+    c = call(FELIPE_G)
+    await c("Quiero cambiar las Adidas Revolution del pedido 45345, me quedaron pequeñas.")
+    said = texts(await c("¿Y tienen esas mismas en 43?"))
+    assert said[0].startswith("Sí, tenemos zapatillas Adidas Revolution en talla 43"), said
+    assert said[-1] == "¿Confirma que abro la solicitud de devolución?", said
+
+
+async def test_another_item_of_the_kind_keeps_the_size_and_colour_asked(call) -> None:
+    """Regression (fresh27): "¿y los Nike Court no los tiene?" after white sneakers in 40 was
+    read as "corto" (a dress) and, found, was answered in no size: the size and colour asked
+    before stay asked."""
+    c = call()
+    await c("Busco unos tenis blancos en talla 42.")
+    said = texts(await c("¿Y los Nike Court no los tienen?"))
+    assert said[0] == "Sí, tenemos zapatillas Nike Court en talla 42 color blanco, a $263.900.", (
+        said
+    )
+
+
+async def test_shipping_asked_with_an_items_price_guessed(call) -> None:
+    """Regression (fresh27): "una gorra Nike de las planas, la que vale como 70 y 2000"
+    (Whisper's "setenta y dos mil") priced a purchase of $2.000; the item named at about
+    that price is that item, and "¿y si compro tres?" is three of it."""
+    c = call()
+    said = texts(await c("Una gorra Nike plana, que está como en 70 y 1000, ¿cuánto es el envío?"))
+    assert said[0].startswith("El precio de gorra Nike plana es $71.900; como es menos"), said
+    [three, _] = texts(await c("¿Y si compro tres?"))
+    assert three.startswith("3 unidades de gorra Nike plana le salen en $215.700"), three
+
+
+async def test_the_last_count_said_is_the_one_priced(call) -> None:
+    """Regression (fresh27): "listo, necesito cuatro, no, espere, somos seis…, ¿cuánto me
+    sale todo?" to the link offer sent the link (the "listo") and priced four."""
+    c = call()
+    await c("¿Cuánto vale la camiseta básica Arturo Calle?")
+    said = texts(await c("Listo, necesito tres, no, mejor somos cinco, ¿cuánto me sale todo?"))
+    assert said[0].startswith("5 unidades de camiseta Arturo Calle básica le salen en $244.500"), (
+        said
+    )

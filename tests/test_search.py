@@ -116,3 +116,10 @@ def test_a_brand_glued_to_the_next_word_is_found(catalog: Catalog) -> None:
     carry, then another mom jean."""
     [hit, *_] = catalog.search(ProductQuery("jeanne levismom", size="8", color="azul"))
     assert hit.product.name == "Jean Levi's mom", hit
+
+
+def test_a_brand_word_heard_whole_is_not_glued_to_the_next(catalog: Catalog) -> None:
+    """Regression (fresh27): "los nick court no los tiene" matched "court no" to "corto" (a
+    dress): a word the catalogue has whole is not half of a word heard in two."""
+    hits = catalog.search(product_query("y los nick court no los tiene"))
+    assert hits[0].product.name == "Zapatillas Nike Court", hits

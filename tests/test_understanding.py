@@ -11,11 +11,13 @@ from voicebot.dialogue.intents import DEFAULT_MODEL, INTENTS, IntentModel
 from voicebot.dialogue.understanding import (
     RetailIntent,
     Understanding,
+    amount,
     clock_hour,
     is_hesitation,
     request_part,
     understand,
     weekday_named,
+    when_said,
 )
 from voicebot.governance.redaction import redact
 from voicebot.store.search import ProductQuery
@@ -438,3 +440,14 @@ def test_shipping_cut_in_two_is_shipping() -> None:
 )
 def test_is_hesitation(said: str, hesitates: bool) -> None:
     assert is_hesitation(said) is hesitates
+
+
+def test_a_call_back_at_la_hour() -> None:
+    # Whisper's "a la 7" for "a las 7"
+    assert when_said("el domingo a la 7 de la mañana") == "el domingo a la 7 de la mañana"
+
+
+@pytest.mark.parametrize(("said", "pesos"), [("vale como 70 y 2000", 72000),
+                                             ("de 140 y 8.900 pesos", 148900)])  # fmt: skip
+def test_thousands_said_in_two_parts(said: str, pesos: int) -> None:
+    assert amount(said) == pesos

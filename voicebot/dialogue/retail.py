@@ -304,7 +304,10 @@ class Concierge:
         p = self._pending
         offer = p is None or p.action in ("confirm_link", "offer_person")
         if t.intent == "goodbye" and t.order_number is None:
-            return offer
+            # "bueno, ya, y eso lo trae qué empresa" after an order's status: a question about
+            # it, though the model hears "bueno, ya" as a goodbye
+            about_order = self._told_order is not None and t.says(_ORDER_DETAILS)
+            return offer and not about_order
         # "entonces le digo a ella que llame con el número. Muchas gracias.": a plan of the
         # caller's own, then thanks to end it (not "sí, gracias" to the offer)
         asked = [q for q in re.findall(r"([^¿?.!]*)\?", t.text) if len(q.split()) > 2]
@@ -440,6 +443,7 @@ class Concierge:
             if number and t.order_number not in (None, number) and _same_number(t.digits, number):
                 # "ya, aquí está: 466400": the order just told, or the one being confirmed
                 t = replace(t, order_number=number)
+        t = await self._own_number(t)
         t = self._bare_size(self._brand_colour_dropped(t))
         self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
         self._wants_items = self._wants_items or t.says(_ITEMS_ASKED)
@@ -452,6 +456,10 @@ class Concierge:
         self._status_asked = t.says(_STATUS_ASKED)
         # once upset, the caller hears no sales pitch for the rest of the call either
         self._upset = self._upset or t.leaning == "complaint" or self._waited
+        if pending is not None and pending.action == "confirm_ticket":
+            # "¿y sí tienen la verde todavía?" before a complaint or return is confirmed: the
+            # order's item, whose name the ASR may have lost, is what it asks about
+            t = await self._item_of_told_order(t)
         if pending is not None:
             answer = await self._follow_up(pending, t)
             if answer is not None and pending.action.startswith("confirm"):
@@ -642,8 +650,10 @@ class Concierge:
             # when the words around it sound like a shipping or price question
             return "order_status"
         told = self._told_order is not None and t.order_number is None
-        if told and t.says(_CARRIER + _TRACKING) and intent in _LOOSE_ORDER:
-            return "order_status"  # "¿y con qué transportadora lo mandan?" after its status
+        if told and t.says(_CARRIER + _TRACKING) and intent in (*_LOOSE_ORDER, "goodbye"):
+            # "¿y con qué transportadora lo mandan?" after its status ("bueno, ya, y eso lo
+            # trae qué empresa" too, which the model hears as a goodbye)
+            return "order_status"
         if told and t.says(_ORDER_TOTAL) and intent in (*_LOOSE_ORDER, "price"):
             return "order_status"  # "¿y cuánto fue que pagamos por todo eso?" after it
         if self._follows_faq(t) or self._adds_to_sum(t) or self._short_of(t) or self._sum_said(t):
@@ -718,6 +728,18 @@ class Concierge:
         if t.intent != "out_of_scope" or t.confidence < _SURE_ELSEWHERE:
             return False
         return all(len(c.split()) == 1 for e in self._s.store.faq for c in e.cues if t.says([c]))
+
+    async def _own_number(self, t: Understanding) -> Understanding:
+        """A number heard with a digit too many or too few ("3850, 381500" for 38150) that is
+        one of the caller's own orders that way: that order, not a read-back of digits the
+        caller never said. Only for a caller who may hear of their orders."""
+        expected = self._s.store.order_number_digits
+        heard = t.order_number
+        if heard is None or not expected or len(heard) == expected or not self.phone_proven:
+            return t
+        own = [o.number for o in await self.tools.orders_by_phone(self.phone)] if self.phone else []
+        near = [number for number in own if _same_number(t.digits, number)]
+        return replace(t, order_number=near[0]) if len(near) == 1 else t
 
     def _joined_number(self, t: Understanding, pending: Pending | None) -> Understanding:
         """An order number dictated across turns ("empieza por cuatro, cinco…" then "…uno,
@@ -861,6 +883,11 @@ class Concierge:
         self._spent = spent if entry.intent == "shipping" else None
         self._in_sum = set()
         if entry.intent == "shipping" and free and spent is not None:
+            if (item := self._priced_about(t, spent)) is not None:
+                # "una gorra Nike de las planas, la que vale como 72 mil, ¿cuánto me cobran el
+                # envío?": that item at the store's price, which "¿y si mando dos?" builds on
+                self._last_product = item
+                return [self._shipping_with(item), self._say("anything_else")]
             # "lo que voy a pedir da como 200 mil, ¿me cobran el domicilio?": for that sum
             return [self._shipping_for(spent, self._short_of(t)), self._say("anything_else")]
         answers = [self._store_answer(t, e) for e in self._entries_asked(t, entry)]
@@ -917,6 +944,15 @@ class Concierge:
     def _count_of(self, item: Product) -> int:
         """How many of the item the caller said they want; one unless said."""
         return self._wanted[1] if self._wanted and self._wanted[0] == item.sku else 1
+
+    def _priced_about(self, t: Understanding, said: int) -> Product | None:
+        """The one item the turn names when the sum said is about its price (a caller's
+        guess, within a tenth): "la gorra Nike plana, la que vale como 72 mil"."""
+        if not self.tools.catalog.mentions_product(t.folded) or t.says(_ADDING):
+            return None
+        hits = self.tools.catalog.search(t.product)
+        best = hits[0].product if hits else None
+        return best if best is not None and abs(best.price - said) <= best.price / 10 else None
 
     def _priced_item(self, t: Understanding) -> Product | None:
         """The product the turn names (the one last talked about when of its kind: "el
@@ -1117,6 +1153,11 @@ class Concierge:
             # "mándemele el enlace a este celular, y el envío ¿me lo cobran aparte?": a yes,
             # and the question it adds is answered too
             return self._with_store_answer(t.text, await self._confirmed(p))
+        many = (_quantity(t.digits) or 0) > 1 and t.says(["cuanto"]) and t.order_number is None
+        if p.action == "confirm_link" and self._last_product is not None and many:
+            # "listo, necesito seis, todas talla M, ¿cuánto me sale todo?" to the link offer:
+            # the price of that many, not a yes
+            return await self._about_product("price", t)
         if p.action == "confirm_link" and self._last_product is not None and _asks_units(t):
             # "necesito tres paquetes, ¿sí alcanza?" to the link offer: how many are left
             return self._units(self._last_product, t)
@@ -1153,6 +1194,11 @@ class Concierge:
                 # whole as heard (never an order to look up): asked for
                 return self._callback(None, elsewhere=True, when=t.when or p.when)
         topic = _TICKET_TOPICS.get(p.kind or "") if p.action == "confirm_ticket" else None
+        alike = t.says(_ALIKE + _SAME_ONE) and bool(t.product.color or t.product.size)
+        if topic and alike and self._last_product is not None and t.order_number is None:
+            # "¿no me la pueden cambiar por otra igualita, verde?" before the complaint is
+            # confirmed: whether there is one, then the ticket (not a yes to it)
+            return await self._stock_before_ticket(p, t)
         leans = {t.intent, t.leaning}
         # no other errand in the words ("sí, pero que alguien me llame" asks a callback)
         same_errand = t.intent in (None, *_PRESSING) and not (t.callback or t.data_rights)
@@ -1173,10 +1219,12 @@ class Concierge:
                 self._pending = p
                 return [self._say("condition_noted"), p.question]
         if p.action == "confirm_ticket" and p.kind in _TICKET_TOPICS and not p.order_number:
-            coming = t.says(_NUMBER_COMING) or t.folded.endswith(_NUMBER_WORDS)
+            coming = t.says(_NUMBER_COMING + _NUMBER_WORDS) and not t.says(_NO_NUMBER)
             if t.order_number is None and t.answer is not False and coming and not _asks(t):
-                # "sí, el número… a ver…" to a complaint asked without its order: the digits
-                # come next, so the ticket waits for them (never registered without its order)
+                # "sí, el número… a ver…", "sí, el número empieza por 46, déjeme miro" to a
+                # complaint asked without its order: the digits come next, so the ticket
+                # waits for them (never registered without its order); a start is kept
+                self._partial_number = _digits_said(t.digits)
                 q = self._say("order_number_go_on")
                 self._pending = Pending("ask_order_number", kind=_TICKET_TOPICS[p.kind], question=q)
                 return [q]
@@ -1312,15 +1360,10 @@ class Concierge:
             about_last = t.intent in ("price", "stock") and self._last_product is not None
             follow = _BRAND_WORDS + _COLOR_QUESTION + _SIZE_QUESTION + _CHEAPER + _OPTIONS
             follow += _DETAILS
-            exchange = p.action == "confirm_ticket" and p.kind == "devolución"
+            exchange = p.action == "confirm_ticket" and p.kind in _TICKET_TOPICS
             if exchange and (about_last or self._about_last_product(t)):
-                # "¿y sí hay la 37 en blanco?" before a return is confirmed: the stock, with
-                # no sale offered, then the return asked again
-                said = await self._about_product("stock", t)
-                if self._pending is not None and self._pending.action == "confirm_link":
-                    said = said[:-1]
-                self._pending = p
-                return [*said, p.question]
+                # "¿y sí hay la 37 en blanco?" before a return or a complaint is confirmed
+                return await self._stock_before_ticket(p, t)
             if about_last or self._about_last_product(t) or t.says(follow):
                 # "¿y en rojo?", "¿cuánto cuesta?", "¿de qué marcas?", "la más barata"
                 return None
@@ -1357,6 +1400,15 @@ class Concierge:
             # of "¿algo más?"
             return [*said[:-1], *self._callback(t.phone, when=t.when)]
         return said
+
+    async def _stock_before_ticket(self, p: Pending, t: Understanding) -> list[str]:
+        """The stock of the item on the table in the size or colour asked, with no sale
+        offered, then the ticket still to confirm (`p`) asked again."""
+        said = await self._about_product("stock", t)
+        if self._pending is not None and self._pending.action == "confirm_link":
+            said = said[:-1]
+        self._pending = p
+        return [*said, _last_question(p.question)]  # its opening ("Lamento…") said once
 
     def _asks_fate(self, t: Understanding) -> bool:
         """Words about what became of an item ("¿ya me la despacharon?", "nunca me llegó",
@@ -1729,7 +1781,7 @@ class Concierge:
         # "¿y unos Puma negros en 42?": the sizes of the items named (any of the best
         # matches: the first may not come in 42), else of the last one
         named = self.tools.catalog.mentions_product(t.folded) and t.product.terms.strip()
-        hits = self.tools.catalog.search(t.product) if named else []
+        hits = self.tools.catalog.search(t.product) if named and not self._same_item(t) else []
         last = [self._last_product] if self._last_product is not None else []
         items = [h.product for h in hits] or last
         sizes = {size.lower() for item in items for size in item.sizes}
@@ -1746,7 +1798,8 @@ class Concierge:
         lost: the order's item becomes the product on the table. It is the one line in the
         size and colour asked, else the one line whose colour is said (the one to give back),
         else the order's only line. The turn comes back with a bare size read against it."""
-        asks = t.says(_ALIKE + _SAME_ONE) or t.intent == "stock"
+        still = t.says(_STILL_HAVE) or (t.says(["todavia"]) and t.says(["tienen", "hay"]))
+        asks = t.says(_ALIKE + _SAME_ONE) or t.intent == "stock" or still
         if self._last_product is not None or self._told_order is None or not asks:
             return t
         # "¿y esa misma licuadora, la roja, la tienen todavía?": only the kind, pointed at
@@ -1781,8 +1834,10 @@ class Concierge:
         kinds = self.tools.catalog.categories_named(t.folded)
         if last is None or t.order_number is not None:
             return False
-        # "quiero otro igualito, negro, en 32" after the jean of a complaint: no kind needed
-        if (kinds == {last.category} and t.says(_SAME_ONE)) or (not kinds and t.says(_ALIKE)):
+        # "quiero otro igualito, negro, en 32" after the jean of a complaint, "¿sí tienen esos
+        # mismos en 42?" after the sneakers: no kind needed
+        pointed = t.says(_ALIKE) or (t.says(_SAME_ONE) and t.says(_POINTING))
+        if (kinds == {last.category} and t.says(_SAME_ONE)) or (not kinds and pointed):
             return True
         # "¿y ese Casio lo tiene negro?" (heard "ese caso") after the Casio deportivo: its brand
         return not kinds and any(
@@ -1802,7 +1857,11 @@ class Concierge:
         last = self._last_product
         named = self.tools.catalog.mentions_product(t.folded) and not self._same_item(t)
         if named or last is None:
-            return await self._product(t.product)
+            said = await self._product(t.product)
+            found = self._last_product
+            if found is not None and found is not last and _asks_how_many(t):
+                return self._units(found, t)  # "¿cuántas cafeteras de goteo grises le quedan?"
+            return said
         if (other := self.tools.catalog.sibling(last, t.folded)) is not None:
             last = self._last_product = other  # "¿y la trucker?": that model, not the last one
         # "entonces las cinco beige, ¿cuánto me salen en total?": as many as said before
@@ -1868,6 +1927,7 @@ class Concierge:
             # "¿qué marcas de zapatillas tienen?"
             return self._brands(next(iter(kinds)), t.product.terms)
         query = self._in_last_category(t.product) if self._kind and names_product else t.product
+        query = self._asked_before(query)
         before = self._last_product
         found = await self._product(query)
         named = self._last_product
@@ -1879,8 +1939,9 @@ class Concierge:
                 return self._in_stock(named, "colors")
             query = self._last_query or ProductQuery("")
             count, stock = _quantity(t.digits) or 0, named.stock(query.size, query.color)
-            if count > stock > 0:
-                # "son cinco, ¿sí hay las cinco?" of a colour with three left: how many are
+            if count > stock > 0 or (stock and _asks_how_many(t)):
+                # "son cinco, ¿sí hay las cinco?" of a colour with three left, "¿cuántas
+                # cafeteras de goteo grises le quedan?": how many are
                 return self._units(named, t)
             if count and stock and t.says(["cuanto"]):
                 # "quiero tres paquetes de medias… ¿cuánto me sale?": the three
@@ -1909,6 +1970,19 @@ class Concierge:
             return self._brands(last.category)
         best = min(hits, key=lambda h: (-h.score, h.available == 0))
         return await self._product(replace(query, terms=best.product.name), same=best.product)
+
+    def _asked_before(self, query: ProductQuery) -> ProductQuery:
+        """Another item of the kind just talked about, named with no size or colour ("¿y los
+        Nike Court no los tiene?" after white sneakers in 40): in the size and colour asked
+        before, as a shop assistant keeps them in mind."""
+        prior, last = self._last_query, self._last_product
+        if prior is None or last is None or query.size or query.color:
+            return query
+        hits = self.tools.catalog.search(query)
+        if not hits or hits[0].product.category != last.category or hits[0].product is last:
+            return query
+        ceiling = query.max_price or prior.max_price  # and within the budget said
+        return replace(query, size=prior.size, color=prior.color, max_price=ceiling)
 
     def _in_last_category(self, query: ProductQuery) -> ProductQuery:
         """A brand alone after a product ("mejor unos de Adidas" after leggings) is that brand
@@ -2406,7 +2480,8 @@ _SMALL = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "
 # a count after a verb is small ("¿sí las tiene en 36?" asks a size, not 36 of them)
 _COUNT = rf"([2-9]|1[0-2]|{'|'.join(_SMALL)})"
 _QUANTITY = re.compile(
-    rf"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|son|pido|tiene|tienen|hay|haya|quedan|"
+    rf"\b(?:necesito|ocupo|quiero|llevo|llevaria|serian|son|somos|pido|mando|compro|tiene|tienen|hay|"
+    rf"haya|quedan|"
     rf"alcanzan?(?: los| las| para)?|"
     rf"(?:salen|cuestan|valen)(?: los| las)?)\s+{_COUNT}\b"
     rf"|\b(\d{{1,2}}|{'|'.join(_SMALL)})\s+(?:paquetes|pares|unidades|cajas)\b"
@@ -2415,17 +2490,29 @@ _QUANTITY = re.compile(
 
 def _quantity(spoken: str) -> int | None:
     """The number of items the caller wants, from the transcript with digits, if said."""
-    m = _QUANTITY.search(fold(spoken))
+    # "necesito cuatro, no, espere, somos seis": the last count said is the one meant
+    m = next(reversed(list(_QUANTITY.finditer(fold(spoken)))), None)
     said = (m[1] or m[2]) if m else "0"
     count = _SMALL.get(said) or int(said)
     return count if count > 1 else None
+
+
+# "¿cuántas cafeteras Oster de goteo grises le quedan?": how many, with the item in between
+_HOW_MANY = re.compile(
+    r"\bcuant[oa]s\b(?:\s+\S+){0,6}?\s+(?:(?:le|les|me)\s+)?(?:quedan|queda|hay)\b"
+)
+
+
+def _asks_how_many(t: Understanding) -> bool:
+    """Whether the turn asks how many are left ("¿cuántas quedan?", "¿sí alcanzan?")."""
+    return t.says(_ENOUGH) or _HOW_MANY.search(t.folded) is not None
 
 
 def _asks_units(t: Understanding) -> bool:
     """Whether the turn asks how many are left, or for a number of items."""
     if t.order_number is not None or t.says(_COLOR_QUESTION + _SIZE_QUESTION + ["cuanto"]):
         return False  # "¿en qué otro color hay dos?", "¿cuánto me salen las dos?"
-    return t.says(_ENOUGH) or _quantity(t.digits) is not None
+    return _asks_how_many(t) or _quantity(t.digits) is not None
 
 
 # Whether an item is still sold or in stock
@@ -2527,6 +2614,7 @@ _CARRIER = ["transportadora", "transportador", "empresa de envios", "empresa de 
 # What an order cost: "¿y cuánto fue que pagamos por todo eso?"
 _ORDER_TOTAL = ["cuanto pagamos", "cuanto pague", "cuanto fue que pagamos", "cuanto fue que pague",
                 "cuanto costo el pedido", "cuanto fue el pedido", "cuanto fue todo",
+                "cuanto fue en total", "cuanto fue eso", "cuanto costo todo", "cuanto costo eso",
                 "total del pedido", "valor del pedido", "cuanto nos costo", "cuanto me costo",
                 "cuanto salio el pedido", "cuanto salio todo"]  # fmt: skip
 # What an order holds: "¿qué es lo que va en ese pedido?", "¿qué más pedí ahí?"
@@ -2541,6 +2629,8 @@ _STATUS_ASKED = ["en que va", "como va", "por donde va", "por donde viene", "don
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
+# The details of an order told that a caller may ask next
+_ORDER_DETAILS = [*_CARRIER, *_TRACKING, *_ITEMS_ASKED, *_ORDER_TOTAL]
 # A shipment of the caller's own ("la compra" is not one: "si hago la compra hoy, ¿en cuántos
 # días llega?" asks in general)
 _MY_SHIPMENT = [c for c in _MY_ORDER if c.startswith("mi ")] + [
@@ -2564,8 +2654,8 @@ _SURE_ELSEWHERE = 0.8
 # Payments the store does not take, whatever its payment cues say ("¿se puede pagar el recibo
 # del gas?"): bills, taxes, fines, top-ups and transfers are other businesses' errands
 # The order number about to be said: "el número es…"
-# A turn cut off right after it names the number ("sí, el número…")
-_NUMBER_WORDS = ("el numero", "el numero del pedido", "el numero de pedido", "el numerito")
+# The order's number named in a yes ("sí, el número…", "sí, el número empieza por 46")
+_NUMBER_WORDS = ["el numero", "numero del pedido", "numero de pedido", "el numerito"]
 _NUMBER_COMING = ["el numero es", "numero es el", "el numero del pedido es", "el pedido es el",
                   "el pedido es"]  # fmt: skip
 # Praise for the store: thanked, nothing to look up ("no, nada" in it is no trouble)
@@ -2577,6 +2667,8 @@ _BUT = ["pero", "sin embargo", "lastima", "aunque"]
 # What others sell, not the store: food, medicine, rides ("hablo con el restaurante?")
 _NOT_SOLD = ["restaurante", "almuerzo", "almuerzos", "comida", "pizza", "pizzas", "hamburguesa",
              "hamburguesas", "pollo asado", "drogueria", "farmacia", "medicamento",
+             "acetaminofen", "ibuprofeno", "pastillas", "jarabe",
+             "sales de rehidratacion", "sales de reidratacion", "droga", "drogas",
              "medicamentos", "un taxi", "recarga", "recargas", "una cita", "cita medica",
              "medicina general", "la eps", "el medico", "un medico", "odontologo",
              # a job, not an item: "¿están recibiendo hojas de vida?"

@@ -359,7 +359,8 @@ _COST_ASKED = ["cuanto", "cuesta", "cuestan", "vale", "valen", "precio", "costo"
 _AMOUNT = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)\s*(mil|millones|millon|millón)?\b", re.I)
 
 
-_SPLIT_THOUSANDS = re.compile(r"\b(\d{0,2}[1-9]0) y (\d\.\d{3})\b")
+# ("70 y 2000" too: "setenta y dos mil")
+_SPLIT_THOUSANDS = re.compile(r"\b(\d{0,2}[1-9]0) y (\d\.?\d{3})\b")
 
 
 # "84 900": thousands Whisper set apart with a space
@@ -471,6 +472,10 @@ _RESPELLED = {"quanto": "cuánto", "quanta": "cuánta", "quantos": "cuántos", "
               "comovan": "cómo van", "pedian": "pedí en",
               # "listo" heard with a d: "Disto, regáleme el enlace" (no Spanish word)
               "disto": "listo",
+              # Nike as Colombians say it ("naik"), as Whisper writes it
+              "nick": "nike", "naik": "nike", "naiki": "nike", "naique": "nike",
+              # "¿y si mando tres?" glued: "y simando tres"
+              "simando": "si mando", "sipido": "si pido", "sillevo": "si llevo",
               # "¿hasta qué hora atienden?" heard "hasta que ahora tienden": the a is taken
               "tienden": "atienden"}  # fmt: skip
 # Colour words long enough to be told apart inside a word Whisper glued to its neighbour, and
@@ -859,8 +864,9 @@ _DAY = (
 )
 _PART = r"(?:en|por) la (?:mañana|tarde|noche)"
 _HOUR = (
-    r"(?:tipo|como a las|como tipo|a las|a eso de las|después de las|despues de las|"
-    r"antes de las|por ahí a las|por ahi a las|tipo a las)\s+\d{1,2}(?::\d\d)?(?:\s+y media)?"
+    # "a la 7": Whisper's "a las 7" (or "a la una")
+    r"(?:tipo|como a las?|como tipo|a las?|a eso de las?|después de las|despues de las|"
+    r"antes de las|por ahí a las?|por ahi a las?|tipo a las?)\s+\d{1,2}(?::\d\d)?(?:\s+y media)?"
     r"(?:\s+(?:de la (?:mañana|tarde|noche)|am|pm|a\.\s?m\.|p\.\s?m\.))?"
 )
 _WHEN = re.compile(

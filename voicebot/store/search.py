@@ -77,7 +77,9 @@ STOPWORDS = set(
     "estoy estamos estaba esto este eso ese esa esos esas pues mire oiga vea queria tengo "
     "tenia cosa boleta boletas le les nos "
     # how cheap it is ("barata" sounds like Bata) and the size one wears ("calzo" like calzado)
-    "barato barata baratos baratas economico economica economicos economicas calzo calso"
+    "barato barata baratos baratas economico economica economicos economicas calzo calso "
+    # money ("que me devuelvan la plata"): "plata" sounds like a kind of item's word
+    "plata platica dinero"
     .split()
 )  # fmt: skip
 
@@ -385,10 +387,14 @@ class Catalog:
             for i, (w, c) in enumerate(zip(said, content, strict=True))
         ]  # fmt: skip
         # "run falcon", "ni que": two words heard for one; two filler words, or a lone letter
-        # ("o", "y"), are not
+        # ("o", "y"), are not, nor a word the catalogue has whole with the next ("court no"
+        # is no "corto")
+        whole = [1 in found.values() for found in singles]
         pairs = [
             self._matches(a + b)
-            if (content[i] or content[i + 1]) and min(len(a), len(b)) > 1
+            if (content[i] or content[i + 1])
+            and min(len(a), len(b)) > 1
+            and not (whole[i] or whole[i + 1])
             else {}
             for i, (a, b) in enumerate(pairwise(said))
         ]
