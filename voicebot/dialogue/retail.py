@@ -163,11 +163,9 @@ class Concierge:
         self._verified: set[str] = set()  # orders whose owner this caller proved to be
         self._partial_number = ""  # the first digits of an order number said in two turns
         self._frustrated = False  # the caller sounded frustrated once (`takes_complaint`)
-        # the caller asked for the tracking code: said with the order once it is found
-        self._wants_tracking = False
-        self._wants_items = False  # asked what the order holds: all its items are said
-        self._wants_total = False  # asked what the order cost: its total is said
-        self._wants_carrier = False  # asked which carrier: named by the status or the guide line
+        # the details of an order the caller asked for ("¿y la guía?", "¿qué trae?", "¿cuánto
+        # fue?", "¿con qué empresa?"): said with the order once it is found
+        self._details_asked: set[OrderDetail] = set()
         # "figura entregado pero no me ha llegado": a delivered status is no answer by itself
         self._not_received = False
         self._upset = False  # the call leaned to a complaint: no cross-sell after it
@@ -445,10 +443,7 @@ class Concierge:
                 t = replace(t, order_number=number)
         t = await self._own_number(t)
         t = self._bare_size(self._brand_colour_dropped(t))
-        self._wants_tracking = self._wants_tracking or t.says(_TRACKING)
-        self._wants_items = self._wants_items or t.says(_ITEMS_ASKED)
-        self._wants_total = self._wants_total or t.says(_ORDER_TOTAL)
-        self._wants_carrier = self._wants_carrier or t.says(_CARRIER)
+        self._details_asked |= {d for d, cues in _DETAIL_CUES.items() if t.says(cues)}
         self._not_received = self._not_received or t.says(_NOT_RECEIVED)
         # no sale offered to a caller who leans to a complaint ("hace tres meses y nada")
         # an open order the caller says is long awaited: sorry for the wait with its status
@@ -1664,21 +1659,22 @@ class Concierge:
             return [*said, q]
         # the carrier asked for and not in the status (an order being prepared): the guide
         # line names it
-        carrier = self._wants_carrier and (told_before or order.carrier not in said[0])
+        wants = self._details_asked
+        carrier = "carrier" in wants and (told_before or order.carrier not in said[0])
         asked: list[str] = []  # the details asked for, said after the status
-        if (self._wants_tracking or carrier) and order.tracking and order.status != "cancelado":
-            self._wants_tracking = self._wants_carrier = False
+        if ("tracking" in wants or carrier) and order.tracking and order.status != "cancelado":
+            wants.difference_update({"tracking", "carrier"})
             asked.append(
                 self._say("order_tracking", carrier=order.carrier, tracking=order.tracking)
             )
-        if self._wants_items:
+        if "items" in wants:
             # "¿qué es lo que va en ese pedido? Ya ni me acuerdo": every item, not two
-            self._wants_items = False
+            wants.discard("items")
             names = [self._product_name(line.sku) for line in order.lines]
             asked.append(self._say("order_items", number=order.number, items=_listed(names)))
-        if self._wants_total and order.total:
+        if "total" in wants and order.total:
             # "¿y cuánto fue que pagamos por todo eso?": the order's total, as the store has it
-            self._wants_total = False
+            wants.discard("total")
             asked.append(self._say("order_total", number=order.number, total=cop(order.total)))
         # "¿y con qué empresa la mandan?" after its status: the status is not said again,
         # unless the turn asks it too ("¿y eso en qué va, con quién lo mandan?")
@@ -2629,8 +2625,12 @@ _STATUS_ASKED = ["en que va", "como va", "por donde va", "por donde viene", "don
 _TRACKING = ["numero de guia", "la guia", "codigo de guia", "numero de seguimiento",
              "codigo de seguimiento", "numero de rastreo", "codigo de rastreo",
              "tracking"]  # fmt: skip
-# The details of an order told that a caller may ask next
-_ORDER_DETAILS = [*_CARRIER, *_TRACKING, *_ITEMS_ASKED, *_ORDER_TOTAL]
+# The details of an order a caller may ask for, by their cues
+OrderDetail = Literal["tracking", "carrier", "items", "total"]
+_DETAIL_CUES: dict[OrderDetail, list[str]] = {
+    "tracking": _TRACKING, "carrier": _CARRIER, "items": _ITEMS_ASKED, "total": _ORDER_TOTAL,
+}  # fmt: skip
+_ORDER_DETAILS = [cue for cues in _DETAIL_CUES.values() for cue in cues]
 # A shipment of the caller's own ("la compra" is not one: "si hago la compra hoy, ¿en cuántos
 # días llega?" asks in general)
 _MY_SHIPMENT = [c for c in _MY_ORDER if c.startswith("mi ")] + [
@@ -2837,8 +2837,7 @@ def _possessive(name: str) -> str:
 
 # What `Concierge.snapshot` keeps: the dialogue's state, not the records of what was done.
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
-          "_verified", "_partial_number", "_frustrated", "_wants_tracking", "_wants_carrier",
-          "_wants_items", "_wants_total", "_wanted",
+          "_verified", "_partial_number", "_frustrated", "_details_asked", "_wanted",
           "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened",
           "_upset", "_spent", "_in_sum", "_kind_words")  # fmt: skip
 
