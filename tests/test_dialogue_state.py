@@ -3290,3 +3290,80 @@ async def test_the_last_count_said_is_the_one_priced(call) -> None:
     assert said[0].startswith("5 unidades de camiseta Arturo Calle básica le salen en $244.500"), (
         said
     )
+
+
+# ---- twenty-fourth session: fresh28's failures (in other words) -----------------------------
+
+
+async def test_goods_the_store_does_not_sell_are_said_so(call) -> None:
+    """Regression (fresh28): "¿venden celulares? se me dañó el mío" was taken for a complaint
+    (its question repeated next); electronics are not sold, and the store says what it sells."""
+    c = call()
+    [said] = texts(await c("¿Tienen lavadoras? Es que la mía se quemó."))
+    assert said.startswith("No encontré ese producto. Manejamos ropa, calzado"), said
+    [said] = texts(await c("¿Y computadores? ¿Tampoco?"))
+    assert said.startswith("No encontré ese producto. Manejamos ropa, calzado"), said
+
+
+async def test_nothing_needed_after_all_is_no_search(call) -> None:
+    """Regression (fresh28): "llamaba por unas sandalias, pero mi hija ya las pidió, entonces
+    ya no necesito nada" offered sandals."""
+    said = texts(await call()("Iba a preguntar por unos tenis, pero mi esposo ya los compró, "
+                              "así que ya no hace falta."))  # fmt: skip
+    assert said == ["Listo, no se preocupe.", "¿Le puedo ayudar con algo más?"], said
+
+
+async def test_a_first_online_buyer_hears_trust_and_where_the_store_is(call) -> None:
+    """Regression (fresh28): "nunca he comprado por internet y me da miedito… ¿y dónde es que
+    quedan?" was not understood (a person offered, then a transfer on "ah, bueno")."""
+    said = texts(await call()("Es que me da miedo comprarles, y ¿dónde es que quedan ustedes?"))
+    assert said[0].startswith("Sí, puede comprar con tranquilidad"), said
+    assert "no tenemos tienda física" in said[1], said
+
+
+async def test_si_tienen_to_a_link_offer_is_no_yes(call, cloud) -> None:
+    """Regression (fresh28): "¿sí tienen?" (written "si tienen") to a link offer sent the link."""
+    c = call()
+    await c("¿Cuánto vale la gorra Nike plana?")
+    said = texts(await c("sí tienen"))
+    assert not said[0].startswith("Listo, le envié el enlace"), said
+
+
+async def test_the_link_asked_after_the_offer_lapsed_is_sent(call) -> None:
+    """Regression (fresh28): "listo, mándeme el link pa' pagar" after store questions let the
+    cart's offer lapse went to the model ("Ese precio no lo tengo a la mano")."""
+    c = call()
+    await c("¿Cuánto vale la gorra Nike plana?")
+    await c("¿Y a Pasto en cuántos días llega?")
+    said = texts(await c("Bueno, entonces mándeme el link."))
+    assert said[0].startswith("Listo, le envié el enlace por mensaje de texto"), said
+
+
+async def test_a_call_back_with_its_time_beats_the_orders_status(call) -> None:
+    """Regression (fresh28): "es por un pedido que no me llega, ¿me pueden llamar el sábado a
+    las diez?" told an order's status and booked nothing."""
+    c = call(RAMIREZ)
+    said = texts(await c("Es por un pedido de un reloj que todavía no me llega, ¿me pueden "
+                         "llamar el lunes como a las tres de la tarde?"))  # fmt: skip
+    assert said == ["¿Confirma que un asesor le devuelva la llamada a este número?"], said
+
+
+async def test_shipping_asked_after_a_cross_sell_is_not_priced_on_the_offer(call) -> None:
+    """Regression (fresh28): "¿y por mandarla allá me cobran algo más de envío?" after an
+    order's status and its cross-sell offer priced the shipping of the item offered."""
+    c = call(RAMIREZ)
+    said = texts(await c("¿Cómo va mi pedido 45960?"))
+    assert "le recomiendo" in said[-1], said
+    [said, _] = texts(await c("¿Y si me lo mandan a Ibagué me cobran envío?"))
+    assert said.startswith("Enviamos a todo Colombia"), said
+
+
+async def test_a_store_question_with_the_yes_to_the_cart_is_answered(call) -> None:
+    """Regression (fresh28): "tengo una camiseta en el carrito y quería saber si la puedo
+    pagar con Nequi" got the cart alone."""
+    c = call(ANDRES)
+    await c.concierge.greeting()
+    said = texts(await c("Sí, tengo un jean en el carrito y quería saber si lo puedo pagar con "
+                         "Nequi."))  # fmt: skip
+    assert said[0].startswith("Recibimos tarjeta débito y crédito, PSE, Nequi"), said
+    assert said[-1].startswith("En su carrito tiene jean Studio F skinny"), said

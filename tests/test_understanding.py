@@ -451,3 +451,25 @@ def test_a_call_back_at_la_hour() -> None:
                                              ("de 140 y 8.900 pesos", 148900)])  # fmt: skip
 def test_thousands_said_in_two_parts(said: str, pesos: int) -> None:
     assert amount(said) == pesos
+
+
+@pytest.mark.parametrize(
+    ("said", "answer"),
+    [("si tienen", None), ("bueno, sí hay de esa", None), ("sí, tienen razón", True),
+     ("sí, hágale", True)],
+)  # fmt: skip
+def test_si_tienen_is_a_question_not_a_yes(said: str, answer: bool | None) -> None:
+    """Regression (fresh28): "¿sí tienen?" written "si tienen" was a yes to a link offer."""
+    assert understand(said).answer is answer
+
+
+def test_a_round_sum_said_with_a_charge_is_no_order_number() -> None:
+    """Regression (fresh28): "el envío sí me lo cobran, es una sola camiseta de 126.000" looked
+    up order 126000."""
+    heard = understand("Y el envío sí me lo cobran, es una camiseta de 98.000.")
+    assert heard.order_number is None and "envio" in heard.folded
+
+
+def test_en_vivo_is_envio() -> None:
+    # Regression (fresh28): "¿me cobran algo más de envío?" heard "algo más de en vivo"
+    assert "envio" in understand("¿Me cobran algo más de en vivo?").folded

@@ -480,6 +480,7 @@ class RetailPhrases(_Section):
     ticket_confirmed: str  # {ticket}: "sí, confirmo" once the ticket is already registered
     condition_noted: str  # "no, no lo he estrenado" before a ticket's yes: noted, then asked
     praise_thanks: str  # "solo llamaba a darles las gracias": thanks back
+    nothing_needed: str  # "mi hija ya las pidió, ya no necesito nada": fine, then "¿algo más?"
     order_number_go_on: str  # "el número es…" cut off: the caller is asked to go on
     number_found: str  # "no tengo el número" to a ticket on an order found: its {number}
     exchange_before_dispatch: str  # {number}: a return or change of an order not yet sent

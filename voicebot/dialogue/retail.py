@@ -171,6 +171,7 @@ class Concierge:
         self._upset = False  # the call leaned to a complaint: no cross-sell after it
         self._waited = False  # this turn says an order is long awaited
         self._status_asked = False  # this turn asks how the order goes ("¿en qué va?")
+        self._lapsed: Pending | None = None  # the last link offered, whatever came after it
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         self._elsewhere = False  # the last answer was that the store does not handle that
         # the store question the last turn answered ("¿y el domingo?" after the hours)
@@ -423,9 +424,13 @@ class Concierge:
     async def _handle(self, t: Understanding) -> list[str] | None:
         pending, self._pending = self._pending, None
         # the product whose link was just offered (an alternative, maybe): what "¿y el envío
-        # cuánto me vale?" is about
-        offered = pending.sku if pending is not None and pending.action == "confirm_link" else None
+        # cuánto me vale?" is about; not a cross-sell's ("¿y por mandarla allá me cobran?" is
+        # about the order told)
+        link = pending is not None and pending.action == "confirm_link"
+        offered = pending.sku if pending and link and not pending.cross_sell else None
         self._offered = self.tools.catalog.by_sku.get(offered or "")
+        if pending is not None and pending.action == "confirm_link":
+            self._lapsed = pending  # "mándeme el link" later, once the talk moved on: this one
         opened, self._opened = self._opened, None
         if opened is not None and t.answer is True and t.says(_CONFIRMING) and t.intent is None:
             # "sí, confirmo" after "quedó registrada… ¿algo más?": the caller confirms what
@@ -507,7 +512,8 @@ class Concierge:
             # "¿me cobran la instalación de la licuadora?": about an item, not a search for
             # one, and nothing the store's data answers: said so, with a person to confirm
             return self._offer_person(self._say("detail_unknown"))
-        if names_product and t.order_number is None and self._asks_fate(t):
+        called_back = t.callback and t.when is not None  # "¿me pueden llamar el sábado a las 10?"
+        if names_product and t.order_number is None and self._asks_fate(t) and not called_back:
             # "¿qué pasó con la licuadora Oster?" from a customer who ordered one: that order
             held = await self._order_holding(t.product)
             if held is not None:
@@ -542,6 +548,14 @@ class Concierge:
         if self._elsewhere and t.says(_WHERE_ELSE) and not names_product and t.order_number is None:
             # "¿y usted no sabe dónde lo puedo pagar?" after "con eso no le puedo ayudar"
             return [self._say("out_of_scope_elsewhere"), self._say("anything_else")]
+        if t.says(_OTHER_GOODS) and not names_product:
+            # "¿ustedes venden celulares? se me dañó el mío": goods the store does not sell,
+            # said with what it does sell (no complaint, no search)
+            self._intent("product_search")
+            return [self._say("product_none")]
+        if t.says(_NOTHING_NEEDED) and t.order_number is None:
+            # "mi hija ya las pidió por la página, entonces ya no necesito nada": fine
+            return [self._say("nothing_needed"), self._say("anything_else")]
         intent = self._route(t, names_product)
         if names_product and intent in ("store_info", "shipping", "payment") and t.says(_BUYING):
             # "quiero comprar un morral Totto escolar, ¿se puede pagar contraentrega?": the
@@ -622,8 +636,13 @@ class Concierge:
             # "llámenme al 310…": that number; "…pero a otro número": asked for
             return self._callback(t.phone, elsewhere=t.says(_ANOTHER_PHONE), when=t.when)
         if intent == "cart":
-            return await self._cart(t.product)
-        return None  # send_link without an offer on the table: the model answers
+            return await self._cart_asked(t)
+        if intent == "send_link" and self._lapsed is not None and t.answer is not False:
+            # "listo, entonces mándeme el link pa' pagar" after a store question let the cart's
+            # offer lapse: the link of the last offer made
+            offer, self._lapsed = self._lapsed, None
+            return await self._send_link(offer)
+        return None  # send_link without an offer made: the model answers
 
     def _about_it(self, t: Understanding) -> bool:
         """Words that may follow up the product just talked about: no order number, no other
@@ -644,6 +663,10 @@ class Concierge:
             # a number after "¿me da su número de pedido?" (the bot's or the model's), even
             # when the words around it sound like a shipping or price question
             return "order_status"
+        if t.callback and t.when and intent in _ORDER_TOPICS and t.order_number is None:
+            # "es por un pedido que no me llega, ¿me pueden llamar el sábado a las 10?": the
+            # call back asked for, not the order's status
+            return "callback"
         told = self._told_order is not None and t.order_number is None
         if told and t.says(_CARRIER + _TRACKING) and intent in (*_LOOSE_ORDER, "goodbye"):
             # "¿y con qué transportadora lo mandan?" after its status ("bueno, ya, y eso lo
@@ -1388,7 +1411,7 @@ class Concierge:
         if p.action == "offer_person":
             return None  # a yes: the dialogue transfers (`accepts_person`)
         if (p.action, p.kind) == ("confirm_topic", "cart"):
-            return await self._cart(t.product)  # "sí, ¿lo tienen en negro?": in that colour
+            return await self._cart_asked(t)  # "sí, ¿lo tienen en negro?": in that colour
         said = await self._confirmed(p)
         if p.action == "confirm_ticket" and p.kind != "llamada" and t.callback:
             # "sí, regístrela, y que me llame alguien": the call back asked for next, instead
@@ -2207,6 +2230,11 @@ class Concierge:
         return q
 
     # ---- cart, links -----------------------------------------------------------------------
+    async def _cart_asked(self, t: Understanding) -> list[str]:
+        """The cart as the turn asks about it (its item in a size or colour), with the store's
+        answer to a question it adds ("…en el carrito, ¿la puedo pagar con Nequi?")."""
+        return self._with_store_answer(t.text, await self._cart(t.product))
+
     async def _cart(self, asked: ProductQuery | None = None) -> list[str]:
         """The caller's open cart; `asked`: a size or colour the caller wants the cart's one
         item in instead ("tengo el skinny talla seis… ¿lo hay en diez?"), whose stock is said."""
@@ -2674,6 +2702,14 @@ _NOT_SOLD = ["restaurante", "almuerzo", "almuerzos", "comida", "pizza", "pizzas"
              # a job, not an item: "¿están recibiendo hojas de vida?"
              "hoja de vida", "hojas de vida", "buscando trabajo", "buscando empleo", "vacante",
              "vacantes", "estan contratando", "curriculum"]  # fmt: skip
+# Goods the store does not sell (electronics, large appliances), asked for by kind
+_OTHER_GOODS = ["celulares", "un celular", "televisores", "un televisor", "televisor", "neveras",
+                "una nevera", "lavadoras", "una lavadora", "computadores", "un computador",
+                "una computadora", "tablets", "una tablet", "microondas", "estufas",
+                "una estufa", "ventiladores", "un ventilador"]  # fmt: skip
+# Nothing to do after all: "ya no necesito nada", "ya no hace falta"
+_NOTHING_NEEDED = ["ya no necesito nada", "ya no necesito", "no necesito nada", "ya no hace falta",
+                   "ya no es necesario", "ya no se necesita"]  # fmt: skip
 _OTHERS_BILLS = ["recibo del gas", "recibo de gas", "recibo de la luz", "recibo de luz",
                  "recibo del agua", "recibo de agua", "recibo del internet", "recibo de internet",
                  "recibos de servicios", "recibo de servicios", "servicios publicos",

@@ -273,8 +273,19 @@ ACKNOWLEDGED = frozenset(["a bueno", "ah bueno", "a ok", "ah ok", "a okey", "ah 
 _LEAD_IN = frozenset("eh ah ay uy ehh mm mmm pues oiga mire bueno".split())
 
 
+# "¿Sí tienen?", "sí hay de esa": a question about stock (Whisper drops the marks), no yes
+_ASKS_STOCK = re.compile(
+    r"^si (?:(?:la|lo|las|los|les|le|me) )?(?:tienen|tiene|hay|queda|quedan)\b(?! razon)"
+)
+
+
 def _yes_no(folded: str) -> bool | None:
     words = folded.split()
+    opening = list(words)
+    while opening and opening[0] in _LEAD_IN:
+        opening = opening[1:]
+    if _ASKS_STOCK.match(" ".join(opening)):
+        return None
     if len(words) > 3:
         # A longer turn answers only when it opens with the answer: the "no" of "pero yo no
         # he recibido nada" or "¿y no hay otra forma?" and the "si" of "pero si yo pagué"
@@ -352,7 +363,7 @@ def _money(folded: str) -> bool:
 
 # How a caller asks what something costs (a round thousand said with it is an amount)
 _COST_ASKED = ["cuanto", "cuesta", "cuestan", "vale", "valen", "precio", "costo", "me sale",
-               "me cobran", "compra de", "compras de", "recarga", "recargar",
+               "me cobran", "cobran", "cobra", "compra de", "compras de", "recarga", "recargar",
                "recargue", "le agrego", "le meto", "le sumo", "si agrego"]  # fmt: skip
 
 
@@ -515,7 +526,7 @@ def respelled(text: str) -> str:
     return re.sub(r"\w+", word, text)
 
 
-_CUT_SHIPPING = re.compile(r"\ben [bv]io\b", re.IGNORECASE)
+_CUT_SHIPPING = re.compile(r"\ben (?:[bv]io|vivo)\b", re.IGNORECASE)  # "en vivo" too
 _CUT_RETURN = re.compile(r"\b((?:l[oa]s?|me) )?de (vuelv\w*|volverl[oa]s?)\b", re.IGNORECASE)
 
 
