@@ -3367,3 +3367,25 @@ async def test_a_store_question_with_the_yes_to_the_cart_is_answered(call) -> No
                          "Nequi."))  # fmt: skip
     assert said[0].startswith("Recibimos tarjeta débito y crédito, PSE, Nequi"), said
     assert said[-1].startswith("En su carrito tiene jean Studio F skinny"), said
+
+
+async def test_the_options_asked_with_a_model_word_are_those(call) -> None:
+    """Regression (fresh28): "que sean antiadherentes, ¿cuál tiene y a cómo?" after a set of
+    pots went to the model ("Ese precio no lo tengo a la mano"): the items of that kind whose
+    name holds the word, with their prices."""
+    c = call()
+    await c("Busco una licuadora.")
+    [said] = texts(await c("Que sea de alta potencia, ¿cuáles tiene?"))
+    for name in ("Imusa de alta potencia a $198.900", "Oster de alta potencia a $533.900"):
+        assert name in said, said
+    assert "clásica" not in said, said
+
+
+async def test_how_much_dearer_one_item_is_than_the_other(call) -> None:
+    """Regression (fresh28): "¿cuánto más caro que el deportivo?" after two Casio watches
+    searched for a third watch; the difference of the two is said."""
+    c = call()
+    await c("¿Cuánto vale la cafetera Oster de goteo?")
+    await c("¿Y la Imusa italiana?")
+    [said, _] = texts(await c("¿Y cuánto más cara es la Oster?"))
+    assert said.startswith("Cafetera Oster de goteo cuesta $197.000 más que cafetera Imusa"), said

@@ -472,6 +472,8 @@ class RetailPhrases(_Section):
     product_one_size: str  # {name}: a product that comes in one size
     product_cheapest: str  # {name} {category} {price}: "¿uno más barato?" of the cheapest
     product_options: str  # {category} {options}: "¿cuál me recomienda?" after a product
+    # {dearer} {cheaper} {gap} {dearer_price} {cheaper_price}: "¿cuánto más caro que el otro?"
+    price_gap: str
     product_only_one: str  # {category}: ...when it is the only one of its kind in stock
     product_details: str  # {name}: "¿cuánto pesa?" after a product; the catalogue has no such
     detail_unknown: str  # "¿la instalan?", "¿son originales?": no data; a person is offered

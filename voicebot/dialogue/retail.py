@@ -172,6 +172,7 @@ class Concierge:
         self._waited = False  # this turn says an order is long awaited
         self._status_asked = False  # this turn asks how the order goes ("¿en qué va?")
         self._lapsed: Pending | None = None  # the last link offered, whatever came after it
+        self._compared: Product | None = None  # the product talked about before the last one
         self._told_order: str | None = None  # the order told last: what "¿y la guía?" is about
         self._elsewhere = False  # the last answer was that the store does not handle that
         # the store question the last turn answered ("¿y el domingo?" after the hours)
@@ -386,8 +387,11 @@ class Concierge:
         # a ticket still to confirm ("¿confirma que registro su queja?") stays on the table
         pending = self._pending
         unsettled = pending if pending and pending.action == "confirm_ticket" else None
+        before = self._last_product
         try:
             answer = self._still_to_confirm(unsettled, await self._handle(t))
+            if before is not None and self._last_product not in (None, before):
+                self._compared = before  # "¿cuánto más caro que el deportivo?" next
             if (count := _quantity(t.digits)) and self._last_product is not None:
                 self._wanted = (self._last_product.sku, count)
             if answer is not None:
@@ -481,8 +485,13 @@ class Concierge:
         if (built_on := self._on_the_shipping_answer(t)) is not None:
             return built_on
         last = self._last_product
+        if last is not None and self._compared is not None and t.says(_PRICE_GAP):
+            return self._price_gap(last, self._compared)
         # "¿y la de alta potencia?" names another model of that kind: its own route below
         other = last is not None and self.tools.catalog.sibling(last, t.folded) is not None
+        if last is not None and self._about_it(t) and t.says(_OPTIONS):
+            # "¿cuál me recomienda?"; "que sea de alta potencia, ¿cuáles tiene?" (a model word)
+            return self._options(last, t)
         if last is not None and not other and self._about_it(t):
             # about the product just talked about: "¿qué colores hay?", "la más barata"
             if t.says(_COLOR_QUESTION):
@@ -492,8 +501,6 @@ class Concierge:
                 return self._in_stock(last, "sizes", least=_quantity(t.digits) or 1)
             if t.says(_CHEAPER):
                 return await self._cheaper(last, t.product, among=t.says(_AMONG_THOSE))
-            if t.says(_OPTIONS):
-                return self._options(last)
             if _asks_units(t):
                 return self._units(last, t)
             if t.says(_DETAILS):
@@ -2127,17 +2134,31 @@ class Concierge:
         query = replace(prior, terms=cheapest.name, max_price=None)
         return await self._product(query, same=cheapest)
 
-    def _options(self, product: Product) -> list[str]:
+    def _price_gap(self, last: Product, other: Product) -> list[str]:
+        """ "O sea que el digital sale… ¿cuánto más caro que el deportivo?": the difference of
+        the two products just talked about, with both prices."""
+        dearer, cheaper = sorted((last, other), key=lambda p: p.price, reverse=True)
+        gap = cop(dearer.price - cheaper.price)
+        said = self._say("price_gap", dearer=_lower_first(dearer.name), gap=gap,
+                         cheaper=_lower_first(cheaper.name), dearer_price=cop(dearer.price),
+                         cheaper_price=cop(cheaper.price))  # fmt: skip
+        return [said, self._offer_link(last)]
+
+    def _options(self, product: Product, t: Understanding | None = None) -> list[str]:
         """ "¿Cuál me recomienda?", "¿qué opciones hay?" after a product: a few items of its
         kind in stock (in the size and colour asked), cheapest first, for the caller to choose.
-        The bot has no opinion to give, and no sales figures to rank by."""
+        The bot has no opinion to give, and no sales figures to rank by. "Que sean
+        antiadherentes, ¿cuáles tiene?": those of the kind whose name holds the word said,
+        the one just talked about included."""
         prior = self._last_query or ProductQuery("")
-        in_stock = sorted(
-            (p for p in self.tools.catalog.products
-             if p.category == product.category and p.sku != product.sku
-             and p.stock(prior.size, prior.color) > 0),
-            key=lambda p: p.price,
-        )  # fmt: skip
+        kind = [
+            p
+            for p in self.tools.catalog.products
+            if p.category == product.category and p.stock(prior.size, prior.color) > 0
+        ]
+        named = [p for p in kind if t is not None and _named_by(t, p, kind)]
+        others = [p for p in kind if p.sku != product.sku]
+        in_stock = sorted(named or others, key=lambda p: p.price)
         # the cheapest of each brand first: three choices, not three of one brand
         by_brand = {p.brand: p for p in reversed(in_stock)}
         same_kind = sorted(by_brand.values(), key=lambda p: p.price)[:3]
@@ -2609,7 +2630,11 @@ _OPTIONS = ["cual me recomienda", "cual recomienda", "que me recomienda", "cual 
             "cual es el mejor", "cual es mejor", "que opciones", "cuales opciones",
             "otras opciones", "que otras tiene", "que otros tiene", "que otras hay",
             "que otros hay", "cuales tiene", "cuales hay", "cuales tienen",
-            "cuales manejan"]  # fmt: skip
+            "cuales manejan", "cual tiene", "cual tienen", "cual hay"]  # fmt: skip
+# How much dearer or cheaper one item is than the other just talked about
+_PRICE_GAP = ["cuanto mas caro", "cuanto mas cara", "cuanto mas barato", "cuanto mas barata",
+              "cuanto mas cuesta", "cuanto mas vale", "que diferencia", "cuanta diferencia",
+              "cuanto de diferencia", "diferencia de precio"]  # fmt: skip
 # What is asked about an item that neither the catalogue nor the store's facts hold: its
 # installation, technical service, spare parts, whether it is original
 _UNKNOWABLE = ["instalacion", "instalan", "instalar", "instalarla", "instalarlo", "instalado",
@@ -2795,6 +2820,18 @@ def _asks(t: Understanding) -> bool:
     return "?" in t.text or opener in _QUESTION_OPENERS or t.says(_ASKING)
 
 
+def _named_by(t: Understanding, product: Product, kind: list[Product]) -> bool:
+    """Whether the turn says a word of the product's name that not every item of its kind
+    has ("antiadherentes" for the non-stick pots, however Whisper spelled it)."""
+    words = [w for w in t.folded.split() if len(w) >= 6 and w not in STOPWORDS]
+    own = fold(product.name).split()
+    return any(
+        fuzz.ratio(w, n) >= 80 and not all(n in fold(p.name).split() for p in kind)
+        for w in words
+        for n in own
+    )
+
+
 def _brand_said(terms: str, brand: str) -> bool:
     """Whether the folded words name the brand, however Whisper spelled it ("toto", and a
     long name one sound off: "inmusa" for Imusa)."""
@@ -2875,7 +2912,7 @@ def _possessive(name: str) -> str:
 _STATE = ("_pending", "_asked_more", "_last_product", "_kind", "_last_query", "_misses",
           "_verified", "_partial_number", "_frustrated", "_details_asked", "_wanted",
           "_not_received", "_told_order", "_last_faq", "_elsewhere", "_opened",
-          "_upset", "_spent", "_in_sum", "_kind_words")  # fmt: skip
+          "_upset", "_spent", "_in_sum", "_kind_words", "_lapsed", "_compared")  # fmt: skip
 
 
 def _understood(turn: Understanding | str) -> Understanding:
