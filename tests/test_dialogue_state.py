@@ -3389,3 +3389,27 @@ async def test_how_much_dearer_one_item_is_than_the_other(call) -> None:
     await c("¿Y la Imusa italiana?")
     [said, _] = texts(await c("¿Y cuánto más cara es la Oster?"))
     assert said.startswith("Cafetera Oster de goteo cuesta $197.000 más que cafetera Imusa"), said
+
+
+async def test_a_store_question_instead_of_the_number_asked_is_answered(call) -> None:
+    """Regression (fresh28): "nunca he comprado por internet y me da miedito" (the trained
+    model's order status) went to the model, which asked for an order number; "¿y dónde es que
+    quedan?" then offered a person. The trust answer; a store question instead of the number
+    asked is answered."""
+    c = call()
+    [trust, _] = texts(await c("Fíjese que yo nunca he comprado por internet, me da miedo."))
+    assert trust.startswith("Sí, puede comprar con tranquilidad"), trust
+    c = call()
+    c.concierge.expect_order_number()  # the model's guard asked for the number
+    [where, _] = texts(await c("Ah, ¿y dónde es que quedan?"))
+    assert "no tenemos tienda física" in where, where
+
+
+async def test_the_cart_item_priced_by_guess_is_that_item_for_shipping(call) -> None:
+    """Regression (fresh28): "es una sola camiseta de 126.000, ¿me lo cobran?" of a cart's
+    $126.900 shirt said "le faltan $24.000" (a figure of the caller's rounding)."""
+    c = call(ANDRES)
+    await c.concierge.greeting()
+    await c("Sí, por el jean del carrito.")
+    [said, _] = texts(await c("¿Y el envío sí me lo cobran? Es un solo jean de 150.000."))
+    assert said.startswith("El precio de jean Studio F skinny es $148.900"), said

@@ -733,6 +733,9 @@ class Concierge:
                 return "payment"  # "¿se puede pagar en efectivo cuando llega el pedido?"
         if intent == "order_status" and general and shipping_cue:
             return "store_info"  # "¿cuántos días tarda un pedido en llegar a Yopal?": in general
+        phrase = entry is not None and any(" " in c and t.says([c]) for c in entry.cues)
+        if intent == "order_status" and general and phrase:
+            return "store_info"  # "yo nunca he comprado por internet y me da miedito": trust
         if intent == "shipping" and own_shipment and not self._store_question(t):
             # "¿con qué transportadora viene mi envío?": about the caller's own order
             return "order_status"
@@ -975,9 +978,10 @@ class Concierge:
         guess, within a tenth): "la gorra Nike plana, la que vale como 72 mil"."""
         if not self.tools.catalog.mentions_product(t.folded) or t.says(_ADDING):
             return None
-        hits = self.tools.catalog.search(t.product)
-        best = hits[0].product if hits else None
-        return best if best is not None and abs(best.price - said) <= best.price / 10 else None
+        # the item on the table first ("una sola camiseta de 126.000" of the cart's one)
+        near = [*([self._last_product] if self._last_product else []),
+                *(h.product for h in self.tools.catalog.search(t.product))]  # fmt: skip
+        return next((p for p in near if abs(p.price - said) <= p.price / 10), None)
 
     def _priced_item(self, t: Understanding) -> Product | None:
         """The product the turn names (the one last talked about when of its kind: "el
@@ -1308,8 +1312,8 @@ class Concierge:
                 q = self._say("order_number_unknown")
                 self._pending = Pending("offer_person", question=q)
                 return [q]
-            if moved_on:
-                return None
+            if moved_on or self._faq_entry(t, None) is not None:
+                return None  # "¿y dónde es que quedan?" instead of the number: answered
             return self._ask_number_again(p)
         if p.action == "verify_phone":
             return await self._verify(p, t, moved_on)
