@@ -75,7 +75,7 @@ async def test_dtmf_zero_ends_with_the_transfer_message(base_url: str) -> None:
     record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
     assert record is not None
     assert record["end_reason"] == "transfer_requested" and record["ended_by"] == "transfer"
-    assert record["transcript"][-1]["text"].startswith("Con gusto. Le comunico con un asesor")
+    assert record["transcript"][-1]["text"].startswith("Con gusto. Ya le comunico con un asesor")
     assert record["dtmf"] == ["0"]
 
 
@@ -98,7 +98,7 @@ async def test_barge_in_clears_audio_and_keeps_only_heard_sentences(
     record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
     assert record is not None and record["barge_ins"] >= 1
     bot_lines = [t["text"] for t in record["transcript"] if t["role"] == "bot"]
-    assert not any(line.startswith("Hola, gracias por llamar") for line in bot_lines), (
+    assert not any(line.startswith("Hola, gracias por comunicarse") for line in bot_lines), (
         "the interrupted greeting was never heard in full, so it is not in the history"
     )
     assert record["turns"] and "dónde está" in record["turns"][0]["heard"].lower()
@@ -117,7 +117,7 @@ async def test_backchannel_does_not_cut_the_bot_off(base_url: str, tmp_path: Pat
     record = await fetch_record(base_url, AUTH_TOKEN, call.call_sid)
     assert record is not None
     assert record["barge_ins"] == 0 and len(record["ignored_backchannels"]) == 1
-    assert record["transcript"][0]["text"].startswith("Hola, gracias por llamar")
+    assert record["transcript"][0]["text"].startswith("Hola, gracias por comunicarse con")
 
 
 async def test_silent_caller_is_reprompted_then_the_bot_hangs_up(serve: ServiceFactory) -> None:
@@ -127,7 +127,7 @@ async def test_silent_caller_is_reprompted_then_the_bot_hangs_up(serve: ServiceF
         record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
     assert record is not None and record["end_reason"] == "idle" and record["ended_by"] == "bot"
     bot = [t["text"] for t in record["transcript"]]
-    assert bot[1] == "¿Sigue en la línea? Le escucho." and bot[2].startswith("Como no le escucho")
+    assert bot[1] == "¿Sigue en la llamada? Le escucho." and bot[2].startswith("Como no le escucho")
 
 
 class _FailingModel:

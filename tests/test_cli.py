@@ -86,10 +86,10 @@ def test_try_runs_one_dialogue_turn(tmp_path: Path) -> None:
 
     tools = run("¿Dónde está mi pedido cuatro cinco siete dos uno?", "--caller", "+573205550101")
     assert "[greeting for +573205550101] Hola, señora Martínez" in tools
-    assert "Su pedido 45721, de zapatillas Adidas Runfalcon, va en camino" in tools
+    assert "Su pedido 45721, de zapatillas Adidas Runfalcon, está en camino" in tools
     assert "[tool order_status] {'number': '45721'} -> en camino" in tools
 
-    assert "[end call: transfer_requested] Con gusto. Le comunico con un asesor" in run(
+    assert "[end call: transfer_requested] Con gusto. Ya le comunico con un asesor" in run(
         "Quiero hablar con un asesor"
     )
     answer = run("¿A qué hora abren los domingos?")

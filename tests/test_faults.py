@@ -178,7 +178,7 @@ async def test_drain_stops_new_calls_and_hands_over_the_ones_in_progress(
         record = app[CALLS][call.call_sid]
     assert record.end_reason == "service_draining" and record.ended_by == "transfer"
     heard = [t["text"] for t in record.transcript]
-    assert heard[-1].startswith("Con gusto. Le comunico con un asesor")
+    assert heard[-1].startswith("Con gusto. Ya le comunico con un asesor")
 
 
 class HangingModel:

@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 
 from voicebot.audio.codec import TELEPHONY_RATE, resample, ulaw_decode, ulaw_encode
@@ -42,6 +43,42 @@ def comparable(text: str) -> str:
     "$289.900" is "doscientos ochenta y nueve mil novecientos pesos"), accents and case
     folded, no punctuation."""
     return re.sub(r"\b(veinti)?un[oa]?\b", r"\1uno", fold(speech_text(text)))  # "un"/"uno"
+
+
+# Letters Colombian Spanish says alike (seseo, yeísmo, b = v, a silent h): the listener's
+# spelling choice among them ("oyas" for "ollas", "ban" for "van") is not the voice's error.
+_HOMOPHONES = [
+    (re.compile(r"v"), "b"), (re.compile(r"z"), "s"), (re.compile(r"c(?=[ei])"), "s"),
+    (re.compile(r"ll"), "y"), (re.compile(r"(?<![cs])h"), ""),
+]  # fmt: skip
+
+
+def _sounds(text: str) -> list[str]:
+    words = comparable(text).split()
+    for pattern, letter in _HOMOPHONES:
+        words = [pattern.sub(letter, w) for w in words]
+    return words
+
+
+def heard_as_said(said: str, heard: str) -> tuple[str, str]:
+    """Both texts as the sounds a listener heard: homophone letters folded, and the heard
+    words split or joined where only the spaces differ from what was said ("contra entrega"
+    for "contraentrega", "entalla" for "en talla"), which is the listener's writing, not a
+    word lost. Returns (said, heard) ready for `word_error_rate`."""
+    ref, hyp = _sounds(said), _sounds(heard)
+    vocabulary, pairs = set(ref), set(pairwise(ref))
+    split = {a + b: [a, b] for a, b in pairs}
+    out: list[str] = []
+    i = 0
+    while i < len(hyp):
+        word, after = hyp[i], hyp[i + 1] if i + 1 < len(hyp) else ""
+        if after and word + after in vocabulary and (word, after) not in pairs:
+            out.append(word + after)
+            i += 2
+            continue
+        out += split[word] if word not in vocabulary and word in split else [word]
+        i += 1
+    return " ".join(ref), " ".join(out)
 
 
 def bot_sentences(settings: Settings) -> list[str]:
@@ -116,7 +153,8 @@ async def run_tts_bench(settings: Settings) -> int:
     asr = WhisperTranscriber(settings.model_ref(settings.asr.model), settings.asr)
     print(f"{len(sentences)} sentences the bot says; Whisper ({settings.asr.model}) listens")
     print(
-        f"{'voice':<18} {'WER':>6} {'phrases':>8} {'answers':>8} {'first audio p50':>16} "
+        f"{'voice':<18} {'WER':>6} {'sounds':>7} {'phrases':>8} {'answers':>8} "
+        f"{'first audio p50':>16} "
         f"{'p95':>6} {'CPU s/audio s':>14}"
     )
     chain = await asyncio.to_thread(build_synthesizer, settings)
@@ -128,7 +166,7 @@ async def run_tts_bench(settings: Settings) -> int:
         rows.append((name, await asyncio.to_thread(caller_voice, name), {}))
     for name, voice, lexicon in rows:
         await asyncio.to_thread(voice.render, "Hola.")  # warm-up
-        wers, first_ms, cpu, audio = [], [], 0.0, 0.0
+        wers, sounds, first_ms, cpu, audio = [], [], [], 0.0, 0.0
         worst: tuple[float, str, str] = (0.0, "", "")
         for text in sentences:
             said = speech_text(text)
@@ -144,18 +182,22 @@ async def run_tts_bench(settings: Settings) -> int:
             line = ulaw_decode(ulaw_encode(resample(pcm, voice.rate, TELEPHONY_RATE)))
             heard = (await asr.transcribe(line)).text
             wers.append(word_error_rate(comparable(said), comparable(heard)))
+            sounds.append(word_error_rate(*heard_as_said(said, heard)))
             worst = max(worst, (wers[-1], said, heard))
         p50, p95 = percentile(first_ms, 50) or 0, percentile(first_ms, 95) or 0
         label = f"{name}*" if name == ROBOTIC_CALLER else name
         phrases, answers = wers[: len(_FIXED)], wers[len(_FIXED) :]
         print(
-            f"{label:<18} {statistics.mean(wers):>6.3f} {statistics.mean(phrases):>8.3f} "
+            f"{label:<18} {statistics.mean(wers):>6.3f} {statistics.mean(sounds):>7.3f} "
+            f"{statistics.mean(phrases):>8.3f} "
             f"{statistics.mean(answers):>8.3f} {p50:>13.0f} ms {p95:>6.0f} {cpu / audio:>14.3f}"
         )
         if worst[0]:
             print(f"{'':<18} worst: {worst[1]!r} heard {worst[2]!r}")
     print(
-        f"phrases: the {len(_FIXED)} fixed phrases; answers: filled templates and FAQ answers "
+        f"WER: the words as written; sounds: homophone letters folded and the listener's "
+        f"spaces ignored (heard_as_said); phrases: WER of the {len(_FIXED)} fixed phrases; "
+        f"answers: of the filled templates and FAQ answers "
         f"(prices, order numbers, dates, product names); * {ROBOTIC_CALLER}: the last resort; "
         f"bot: the default voice as configured (tts.speed {settings.tts.speed}, "
         f"{len(chain.pronunciations)} pronunciations), the others as the callers speak"

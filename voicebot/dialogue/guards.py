@@ -64,11 +64,16 @@ class Checked:
     guards: tuple[Guard, ...] = ()
 
 
+# The greeting as the model learnt to say it (its training data and its base habits): caught
+# as a parrot whatever words the configured greeting uses.
+_MODEL_GREETING = "Hola, gracias por llamar a {store_name}. Le atiende un asistente automático."
+
+
 def guard_rules(settings: Settings) -> GuardRules:
     """The guards' view of the running settings (cached per distinct wording)."""
     p, r = settings.phrases, settings.retail
     fixed = (
-        p.greeting, p.consent_question, p.consent_given, p.consent_refused,
+        _MODEL_GREETING, p.greeting, p.consent_question, p.consent_given, p.consent_refused,
         r.greeting_known, r.greeting_order, r.greeting_cart, r.greeting_chat,
     )  # fmt: skip
     return _rules(
