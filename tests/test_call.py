@@ -127,7 +127,7 @@ async def test_silent_caller_is_reprompted_then_the_bot_hangs_up(serve: ServiceF
         record = await fetch_record(url, AUTH_TOKEN, call.call_sid)
     assert record is not None and record["end_reason"] == "idle" and record["ended_by"] == "bot"
     bot = [t["text"] for t in record["transcript"]]
-    assert bot[1] == "¿Sigue en la llamada? Le escucho." and bot[2].startswith("Como no le escucho")
+    assert bot[1] == "¿Me escucha? Sigo en la llamada." and bot[2].startswith("Como no le escucho")
 
 
 class _FailingModel:

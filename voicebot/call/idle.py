@@ -1,5 +1,5 @@
 """Silence on the line: after `audio.idle_reprompt_s` with nothing going on, the bot asks
-again ("¿Sigue en la llamada?"); after `audio.idle_reprompts_before_hangup` of those, it says
+again ("¿Me escucha? Sigo en la llamada."); after `audio.idle_reprompts_before_hangup` of those, it says
 goodbye."""
 
 from __future__ import annotations
