@@ -1,6 +1,6 @@
 """Silence on the line: after `audio.idle_reprompt_s` with nothing going on, the bot asks
-again ("¿Me escucha? Sigo en la llamada."); after `audio.idle_reprompts_before_hangup` of those, it says
-goodbye."""
+again ("¿Me escucha? Sigo en la llamada."); after `audio.idle_reprompts_before_hangup` of
+those, it says goodbye."""
 
 from __future__ import annotations
 
