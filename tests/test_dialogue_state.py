@@ -3413,3 +3413,11 @@ async def test_the_cart_item_priced_by_guess_is_that_item_for_shipping(call) -> 
     await c("Sí, por el jean del carrito.")
     [said, _] = texts(await c("¿Y el envío sí me lo cobran? Es un solo jean de 150.000."))
     assert said.startswith("El precio de jean Studio F skinny es $148.900"), said
+
+
+async def test_the_other_colours_in_stock_are_listed_as_said_aloud(call) -> None:
+    """Regression: the colours of a sold-out item were joined "en azul y gris y rojo"."""
+    c = call()
+    await c("Necesito un juego de ollas antiadherentes, ¿cuáles tiene?")
+    said = texts(await c("La Imusa. ¿La tiene en blanco?"))
+    assert "La tenemos en azul, gris y rojo, a $243.900." in said, said

@@ -2227,7 +2227,7 @@ class Concierge:
             if not (query.color and others):
                 return [out, self._say("anything_else")]
             self.outcome.resolved = True  # the same item in the colours that are in stock
-            colors = " y ".join(others[:3])
+            colors = _listed(others[:3])
             return [
                 out,
                 self._say("product_other_colors", colors=colors, price=cop(best.product.price)),
