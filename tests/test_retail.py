@@ -7,6 +7,7 @@ go through the real Twilio client to the local Twilio stand-in.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -252,7 +253,7 @@ async def test_sold_out_colour_everywhere_offers_the_colours_in_stock(
     products = {p.name: p for p in await store.products()}
     cap = products["G" + out.split(" no tenemos unidades de g")[1].split(" color rojo")[0]]
     assert cap.category == "gorras" and cap.stock(color="rojo") == 0
-    colors = other.removeprefix("La tenemos en ").split(", a $")[0].split(" y ")
+    colors = re.split(r", | y ", other.removeprefix("La tenemos en ").split(", a $")[0])
     assert all(cap.stock(color=col) > 0 for col in colors)
     assert other.endswith(f"a {cop(cap.price)}.") and "enlace" in offer
 

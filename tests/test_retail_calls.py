@@ -124,7 +124,7 @@ async def test_product_search_by_voice_states_store_prices_and_colour(
     name = red.removeprefix("En este momento no tenemos unidades de ").split(" color rojo.")[0]
     product = by_name[name.lower()]
     assert product.stock(color="rojo") == 0
-    colors = red.split("La tenemos en ")[1].split(", a $")[0].split(" y ")
+    colors = re.split(r", | y ", red.split("La tenemos en ")[1].split(", a $")[0])
     assert colors and all(product.stock(color=c) > 0 for c in colors)
     assert f"a {cop(product.price)}." in red and "enlace" in red
 
